@@ -1,0 +1,28 @@
+namespace CimHil.Core.Config;
+
+/// <summary>A configuration (or plan, or settings) file is wrong. <see cref="JsonPath"/> says where, the message says what.</summary>
+public sealed class ConfigException : Exception
+{
+    public ConfigException(string jsonPath, string problem, string? source = null)
+        : base(Format(jsonPath, problem, source))
+    {
+        JsonPath = jsonPath;
+        Problem = problem;
+        Source_ = source;
+    }
+
+    public string JsonPath { get; }
+
+    public string Problem { get; }
+
+    /// <summary>The file the problem is in, when known.</summary>
+    public string? Source_ { get; }
+
+    public ConfigException WithSource(string source) => new(JsonPath, Problem, source);
+
+    private static string Format(string path, string problem, string? source)
+    {
+        var where = string.IsNullOrEmpty(path) ? "(root)" : path;
+        return source is null ? $"{where}: {problem}" : $"{source}: {where}: {problem}";
+    }
+}

@@ -1,0 +1,220 @@
+using CimHil.Core.Chip;
+
+namespace CimHil.Core.Safety;
+
+/// <summary>
+/// Wraps any chip and checks every operation against <see cref="SafetyLimits"/> before it is passed on,
+/// so the limits hold for every driver alike. On any failure of the inner chip it asks for the safe state
+/// (sources at 0 V, outputs off) before rethrowing.
+/// </summary>
+public sealed class SafeChip : IChip
+{
+    private readonly IChip _inner;
+
+    public SafeChip(IChip inner, SafetyLimits limits)
+    {
+        _inner = inner;
+        Limits = limits;
+    }
+
+    public SafetyLimits Limits { get; }
+
+    public IChip Inner => _inner;
+
+    public ChipIdentity Identity => _inner.Identity;
+
+    public ArrayGeometry Geometry => _inner.Geometry;
+
+    public ChipCapabilities Capabilities => _inner.Capabilities;
+
+    public IChipClock Clock => _inner.Clock;
+
+    /// <summary>Throws <see cref="SafetyLimitException"/> if the pulse exceeds a limit; returns the pulse with its compliance filled in.</summary>
+    public ProgramPulse Check(ProgramPulse pulse)
+    {
+        var op = pulse.Polarity == PulsePolarity.Set ? "SET pulse" : "RESET pulse";
+        var maxV = pulse.Polarity == PulsePolarity.Set ? Limits.MaxSetVoltageV : Limits.MaxResetVoltageV;
+        RequireFinite(op, "amplitude", pulse.AmplitudeV);
+        if (pulse.AmplitudeV < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pulse), $"{op}: amplitude {pulse.AmplitudeV} V must be positive; the polarity sets the direction");
+        }
+
+        Max(op, "|amplitude|", pulse.AmplitudeV, maxV, "V");
+        CheckWidth(op, pulse.WidthSeconds);
+        if (pulse.GateVoltageV is { } gate)
+        {
+            RequireFinite(op, "gate voltage", gate);
+            Max(op, "|gate voltage|", Math.Abs(gate), Limits.MaxGateVoltageV, "V");
+        }
+
+        if (pulse.ComplianceA is { } compliance)
+        {
+            CheckCompliance(op, compliance);
+            return pulse;
+        }
+
+        return pulse with { ComplianceA = Limits.MaxComplianceA };
+    }
+
+    public void Check(FormingPulse pulse)
+    {
+        const string op = "forming pulse";
+        RequireFinite(op, "amplitude", pulse.AmplitudeV);
+        Max(op, "|amplitude|", Math.Abs(pulse.AmplitudeV), Limits.MaxFormVoltageV, "V");
+        CheckWidth(op, pulse.WidthSeconds);
+        CheckCompliance(op, pulse.ComplianceA);
+        if (pulse.GateVoltageV is { } gate)
+        {
+            RequireFinite(op, "gate voltage", gate);
+            Max(op, "|gate voltage|", Math.Abs(gate), Limits.MaxGateVoltageV, "V");
+        }
+    }
+
+    public void CheckRead(string op, double readVoltageV)
+    {
+        RequireFinite(op, "read voltage", readVoltageV);
+        if (readVoltageV == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(readVoltageV), $"{op}: a read voltage of 0 V measures no conductance");
+        }
+
+        Max(op, "|read voltage|", Math.Abs(readVoltageV), Limits.MaxReadVoltageV, "V");
+    }
+
+    public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
+    {
+        RequireCell(cell);
+        var checkedPulse = Check(pulse);
+        return await Guard(() => _inner.ApplyPulseAsync(cell, checkedPulse, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
+    {
+        RequireCell(cell);
+        Check(pulse);
+        return await Guard(() => _inner.FormAsync(cell, pulse, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
+    {
+        RequireCell(cell);
+        CheckRead("read", readVoltageV);
+        return await Guard(() => _inner.ReadCellAsync(cell, readVoltageV, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
+    {
+        if (!Geometry.Contains(block))
+        {
+            throw new CellOutOfRangeException($"block {block}", Geometry);
+        }
+
+        CheckRead("block read", readVoltageV);
+        return await Guard(() => _inner.ReadBlockAsync(block, readVoltageV, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<VmmResult> MultiplyAsync(ReadOnlyMemory<double> rowVoltagesV, CancellationToken cancellationToken)
+    {
+        if (!this.Supports(ChipCapabilities.VectorMatrixMultiply))
+        {
+            throw new CapabilityNotSupportedException(ChipCapabilities.VectorMatrixMultiply, Identity.Model);
+        }
+
+        if (rowVoltagesV.Length != Geometry.Rows)
+        {
+            throw new ArgumentException($"vector-matrix multiply needs {Geometry.Rows} row voltages, got {rowVoltagesV.Length}", nameof(rowVoltagesV));
+        }
+
+        var span = rowVoltagesV.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            RequireFinite("vector-matrix multiply", $"row {i} voltage", span[i]);
+            Max("vector-matrix multiply", $"|row {i} voltage|", Math.Abs(span[i]), Limits.MaxReadVoltageV, "V");
+        }
+
+        return await Guard(() => _inner.MultiplyAsync(rowVoltagesV, cancellationToken)).ConfigureAwait(false);
+    }
+
+    public Task SafeStateAsync(CancellationToken cancellationToken) => _inner.SafeStateAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _inner.SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Dispose must still release the instruments; the driver's own dispose retries the safe state.
+        }
+
+        await _inner.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<T> Guard<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentException and not CellOutOfRangeException)
+        {
+            try
+            {
+                await _inner.SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception safeStateError)
+            {
+                throw new AggregateException($"{ex.Message}; bringing the chip to its safe state also failed: {safeStateError.Message}", ex, safeStateError);
+            }
+
+            throw;
+        }
+    }
+
+    private void RequireCell(CellAddress cell)
+    {
+        if (!Geometry.Contains(cell))
+        {
+            throw new CellOutOfRangeException($"cell {cell}", Geometry);
+        }
+    }
+
+    private void CheckWidth(string op, double widthSeconds)
+    {
+        RequireFinite(op, "width", widthSeconds);
+        Max(op, "width", widthSeconds, Limits.MaxPulseWidthSeconds, "s");
+        if (widthSeconds < Limits.MinPulseWidthSeconds)
+        {
+            throw new SafetyLimitException(op, "width (below minimum)", widthSeconds, Limits.MinPulseWidthSeconds, "s");
+        }
+    }
+
+    private void CheckCompliance(string op, double complianceA)
+    {
+        RequireFinite(op, "compliance", complianceA);
+        if (complianceA <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(complianceA), $"{op}: compliance {complianceA} A must be positive");
+        }
+
+        Max(op, "compliance", complianceA, Limits.MaxComplianceA, "A");
+    }
+
+    private static void Max(string op, string quantity, double value, double limit, string unit)
+    {
+        if (value > limit)
+        {
+            throw new SafetyLimitException(op, quantity, value, limit, unit);
+        }
+    }
+
+    private static void RequireFinite(string op, string quantity, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(quantity, $"{op}: {quantity} {value} is not a finite number");
+        }
+    }
+}
