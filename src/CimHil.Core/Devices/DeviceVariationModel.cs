@@ -198,7 +198,16 @@ public static class DeviceModelFile
     public static DeviceVariationModel Parse(string json, string source)
     {
         var section = JsonSection.Parse(json, source);
-        var version = section.Int("schemaVersion", 0, null);
+        int version;
+        try
+        {
+            version = section.Int("schemaVersion", 1, 1, null);
+        }
+        catch (ConfigException ex)
+        {
+            throw ex.WithSource(source);
+        }
+
         if (version > DeviceVariationModel.CurrentSchemaVersion)
         {
             throw new ConfigException("schemaVersion", $"{version} is newer than this CimHil understands ({DeviceVariationModel.CurrentSchemaVersion})", source);

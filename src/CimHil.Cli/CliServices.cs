@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CimHil.Core.Config;
+using CimHil.Core.Drivers;
+using CimHil.Core.Safety;
+using Serilog;
+using Serilog.Events;
+
+namespace CimHil.Cli;
+
+/// <summary>What every command shares: the global options, the config, the logger, the driver registry.</summary>
+public sealed class CliServices : IDisposable
+{
+    private HilConfig? _config;
+    private Serilog.Core.Logger? _logger;
+    private DriverRegistry? _registry;
+
+    public CliServices(TextWriter output, TextWriter error)
+    {
+        Output = output;
+        Error = error;
+    }
+
+    /// <summary>--config, recursive: every command takes it.</summary>
+    public Option<string?> ConfigOption { get; } = new("--config", "-c")
+    {
+        Description = $"Path of the bench configuration (default: ${HilConfigLoader.PathVariable}, else ./{HilConfigLoader.DefaultFileName})",
+        Recursive = true,
+    };
+
+    /// <summary>--verbose, recursive: console log level Debug.</summary>
+    public Option<bool> VerboseOption { get; } = new("--verbose", "-v")
+    {
+        Description = "Log Debug events to the console (stderr)",
+        Recursive = true,
+    };
+
+    /// <summary>--json for commands with machine-readable output.</summary>
+    public static Option<bool> JsonOption() => new("--json") { Description = "Write the result as JSON on stdout" };
+
+    public TextWriter Output { get; }
+
+    public TextWriter Error { get; }
+
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public void WriteJson<T>(T value) => Output.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>The config named by --config / $CIMHIL_CONFIG / ./hil-config.json, loaded once and validated.</summary>
+    public HilConfig Config(ParseResult parse)
+    {
+        if (_config is null)
+        {
+            var path = HilConfigLoader.ResolvePath(parse.GetValue(ConfigOption));
+            _config = HilConfigLoader.Load(path);
+        }
+
+        return _config;
+    }
+
+    public ILogger Logger(ParseResult parse)
+    {
+        if (_logger is null)
+        {
+            var cfg = Config(parse).Logging;
+            var console = parse.GetValue(VerboseOption) ? LogEventLevel.Debug : Enum.Parse<LogEventLevel>(cfg.ConsoleLevel);
+            var lc = new LoggerConfiguration()
+                .MinimumLevel.Verbose()
+                .Enrich.WithProperty("Application", "cimhil")
+                .WriteTo.Console(restrictedToMinimumLevel: console, standardErrorFromLevel: LogEventLevel.Verbose);
+            if (cfg.FilePath is { } file)
+            {
+                var fileLevel = Enum.Parse<LogEventLevel>(cfg.FileLevel);
+                lc = lc.WriteTo.Async(a => a.File(file, restrictedToMinimumLevel: fileLevel, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14));
+            }
+
+            _logger = lc.CreateLogger();
+        }
+
+        return _logger;
+    }
+
+    public DriverRegistry Registry => _registry ??= DriverRegistry.FromDirectory(AppContext.BaseDirectory);
+
+    /// <summary>Connects the configured chip behind its safety limits.</summary>
+    public Task<SafeChip> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        ChipConnector.ConnectAsync(Config(parse), Registry, Logger(parse), cancellationToken);
+
+    public void Dispose() => _logger?.Dispose();
+}

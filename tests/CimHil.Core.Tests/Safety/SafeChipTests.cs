@@ -1,0 +1,84 @@
+using CimHil.Core.Chip;
+using CimHil.Core.Safety;
+
+namespace CimHil.Core.Tests.Safety;
+
+public class SafeChipTests
+{
+    private static readonly ProgramPulse Set = new() { Polarity = PulsePolarity.Set, AmplitudeV = 1.5, WidthSeconds = 100e-9 };
+
+    [Theory]
+    [InlineData(PulsePolarity.Set, 3.01, 100e-9, "|amplitude|")]
+    [InlineData(PulsePolarity.Reset, 3.6, 100e-9, "|amplitude|")]
+    [InlineData(PulsePolarity.Set, 1.0, 2e-3, "width")]
+    [InlineData(PulsePolarity.Set, 1.0, 1e-9, "width (below minimum)")]
+    public async Task ApplyPulse_OverALimit_IsRefusedAndNothingReachesTheChip(PulsePolarity polarity, double amplitudeV, double widthSeconds, string quantity)
+    {
+        var inner = new RecordingChip();
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+        var pulse = new ProgramPulse { Polarity = polarity, AmplitudeV = amplitudeV, WidthSeconds = widthSeconds };
+
+        var ex = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), pulse, default));
+
+        Assert.Equal(quantity, ex.Quantity);
+        Assert.Empty(inner.Operations);
+        Assert.Contains("nothing was applied", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplyPulse_ComplianceOrGateOverLimit_IsRefused()
+    {
+        var inner = new RecordingChip();
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+        await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), Set with { ComplianceA = 1e-3 }, default));
+        await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), Set with { GateVoltageV = 3.5 }, default));
+        await Assert.ThrowsAsync<SafetyLimitException>(() => chip.FormAsync(new CellAddress(0, 0), new FormingPulse { AmplitudeV = 5.5, WidthSeconds = 1e-6, ComplianceA = 1e-4 }, default));
+        await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ReadCellAsync(new CellAddress(0, 0), 0.6, default));
+        await Assert.ThrowsAsync<SafetyLimitException>(() => chip.MultiplyAsync(new double[] { 0.1, 0.7, 0, 0 }, default));
+        Assert.Empty(inner.Operations);
+    }
+
+    [Fact]
+    public async Task ApplyPulse_WithoutCompliance_GetsTheConfiguredMaximum()
+    {
+        var inner = new RecordingChip();
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        var result = await chip.ApplyPulseAsync(new CellAddress(1, 2), Set, default);
+
+        Assert.Equal(SafetyLimits.Default.MaxComplianceA, result.Pulse.ComplianceA);
+        Assert.Single(inner.Operations);
+    }
+
+    [Fact]
+    public async Task Operations_OutsideTheArray_AreRefused()
+    {
+        var inner = new RecordingChip();
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+        await Assert.ThrowsAsync<CellOutOfRangeException>(() => chip.ApplyPulseAsync(new CellAddress(4, 0), Set, default));
+        await Assert.ThrowsAsync<CellOutOfRangeException>(() => chip.ReadBlockAsync(new CellBlock(2, 2, 3, 1), 0.2, default));
+        Assert.Empty(inner.Operations);
+    }
+
+    [Fact]
+    public async Task ApplyPulse_WhenTheChipFails_BringsItToTheSafeStateAndRethrows()
+    {
+        var inner = new RecordingChip { FailNextPulse = true };
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        await Assert.ThrowsAsync<IOException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), Set, default));
+
+        Assert.Equal(1, inner.SafeStateCalls);
+    }
+
+    [Fact]
+    public async Task Dispose_LeavesTheChipInTheSafeState()
+    {
+        var inner = new RecordingChip();
+        await using (new SafeChip(inner, SafetyLimits.Default))
+        {
+        }
+
+        Assert.Equal(1, inner.SafeStateCalls);
+    }
+}
