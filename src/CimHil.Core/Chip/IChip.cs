@@ -35,6 +35,12 @@ public interface IChip : IAsyncDisposable
     Task SafeStateAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>A chip that wraps another (safety checks, logging); lets callers reach the chip underneath.</summary>
+public interface IChipDecorator
+{
+    IChip Inner { get; }
+}
+
 /// <summary>Row and column reads as blocks.</summary>
 public static class ChipExtensions
 {
@@ -48,4 +54,19 @@ public static class ChipExtensions
         chip.ReadBlockAsync(chip.Geometry.All, readVoltageV, cancellationToken);
 
     public static bool Supports(this IChip chip, ChipCapabilities capability) => (chip.Capabilities & capability) == capability;
+
+    /// <summary>The first chip of type <typeparamref name="T"/> under any decorators (e.g. the emulator behind SafeChip), or null.</summary>
+    public static T? Unwrap<T>(this IChip chip)
+        where T : class, IChip
+    {
+        for (IChip? c = chip; c is not null; c = (c as IChipDecorator)?.Inner)
+        {
+            if (c is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
 }

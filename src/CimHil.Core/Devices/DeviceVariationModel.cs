@@ -73,6 +73,14 @@ public sealed record LevelStatistics
     public GoodnessOfFit? Fit { get; init; }
 
     public required int Count { get; init; }
+
+    /// <summary>σ of the change between the last verify read and the settled value: the error verify cannot see (schema 1, optional).</summary>
+    public double? NoiseSigmaS { get; init; }
+
+    public Interval? NoiseSigmaIntervalS { get; init; }
+
+    /// <summary>Mean conductance the cells of this level actually reached (schema 1, optional).</summary>
+    public double? MeanS { get; init; }
 }
 
 /// <summary>Programming error: G_programmed = G_target + offset(x) + σ(x)·ε, ε of <see cref="Family"/> with unit variance.</summary>
@@ -95,6 +103,51 @@ public sealed record ReadNoiseModel
     public required Polynomial SigmaS { get; init; }
 
     public GoodnessOfFit? Fit { get; init; }
+
+    /// <summary>σ of ln(per-cell σ_read / population σ_read(G)): how much noisier some cells are than others (optional).</summary>
+    public double? CellSpreadLogSigma { get; init; }
+
+    public Interval? CellSpreadLogSigmaInterval { get; init; }
+
+    /// <summary>When the noise was measured, seconds after programming (PCM's 1/f noise grows with it; optional).</summary>
+    public double? SecondsAfterProgramming { get; init; }
+}
+
+/// <summary>
+/// Device-to-device spread of the window ends: each cell's G_min and G_max are lognormal around the window's
+/// MinS and MaxS with these σ of ln G (schema 1, optional).
+/// </summary>
+public sealed record DeviceToDeviceModel
+{
+    public required double MinLogSigma { get; init; }
+
+    public required double MaxLogSigma { get; init; }
+
+    public Interval? MinLogSigmaInterval { get; init; }
+
+    public Interval? MaxLogSigmaInterval { get; init; }
+
+    /// <summary>Fit of ln G_max to a normal distribution.</summary>
+    public GoodnessOfFit? Fit { get; init; }
+
+    public int Cells { get; init; }
+}
+
+/// <summary>
+/// Cycle-to-cycle variation: the change a given pulse makes is ΔG·(1 + σ·ε), ε ~ N(0,1) afresh on every pulse,
+/// measured as the spread of one repeated probe pulse on the same cell (schema 1, optional).
+/// </summary>
+public sealed record CycleToCycleModel
+{
+    public required double RelativeSigma { get; init; }
+
+    public Interval? RelativeSigmaInterval { get; init; }
+
+    public GoodnessOfFit? Fit { get; init; }
+
+    public int Cells { get; init; }
+
+    public int Repeats { get; init; }
 }
 
 /// <summary>Power-law drift G(t) = G(t0)·(t/t0)^−ν with ν ~ N(mean(x), sd(x)) per device.</summary>
@@ -168,6 +221,12 @@ public sealed record DeviceVariationModel
     public DriftModel? Drift { get; init; }
 
     public StuckAtModel StuckAt { get; init; } = StuckAtModel.None;
+
+    /// <summary>Spread of the window ends from cell to cell (optional).</summary>
+    public DeviceToDeviceModel? DeviceToDevice { get; init; }
+
+    /// <summary>Pulse-to-pulse randomness of conductance changes (optional).</summary>
+    public CycleToCycleModel? CycleToCycle { get; init; }
 
     public required ModelProvenance Provenance { get; init; }
 }

@@ -5,8 +5,10 @@ using Serilog;
 namespace CimHil.Core.Drivers;
 
 /// <summary>One structured Debug event per chip operation, whatever the driver.</summary>
-internal sealed class LoggingChip(IChip inner, ILogger logger) : IChip
+internal sealed class LoggingChip(IChip inner, ILogger logger) : IChip, IChipDecorator
 {
+    public IChip Inner => inner;
+
     private readonly ILogger _log = logger.ForContext<LoggingChip>();
 
     public ChipIdentity Identity => inner.Identity;

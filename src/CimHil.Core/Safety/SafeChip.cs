@@ -7,7 +7,7 @@ namespace CimHil.Core.Safety;
 /// so the limits hold for every driver alike. On any failure of the inner chip it asks for the safe state
 /// (sources at 0 V, outputs off) before rethrowing.
 /// </summary>
-public sealed class SafeChip : IChip
+public sealed class SafeChip : IChip, IChipDecorator
 {
     private readonly IChip _inner;
 

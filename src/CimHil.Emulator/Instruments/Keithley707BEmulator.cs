@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Serilog;
+
+namespace CimHil.Emulator.Instruments;
+
+/// <summary>
+/// An emulated Keithley 707B switching matrix speaking the subset of its TSP command set the smu-matrix driver uses
+/// (707B reference manual 707B-901-01, section 7 "TSP command reference"): <c>channel.close()</c>, <c>channel.open()</c>,
+/// <c>channel.exclusiveclose()</c>, <c>print(channel.getclose())</c>, <c>errorqueue.count</c>, <c>errorqueue.next()</c>,
+/// <c>errorqueue.clear()</c>, <c>reset()</c>, plus the IEEE 488.2 common commands <c>*IDN?</c>, <c>*RST</c>, <c>*CLS</c>, <c>*OPC?</c>.
+/// Channels are named slot, row letter, two-digit column ("1A01"); only the slots the bench wires hold cards.
+/// </summary>
+public sealed partial class Keithley707BEmulator : ILineInstrument
+{
+    private readonly SmuMatrixBench _bench;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly SortedSet<string> _closed = new(StringComparer.Ordinal);
+    private readonly Queue<(int Code, string Message)> _errors = new();
+
+    internal Keithley707BEmulator(SmuMatrixBench bench, ILogger logger)
+    {
+        _bench = bench;
+        _logger = logger;
+    }
+
+    public string Serial { get; init; } = "04210001";
+
+    /// <summary>Closed crosspoints in the order <c>channel.getclose()</c> lists them.</summary>
+    public IReadOnlyList<string> ClosedChannels
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _closed];
+            }
+        }
+    }
+
+    /// <summary>Relay closures since start (each crosspoint that went from open to closed).</summary>
+    public long Closures { get; private set; }
+
+    public int ErrorCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _errors.Count;
+            }
+        }
+    }
+
+    /// <summary>The channel identifier of a crosspoint: slot, row letter, two-digit column.</summary>
+    public static string ChannelId(int slot, char row, int column) =>
+        $"{slot.ToString(CultureInfo.InvariantCulture)}{char.ToUpperInvariant(row)}{column.ToString("00", CultureInfo.InvariantCulture)}";
+
+    public Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken)
+    {
+        var replies = new List<string>();
+        foreach (var statement in ScpiText.SplitOutsideQuotes(message, ';'))
+        {
+            if (statement.Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Execute(statement) is { } reply)
+                {
+                    replies.Add(reply);
+                }
+            }
+            catch (CommandError ex)
+            {
+                lock (_gate)
+                {
+                    if (_errors.Count < 32)
+                    {
+                        _errors.Enqueue((ex.Code, ex.Message));
+                    }
+                }
+
+                _logger.Debug("Emulated 707B: {Statement} failed with {Code} {Message}", statement, ex.Code, ex.Message);
+                break;
+            }
+        }
+
+        return Task.FromResult(replies.Count == 0 ? null : string.Join('\n', replies));
+    }
+
+    internal HashSet<string> ClosedSet()
+    {
+        lock (_gate)
+        {
+            return [.. _closed];
+        }
+    }
+
+    private string? Execute(string statement)
+    {
+        switch (statement.ToUpperInvariant())
+        {
+            case "*IDN?":
+                return $"Keithley Instruments Inc., Model 707B, {Serial}, 1.8.0";
+            case "*RST":
+            case "RESET()":
+                Open(AllChannels());
+                return null;
+            case "*CLS":
+            case "ERRORQUEUE.CLEAR()":
+                lock (_gate)
+                {
+                    _errors.Clear();
+                }
+
+                return null;
+            case "*OPC?":
+                return "1";
+            case "PRINT(ERRORQUEUE.COUNT)":
+                return TspNumber(ErrorCount);
+            case "PRINT(ERRORQUEUE.NEXT())":
+                lock (_gate)
+                {
+                    // errorqueue.next() returns errorCode, message, severity, errorNode; print() separates values by tabs.
+                    return _errors.TryDequeue(out var e)
+                        ? $"{TspNumber(e.Code)}\t{e.Message}\t{TspNumber(2)}\t{TspNumber(1)}"
+                        : $"{TspNumber(0)}\tQueue Is Empty\t{TspNumber(0)}\t{TspNumber(1)}";
+                }
+        }
+
+        var print = PrintCall().Match(statement);
+        if (print.Success)
+        {
+            var list = ScpiText.Unquote(print.Groups["arg"].Value);
+            var selected = Parse(list, allowSlots: true).ToHashSet(StringComparer.Ordinal);
+            var closed = ClosedChannels.Where(selected.Contains).ToList();
+
+            // getclose() returns nil when nothing is closed (707B manual, channel.exclusiveclose() details).
+            return closed.Count == 0 ? "nil" : string.Join(';', closed);
+        }
+
+        var call = ChannelCall().Match(statement);
+        if (!call.Success)
+        {
+            throw new CommandError(-285, $"TSP Syntax error;unexpected statement '{statement}'");
+        }
+
+        var arg = ScpiText.Unquote(call.Groups["arg"].Value);
+        switch (call.Groups["fn"].Value)
+        {
+            case "close":
+                Close(Parse(arg, allowSlots: false));
+                break;
+            case "open":
+                Open(Parse(arg, allowSlots: true));
+                break;
+            case "exclusiveclose":
+                var channels = string.IsNullOrWhiteSpace(arg) ? [] : Parse(arg, allowSlots: false);
+                Open(ClosedChannels.Except(channels, StringComparer.Ordinal).ToList());
+                Close(channels);
+                break;
+            default:
+                throw new CommandError(-285, $"TSP Syntax error;channel.{call.Groups["fn"].Value}() is not emulated");
+        }
+
+        return null;
+    }
+
+    private void Close(IReadOnlyList<string> channels)
+    {
+        lock (_gate)
+        {
+            foreach (var ch in channels)
+            {
+                if (_closed.Add(ch))
+                {
+                    Closures++;
+                }
+            }
+        }
+    }
+
+    private void Open(IReadOnlyList<string> channels)
+    {
+        lock (_gate)
+        {
+            foreach (var ch in channels)
+            {
+                _closed.Remove(ch);
+            }
+        }
+    }
+
+    private int[] Cards() => [_bench.Wiring.WordLineSlot, _bench.Wiring.BitLineSlot];
+
+    private List<string> AllChannels() => Cards().SelectMany(SlotChannels).ToList();
+
+    private static IEnumerable<string> SlotChannels(int slot)
+    {
+        for (var r = 0; r < MatrixWiring.CardRows; r++)
+        {
+            for (var c = 1; c <= MatrixWiring.CardColumns; c++)
+            {
+                yield return ChannelId(slot, (char)('A' + r), c);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A channel list: comma-separated channels ("1A01"), ranges ("1A01:1A05", the rectangle between two corners),
+    /// and, where allowed, "slotN" and "allslots" (707B manual, "Channel list parameter for remote commands").
+    /// Nothing is changed when any item is invalid.
+    /// </summary>
+    private List<string> Parse(string list, bool allowSlots)
+    {
+        var result = new List<string>();
+        foreach (var raw in list.Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var item = raw.ToUpperInvariant();
+            if (item == "ALLSLOTS" || item.StartsWith("SLOT", StringComparison.Ordinal))
+            {
+                if (!allowSlots)
+                {
+                    throw new CommandError(-222, $"Parameter data out of range;'{raw}' is not allowed in this channel list");
+                }
+
+                if (item == "ALLSLOTS")
+                {
+                    result.AddRange(AllChannels());
+                    continue;
+                }
+
+                var slot = int.TryParse(item[4..], CultureInfo.InvariantCulture, out var s) ? s : -1;
+                RequireCard(slot, raw);
+                result.AddRange(SlotChannels(slot));
+                continue;
+            }
+
+            var ends = item.Split(':');
+            if (ends.Length > 2)
+            {
+                throw new CommandError(-222, $"Parameter data out of range;'{raw}' is not a channel range");
+            }
+
+            var (s0, r0, c0) = Channel(ends[0], raw);
+            var (s1, r1, c1) = ends.Length == 2 ? Channel(ends[1], raw) : (s0, r0, c0);
+            if (s1 != s0 || r1 < r0 || c1 < c0)
+            {
+                throw new CommandError(-222, $"Parameter data out of range;'{raw}' must run from the lower to the higher channel of one slot");
+            }
+
+            for (var r = r0; r <= r1; r++)
+            {
+                for (var c = c0; c <= c1; c++)
+                {
+                    result.Add(ChannelId(s0, r, c));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private (int Slot, char Row, int Column) Channel(string id, string raw)
+    {
+        var m = ChannelPattern().Match(id);
+        if (!m.Success)
+        {
+            throw new CommandError(-222, $"Parameter data out of range;'{raw}' is not a channel (slot, row A–H, column 01–12)");
+        }
+
+        var slot = m.Groups["slot"].Value[0] - '0';
+        var row = m.Groups["row"].Value[0];
+        var column = int.Parse(m.Groups["col"].Value, CultureInfo.InvariantCulture);
+        RequireCard(slot, raw);
+        if (row > (char)('A' + MatrixWiring.CardRows - 1) || column < 1 || column > MatrixWiring.CardColumns)
+        {
+            throw new CommandError(-222, $"Parameter data out of range;channel '{raw}' does not exist on the card");
+        }
+
+        return (slot, row, column);
+    }
+
+    private void RequireCard(int slot, string raw)
+    {
+        if (!Cards().Contains(slot))
+        {
+            throw new CommandError(-222, $"Parameter data out of range;slot of '{raw}' is empty");
+        }
+    }
+
+    /// <summary>TSP prints numbers in %.5e-like form by default (format.asciiprecision), e.g. 0.00000e+00.</summary>
+    private static string TspNumber(double value) => value.ToString("0.00000e+00", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^print\s*\(\s*channel\.getclose\s*\((?<arg>.*)\)\s*\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex PrintCall();
+
+    [GeneratedRegex(@"^channel\.(?<fn>[a-z]+)\s*\((?<arg>.*)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex ChannelCall();
+
+    [GeneratedRegex(@"^(?<slot>[1-6])(?<row>[A-H])(?<col>\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex ChannelPattern();
+}

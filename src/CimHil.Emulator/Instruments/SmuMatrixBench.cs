@@ -1,0 +1,192 @@
+using CimHil.Core.Chip;
+using Serilog;
+
+namespace CimHil.Emulator.Instruments;
+
+/// <summary>
+/// How the emulated probe station is cabled: the array's word lines on the columns of one 707B matrix card, its bit
+/// lines on another, and three card rows as buses: SMU HI, SMU LO and the bias bus that holds unselected lines.
+/// The smu-matrix driver's settings describe the same cabling (docs/drivers.md).
+/// </summary>
+public sealed record MatrixWiring
+{
+    /// <summary>A Keithley 7174A card is an 8-row × 12-column matrix (707B reference manual, "Matrix card" channel identifiers).</summary>
+    public const int CardRows = 8;
+
+    public const int CardColumns = 12;
+
+    /// <summary>The 707B holds six cards (slots 1–6).</summary>
+    public const int Slots = 6;
+
+    public int WordLineSlot { get; init; } = 1;
+
+    public int BitLineSlot { get; init; } = 2;
+
+    /// <summary>Card row wired to the SMU's force HI.</summary>
+    public char HiRow { get; init; } = 'A';
+
+    /// <summary>Card row wired to the SMU's LO.</summary>
+    public char LoRow { get; init; } = 'B';
+
+    /// <summary>Card row wired to the bias supply that holds unselected lines (ground in the emulator).</summary>
+    public char BiasRow { get; init; } = 'C';
+
+    public static MatrixWiring Default { get; } = new();
+}
+
+/// <summary>
+/// The emulated probe station: an emulated Keithley 2450 SMU and an emulated Keithley 707B matrix in front of an
+/// <see cref="EmulatedChip"/>. The cell between a word line on the HI bus and a bit line on the LO bus sees the SMU's
+/// voltage (reversed when the word line is on LO); lines on the bias bus or open carry no SMU current.
+/// Idealisations: no sneak paths or half-select disturb (the bias bus isolates perfectly), parallel cells each get the
+/// full compliance, and a pulse lasts exactly the trigger model's delay.
+/// </summary>
+public sealed class SmuMatrixBench
+{
+    private readonly EmulatedChip _chip;
+    private long _pulses;
+    private long _shorts;
+
+    public SmuMatrixBench(EmulatedChip chip, ILogger logger, MatrixWiring? wiring = null)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        _chip = chip;
+        Wiring = wiring ?? MatrixWiring.Default;
+        if (chip.Geometry.Rows > MatrixWiring.CardColumns || chip.Geometry.Columns > MatrixWiring.CardColumns)
+        {
+            throw new ArgumentException($"a {chip.Geometry} array needs more than the {MatrixWiring.CardColumns} columns of one matrix card per line set", nameof(chip));
+        }
+
+        if (Wiring.WordLineSlot == Wiring.BitLineSlot)
+        {
+            throw new ArgumentException("word lines and bit lines need different matrix cards", nameof(wiring));
+        }
+
+        Smu = new Keithley2450Emulator(this, logger);
+        Matrix = new Keithley707BEmulator(this, logger);
+    }
+
+    public MatrixWiring Wiring { get; }
+
+    /// <summary>The array behind the matrix.</summary>
+    public EmulatedChip Chip => _chip;
+
+    public Keithley2450Emulator Smu { get; }
+
+    public Keithley707BEmulator Matrix { get; }
+
+    /// <summary>Pulses that reached at least one cell.</summary>
+    public long PulsesApplied => Interlocked.Read(ref _pulses);
+
+    /// <summary>Measurements or pulses during which a line was on two buses at once (the SMU went into compliance).</summary>
+    public long ShortCircuits => Interlocked.Read(ref _shorts);
+
+    /// <summary>True when the SMU output is off at 0 V and every matrix crosspoint is open: the bench's safe state.</summary>
+    public bool IsSafe => !Smu.OutputOn && Smu.SourceLevelV == 0 && Matrix.ClosedChannels.Count == 0;
+
+    /// <summary>The cells the SMU drives now, with the sign of the voltage across each (+1: word line on HI).</summary>
+    public IReadOnlyList<(CellAddress Cell, int Sign)> DrivenCells(out bool shorted)
+    {
+        var wl = LineBuses(Wiring.WordLineSlot, _chip.Geometry.Rows);
+        var bl = LineBuses(Wiring.BitLineSlot, _chip.Geometry.Columns);
+        // HI on a line that is also on LO or on the bias bus shorts the SMU output.
+        shorted = wl.Concat(bl).Any(b => b[0] && (b[1] || b[2]));
+        var cells = new List<(CellAddress, int)>();
+        for (var r = 0; r < wl.Length; r++)
+        {
+            for (var c = 0; c < bl.Length; c++)
+            {
+                if (wl[r][0] && bl[c][1])
+                {
+                    cells.Add((new CellAddress(r, c), +1));
+                }
+                else if (wl[r][1] && bl[c][0])
+                {
+                    cells.Add((new CellAddress(r, c), -1));
+                }
+            }
+        }
+
+        return cells;
+    }
+
+    /// <summary>The current into the SMU's HI terminal at <paramref name="levelV"/>, limited to ±<paramref name="limitA"/>.</summary>
+    internal async Task<(double CurrentA, bool InCompliance)> MeasureAsync(double levelV, double limitA, CancellationToken cancellationToken)
+    {
+        var cells = DrivenCells(out var shorted);
+        if (shorted)
+        {
+            Interlocked.Increment(ref _shorts);
+            return (Math.CopySign(limitA, levelV), true);
+        }
+
+        var total = 0.0;
+        if (levelV != 0)
+        {
+            foreach (var (cell, sign) in cells)
+            {
+                var read = await _chip.ReadCellAsync(cell, sign * levelV, cancellationToken).ConfigureAwait(false);
+                total += sign * read.CurrentA;
+            }
+        }
+
+        return Math.Abs(total) > limitA ? (Math.CopySign(limitA, total), true) : (total, false);
+    }
+
+    /// <summary>Applies a pulse of <paramref name="levelV"/> for <paramref name="widthSeconds"/> to every driven cell.</summary>
+    internal async Task PulseAsync(double levelV, double widthSeconds, double limitA, CancellationToken cancellationToken)
+    {
+        var cells = DrivenCells(out var shorted);
+        if (shorted)
+        {
+            Interlocked.Increment(ref _shorts);
+            return;
+        }
+
+        if (levelV == 0 || cells.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (cell, sign) in cells)
+        {
+            var v = sign * levelV;
+            if (v > 0 && _chip.Supports(ChipCapabilities.RequiresForming) && !_chip.IsFormed(cell))
+            {
+                // A positive pulse on a pristine RRAM cell is a forming attempt (it forms only above the forming voltage).
+                await _chip.FormAsync(cell, new FormingPulse { AmplitudeV = v, WidthSeconds = widthSeconds, ComplianceA = limitA }, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var pulse = new ProgramPulse
+                {
+                    Polarity = v > 0 ? PulsePolarity.Set : PulsePolarity.Reset,
+                    AmplitudeV = Math.Abs(v),
+                    WidthSeconds = widthSeconds,
+                    ComplianceA = limitA,
+                };
+                await _chip.ApplyPulseAsync(cell, pulse, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Interlocked.Increment(ref _pulses);
+    }
+
+    /// <summary>Per line: is it closed to [HI, LO, bias]?</summary>
+    private bool[][] LineBuses(int slot, int lines)
+    {
+        var closed = Matrix.ClosedSet();
+        var result = new bool[lines][];
+        for (var i = 0; i < lines; i++)
+        {
+            result[i] =
+            [
+                closed.Contains(Keithley707BEmulator.ChannelId(slot, Wiring.HiRow, i + 1)),
+                closed.Contains(Keithley707BEmulator.ChannelId(slot, Wiring.LoRow, i + 1)),
+                closed.Contains(Keithley707BEmulator.ChannelId(slot, Wiring.BiasRow, i + 1)),
+            ];
+        }
+
+        return result;
+    }
+}
