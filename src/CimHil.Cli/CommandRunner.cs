@@ -65,6 +65,7 @@ public static class CommandRunner
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled; everything measured so far is kept"),
             ConfigException => (ExitCodes.BadInput, ex.Message),
+            Characterization.Store.MeasurementStoreException or Calibration.CalibrationException => (ExitCodes.BadInput, ex.Message),
             SafetyLimitException => (ExitCodes.SafetyRefused, ex.Message),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException => (ExitCodes.BadInput, ex.Message),
             CliUsageException => (ExitCodes.Usage, ex.Message),

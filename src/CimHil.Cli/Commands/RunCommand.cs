@@ -1,84 +1,141 @@
 using System.CommandLine;
-using CimHil.Core.Chip;
+using System.Globalization;
+using CimHil.Cli.Pipeline;
+using Serilog;
+using Serilog.Events;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
 
 /// <summary>
-/// <c>cimhil run</c>: the main job on the configured chip (the emulator by default).
-/// For now a short bench demo: identity, forming where needed, a few SET/RESET cycles with reads, one row read.
+/// <c>cimhil run</c>: the whole bench-to-worst-case pipeline from hil-config.json into runs/&lt;timestamp&gt;/:
+/// characterise, calibrate, train or load the model, Monte-Carlo, worst case, report.html.
 /// </summary>
 public static class RunCommand
 {
+    private static readonly string[] Stages = ["characterise", "calibrate", "model", "monte-carlo", "worst-case", "report"];
+
     public static Command Create(CliServices services)
     {
-        var cycles = new Option<int>("--cycles") { Description = "SET/RESET cycles per demo cell", DefaultValueFactory = _ => 3 };
+        var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this folder (runs/<timestamp>): finished stages are kept, characterisation resumes cell by cell" };
         var json = CliServices.JsonOption();
-        var command = new Command("run", "Run the main job on the configured chip (now: a short bench demo)") { cycles, json };
+        var command = new Command("run", "The main job: characterise the configured chip, calibrate its variation model, then Monte-Carlo and worst-case accuracy of LeNet-5, with report.html")
+        {
+            resume, json,
+        };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            var n = parse.GetValue(cycles);
-            if (n is < 1 or > 1000)
+            var config = services.Config(parse);
+            var settings = RunSettings.Parse(config.Section("run"));
+            string folder;
+            if (parse.GetValue(resume) is { } existing)
             {
-                throw new CliUsageException($"--cycles {n}: must be between 1 and 1000");
+                if (!Directory.Exists(existing))
+                {
+                    throw new CliUsageException($"--resume {existing}: no such run folder");
+                }
+
+                folder = existing;
+            }
+            else
+            {
+                folder = RunPipeline.NewRunFolder(settings, DateTimeOffset.UtcNow);
+                if (Directory.Exists(folder))
+                {
+                    throw new CliUsageException($"run folder {folder} already exists; use --resume {folder} to continue it");
+                }
             }
 
+            Directory.CreateDirectory(folder);
+            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            using var runLog = RunLogger(services, parse, folder);
             await using var chip = await services.ConnectAsync(parse, ct);
-            var limits = chip.Limits;
-            var readV = Math.Min(ReadCommand.DefaultReadVoltageV, limits.MaxReadVoltageV);
-            var quiet = parse.GetValue(json);
-            if (!quiet)
-            {
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/], {chip.Geometry.Rows}×{chip.Geometry.Columns}, {chip.Capabilities}");
-            }
-
-            var cells = Enumerable.Range(0, Math.Min(4, chip.Geometry.Columns)).Select(c => new CellAddress(0, c)).ToList();
-            if (chip.Supports(ChipCapabilities.RequiresForming))
-            {
-                foreach (var cell in cells)
-                {
-                    var formed = await chip.FormAsync(cell, new FormingPulse { AmplitudeV = Math.Min(3.3, limits.MaxFormVoltageV), WidthSeconds = Math.Min(1e-6, limits.MaxPulseWidthSeconds), ComplianceA = Math.Min(100e-6, limits.MaxComplianceA) }, ct);
-                    if (!quiet)
-                    {
-                        AnsiConsole.MarkupLine($"formed {cell}: {formed.CurrentA * 1e6:F1} µA, {(formed.Formed ? "formed" : "[red]not formed[/]")}");
-                    }
-                }
-            }
-
-            var set = new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = Math.Min(1.5, limits.MaxSetVoltageV), WidthSeconds = Math.Max(100e-9, limits.MinPulseWidthSeconds), GateVoltageV = Math.Min(1.6, limits.MaxGateVoltageV) };
-            var reset = new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = Math.Min(1.8, limits.MaxResetVoltageV), WidthSeconds = Math.Max(100e-9, limits.MinPulseWidthSeconds), GateVoltageV = Math.Min(2.5, limits.MaxGateVoltageV) };
-            var trace = new List<object>();
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("cell").AddColumn("cycle").AddColumn(new TableColumn("after SET (µS)").RightAligned()).AddColumn(new TableColumn("after RESET (µS)").RightAligned());
-            foreach (var cell in cells)
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    await chip.ApplyPulseAsync(cell, set, ct);
-                    var on = await chip.ReadCellAsync(cell, readV, ct);
-                    await chip.ApplyPulseAsync(cell, reset, ct);
-                    var off = await chip.ReadCellAsync(cell, readV, ct);
-                    table.AddRow(cell.ToString(), (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), CliParsing.Microsiemens(on.ConductanceS), CliParsing.Microsiemens(off.ConductanceS));
-                    trace.Add(new { cell, cycle = i + 1, setS = on.ConductanceS, resetS = off.ConductanceS });
-                }
-            }
-
-            // Leave the demo cells in a visible state: SET.
-            foreach (var cell in cells)
-            {
-                await chip.ApplyPulseAsync(cell, set, ct);
-            }
-
-            var row = await chip.ReadBlockAsync(new CellBlock(0, 0, 1, Math.Min(8, chip.Geometry.Columns)), readV, ct);
+            RunResults results;
             if (quiet)
             {
-                services.WriteJson(new { identity = chip.Identity, rows = chip.Geometry.Rows, columns = chip.Geometry.Columns, cycles = trace, row0S = row.CurrentsA.Select(i => i / readV) });
+                var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p => { }));
+                results = await pipeline.RunAsync(chip, folder, ct);
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
+                results = await AnsiConsole.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var tasks = Stages.ToDictionary(s => s, s => progress.AddTask(s, autoStart: false, maxValue: 1));
+                        var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p =>
+                        {
+                            var task = tasks[p.Stage];
+                            if (!task.IsStarted)
+                            {
+                                task.StartTask();
+                            }
+
+                            task.MaxValue = Math.Max(p.Total, 1e-9);
+                            task.Value = Math.Min(p.Done, task.MaxValue);
+                            task.Description = p.Detail is null ? p.Stage : $"{p.Stage}: {Markup.Escape(p.Detail)}";
+                            if (p.Done >= p.Total && p.Detail is null)
+                            {
+                                task.StopTask();
+                            }
+                        }));
+                        return await pipeline.RunAsync(chip, folder, ct);
+                    });
+            }
+
+            if (parse.GetValue(json))
+            {
+                services.WriteJson(results);
                 return ExitCodes.Success;
             }
 
-            AnsiConsole.Write(table);
-            AnsiConsole.Write(ReadCommand.ToTable(row));
+            AnsiConsole.Write(Summary(results));
+            AnsiConsole.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(results.Report))}[/]");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static Table Summary(RunResults r)
+    {
+        string P(double? x) => x is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-";
+        var t = new Table().Border(TableBorder.Rounded).Title("Run summary").AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned());
+        t.AddRow("chip", Markup.Escape(r.Chip));
+        t.AddRow("measurements", r.Measurements.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("calibration", Markup.Escape(r.Calibration));
+        if (r.MonteCarlo is { } mc)
+        {
+            t.AddRow("clean mapped accuracy", P(mc.CleanAccuracy));
+            t.AddRow($"Monte-Carlo mean ± sd ({mc.ChipAccuracies.Length} chips)", $"{P(mc.Mean)} ± {P(mc.StandardDeviation)}");
+            t.AddRow($"Monte-Carlo {mc.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}th percentile", $"{P(mc.Percentile)} [{P(mc.PercentileInterval.Low)}, {P(mc.PercentileInterval.High)}]");
+            t.AddRow("Monte-Carlo minimum", P(mc.Minimum));
+        }
+
+        foreach (var p in r.WorstCase?.Points ?? [])
+        {
+            t.AddRow($"worst case, k = {p.K.ToString("0.###", CultureInfo.InvariantCulture)}", P(p.Accuracy));
+        }
+
+        foreach (var (stage, seconds) in r.StageSeconds.OrderBy(kv => Array.IndexOf(Stages, kv.Key)))
+        {
+            t.AddRow($"time: {stage}", $"{seconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+        }
+
+        return t;
+    }
+
+    // The run keeps its own log beside its results; the console shows warnings only (progress bars are on).
+    private static Serilog.Core.Logger RunLogger(CliServices services, ParseResult parse, string folder) =>
+        new LoggerConfiguration()
+            .MinimumLevel.Debug()
+            .WriteTo.Logger(services.Logger(parse))
+            .WriteTo.File(Path.Combine(folder, "run.log"), restrictedToMinimumLevel: LogEventLevel.Information)
+            .CreateLogger();
+
+    private sealed class Reporter(Action<StageProgress> report) : IProgress<StageProgress>
+    {
+        public void Report(StageProgress value) => report(value);
     }
 }

@@ -95,6 +95,7 @@ public sealed class BoardProtocol : IDisposable
     /// <summary>Program message units executed (successful or not).</summary>
     public long CommandsExecuted => Interlocked.Read(ref _commandsExecuted);
 
+    /// <summary>Encoding of bulk replies (FORM[:DATA]); ASCii after *RST.</summary>
     public BoardDataFormat Format { get; private set; } = BoardDataFormat.Ascii;
 
     /// <summary>FORM:BORD NORM (big-endian, the IEEE 488.2 default) when true, SWAP (little-endian) when false.</summary>
@@ -490,40 +491,40 @@ public sealed class BoardProtocol : IDisposable
         switch (Format)
         {
             case BoardDataFormat.Real64:
-            {
-                var payload = new byte[values.Length * 8];
-                for (var i = 0; i < values.Length; i++)
                 {
-                    if (BigEndian)
+                    var payload = new byte[values.Length * 8];
+                    for (var i = 0; i < values.Length; i++)
                     {
-                        BinaryPrimitives.WriteDoubleBigEndian(payload.AsSpan(i * 8), values[i]);
+                        if (BigEndian)
+                        {
+                            BinaryPrimitives.WriteDoubleBigEndian(payload.AsSpan(i * 8), values[i]);
+                        }
+                        else
+                        {
+                            BinaryPrimitives.WriteDoubleLittleEndian(payload.AsSpan(i * 8), values[i]);
+                        }
                     }
-                    else
-                    {
-                        BinaryPrimitives.WriteDoubleLittleEndian(payload.AsSpan(i * 8), values[i]);
-                    }
-                }
 
-                return Block(payload);
-            }
+                    return Block(payload);
+                }
 
             case BoardDataFormat.Real32:
-            {
-                var payload = new byte[values.Length * 4];
-                for (var i = 0; i < values.Length; i++)
                 {
-                    if (BigEndian)
+                    var payload = new byte[values.Length * 4];
+                    for (var i = 0; i < values.Length; i++)
                     {
-                        BinaryPrimitives.WriteSingleBigEndian(payload.AsSpan(i * 4), (float)values[i]);
+                        if (BigEndian)
+                        {
+                            BinaryPrimitives.WriteSingleBigEndian(payload.AsSpan(i * 4), (float)values[i]);
+                        }
+                        else
+                        {
+                            BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(i * 4), (float)values[i]);
+                        }
                     }
-                    else
-                    {
-                        BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(i * 4), (float)values[i]);
-                    }
-                }
 
-                return Block(payload);
-            }
+                    return Block(payload);
+                }
 
             default:
                 return Encoding.ASCII.GetBytes(string.Join(',', values.Select(Number)));

@@ -24,8 +24,10 @@ public sealed class BoardTcpServer : IAsyncDisposable
         _listener = new TcpListener(address ?? IPAddress.Loopback, port);
     }
 
+    /// <summary>The port listened on (the chosen one when 0 was asked for).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>The address listened on.</summary>
     public IPAddress Address => ((IPEndPoint)_listener.LocalEndpoint).Address;
 
     /// <summary>The VISA resource string clients open.</summary>
@@ -34,6 +36,7 @@ public sealed class BoardTcpServer : IAsyncDisposable
     /// <summary>Open connections (for tests that check a dropped link was really closed).</summary>
     public int ConnectionCount => _clients.Count;
 
+    /// <summary>Starts listening and accepting clients in the background.</summary>
     public void Start()
     {
         _listener.Start();

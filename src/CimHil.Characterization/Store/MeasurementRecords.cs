@@ -1,0 +1,171 @@
+using CimHil.Core.Chip;
+
+namespace CimHil.Characterization.Store;
+
+/// <summary>What a stored measurement row is: a programming pulse, a read, or a forming pulse.</summary>
+public enum MeasurementKind
+{
+    Pulse,
+    Read,
+    Form,
+}
+
+/// <summary>
+/// The key every stored record is unique by: procedure, cell, the step of the procedure at that cell
+/// (a level, a repeat, a time point) and the sequence number inside that step. The store's primary key,
+/// so a record can never be written twice.
+/// </summary>
+public readonly record struct RecordKey(string Procedure, int Row, int Column, int Step, int Seq)
+{
+    public override string ToString() => $"{Procedure}({Row},{Column})#{Step}.{Seq}";
+}
+
+/// <summary>A unit of work: one cell at one step of one procedure. Completed units are skipped on resume.</summary>
+public readonly record struct UnitKey(string Procedure, int Row, int Column, int Step)
+{
+    public CellAddress Cell => new(Row, Column);
+}
+
+/// <summary>One pulse, read or forming pulse as it was taken, in SI units; unused fields are null.</summary>
+public sealed record Measurement
+{
+    public required RecordKey Key { get; init; }
+
+    public required MeasurementKind Kind { get; init; }
+
+    /// <summary>Why it was taken: verify, final, noise, drift, iv, set, reset, form (free text, stored as is).</summary>
+    public required string Role { get; init; }
+
+    public PulsePolarity? Polarity { get; init; }
+
+    /// <summary>Pulse amplitude, forming amplitude or read voltage.</summary>
+    public double? VoltageV { get; init; }
+
+    public double? WidthSeconds { get; init; }
+
+    public double? GateVoltageV { get; init; }
+
+    public double? ComplianceA { get; init; }
+
+    public double? CurrentA { get; init; }
+
+    public double? ConductanceS { get; init; }
+
+    public double? TargetS { get; init; }
+
+    /// <summary>Time since the cell was programmed (drift), in seconds on the chip's clock.</summary>
+    public double? ElapsedSeconds { get; init; }
+
+    public bool? Formed { get; init; }
+
+    /// <summary>The chip's timestamp of the operation.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The session (start or resume) that took it.</summary>
+    public int Session { get; init; }
+
+    public static Measurement FromPulse(RecordKey key, string role, PulseResult p, double? targetS = null) => new()
+    {
+        Key = key,
+        Kind = MeasurementKind.Pulse,
+        Role = role,
+        Polarity = p.Pulse.Polarity,
+        VoltageV = p.Pulse.AmplitudeV,
+        WidthSeconds = p.Pulse.WidthSeconds,
+        GateVoltageV = p.Pulse.GateVoltageV,
+        ComplianceA = p.Pulse.ComplianceA,
+        TargetS = targetS,
+        Timestamp = p.Timestamp,
+    };
+
+    public static Measurement FromRead(RecordKey key, string role, double readVoltageV, double currentA, DateTimeOffset timestamp, double? targetS = null, double? elapsedSeconds = null) => new()
+    {
+        Key = key,
+        Kind = MeasurementKind.Read,
+        Role = role,
+        VoltageV = readVoltageV,
+        CurrentA = currentA,
+        ConductanceS = currentA / readVoltageV,
+        TargetS = targetS,
+        ElapsedSeconds = elapsedSeconds,
+        Timestamp = timestamp,
+    };
+
+    public static Measurement FromForming(RecordKey key, FormingResult f) => new()
+    {
+        Key = key,
+        Kind = MeasurementKind.Form,
+        Role = "form",
+        VoltageV = f.Pulse.AmplitudeV,
+        WidthSeconds = f.Pulse.WidthSeconds,
+        GateVoltageV = f.Pulse.GateVoltageV,
+        ComplianceA = f.Pulse.ComplianceA,
+        CurrentA = f.CurrentA,
+        Formed = f.Formed,
+        Timestamp = f.Timestamp,
+    };
+}
+
+/// <summary>The outcome of one unit of work, written in the same transaction as its measurements.</summary>
+public sealed record UnitResult
+{
+    public required UnitKey Key { get; init; }
+
+    /// <summary>converged, not-converged, ok, stuck-on, stuck-off, formed, not-formed, read.</summary>
+    public required string Outcome { get; init; }
+
+    public double? TargetS { get; init; }
+
+    /// <summary>The unit's resulting conductance (the final read), when it has one.</summary>
+    public double? ValueS { get; init; }
+
+    public int Pulses { get; init; }
+
+    public int Session { get; init; }
+}
+
+/// <summary>Provenance of a run: which chip, driver, instruments, config and software took it.</summary>
+public sealed record RunProvenance
+{
+    public required ChipIdentity Chip { get; init; }
+
+    public required ArrayGeometry Geometry { get; init; }
+
+    public required bool VirtualClock { get; init; }
+
+    public required string Driver { get; init; }
+
+    /// <summary>Instrument identities (IDN lines or resource strings), as known to the caller.</summary>
+    public IReadOnlyList<string> Instruments { get; init; } = [];
+
+    /// <summary><see cref="CimHil.Core.Config.HilConfig.ContentHash"/> of the bench configuration, when there was one.</summary>
+    public string? ConfigHash { get; init; }
+
+    public required string SoftwareVersion { get; init; }
+
+    /// <summary>The version of the CimHil assemblies (informational version of this library).</summary>
+    public static string CurrentSoftwareVersion =>
+        typeof(RunProvenance).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+        ?? typeof(RunProvenance).Assembly.GetName().Version?.ToString() ?? "unknown";
+}
+
+/// <summary>The run a database holds: its id, plan and provenance.</summary>
+public sealed record RunInfo
+{
+    public required string RunId { get; init; }
+
+    public required string Name { get; init; }
+
+    public required DateTimeOffset CreatedUtc { get; init; }
+
+    public required string PlanJson { get; init; }
+
+    public required string PlanHash { get; init; }
+
+    public required RunProvenance Provenance { get; init; }
+
+    public DateTimeOffset? FinishedUtc { get; init; }
+
+    public int Sessions { get; init; }
+}

@@ -1,0 +1,717 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using CimHil.Core.Chip;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace CimHil.Characterization.Store;
+
+/// <summary>The file is not a CimHil measurement database, is damaged, or does not hold what the caller asked for.</summary>
+public sealed class MeasurementStoreException : Exception
+{
+    public MeasurementStoreException(string path, string problem)
+        : base($"{path}: {problem}")
+    {
+        StorePath = path;
+    }
+
+    public MeasurementStoreException(string path, string problem, Exception inner)
+        : base($"{path}: {problem}", inner)
+    {
+        StorePath = path;
+    }
+
+    public string StorePath { get; }
+}
+
+/// <summary>
+/// One characterisation run in one SQLite file: the run's provenance and plan, the procedures, every
+/// pulse and read with its chip timestamp, and the units of work already completed.
+/// Writes go through <see cref="UnitBatch"/>: the measurements of a unit and the unit's completion are one
+/// transaction, so after a crash a unit is either wholly present or absent, and resuming redoes exactly the
+/// absent ones. The primary keys make a duplicate record impossible rather than merely unlikely.
+/// </summary>
+public sealed class MeasurementStore : IDisposable
+{
+    /// <summary>PRAGMA application_id of our files: "CIMH" in ASCII (SQLite file format, header offset 68).</summary>
+    public const int ApplicationId = 0x43494D48;
+
+    /// <summary>PRAGMA user_version: the schema version of the store.</summary>
+    public const int SchemaVersion = 1;
+
+    private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
+
+    private readonly SqliteConnection _db;
+    private sqlite3_stmt? _rawInsert;
+    private readonly SqliteCommand _insertUnit;
+    private bool _disposed;
+
+    private MeasurementStore(string path, SqliteConnection db, RunInfo run, int session)
+    {
+        Path = path;
+        _db = db;
+        Run = run;
+        Session = session;
+        _insertUnit = Prepare(
+            "INSERT INTO units(procedure,row,col,step,outcome,target_s,value_s,pulses,session,completed_ticks) VALUES($p,$r,$c,$s,$o,$t,$val,$n,$sess,$ts)",
+            "$p", "$r", "$c", "$s", "$o", "$t", "$val", "$n", "$sess", "$ts");
+    }
+
+    public string Path { get; }
+
+    public RunInfo Run { get; private set; }
+
+    /// <summary>This process's session number: 1 for the first start, +1 for each resume.</summary>
+    public int Session { get; }
+
+    /// <summary>Creates a new store for a new run; refuses to overwrite an existing file.</summary>
+    public static MeasurementStore Create(string path, string name, string planJson, RunProvenance provenance, DateTimeOffset nowUtc)
+    {
+        if (File.Exists(path))
+        {
+            throw new MeasurementStoreException(path, "already exists; resume it (--resume) or choose another file");
+        }
+
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var db = Connect(path, SqliteOpenMode.ReadWriteCreate);
+        try
+        {
+            Exec(db, $"PRAGMA journal_mode=WAL; PRAGMA application_id={ApplicationId}; PRAGMA user_version={SchemaVersion};");
+            using (var tx = db.BeginTransaction())
+            {
+                Exec(db, Schema, tx);
+                using var cmd = db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText =
+                    "INSERT INTO run(id,run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version) " +
+                    "VALUES(1,$id,$name,$created,$plan,$hash,$vendor,$model,$serial,$fw,$tech,$rows,$cols,$virtual,$driver,$instr,$cfg,$sw)";
+                cmd.Parameters.AddWithValue("$id", Guid.NewGuid().ToString("N"));
+                cmd.Parameters.AddWithValue("$name", name);
+                cmd.Parameters.AddWithValue("$created", nowUtc.ToString("O", CultureInfo.InvariantCulture));
+                cmd.Parameters.AddWithValue("$plan", planJson);
+                cmd.Parameters.AddWithValue("$hash", Hash(planJson));
+                cmd.Parameters.AddWithValue("$vendor", provenance.Chip.Vendor);
+                cmd.Parameters.AddWithValue("$model", provenance.Chip.Model);
+                cmd.Parameters.AddWithValue("$serial", provenance.Chip.Serial);
+                cmd.Parameters.AddWithValue("$fw", provenance.Chip.Firmware);
+                cmd.Parameters.AddWithValue("$tech", provenance.Chip.Technology.ToString());
+                cmd.Parameters.AddWithValue("$rows", provenance.Geometry.Rows);
+                cmd.Parameters.AddWithValue("$cols", provenance.Geometry.Columns);
+                cmd.Parameters.AddWithValue("$virtual", provenance.VirtualClock ? 1 : 0);
+                cmd.Parameters.AddWithValue("$driver", provenance.Driver);
+                cmd.Parameters.AddWithValue("$instr", string.Join("\n", provenance.Instruments));
+                cmd.Parameters.AddWithValue("$cfg", (object?)provenance.ConfigHash ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$sw", provenance.SoftwareVersion);
+                cmd.ExecuteNonQuery();
+                tx.Commit();
+            }
+
+            return Start(path, db, nowUtc, resumed: false);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing store to resume its run (a new session) or to read it.</summary>
+    public static MeasurementStore Open(string path, DateTimeOffset nowUtc, bool readOnly = false)
+    {
+        CheckHeader(path);
+        var db = Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite);
+        try
+        {
+            Validate(path, db);
+            if (!readOnly)
+            {
+                Exec(db, "PRAGMA journal_mode=WAL;");
+            }
+
+            return readOnly ? new MeasurementStore(path, db, ReadRun(path, db), 0) : Start(path, db, nowUtc, resumed: true);
+        }
+        catch (SqliteException ex)
+        {
+            db.Dispose();
+            throw new MeasurementStoreException(path, $"is not a readable CimHil measurement database: {ex.Message}", ex);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Registers a procedure with its parameters; on resume the parameters must be those it started with.</summary>
+    public void BeginProcedure(string procedure, int ordinal, string parametersJson, DateTimeOffset now)
+    {
+        using var q = _db.CreateCommand();
+        q.CommandText = "SELECT parameters_json FROM procedures WHERE procedure=$p";
+        q.Parameters.AddWithValue("$p", procedure);
+        if (q.ExecuteScalar() is string existing)
+        {
+            if (!string.Equals(existing, parametersJson, StringComparison.Ordinal))
+            {
+                throw new MeasurementStoreException(Path, $"procedure '{procedure}' was started with other parameters than the plan now gives; resume with the run's own plan");
+            }
+
+            return;
+        }
+
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "INSERT INTO procedures(procedure,ordinal,parameters_json,started_utc) VALUES($p,$o,$j,$t)";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        cmd.Parameters.AddWithValue("$o", ordinal);
+        cmd.Parameters.AddWithValue("$j", parametersJson);
+        cmd.Parameters.AddWithValue("$t", now.ToString("O", CultureInfo.InvariantCulture));
+        cmd.ExecuteNonQuery();
+    }
+
+    public void FinishProcedure(string procedure, DateTimeOffset now)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "UPDATE procedures SET finished_utc=$t WHERE procedure=$p AND finished_utc IS NULL";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        cmd.Parameters.AddWithValue("$t", now.ToString("O", CultureInfo.InvariantCulture));
+        cmd.ExecuteNonQuery();
+    }
+
+    public bool IsProcedureFinished(string procedure)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT finished_utc IS NOT NULL FROM procedures WHERE procedure=$p";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        return cmd.ExecuteScalar() is long l && l == 1;
+    }
+
+    /// <summary>The procedure's stored parameters, or null when it never started.</summary>
+    public string? ProcedureParameters(string procedure)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT parameters_json FROM procedures WHERE procedure=$p";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    /// <summary>Marks the run finished (all procedures done).</summary>
+    public void FinishRun(DateTimeOffset now)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "UPDATE run SET finished_utc=$t WHERE id=1; UPDATE sessions SET ended_utc=$t, outcome='finished' WHERE session=$s";
+        cmd.Parameters.AddWithValue("$t", now.ToString("O", CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("$s", Session);
+        cmd.ExecuteNonQuery();
+        Run = Run with { FinishedUtc = now };
+    }
+
+    /// <summary>The units of a procedure that are complete (their measurements are all stored).</summary>
+    public HashSet<UnitKey> CompletedUnits(string procedure)
+    {
+        var set = new HashSet<UnitKey>();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT row,col,step FROM units WHERE procedure=$p";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            set.Add(new UnitKey(procedure, r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)));
+        }
+
+        return set;
+    }
+
+    /// <summary>A batch of units written in one transaction when <see cref="UnitBatch.Commit"/> is called.</summary>
+    public UnitBatch BeginBatch() => new(this);
+
+    /// <summary>Every unit result of a procedure (all procedures when null), in key order.</summary>
+    public IReadOnlyList<UnitResult> Units(string? procedure = null)
+    {
+        var list = new List<UnitResult>();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT procedure,row,col,step,outcome,target_s,value_s,pulses,session FROM units" +
+            (procedure is null ? string.Empty : " WHERE procedure=$p") + " ORDER BY procedure,row,col,step";
+        if (procedure is not null)
+        {
+            cmd.Parameters.AddWithValue("$p", procedure);
+        }
+
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new UnitResult
+            {
+                Key = new UnitKey(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3)),
+                Outcome = r.GetString(4),
+                TargetS = r.IsDBNull(5) ? null : r.GetDouble(5),
+                ValueS = r.IsDBNull(6) ? null : r.GetDouble(6),
+                Pulses = r.GetInt32(7),
+                Session = r.GetInt32(8),
+            });
+        }
+
+        return list;
+    }
+
+    /// <summary>Streams the measurements of a procedure (all when null), optionally of one role, in key order.</summary>
+    public IEnumerable<Measurement> Measurements(string? procedure = null, string? role = null)
+    {
+        using var cmd = _db.CreateCommand();
+        var where = new List<string>();
+        if (procedure is not null)
+        {
+            where.Add("procedure=$p");
+            cmd.Parameters.AddWithValue("$p", procedure);
+        }
+
+        if (role is not null)
+        {
+            where.Add("role=$role");
+            cmd.Parameters.AddWithValue("$role", role);
+        }
+
+        cmd.CommandText = "SELECT procedure,row,col,step,seq,kind,role,polarity,voltage_v,width_seconds,gate_v,compliance_a,current_a,conductance_s,target_s,elapsed_seconds,formed,timestamp_ticks,session FROM measurements" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) + " ORDER BY procedure,row,col,step,seq";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            yield return new Measurement
+            {
+                Key = new RecordKey(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)),
+                Kind = Enum.Parse<MeasurementKind>(r.GetString(5), ignoreCase: true),
+                Role = r.GetString(6),
+                Polarity = r.IsDBNull(7) ? null : Enum.Parse<PulsePolarity>(r.GetString(7), ignoreCase: true),
+                VoltageV = Nullable(r, 8),
+                WidthSeconds = Nullable(r, 9),
+                GateVoltageV = Nullable(r, 10),
+                ComplianceA = Nullable(r, 11),
+                CurrentA = Nullable(r, 12),
+                ConductanceS = Nullable(r, 13),
+                TargetS = Nullable(r, 14),
+                ElapsedSeconds = Nullable(r, 15),
+                Formed = r.IsDBNull(16) ? null : r.GetInt64(16) != 0,
+                Timestamp = new DateTimeOffset(r.GetInt64(17), TimeSpan.Zero),
+                Session = r.GetInt32(18),
+            };
+        }
+    }
+
+    /// <summary>The timestamp of the last pulse each cell received in one step of a procedure.</summary>
+    public Dictionary<(int Row, int Column), DateTimeOffset> LastPulseTimes(string procedure, int? step)
+    {
+        var map = new Dictionary<(int Row, int Column), DateTimeOffset>();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT row,col,MAX(timestamp_ticks) FROM measurements WHERE procedure=$p AND kind='pulse'" + (step is null ? string.Empty : " AND step=$s") + " GROUP BY row,col";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        if (step is { } st)
+        {
+            cmd.Parameters.AddWithValue("$s", st);
+        }
+
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            map[(r.GetInt32(0), r.GetInt32(1))] = new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero);
+        }
+
+        return map;
+    }
+
+    /// <summary>Row counts per table, for summaries and tests.</summary>
+    public (long Measurements, long Units, long Procedures) Counts()
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM measurements),(SELECT COUNT(*) FROM units),(SELECT COUNT(*) FROM procedures)";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+    }
+
+    /// <summary>Names of the procedures in the order they ran.</summary>
+    public IReadOnlyList<string> Procedures()
+    {
+        var list = new List<string>();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT procedure FROM procedures ORDER BY ordinal";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return list;
+    }
+
+    /// <summary>The latest chip timestamp stored, so a restarted virtual clock can be brought forward past it.</summary>
+    public DateTimeOffset? LatestTimestamp()
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT MAX(timestamp_ticks) FROM measurements";
+        return cmd.ExecuteScalar() is long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _rawInsert?.Dispose();
+        _insertUnit.Dispose();
+        _db.Dispose();
+    }
+
+    internal void Write(IReadOnlyList<Measurement> measurements, IReadOnlyList<UnitResult> units, DateTimeOffset now)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var tx = _db.BeginTransaction();
+
+        // Measurements go through SQLite's C API with a statement prepared once and bound by index: the ADO.NET
+        // command path costs several µs per row (reader set-up, bind by name), which dominated a 64×64 characterisation.
+        var stmt = _rawInsert ??= PrepareRaw();
+        foreach (var m in measurements)
+        {
+            raw.sqlite3_reset(stmt);
+            raw.sqlite3_bind_text(stmt, 1, m.Key.Procedure);
+            raw.sqlite3_bind_int(stmt, 2, m.Key.Row);
+            raw.sqlite3_bind_int(stmt, 3, m.Key.Column);
+            raw.sqlite3_bind_int(stmt, 4, m.Key.Step);
+            raw.sqlite3_bind_int(stmt, 5, m.Key.Seq);
+            raw.sqlite3_bind_text(stmt, 6, KindName(m.Kind));
+            raw.sqlite3_bind_text(stmt, 7, m.Role);
+            if (m.Polarity is { } pol)
+            {
+                raw.sqlite3_bind_text(stmt, 8, pol == PulsePolarity.Set ? "set" : "reset");
+            }
+            else
+            {
+                raw.sqlite3_bind_null(stmt, 8);
+            }
+
+            BindDouble(stmt, 9, m.VoltageV);
+            BindDouble(stmt, 10, m.WidthSeconds);
+            BindDouble(stmt, 11, m.GateVoltageV);
+            BindDouble(stmt, 12, m.ComplianceA);
+            BindDouble(stmt, 13, m.CurrentA);
+            BindDouble(stmt, 14, m.ConductanceS);
+            BindDouble(stmt, 15, m.TargetS);
+            BindDouble(stmt, 16, m.ElapsedSeconds);
+            if (m.Formed is { } f)
+            {
+                raw.sqlite3_bind_int(stmt, 17, f ? 1 : 0);
+            }
+            else
+            {
+                raw.sqlite3_bind_null(stmt, 17);
+            }
+
+            raw.sqlite3_bind_int64(stmt, 18, m.Timestamp.UtcTicks);
+            raw.sqlite3_bind_int(stmt, 19, Session);
+            var rc = raw.sqlite3_step(stmt);
+            if (rc != raw.SQLITE_DONE)
+            {
+                var message = raw.sqlite3_errmsg(_db.Handle).utf8_to_string();
+                raw.sqlite3_reset(stmt);
+                throw (rc & 0xFF) == raw.SQLITE_CONSTRAINT
+                    ? new MeasurementStoreException(Path, $"{m.Key} is already stored; a record is never written twice ({message})")
+                    : new MeasurementStoreException(Path, $"cannot store {m.Key}: {message}");
+            }
+        }
+
+        raw.sqlite3_reset(stmt);
+        _insertUnit.Transaction = tx;
+        try
+        {
+            var u = _insertUnit.Parameters;
+            foreach (var unit in units)
+            {
+                u[0].Value = unit.Key.Procedure;
+                u[1].Value = unit.Key.Row;
+                u[2].Value = unit.Key.Column;
+                u[3].Value = unit.Key.Step;
+                u[4].Value = unit.Outcome;
+                u[5].Value = Db(unit.TargetS);
+                u[6].Value = Db(unit.ValueS);
+                u[7].Value = unit.Pulses;
+                u[8].Value = Session;
+                u[9].Value = now.UtcTicks;
+                Insert(_insertUnit, $"unit {unit.Key.Procedure}({unit.Key.Row},{unit.Key.Column})#{unit.Key.Step}");
+            }
+
+            tx.Commit();
+        }
+        finally
+        {
+            _insertUnit.Transaction = null;
+        }
+    }
+
+    private void Insert(SqliteCommand cmd, string what)
+    {
+        try
+        {
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == raw.SQLITE_CONSTRAINT)
+        {
+            // The key exists. The procedures never write a key twice, so this is a bug, not data.
+            throw new MeasurementStoreException(Path, $"{what} is already stored; a record is never written twice", ex);
+        }
+    }
+
+    private static void BindDouble(sqlite3_stmt stmt, int index, double? value)
+    {
+        if (value is { } d)
+        {
+            raw.sqlite3_bind_double(stmt, index, d);
+        }
+        else
+        {
+            raw.sqlite3_bind_null(stmt, index);
+        }
+    }
+
+    private sqlite3_stmt PrepareRaw()
+    {
+        const string sql = "INSERT INTO measurements(procedure,row,col,step,seq,kind,role,polarity,voltage_v,width_seconds,gate_v,compliance_a,current_a,conductance_s,target_s,elapsed_seconds,formed,timestamp_ticks,session) " +
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        var rc = raw.sqlite3_prepare_v2(_db.Handle, sql, out var stmt);
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new MeasurementStoreException(Path, $"cannot prepare the measurement insert: {raw.sqlite3_errmsg(_db.Handle).utf8_to_string()}");
+        }
+
+        return stmt;
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] names)
+    {
+        var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var n in names)
+        {
+            cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
+        }
+
+        return cmd;
+    }
+
+    private static MeasurementStore Start(string path, SqliteConnection db, DateTimeOffset nowUtc, bool resumed)
+    {
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = "UPDATE sessions SET outcome='interrupted' WHERE outcome IS NULL; INSERT INTO sessions(started_utc,resumed) VALUES($t,$r); SELECT last_insert_rowid();";
+            cmd.Parameters.AddWithValue("$t", nowUtc.ToString("O", CultureInfo.InvariantCulture));
+            cmd.Parameters.AddWithValue("$r", resumed ? 1 : 0);
+            var session = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            return new MeasurementStore(path, db, ReadRun(path, db), session);
+        }
+    }
+
+    private static void CheckHeader(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new MeasurementStoreException(path, "measurement database not found");
+        }
+
+        var header = new byte[100];
+        int n;
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            n = f.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+
+        if (n < 100 || !header.AsSpan(0, 16).SequenceEqual(SqliteMagic))
+        {
+            throw new MeasurementStoreException(path, "is not a CimHil measurement database (not an SQLite file)");
+        }
+
+        // Header offset 68: the application id, big-endian (https://www.sqlite.org/fileformat.html, 1.3).
+        var app = (header[68] << 24) | (header[69] << 16) | (header[70] << 8) | header[71];
+        if (app != ApplicationId)
+        {
+            throw new MeasurementStoreException(path, $"is an SQLite database of another application (application_id 0x{app:X8}, expected 0x{ApplicationId:X8}), not a CimHil measurement database");
+        }
+    }
+
+    private static void Validate(string path, SqliteConnection db)
+    {
+        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            throw new MeasurementStoreException(path, $"schema version {version} is newer than this CimHil understands ({SchemaVersion})");
+        }
+
+        if (version < 1)
+        {
+            throw new MeasurementStoreException(path, "has no CimHil schema (user_version 0)");
+        }
+
+        var check = Scalar(db, "PRAGMA quick_check") as string;
+        if (!string.Equals(check, "ok", StringComparison.Ordinal))
+        {
+            throw new MeasurementStoreException(path, $"is corrupt (SQLite quick_check: {check})");
+        }
+
+        foreach (var table in new[] { "run", "sessions", "procedures", "units", "measurements" })
+        {
+            if (Scalar(db, $"SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='{table}'") is not 1L)
+            {
+                throw new MeasurementStoreException(path, $"is missing the '{table}' table; not a complete CimHil measurement database");
+            }
+        }
+    }
+
+    private static RunInfo ReadRun(string path, SqliteConnection db)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version,finished_utc,(SELECT COUNT(*) FROM sessions) FROM run WHERE id=1";
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
+        {
+            throw new MeasurementStoreException(path, "holds no run");
+        }
+
+        var instruments = r.GetString(14);
+        return new RunInfo
+        {
+            RunId = r.GetString(0),
+            Name = r.GetString(1),
+            CreatedUtc = DateTimeOffset.Parse(r.GetString(2), CultureInfo.InvariantCulture),
+            PlanJson = r.GetString(3),
+            PlanHash = r.GetString(4),
+            Provenance = new RunProvenance
+            {
+                Chip = new ChipIdentity(r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8), Enum.Parse<DeviceTechnology>(r.GetString(9))),
+                Geometry = new ArrayGeometry(r.GetInt32(10), r.GetInt32(11)),
+                VirtualClock = r.GetInt64(12) != 0,
+                Driver = r.GetString(13),
+                Instruments = instruments.Length == 0 ? [] : instruments.Split('\n'),
+                ConfigHash = r.IsDBNull(15) ? null : r.GetString(15),
+                SoftwareVersion = r.GetString(16),
+            },
+            FinishedUtc = r.IsDBNull(17) ? null : DateTimeOffset.Parse(r.GetString(17), CultureInfo.InvariantCulture),
+            Sessions = r.GetInt32(18),
+        };
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
+    {
+        // Pooling off: the file is released on Dispose, so a test or a resume can reopen or delete it at once.
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString();
+        var db = new SqliteConnection(cs);
+        try
+        {
+            db.Open();
+
+            // WAL with synchronous=NORMAL: a committed transaction survives the death of the process (kill -9);
+            // only an OS crash or power loss may lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
+            Exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+            return db;
+        }
+        catch (SqliteException ex)
+        {
+            db.Dispose();
+            throw new MeasurementStoreException(path, $"cannot be opened as a CimHil measurement database: {ex.Message}", ex);
+        }
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    private static void Exec(SqliteConnection db, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static object Db(double? v) => v is { } d ? d : DBNull.Value;
+
+    private static double? Nullable(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
+
+    private static string KindName(MeasurementKind k) => k switch
+    {
+        MeasurementKind.Pulse => "pulse",
+        MeasurementKind.Read => "read",
+        _ => "form",
+    };
+
+    private const string Schema = """
+        CREATE TABLE run(
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          run_id TEXT NOT NULL, name TEXT NOT NULL, created_utc TEXT NOT NULL,
+          plan_json TEXT NOT NULL, plan_hash TEXT NOT NULL,
+          chip_vendor TEXT NOT NULL, chip_model TEXT NOT NULL, chip_serial TEXT NOT NULL, chip_firmware TEXT NOT NULL,
+          technology TEXT NOT NULL, rows INTEGER NOT NULL, columns INTEGER NOT NULL, virtual_clock INTEGER NOT NULL,
+          driver TEXT NOT NULL, instruments TEXT NOT NULL, config_hash TEXT, software_version TEXT NOT NULL,
+          finished_utc TEXT);
+        CREATE TABLE sessions(
+          session INTEGER PRIMARY KEY, started_utc TEXT NOT NULL, resumed INTEGER NOT NULL, ended_utc TEXT, outcome TEXT);
+        CREATE TABLE procedures(
+          procedure TEXT PRIMARY KEY, ordinal INTEGER NOT NULL, parameters_json TEXT NOT NULL,
+          started_utc TEXT NOT NULL, finished_utc TEXT);
+        CREATE TABLE units(
+          procedure TEXT NOT NULL REFERENCES procedures(procedure), row INTEGER NOT NULL, col INTEGER NOT NULL, step INTEGER NOT NULL,
+          outcome TEXT NOT NULL, target_s REAL, value_s REAL, pulses INTEGER NOT NULL,
+          session INTEGER NOT NULL, completed_ticks INTEGER NOT NULL,
+          PRIMARY KEY(procedure, row, col, step)) WITHOUT ROWID;
+        CREATE TABLE measurements(
+          procedure TEXT NOT NULL, row INTEGER NOT NULL, col INTEGER NOT NULL, step INTEGER NOT NULL, seq INTEGER NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('pulse','read','form')), role TEXT NOT NULL,
+          polarity TEXT CHECK (polarity IN ('set','reset')), voltage_v REAL, width_seconds REAL, gate_v REAL, compliance_a REAL,
+          current_a REAL, conductance_s REAL, target_s REAL, elapsed_seconds REAL, formed INTEGER,
+          timestamp_ticks INTEGER NOT NULL, session INTEGER NOT NULL,
+          PRIMARY KEY(procedure, row, col, step, seq)) WITHOUT ROWID;
+        """;
+}
+
+/// <summary>
+/// Measurements and unit results collected while a batch of units is taken; <see cref="Commit"/> writes them
+/// in one transaction. A batch that is never committed (crash, cancellation) leaves no trace.
+/// </summary>
+public sealed class UnitBatch
+{
+    private readonly MeasurementStore _store;
+    private readonly List<Measurement> _measurements = new(256);
+    private readonly List<UnitResult> _units = new(64);
+
+    internal UnitBatch(MeasurementStore store) => _store = store;
+
+    public int Count => _measurements.Count;
+
+    /// <summary>Units completed in this batch so far.</summary>
+    public int UnitCount => _units.Count;
+
+    public void Add(Measurement m) => _measurements.Add(m);
+
+    public void Complete(UnitResult unit) => _units.Add(unit);
+
+    /// <summary>Writes and commits everything added, then empties the batch for reuse.</summary>
+    public void Commit(DateTimeOffset now)
+    {
+        if (_measurements.Count == 0 && _units.Count == 0)
+        {
+            return;
+        }
+
+        _store.Write(_measurements, _units, now);
+        _measurements.Clear();
+        _units.Clear();
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using CimHil.Cli.Commands;
+
+namespace CimHil.Cli;
+
+/// <summary>The cimhil command tree; tests run it in-process.</summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot(CliServices services)
+    {
+        var root = new RootCommand("CimHil: hardware-in-the-loop characterisation, calibration and worst-case evaluation of analog compute-in-memory arrays.");
+        root.Options.Add(services.ConfigOption);
+        root.Options.Add(services.VerboseOption);
+
+        // commands
+        root.Subcommands.Add(InfoCommand.Create(services));
+        root.Subcommands.Add(ReadCommand.Create(services));
+        root.Subcommands.Add(ProgramCommand.Create(services));
+        root.Subcommands.Add(DemoCommand.Create(services));
+        root.Subcommands.Add(RunCommand.Create(services));
+        root.Subcommands.Add(InstrumentsListCommand.Create(services));
+        root.Subcommands.Add(EmulatorServeCommand.Create(services));
+        root.Subcommands.Add(CharacterizeCommand.Create(services));
+        root.Subcommands.Add(CalibrateCommand.Create(services));
+        root.Subcommands.Add(WorstCaseCommand.Create(services));
+        root.Subcommands.Add(EvaluateCommand.Create(services));
+        root.Subcommands.Add(TrainCommand.Create(services));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        using var services = new CliServices(output, error);
+        return await CommandRunner.InvokeAsync(BuildRoot(services), args, services);
+    }
+}

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using CimHil.Characterization;
+using CimHil.Characterization.Plans;
+using CimHil.Characterization.Store;
+using Spectre.Console;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary><c>cimhil characterize</c>: run a characterisation plan on the configured chip into a measurement database.</summary>
+public static class CharacterizeCommand
+{
+    public static Command Create(CliServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var plan = new Option<string?>("--plan") { Description = "Plan file (plans/default-rram.json, plans/default-pcm.json); with --resume the run's own plan is used when omitted" };
+        var output = new Option<string>("--out") { Description = "Measurement database to create (runs/<name>.db)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out: finished cells are not programmed again" };
+        var csv = new Option<string?>("--csv") { Description = "Also export the run as CSV files into this directory" };
+        var json = CliServices.JsonOption();
+        var command = new Command("characterize", "Run characterisation procedures (forming, I–V, multilevel, cycle-to-cycle, read noise, drift, stuck map) and store every pulse and read")
+        {
+            plan, output, resume, csv, json,
+        };
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var outPath = parse.GetValue(output)!;
+            var isResume = parse.GetValue(resume);
+            var planPath = parse.GetValue(plan);
+            if (!isResume && planPath is null)
+            {
+                throw new CliUsageException("--plan is required for a new run (only --resume may omit it)");
+            }
+
+            if (!isResume && File.Exists(outPath))
+            {
+                throw new CliUsageException($"--out {outPath} already exists; add --resume to continue it, or choose another file");
+            }
+
+            // Validate the plan before anything touches the chip or creates a file.
+            var givenPlan = planPath is null ? null : CharacterizationPlan.Load(planPath);
+            var config = services.Config(parse);
+            var logger = services.Logger(parse);
+            await using var chip = await services.ConnectAsync(parse, ct);
+            using var store = isResume
+                ? MeasurementStore.Open(outPath, DateTimeOffset.UtcNow)
+                : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, Provenance(chip, config), DateTimeOffset.UtcNow);
+            var thePlan = givenPlan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{outPath} (stored plan)");
+            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            CharacterizationSummary summary;
+            if (quiet)
+            {
+                summary = await new Characterizer(chip, store, thePlan, logger).RunAsync(ct);
+            }
+            else
+            {
+                summary = await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var tasks = new Dictionary<string, ProgressTask>();
+                        var reporter = new Reporter(p =>
+                        {
+                            if (!tasks.TryGetValue(p.Procedure, out var task))
+                            {
+                                tasks[p.Procedure] = task = progress.AddTask(p.Procedure, maxValue: Math.Max(1, p.UnitsTotal));
+                            }
+
+                            task.Value = p.UnitsDone;
+                        });
+                        var result = await new Characterizer(chip, store, thePlan, logger, reporter).RunAsync(ct);
+                        foreach (var t in tasks.Values)
+                        {
+                            t.Value = t.MaxValue;
+                        }
+
+                        return result;
+                    });
+            }
+
+            IReadOnlyList<string> csvFiles = [];
+            if (parse.GetValue(csv) is { } dir)
+            {
+                csvFiles = CsvExport.Write(store, dir, ct);
+            }
+
+            if (parse.GetValue(json))
+            {
+                services.WriteJson(new { summary, database = outPath, csv = csvFiles });
+                return ExitCodes.Success;
+            }
+
+            services.Output.WriteLine($"run {summary.RunId} session {summary.Session}{(summary.Resumed ? " (resumed)" : string.Empty)}: {summary.UnitsThisSession} units this session, {summary.Units} units and {summary.Measurements} records in {outPath} ({summary.ElapsedSeconds:F1} s)");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static RunProvenance Provenance(CimHil.Core.Safety.SafeChip chip, CimHil.Core.Config.HilConfig config) => new()
+    {
+        Chip = chip.Identity,
+        Geometry = chip.Geometry,
+        VirtualClock = chip.Clock.IsVirtual,
+        Driver = config.Chip.Driver,
+        Instruments = [.. config.Instruments.Aliases.Select(kv => $"{kv.Key}={kv.Value}")],
+        ConfigHash = config.ContentHash,
+        SoftwareVersion = RunProvenance.CurrentSoftwareVersion,
+    };
+
+    private sealed class Reporter(Action<CharacterizationProgress> report) : IProgress<CharacterizationProgress>
+    {
+        public void Report(CharacterizationProgress value) => report(value);
+    }
+}

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using CimHil.Core.Config;
+using CimHil.Simulation.Data;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Models;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Variation;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary><c>cimhil evaluate</c>: Monte-Carlo accuracy of a trained model mapped to CiM crossbars under device variation.</summary>
+public static class EvaluateCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var model = new Option<string>("--model") { Description = "Trained checkpoint (safetensors), e.g. models/lenet5-fmnist.safetensors", Required = true };
+        var deviceModel = new Option<string>("--device-model")
+        {
+            Description = "Variation: a calibration JSON (programming error, read noise, drift, stuck-at), gaussian:σ (w' = w + N(0,(σ·max|W|)²)), gaussian-conductance:σ (g' = g + N(0,(σ·(Gmax−Gmin))²)) or none",
+            Required = true,
+        };
+        var chips = new Option<int>("--chips") { Description = "Simulated chips", DefaultValueFactory = _ => 100 };
+        var k = new Option<double>("--k") { Description = "Report the k-th percentile accuracy over chips", DefaultValueFactory = _ => 1 };
+        var seed = new Option<long>("--seed") { Description = "Run seed (chip i uses the stream of (seed, i))", DefaultValueFactory = _ => 1 };
+        var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 };
+        var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
+        var bits = new Option<int?>("--bits") { Description = "Bits per device (default: simulation.mapping.bitsPerDevice of the config, else 4)" };
+        var slices = new Option<int?>("--slices") { Description = "Device slices per weight (default: config, else 1)" };
+        var adcBits = new Option<int?>("--adc-bits") { Description = "ADC bits per tile partial sum (default: config, else ideal)" };
+        var dacBits = new Option<int?>("--dac-bits") { Description = "Input DAC bits (default: config, else ideal)" };
+        var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" };
+        var compensate = new Option<bool>("--drift-compensation") { Description = "Global drift compensation (scale outputs by the measured mean drift)" };
+        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 };
+        var json = CliServices.JsonOption();
+        var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
+        {
+            model, deviceModel, chips, k, seed, images, data, bits, slices, adcBits, dacBits, time, compensate, batch, json,
+        };
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var logger = services.Logger(parse);
+            var variation = VariationSpec.Parse(parse.GetValue(deviceModel)!) with
+            {
+                InferenceTimeSeconds = parse.GetValue(time),
+                DriftCompensation = parse.GetValue(compensate),
+            };
+            var configured = CimMappingOptions.FromJson(services.Config(parse).Section("simulation").SectionOrEmpty("mapping"));
+            var mapping = configured with
+            {
+                BitsPerDevice = parse.GetValue(bits) ?? configured.BitsPerDevice,
+                SliceCount = parse.GetValue(slices) ?? configured.SliceCount,
+                AdcBits = parse.GetValue(adcBits) ?? configured.AdcBits,
+                DacBits = parse.GetValue(dacBits) ?? configured.DacBits,
+            };
+            var options = new MonteCarloOptions
+            {
+                Chips = parse.GetValue(chips),
+                Percentile = parse.GetValue(k),
+                Seed = parse.GetValue(seed),
+                BatchSize = parse.GetValue(batch),
+            };
+            try
+            {
+                mapping.Validate();
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            var n = parse.GetValue(images);
+            if (n < 1)
+            {
+                throw new CliUsageException($"--images {n}: must be ≥ 1");
+            }
+
+            var network = await Checkpoint.LoadAsync(parse.GetValue(model)!, cancellationToken: ct);
+            var directory = FashionMnist.ResolveDirectory(parse.GetValue(data));
+            var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(n);
+            var testSet = TestSet.FromDataset(test, options.BatchSize);
+            var mapped = MappedNetwork.Map(network, mapping, variation.Window);
+            if (mapping.NeedsTiledForward)
+            {
+                // Converter ranges come from training images, not from the test set they are evaluated on.
+                var calibration = (await FashionMnist.LoadSplitAsync(directory, "train", ct)).Take(1000);
+                mapped.CalibratePeriphery(calibration.Batch(Enumerable.Range(0, calibration.Count).ToArray()).Input);
+            }
+
+            logger.Information(
+                "Monte-Carlo {Architecture}: {Chips} chips × {Images} images, variation {Variation}, {Bits} bits × {Slices} slices, {Devices} devices",
+                network.Architecture, options.Chips, test.Count, variation.Describe(), mapping.BitsPerDevice, mapping.SliceCount, mapped.DeviceCount);
+            var evaluator = new MonteCarloEvaluator(mapped, variation, options);
+            var step = Math.Max(1, options.Chips / 20);
+            var progress = new Progress(p =>
+            {
+                if (p.ChipsDone % step == 0 || p.ChipsDone == p.ChipsTotal)
+                {
+                    logger.Information("chip {ChipsDone}/{ChipsTotal}: chip {ChipIndex} accuracy {Accuracy:P2}", p.ChipsDone, p.ChipsTotal, p.ChipIndex, p.ChipAccuracy);
+                }
+            });
+            var result = evaluator.Run(testSet, progress, ct);
+            if (parse.GetValue(json))
+            {
+                services.WriteJson(new
+                {
+                    network.Architecture,
+                    model = parse.GetValue(model),
+                    mapping,
+                    variation = result.Variation,
+                    result.Images,
+                    chips = result.ChipAccuracies.Length,
+                    result.Seed,
+                    result.NominalAccuracy,
+                    result.Mean,
+                    result.StandardDeviation,
+                    result.Minimum,
+                    result.PercentileK,
+                    result.Percentile,
+                    result.MeanInterval,
+                    result.PercentileInterval,
+                    result.ConfidenceLevel,
+                    result.ElapsedSeconds,
+                    result.ImageChipsPerSecond,
+                    chipAccuracies = result.ChipAccuracies,
+                });
+                return ExitCodes.Success;
+            }
+
+            var w = services.Output;
+            var level = result.ConfidenceLevel.ToString("P0", CultureInfo.InvariantCulture);
+            w.WriteLine($"Monte-Carlo of {network.Architecture} ({result.Images} images × {result.ChipAccuracies.Length} chips, seed {result.Seed}); variation {result.Variation}");
+            w.WriteLine($"  mapped accuracy without variation {result.NominalAccuracy:P2}");
+            w.WriteLine($"  mean            {result.Mean:P2}   {level} CI [{result.MeanInterval.Low:P2}, {result.MeanInterval.High:P2}]");
+            w.WriteLine($"  std deviation   {result.StandardDeviation:P2}");
+            w.WriteLine($"  minimum         {result.Minimum:P2}");
+            w.WriteLine($"  percentile k={result.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}  {result.Percentile:P2}   {level} CI [{result.PercentileInterval.Low:P2}, {result.PercentileInterval.High:P2}]");
+            w.WriteLine($"  {result.ImageChipsPerSecond:F0} images×chips/s ({result.ElapsedSeconds:F1} s)");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Reports synchronously on the worker thread (Progress&lt;T&gt; would post to a context the CLI does not have).</summary>
+    private sealed class Progress(Action<MonteCarloProgress> report) : IProgress<MonteCarloProgress>
+    {
+        public void Report(MonteCarloProgress value) => report(value);
+    }
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CimHil.Core.Config;
+using CimHil.Instruments;
+using CimHil.Instruments.Resources;
+using CimHil.Instruments.Scpi;
+using CimHil.Instruments.Transports;
+using CimHil.Instruments.Transports.Serial;
+using Spectre.Console;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary><c>cimhil instruments probe &lt;resource&gt;</c>: open, <c>*IDN?</c>, report latency — the first thing a bench user runs.</summary>
+public static class InstrumentsProbeCommand
+{
+    public static Command Create(CliServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var resource = new Argument<string>("resource") { Description = "VISA resource string (TCPIP0::host::5025::SOCKET, ASRL/dev/ttyUSB0::INSTR, GPIB0::22::INSTR, …) or an alias from hil-config.json" };
+        var count = new Option<int>("--count", "-n") { Description = "How many *IDN? round trips to time", DefaultValueFactory = _ => 10 };
+        var visa = new Option<VisaPreference>("--visa") { Description = "Use the VISA library: Auto (only for GPIB/USB/INSTR), Always, Never", DefaultValueFactory = _ => VisaPreference.Auto };
+        var baud = new Option<int>("--baud") { Description = "Serial baud rate (ASRL resources)", DefaultValueFactory = _ => SerialSettings.Default.BaudRate };
+        var json = CliServices.JsonOption();
+        var probe = new Command("probe", "Open an instrument, ask *IDN? and report the round-trip latency") { resource, count, visa, baud, json };
+        probe.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var n = parse.GetValue(count);
+            if (n < 1)
+            {
+                throw new CliUsageException($"--count must be at least 1, not {n}");
+            }
+
+            // The config is optional here: probing must work on a bench PC before hil-config.json exists.
+            var config = TryConfig(services, parse);
+            var logger = config is null ? Serilog.Core.Logger.None : services.Logger(parse);
+            var text = parse.GetValue(resource)!;
+            var resolved = config?.Instruments.Resolve(text) ?? text;
+            VisaResource parsed;
+            try
+            {
+                parsed = VisaResource.Parse(resolved);
+            }
+            catch (ResourceFormatException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            var options = new TransportOptions
+            {
+                Config = config?.Transport ?? TransportConfig.Default,
+                Visa = parse.GetValue(visa),
+                Serial = SerialSettings.Default with { BaudRate = parse.GetValue(baud) },
+            };
+
+            var start = Stopwatch.GetTimestamp();
+            await using var session = await ScpiSession.OpenAsync(parsed.Canonical, options, logger, ct);
+            var connectMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+            start = Stopwatch.GetTimestamp();
+            var identity = await session.IdentifyAsync(ct);
+            var firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+            var samples = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                start = Stopwatch.GetTimestamp();
+                await session.QueryAsync("*IDN?", ct);
+                samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+
+            Array.Sort(samples);
+            var errors = await session.DrainErrorsAsync(ct);
+            var result = new ProbeResult(
+                text,
+                parsed.Canonical,
+                session.Transport.GetType().Name,
+                identity,
+                connectMs,
+                firstMs,
+                samples[0],
+                samples[n / 2],
+                samples[^1],
+                n,
+                errors.Select(e => e.ToString()).ToArray());
+
+            if (parse.GetValue(json))
+            {
+                services.WriteJson(result);
+                return ExitCodes.Success;
+            }
+
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(services.Output),
+                Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            });
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Property").AddColumn("Value");
+            table.AddRow("Resource", Markup.Escape(result.Resource));
+            table.AddRow("Transport", result.Transport);
+            table.AddRow("Manufacturer", Markup.Escape(identity.Manufacturer));
+            table.AddRow("Model", Markup.Escape(identity.Model));
+            table.AddRow("Serial", Markup.Escape(identity.SerialNumber));
+            table.AddRow("Firmware", Markup.Escape(identity.Firmware));
+            table.AddRow("Connect", $"{connectMs:F2} ms");
+            table.AddRow("First *IDN?", $"{firstMs:F3} ms");
+            table.AddRow($"*IDN? × {n}", $"min {result.MinMs:F3} ms, median {result.MedianMs:F3} ms, max {result.MaxMs:F3} ms");
+            table.AddRow("Error queue", errors.Count == 0 ? "empty" : Markup.Escape(string.Join("; ", result.Errors)));
+            console.Write(table);
+            return ExitCodes.Success;
+        });
+        return probe;
+    }
+
+    private static HilConfig? TryConfig(CliServices services, ParseResult parse)
+    {
+        var explicitPath = parse.GetValue(services.ConfigOption);
+        var path = HilConfigLoader.ResolvePath(explicitPath);
+        return string.IsNullOrEmpty(explicitPath) && !File.Exists(path) ? null : services.Config(parse);
+    }
+
+    /// <summary>The JSON shape of <c>cimhil instruments probe --json</c>; latencies in milliseconds.</summary>
+    public sealed record ProbeResult(
+        string Requested,
+        string Resource,
+        string Transport,
+        InstrumentIdentity Identity,
+        double ConnectMs,
+        double FirstQueryMs,
+        double MinMs,
+        double MedianMs,
+        double MaxMs,
+        int Samples,
+        string[] Errors);
+}

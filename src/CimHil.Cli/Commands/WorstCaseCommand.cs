@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using CimHil.Simulation.Data;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Models;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.WorstCase;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary><c>cimhil worst-case</c>: worst-case accuracy versus device-deviation bound, the Δ files, and the Monte-Carlo reference.</summary>
+public static class WorstCaseCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var model = new Option<string>("--model") { Description = "Trained checkpoint (safetensors), e.g. models/lenet5-fmnist.safetensors", Required = true };
+        var deviceModel = new Option<string>("--device-model")
+        {
+            Description = "Box model: calibration JSON (|Δg| ≤ k·σ_prog(G)), gaussian:σ (|ΔW| ≤ k·σ·max|W|), gaussian-conductance:σ or uniform:f (|Δg| ≤ k·σ·(Gmax−Gmin))",
+            Required = true,
+        };
+        var ks = new Option<string>("--k") { Description = "Bound multipliers, comma-separated", DefaultValueFactory = _ => "0,0.5,1,2,3" };
+        var method = new Option<string>("--method") { Description = "Search: default (stronger) or paper (Yan et al., ICCAD 2022)", DefaultValueFactory = _ => "default" };
+        var steps = new Option<int?>("--steps") { Description = "Gradient steps per start (default: the method's)" };
+        var restarts = new Option<int?>("--restarts") { Description = "Random restarts after the first start (default: the method's)" };
+        var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 };
+        var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
+        var bits = new Option<int>("--bits") { Description = "Bits per device", DefaultValueFactory = _ => 4 };
+        var slices = new Option<int>("--slices") { Description = "Device slices per weight", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Folder for the Δ files (worst-case-k<k>.safetensors)", DefaultValueFactory = _ => "worst-case" };
+        var chips = new Option<int>("--mc-chips") { Description = "Monte-Carlo chips for the reference (0: none)", DefaultValueFactory = _ => 100 };
+        var percentile = new Option<double>("--mc-percentile") { Description = "k-th percentile of the Monte-Carlo accuracies to report", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random restarts and of the Monte-Carlo chips", DefaultValueFactory = _ => 1 };
+        var verify = new Option<string?>("--verify") { Description = "Re-apply a saved Δ file instead of searching, and compare with the accuracy recorded in it" };
+        var json = CliServices.JsonOption();
+        var command = new Command("worst-case", "Worst-case accuracy under bounded device deviations (directed search), versus the bound, with the Monte-Carlo minimum and percentile")
+        {
+            model, deviceModel, ks, method, steps, restarts, images, data, bits, slices, output, chips, percentile, seed, verify, json,
+        };
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var logger = services.Logger(parse);
+            var bounds = DeviceBoundModel.Parse(parse.GetValue(deviceModel)!);
+            var mapping = new CimMappingOptions { BitsPerDevice = parse.GetValue(bits), SliceCount = parse.GetValue(slices) };
+            try
+            {
+                mapping.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new CliUsageException($"mapping: {ex.Message}");
+            }
+
+            var n = parse.GetValue(images);
+            if (n < 1)
+            {
+                throw new CliUsageException($"--images {n}: must be ≥ 1");
+            }
+
+            var network = await Checkpoint.LoadAsync(parse.GetValue(model)!, cancellationToken: ct);
+            var test = (await FashionMnist.LoadSplitAsync(FashionMnist.ResolveDirectory(parse.GetValue(data)), "t10k", ct)).Take(n);
+            var testSet = TestSet.FromDataset(test, 1000);
+
+            if (parse.GetValue(verify) is { } file)
+            {
+                var (accuracy, recorded) = await WorstCaseEvaluation.VerifyAsync(network, mapping, bounds, testSet, file, ct);
+                var same = recorded is null || recorded.Value == accuracy;
+                if (parse.GetValue(json))
+                {
+                    services.WriteJson(new { file, accuracy, recorded, reproduced = same });
+                }
+                else
+                {
+                    services.Output.WriteLine($"{file}: accuracy {accuracy:P2}{(recorded is { } r ? $", recorded {r:P2} — {(same ? "reproduced exactly" : "MISMATCH")}" : string.Empty)}");
+                }
+
+                return same ? ExitCodes.Success : ExitCodes.BadInput;
+            }
+
+            var options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = parse.GetValue(seed) };
+            if (parse.GetValue(steps) is { } st)
+            {
+                options = options with { Steps = st };
+            }
+
+            if (parse.GetValue(restarts) is { } rs)
+            {
+                options = options with { Restarts = rs };
+            }
+
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            var request = new WorstCaseRequest
+            {
+                Ks = ParseKs(parse.GetValue(ks)!),
+                Bounds = bounds,
+                Search = options,
+                OutputDirectory = parse.GetValue(output),
+                MonteCarloChips = parse.GetValue(chips),
+                MonteCarloPercentile = parse.GetValue(percentile),
+                MonteCarloSeed = parse.GetValue(seed),
+            };
+            var report = await WorstCaseEvaluation.RunAsync(network, mapping, testSet, request, logger, ct);
+            if (parse.GetValue(json))
+            {
+                services.WriteJson(new
+                {
+                    report.Method,
+                    report.Bound,
+                    report.CleanAccuracy,
+                    report.Images,
+                    report.Devices,
+                    readNoise = "off: the worst case is over the programmed conductances",
+                    points = report.Points.Select(p => new
+                    {
+                        p.K,
+                        p.Accuracy,
+                        p.SearchAccuracy,
+                        p.FromSmallerBound,
+                        p.MaxNormalisedDeviation,
+                        perturbation = p.PerturbationPath,
+                        gradientPasses = p.Run?.GradientPasses ?? 0,
+                        forwardPasses = p.Run?.ForwardPasses ?? 0,
+                        seconds = p.Run?.Seconds ?? 0,
+                        secondsToBest = p.Run?.SecondsToBest ?? 0,
+                    }),
+                    monteCarlo = report.MonteCarlo,
+                    report.Seconds,
+                });
+                return ExitCodes.Success;
+            }
+
+            var w = services.Output;
+            w.WriteLine($"worst case ({report.Method}) of {network.Architecture}, {report.Images} images, {report.Devices} devices; box {report.Bound}; read noise off");
+            w.WriteLine($"  clean mapped accuracy {report.CleanAccuracy:P2}");
+            foreach (var p in report.Points)
+            {
+                w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  k={p.K,-5:0.###} worst-case accuracy {p.Accuracy,8:P2}{(p.FromSmallerBound ? " (Δ of a smaller k)" : string.Empty)}  {p.PerturbationPath}"));
+            }
+
+            if (report.MonteCarlo is { } mc)
+            {
+                w.WriteLine($"  Monte-Carlo {mc.Chips} chips ({mc.Variation}): mean {mc.Mean:P2}, minimum {mc.Minimum:P2}, {mc.PercentileK:G3} % percentile {mc.Percentile:P2}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static double[] ParseKs(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            throw new CliUsageException("--k: give at least one bound multiplier, e.g. --k 0.5,1,2");
+        }
+
+        return parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var k) && k >= 0 && double.IsFinite(k)
+            ? k
+            : throw new CliUsageException($"--k: '{p}' is not a finite number ≥ 0")).ToArray();
+    }
+}

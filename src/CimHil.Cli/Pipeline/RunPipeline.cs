@@ -1,0 +1,418 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CimHil.Calibration;
+using CimHil.Characterization;
+using CimHil.Characterization.Plans;
+using CimHil.Characterization.Procedures;
+using CimHil.Characterization.Store;
+using CimHil.Core.Chip;
+using CimHil.Core.Config;
+using CimHil.Core.Devices;
+using CimHil.Core.Safety;
+using CimHil.Reporting;
+using CimHil.Reporting.Browser;
+using CimHil.Simulation.Data;
+using CimHil.Simulation.Engine;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Models;
+using CimHil.Simulation.Nn;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Training;
+using CimHil.Simulation.Variation;
+using CimHil.Simulation.WorstCase;
+using Serilog;
+using StoreProvenance = CimHil.Characterization.Store.RunProvenance;
+using ReportProvenance = CimHil.Reporting.RunProvenance;
+
+namespace CimHil.Cli.Pipeline;
+
+/// <summary>What one stage of the pipeline reports while it works.</summary>
+public sealed record StageProgress(string Stage, double Done, double Total, string? Detail = null);
+
+/// <summary>Monte-Carlo outcome as kept in the run folder (monte-carlo.json).</summary>
+public sealed record MonteCarloSummary(
+    double CleanAccuracy, double Mean, double StandardDeviation, double Minimum, double PercentileK, double Percentile,
+    Interval PercentileInterval, Interval MeanInterval, double ConfidenceLevel, int Images, string Variation, long Seed,
+    double Seconds, ImmutableArray<double> ChipAccuracies);
+
+/// <summary>One bound's worst case as kept in worst-case.json.</summary>
+public sealed record WorstCaseSummaryPoint(double K, double Accuracy, string? Perturbation);
+
+/// <summary>Worst-case outcome as kept in the run folder (worst-case.json).</summary>
+public sealed record WorstCaseSummary(string Method, string Bound, double CleanAccuracy, int Images, long Devices, ImmutableArray<WorstCaseSummaryPoint> Points, double Seconds);
+
+/// <summary>Everything the run produced; results.json.</summary>
+public sealed record RunResults
+{
+    public required string RunId { get; init; }
+
+    public required string Folder { get; init; }
+
+    public required DateTimeOffset StartedUtc { get; init; }
+
+    public DateTimeOffset FinishedUtc { get; init; }
+
+    public required string Chip { get; init; }
+
+    public required string Driver { get; init; }
+
+    public required string ConfigHash { get; init; }
+
+    public required string Database { get; init; }
+
+    public long Measurements { get; init; }
+
+    public required string Calibration { get; init; }
+
+    public required string Model { get; init; }
+
+    public double? ModelFloatAccuracy { get; init; }
+
+    public MonteCarloSummary? MonteCarlo { get; init; }
+
+    public WorstCaseSummary? WorstCase { get; init; }
+
+    public required string Report { get; init; }
+
+    public string? Screenshot { get; init; }
+
+    public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;
+}
+
+/// <summary>
+/// The main job: connect, characterise, calibrate, train or load the model, Monte-Carlo, worst case, report — all into one run
+/// folder. Every stage writes its output file when it finishes; a resumed run skips the stages whose file exists and resumes
+/// characterisation inside its database, so an interrupted run loses nothing it had finished.
+/// </summary>
+public sealed class RunPipeline
+{
+    public const string DatabaseFile = "measurements.db";
+    public const string CalibrationFile = "calibration.json";
+    public const string MonteCarloFile = "monte-carlo.json";
+    public const string WorstCaseFile = "worst-case.json";
+    public const string ResultsFile = "results.json";
+    public const string ReportFile = "report.html";
+    public const string ScreenshotFile = "report.png";
+
+    private static readonly JsonSerializerOptions Json = CliServices.Json;
+
+    private readonly HilConfig _config;
+    private readonly RunSettings _settings;
+    private readonly ILogger _log;
+    private readonly IProgress<StageProgress> _progress;
+    private readonly Dictionary<string, double> _stageSeconds = [];
+
+    public RunPipeline(HilConfig config, RunSettings settings, ILogger logger, IProgress<StageProgress> progress)
+    {
+        _config = config;
+        _settings = settings;
+        _log = logger;
+        _progress = progress;
+    }
+
+    /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
+    public static string NewRunFolder(RunSettings settings, DateTimeOffset now) =>
+        Path.Combine(settings.OutputRoot, now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+
+    public async Task<RunResults> RunAsync(SafeChip chip, string folder, CancellationToken ct)
+    {
+        Directory.CreateDirectory(folder);
+        var started = DateTimeOffset.UtcNow;
+        var runId = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
+        var db = Path.Combine(folder, DatabaseFile);
+
+        var (map, measurements) = await Stage("characterise", () => CharacteriseAsync(chip, db, runId, ct));
+        var calibrationPath = Path.Combine(folder, CalibrationFile);
+        var model = await Stage("calibrate", () => Task.FromResult(Calibrate(db, calibrationPath, runId)));
+        var (network, floatAccuracy) = await Stage("model", () => LoadOrTrainAsync(ct));
+        var mapping = CimMappingOptions.FromJson(_config.Section("simulation").SectionOrEmpty("mapping"));
+        mapping.Validate();
+        var directory = FashionMnist.ResolveDirectory(null);
+        var mc = await Stage("monte-carlo", () => MonteCarloAsync(network, mapping, calibrationPath, directory, Path.Combine(folder, MonteCarloFile), ct));
+        var wc = await Stage("worst-case", () => WorstCaseAsync(network, mapping, calibrationPath, directory, folder, ct));
+
+        var results = new RunResults
+        {
+            RunId = runId,
+            Folder = folder,
+            StartedUtc = started,
+            Chip = chip.Identity.ToString(),
+            Driver = _config.Chip.Driver,
+            ConfigHash = _config.ContentHash,
+            Database = db,
+            Measurements = measurements,
+            Calibration = calibrationPath,
+            Model = _settings.Model,
+            ModelFloatAccuracy = floatAccuracy,
+            MonteCarlo = mc,
+            WorstCase = wc,
+            Report = Path.Combine(folder, ReportFile),
+        };
+
+        string? screenshot = null;
+        await Stage("report", async () =>
+        {
+            var report = BuildReport(results, model, map, db);
+            await ReportWriter.WriteAsync(report, results.Report, ct);
+            if (_settings.Screenshot)
+            {
+                screenshot = Path.Combine(folder, ScreenshotFile);
+                try
+                {
+                    var page = await ReportScreenshot.CaptureAsync(results.Report, screenshot, ct);
+                    _log.Information("Report checked in Chromium: {ConsoleErrors} console errors, screenshot {Screenshot}", page.ConsoleErrors.Count, screenshot);
+                }
+                catch (ReportBrowserException ex)
+                {
+                    // The report itself is written; only its browser check and screenshot are missing.
+                    _log.Warning("Report screenshot skipped: {Reason}", ex.Message);
+                    screenshot = null;
+                }
+            }
+
+            return true;
+        });
+
+        results = results with { FinishedUtc = DateTimeOffset.UtcNow, Screenshot = screenshot, StageSeconds = _stageSeconds.ToImmutableDictionary() };
+        await File.WriteAllTextAsync(Path.Combine(folder, ResultsFile), JsonSerializer.Serialize(results, Json), ct);
+        return results;
+    }
+
+    private async Task<T> Stage<T>(string name, Func<Task<T>> body)
+    {
+        var sw = Stopwatch.StartNew();
+        _progress.Report(new StageProgress(name, 0, 1));
+        _log.Information("Stage {Stage} started", name);
+        var result = await body();
+        _stageSeconds[name] = sw.Elapsed.TotalSeconds;
+        _progress.Report(new StageProgress(name, 1, 1));
+        _log.Information("Stage {Stage} finished in {ElapsedSeconds} s", name, sw.Elapsed.TotalSeconds);
+        return result;
+    }
+
+    private async Task<(BlockReadResult Map, long Measurements)> CharacteriseAsync(SafeChip chip, string db, string runId, CancellationToken ct)
+    {
+        var planPath = _settings.Plan ?? Path.Combine("plans", $"default-{chip.Identity.Technology.ToString().ToLowerInvariant()}.json");
+        var plan = CharacterizationPlan.Load(planPath);
+        using var store = File.Exists(db)
+            ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)
+            : MeasurementStore.Create(db, runId, plan.Json, Provenance(chip), DateTimeOffset.UtcNow);
+        var reporter = new Reporter<CharacterizationProgress>(p =>
+            _progress.Report(new StageProgress("characterise", p.UnitsDone, Math.Max(1, p.UnitsTotal), p.Procedure)));
+        var summary = await new Characterizer(chip, store, plan, _log, reporter).RunAsync(ct);
+        _log.Information("Characterisation: {Units} units, {Measurements} records", summary.Units, summary.Measurements);
+
+        // The conductance map shows the array as characterisation left it, read in one bulk operation.
+        var map = await chip.ReadArrayAsync(Math.Min(0.2, chip.Limits.MaxReadVoltageV), ct);
+        return (map, summary.Measurements);
+    }
+
+    private DeviceVariationModel Calibrate(string db, string path, string runId)
+    {
+        if (File.Exists(path))
+        {
+            return DeviceModelFile.Load(path);
+        }
+
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var model = Calibrator.Fit(store, $"run-{runId}", new CalibrationOptions { BootstrapSamples = _settings.BootstrapSamples, Seed = _settings.Seed }, _log);
+        DeviceModelFile.Save(model, path);
+        return model;
+    }
+
+    private async Task<(Network Network, double? FloatAccuracy)> LoadOrTrainAsync(CancellationToken ct)
+    {
+        if (File.Exists(_settings.Model))
+        {
+            var loaded = await Checkpoint.LoadAsync(_settings.Model, cancellationToken: ct);
+            return (loaded, null);
+        }
+
+        _log.Information("No model at {Model}: training LeNet-5 for {Epochs} epochs", _settings.Model, _settings.TrainEpochs);
+        var (train, test) = await FashionMnist.LoadAsync(null, ct);
+        var options = new TrainerOptions { Epochs = _settings.TrainEpochs, Seed = _settings.Seed };
+        var network = ModelZoo.Create(ModelZoo.LeNet5, options.Seed);
+        var reporter = new Reporter<TrainingProgress>(p =>
+            _progress.Report(new StageProgress("model", p.Epoch - 1 + ((double)p.Step / p.StepsPerEpoch), p.Epochs, $"epoch {p.Epoch}/{p.Epochs}")));
+        var result = await new Trainer(options, _log).TrainAsync(network, train, test, reporter, ct);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_settings.Model))!);
+        await Checkpoint.SaveAsync(network, _settings.Model, new Dictionary<string, string>
+        {
+            ["test_accuracy"] = (result.FinalTestAccuracy ?? 0).ToString("F4", CultureInfo.InvariantCulture),
+            ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["dataset"] = "fashion-mnist",
+        }, ct);
+        return (network, result.FinalTestAccuracy);
+    }
+
+    private async Task<MonteCarloSummary> MonteCarloAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string path, CancellationToken ct)
+    {
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<MonteCarloSummary>(await File.ReadAllTextAsync(path, ct), Json)
+                ?? throw new InvalidDataException($"{path}: empty Monte-Carlo result; delete it to recompute");
+        }
+
+        var variation = VariationSpec.Parse(calibration);
+        var options = new MonteCarloOptions { Chips = _settings.MonteCarloChips, Percentile = _settings.Percentile, Seed = _settings.Seed };
+        options.Validate();
+        var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(_settings.MonteCarloImages);
+        var mapped = MappedNetwork.Map(network, mapping, variation.Window);
+        if (mapping.NeedsTiledForward)
+        {
+            var calibrationImages = (await FashionMnist.LoadSplitAsync(directory, "train", ct)).Take(1000);
+            mapped.CalibratePeriphery(calibrationImages.Batch(Enumerable.Range(0, calibrationImages.Count).ToArray()).Input);
+        }
+
+        var sw = Stopwatch.StartNew();
+        var reporter = new Reporter<MonteCarloProgress>(p => _progress.Report(new StageProgress("monte-carlo", p.ChipsDone, p.ChipsTotal, $"chip {p.ChipsDone}/{p.ChipsTotal}")));
+        var r = new MonteCarloEvaluator(mapped, variation, options).Run(TestSet.FromDataset(test, options.BatchSize), reporter, ct);
+        var summary = new MonteCarloSummary(r.NominalAccuracy, r.Mean, r.StandardDeviation, r.Minimum, r.PercentileK, r.Percentile, r.PercentileInterval, r.MeanInterval, r.ConfidenceLevel, r.Images, r.Variation, r.Seed, sw.Elapsed.TotalSeconds, r.ChipAccuracies);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
+        return summary;
+    }
+
+    private async Task<WorstCaseSummary> WorstCaseAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string folder, CancellationToken ct)
+    {
+        var path = Path.Combine(folder, WorstCaseFile);
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<WorstCaseSummary>(await File.ReadAllTextAsync(path, ct), Json)
+                ?? throw new InvalidDataException($"{path}: empty worst-case result; delete it to recompute");
+        }
+
+        var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(_settings.WorstCaseImages);
+        var request = new WorstCaseRequest
+        {
+            Ks = _settings.WorstCaseKs,
+            Bounds = DeviceBoundModel.Parse(calibration),
+            Search = WorstCaseOptions.Preset(_settings.WorstCaseMethod) with { Seed = _settings.Seed },
+            OutputDirectory = Path.Combine(folder, "worst-case"),
+            MonteCarloChips = 0,
+        };
+        var report = await WorstCaseEvaluation.RunAsync(network, mapping, TestSet.FromDataset(test, 1000), request, _log, ct);
+        var summary = new WorstCaseSummary(
+            report.Method,
+            report.Bound,
+            report.CleanAccuracy,
+            report.Images,
+            report.Devices,
+            [.. report.Points.Select(p => new WorstCaseSummaryPoint(p.K, p.Accuracy, p.PerturbationPath))],
+            report.Seconds);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
+        return summary;
+    }
+
+    private RunReport BuildReport(RunResults results, DeviceVariationModel model, BlockReadResult map, string db)
+    {
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var levels = store.Units(ProcedureNames.Multilevel)
+            .Where(u => u.TargetS is not null && u.ValueS is not null)
+            .GroupBy(u => u.TargetS!.Value)
+            .OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var fit = model.Programming.Levels.FirstOrDefault(l => Math.Abs(l.TargetS - g.Key) <= 1e-12);
+                return new LevelHistogram
+                {
+                    TargetS = g.Key,
+                    SamplesS = [.. g.Select(u => u.ValueS!.Value)],
+                    Fit = fit is null ? null : new FittedDistribution(fit.Family, fit.OffsetS, fit.SigmaS),
+                };
+            })
+            .ToImmutableArray();
+
+        var drift = store.Measurements(ProcedureNames.Drift, "drift")
+            .Where(m => m.TargetS is not null && m.ElapsedSeconds is > 0 && m.ConductanceS is not null)
+            .GroupBy(m => m.TargetS!.Value)
+            .OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var points = g.GroupBy(m => Math.Round(Math.Log10(m.ElapsedSeconds!.Value), 3))
+                    .Select(t => new DriftPoint(t.Average(m => m.ElapsedSeconds!.Value), t.Average(m => m.ConductanceS!.Value)))
+                    .OrderBy(p => p.TimeSeconds)
+                    .ToImmutableArray();
+                PowerLawFit? fit = null;
+                if (model.Drift is { } d && points.Length > 0)
+                {
+                    var nu = d.NuMean.Evaluate(model.Window.Normalise(g.Key));
+                    var first = points[0];
+                    fit = new PowerLawFit(first.MeanConductanceS * Math.Pow(first.TimeSeconds / d.T0Seconds, nu), d.T0Seconds, nu);
+                }
+
+                return new DriftLevel { TargetS = g.Key, Points = points, Fit = fit };
+            })
+            .ToImmutableArray();
+
+        var wcPoints = results.WorstCase?.Points.Select(p => new CimHil.Reporting.WorstCasePoint(p.K, p.Accuracy)).ToImmutableArray() ?? [];
+        var marked = results.WorstCase?.Points.OrderBy(p => Math.Abs(p.K - 1)).FirstOrDefault();
+        var mc = results.MonteCarlo;
+        return new RunReport
+        {
+            Title = $"CimHil run {results.RunId}",
+            Provenance = new ReportProvenance
+            {
+                RunId = results.RunId,
+                StartedUtc = results.StartedUtc,
+                FinishedUtc = DateTimeOffset.UtcNow,
+                Chip = results.Chip,
+                Driver = results.Driver,
+                ConfigHash = results.ConfigHash,
+                SoftwareVersion = StoreProvenance.CurrentSoftwareVersion,
+                DeviceModel = $"{model.Name} ({model.Technology}), {results.Calibration}",
+                Seeds = [new("run", _settings.Seed), new("emulator", _config.Section("emulator").Long("seed", 0))],
+                Host = Environment.MachineName,
+                Extra = [new("model", results.Model), new("measurements", results.Measurements.ToString(CultureInfo.InvariantCulture))],
+            },
+            ConductanceMap = new ConductanceMap(map.Block.Rows, map.Block.Columns, [.. map.CurrentsA.Select(i => i / map.ReadVoltageV)])
+            {
+                Caption = $"after characterisation, read at {map.ReadVoltageV} V",
+            },
+            LevelHistograms = levels,
+            Sigma = SigmaCurve.FromModel(model),
+            Drift = drift.IsEmpty ? null : new DriftReport { Levels = drift },
+            MonteCarlo = mc is null ? null : new MonteCarloAccuracy
+            {
+                Accuracies = mc.ChipAccuracies,
+                PercentileRank = mc.PercentileK,
+                Percentile = mc.Percentile,
+                PercentileInterval = mc.PercentileInterval,
+                WorstCase = marked?.Accuracy,
+                Clean = mc.CleanAccuracy,
+            },
+            WorstCase = wcPoints.IsEmpty ? null : new WorstCaseCurve { Series = [new WorstCaseSeries($"worst case ({results.WorstCase!.Method} search)", wcPoints)] },
+            Summary = new AccuracySummary
+            {
+                Clean = mc?.CleanAccuracy,
+                MonteCarloMean = mc?.Mean,
+                MonteCarloSd = mc?.StandardDeviation,
+                MonteCarloChips = mc?.ChipAccuracies.Length,
+                PercentileRank = mc?.PercentileK ?? 1,
+                Percentile = mc?.Percentile,
+                PercentileInterval = mc?.PercentileInterval,
+                ConfidenceLevel = mc?.ConfidenceLevel ?? 0.95,
+                WorstCase = wcPoints,
+            },
+        };
+    }
+
+    private StoreProvenance Provenance(SafeChip chip) => new()
+    {
+        Chip = chip.Identity,
+        Geometry = chip.Geometry,
+        VirtualClock = chip.Clock.IsVirtual,
+        Driver = _config.Chip.Driver,
+        Instruments = [.. _config.Instruments.Aliases.Select(kv => $"{kv.Key}={kv.Value}")],
+        ConfigHash = _config.ContentHash,
+        SoftwareVersion = StoreProvenance.CurrentSoftwareVersion,
+    };
+
+    /// <summary>Reports synchronously on the caller's thread (Progress&lt;T&gt; would post to a context the CLI does not have).</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

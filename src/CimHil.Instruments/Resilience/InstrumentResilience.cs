@@ -1,0 +1,80 @@
+using CimHil.Core.Config;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+using Serilog;
+
+namespace CimHil.Instruments.Resilience;
+
+/// <summary>
+/// The two pipelines of one instrument session, sharing one circuit breaker:
+/// <see cref="Idempotent"/> = retry (exponential backoff, jitter) → breaker → per-operation timeout, for queries that
+/// can be repeated without effect; <see cref="NonIdempotent"/> = breaker → timeout, never retried (programming pulses).
+/// </summary>
+public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, ResiliencePipeline NonIdempotent, TimeSpan OperationTimeout)
+{
+    /// <summary>Builds the pipelines from hil-config.json's <c>transport</c> section (built once per session, then reused).</summary>
+    public static InstrumentPipelines Build(TransportConfig config, string resource, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        // One exchange = a reply read (bounded by the transport at TimeoutSeconds) plus, when a query is answered by
+        // silence, a reconnect and an error-queue read: so the whole exchange gets 2 × timeout + connect timeout.
+        var operationTimeout = TimeSpan.FromSeconds((2 * config.TimeoutSeconds) + config.ConnectTimeoutSeconds);
+        var transient = new PredicateBuilder()
+            .Handle<InstrumentIOException>()
+            .Handle<TimeoutRejectedException>();
+
+        var coreBuilder = new ResiliencePipelineBuilder
+        {
+            Name = $"{resource}/core",
+            TimeProvider = timeProvider,
+        };
+        var core = coreBuilder
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = config.BreakerFailureRatio,
+                MinimumThroughput = config.BreakerMinimumThroughput,
+                SamplingDuration = TimeSpan.FromSeconds(config.BreakerSamplingSeconds),
+                BreakDuration = TimeSpan.FromSeconds(config.BreakerBreakSeconds),
+                ShouldHandle = transient,
+                OnOpened = args =>
+                {
+                    logger.Warning("Circuit breaker opened for {Resource} for {BreakSeconds} s after {Error}", resource, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    logger.Information("Circuit breaker closed for {Resource}", resource);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = operationTimeout })
+            .Build();
+
+        var idempotentBuilder = new ResiliencePipelineBuilder
+        {
+            Name = $"{resource}/idempotent",
+            TimeProvider = timeProvider,
+        };
+        if (config.Retries > 0)
+        {
+            idempotentBuilder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = config.Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(config.RetryBaseDelaySeconds),
+                MaxDelay = TimeSpan.FromSeconds(Math.Max(config.RetryMaxDelaySeconds, config.RetryBaseDelaySeconds)),
+                ShouldHandle = transient,
+                OnRetry = args =>
+                {
+                    logger.Debug("Retrying {Resource} (attempt {Attempt}) in {DelayMs} ms after {Error}", resource, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+
+        var idempotent = idempotentBuilder.AddPipeline(core).Build();
+        return new InstrumentPipelines(idempotent, core, operationTimeout);
+    }
+}

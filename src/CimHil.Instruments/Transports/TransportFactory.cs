@@ -1,0 +1,96 @@
+using CimHil.Core.Config;
+using CimHil.Instruments.Resources;
+using CimHil.Instruments.Transports.Serial;
+using CimHil.Instruments.Transports.Visa;
+using Serilog;
+
+namespace CimHil.Instruments.Transports;
+
+/// <summary>When to route a resource through the installed VISA library rather than a built-in transport.</summary>
+public enum VisaPreference
+{
+    /// <summary>Built-in transports for sockets and (on Linux) serial; VISA for GPIB, USB and LAN INSTR.</summary>
+    Auto,
+
+    /// <summary>Every resource through VISA (for example to use a vendor's serial driver).</summary>
+    Always,
+
+    /// <summary>Never load VISA; GPIB/USB/INSTR resources are refused.</summary>
+    Never,
+}
+
+/// <summary>Everything needed to open a transport besides the resource string.</summary>
+public sealed record TransportOptions
+{
+    /// <summary>Timeouts, retries and breaker settings (hil-config.json <c>transport</c>).</summary>
+    public TransportConfig Config { get; init; } = TransportConfig.Default;
+
+    public SerialSettings Serial { get; init; } = SerialSettings.Default;
+
+    public VisaPreference Visa { get; init; } = VisaPreference.Auto;
+
+    /// <summary>Message termination character (SCPI over sockets and serial uses LF, IEEE 488.2 section 7.5).</summary>
+    public byte Terminator { get; init; } = (byte)'\n';
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(Config.TimeoutSeconds);
+
+    public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(Config.ConnectTimeoutSeconds);
+
+    public static TransportOptions Default { get; } = new();
+}
+
+/// <summary>Opens transports from resource strings; the seam drivers depend on (tests may supply their own).</summary>
+public interface ITransportFactory
+{
+    /// <summary>Creates the transport for a resource and opens it.</summary>
+    Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken);
+}
+
+/// <summary>The built-in factory: TCP socket, termios serial, VISA library for the rest.</summary>
+public sealed class TransportFactory : ITransportFactory
+{
+    public static TransportFactory Instance { get; } = new();
+
+    /// <summary>Creates the (unopened) transport a resource maps to.</summary>
+    public static ITransport Create(VisaResource resource, TransportOptions options)
+    {
+        if (options.Visa == VisaPreference.Always)
+        {
+            return new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator);
+        }
+
+        return resource switch
+        {
+            TcpSocketResource tcp => new TcpSocketTransport(tcp, options.Timeout, options.ConnectTimeout),
+            SerialResource serial when !OperatingSystem.IsWindows() => new SerialTransport(serial, options.Serial, options.Timeout),
+            _ when options.Visa == VisaPreference.Never =>
+                throw new InstrumentException(resource.Canonical, $"{resource.Canonical} needs a VISA library ({resource.Kind}) but VISA is disabled"),
+            _ => new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator),
+        };
+    }
+
+    public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var parsed = VisaResourceParser.Parse(resource);
+        var transport = Create(parsed, options);
+        try
+        {
+            await transport.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        logger.Debug("Opened {Resource} over {Transport}", parsed.Canonical, transport.GetType().Name);
+        return transport;
+    }
+}
+
+/// <summary>Shortcut: <c>Transport.OpenAsync(resource, options, logger, ct)</c> with the built-in factory.</summary>
+public static class Transport
+{
+    public static Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken) =>
+        TransportFactory.Instance.OpenAsync(resource, options, logger, cancellationToken);
+}

@@ -1,0 +1,307 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using Serilog;
+
+namespace CimHil.Simulation.Engine;
+
+/// <summary>Which implementation <see cref="Gemm"/> uses.</summary>
+public enum GemmBackend
+{
+    /// <summary>cblas_sgemm from OpenBLAS, loaded at run time.</summary>
+    OpenBlas,
+
+    /// <summary>Blocked managed SIMD code (TensorPrimitives), fixed partitioning.</summary>
+    Managed,
+}
+
+/// <summary>
+/// Single-precision row-major GEMM: C = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n.
+/// Uses OpenBLAS when it can be loaded; otherwise (or when CIMHIL_GEMM=managed) a managed SIMD kernel.
+/// </summary>
+public static unsafe class Gemm
+{
+    /// <summary>Environment variable: "managed" forces the managed kernel, "openblas" requires OpenBLAS.</summary>
+    public const string BackendVariable = "CIMHIL_GEMM";
+
+    // CBLAS enum values (cblas.h, Netlib CBLAS reference).
+    private const int CblasRowMajor = 101;
+    private const int CblasNoTrans = 111;
+    private const int CblasTrans = 112;
+
+    private static readonly string[] LibraryNames = ["libopenblas.so.0", "libopenblas.so", "openblas"];
+    private static readonly Lazy<Native> NativeLib = new(LoadNative, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int s_logged;
+    private static GemmBackend? s_forced;
+
+    [ThreadStatic]
+    private static GemmBackend? t_scoped;
+
+    /// <summary>The backend in use on this thread.</summary>
+    public static GemmBackend Backend => t_scoped ?? s_forced ?? (NativeLib.Value.Sgemm is null ? GemmBackend.Managed : GemmBackend.OpenBlas);
+
+    /// <summary>True when OpenBLAS was loaded (regardless of any forced backend).</summary>
+    public static bool OpenBlasAvailable => NativeLib.Value.Sgemm is not null;
+
+    /// <summary>Uses <paramref name="backend"/> on the calling thread until the scope is disposed (tests compare both paths).</summary>
+    public static BackendScope Use(GemmBackend backend)
+    {
+        if (backend == GemmBackend.OpenBlas && !OpenBlasAvailable)
+        {
+            throw new InvalidOperationException($"OpenBLAS cannot be used: {NativeLib.Value.Description}");
+        }
+
+        var previous = t_scoped;
+        t_scoped = backend;
+        return new BackendScope(previous);
+    }
+
+    /// <summary>Why the backend was chosen, e.g. "OpenBLAS (libopenblas.so.0)" or "managed: OpenBLAS not found (tried …)".</summary>
+    public static string Description => s_forced is { } f ? $"{f} (forced by code)" : NativeLib.Value.Description;
+
+    /// <summary>Forces a backend for this process (benchmarks, tests); null restores the automatic choice.</summary>
+    public static void Force(GemmBackend? backend)
+    {
+        if (backend == GemmBackend.OpenBlas && NativeLib.Value.Sgemm is null)
+        {
+            throw new InvalidOperationException($"OpenBLAS cannot be forced: {NativeLib.Value.Description}");
+        }
+
+        s_forced = backend;
+    }
+
+    /// <summary>
+    /// Sets OpenBLAS's thread count (openblas_set_num_threads; OPENBLAS_NUM_THREADS sets the initial value). One thread is
+    /// often faster for the small GEMMs of LeNet-sized layers and on a loaded machine. Returns false without OpenBLAS.
+    /// </summary>
+    public static bool SetOpenBlasThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (NativeLib.Value.SetThreads is not { } f)
+        {
+            return false;
+        }
+
+        ((delegate* unmanaged<int, void>)f)(threads);
+        return true;
+    }
+
+    /// <summary>Logs the chosen backend once per process (the managed fallback is a warning: it is several times slower).</summary>
+    public static void LogBackendOnce(ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        if (Interlocked.Exchange(ref s_logged, 1) != 0)
+        {
+            return;
+        }
+
+        if (Backend == GemmBackend.Managed)
+        {
+            logger.Warning("GEMM backend {GemmBackend}: {GemmDescription}", Backend, Description);
+        }
+        else
+        {
+            logger.Information("GEMM backend {GemmBackend}: {GemmDescription}", Backend, Description);
+        }
+    }
+
+    /// <summary>C[m×n] = alpha·op(A)·op(B) + beta·C, row-major, with leading dimensions lda/ldb/ldc.</summary>
+    public static void Multiply(
+        bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        CheckOperand("A", a, transA ? k : m, transA ? m : k, lda);
+        CheckOperand("B", b, transB ? n : k, transB ? k : n, ldb);
+        CheckOperand("C", c, m, n, ldc);
+        if (Backend == GemmBackend.OpenBlas)
+        {
+            var sgemm = NativeLib.Value.Sgemm!;
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
+            {
+                ((delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm.Value)(
+                    CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    m, n, k, alpha, pa, Math.Max(lda, 1), pb, Math.Max(ldb, 1), beta, pc, Math.Max(ldc, 1));
+            }
+
+            return;
+        }
+
+        ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// <summary>Convenience: dense row-major C = op(A)·op(B) (+ C when accumulate).</summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate = false) =>
+        Multiply(transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, accumulate ? 1f : 0f, c, n);
+
+    private static void CheckOperand(string name, ReadOnlySpan<float> s, int rows, int cols, int ld)
+    {
+        if (ld < cols)
+        {
+            throw new ArgumentException($"GEMM operand {name}: leading dimension {ld} is smaller than its {cols} columns.");
+        }
+
+        if (rows > 0 && cols > 0 && (long)(rows - 1) * ld + cols > s.Length)
+        {
+            throw new ArgumentException($"GEMM operand {name}: {rows}×{cols} with leading dimension {ld} needs {(long)(rows - 1) * ld + cols} elements, the buffer has {s.Length}.");
+        }
+    }
+
+    private static Native LoadNative()
+    {
+        var env = Environment.GetEnvironmentVariable(BackendVariable);
+        if (string.Equals(env, "managed", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Native(null, null, $"managed kernel forced by {BackendVariable}=managed");
+        }
+
+        foreach (var name in LibraryNames)
+        {
+            if (NativeLibrary.TryLoad(name, out var handle) && NativeLibrary.TryGetExport(handle, "cblas_sgemm", out var sgemm))
+            {
+                IntPtr? setThreads = NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out var st) ? st : null;
+                return new Native(sgemm, setThreads, $"OpenBLAS ({name})");
+            }
+        }
+
+        var why = $"OpenBLAS not found (tried {string.Join(", ", LibraryNames)}); using the managed kernel";
+        if (string.Equals(env, "openblas", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{BackendVariable}=openblas but {why}");
+        }
+
+        return new Native(null, null, $"managed: {why}");
+    }
+
+    private sealed record Native(IntPtr? Sgemm, IntPtr? SetThreads, string Description);
+
+    /// <summary>Scope returned by <see cref="Use"/>.</summary>
+    public readonly struct BackendScope : IDisposable
+    {
+        private readonly GemmBackend? _previous;
+
+        internal BackendScope(GemmBackend? previous) => _previous = previous;
+
+        /// <summary>Restores the previous choice.</summary>
+        public void Dispose() => t_scoped = _previous;
+    }
+}
+
+/// <summary>The managed GEMM kernel: blocked row-axpy with TensorPrimitives, parallel over fixed output tiles.</summary>
+internal static class ManagedGemm
+{
+    // Tile sizes chosen so one B panel (KBlock × NBlock floats = 128 KiB) stays in L2 while a row tile streams through it.
+    private const int RowTile = 16;
+    private const int NBlock = 256;
+    private const int KBlock = 128;
+
+    public static void Multiply(
+        bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        // Normalise to row-major A (m×k, stride ka) and B (k×n, stride kb); transposed operands are copied once.
+        float[] aArr;
+        int ka;
+        if (transA)
+        {
+            aArr = new float[m * k];
+            for (var p = 0; p < k; p++)
+            {
+                for (var i = 0; i < m; i++)
+                {
+                    aArr[(i * k) + p] = a[(p * lda) + i];
+                }
+            }
+
+            ka = k;
+        }
+        else
+        {
+            aArr = a.ToArray();
+            ka = lda;
+        }
+
+        float[] bArr;
+        int kb;
+        if (transB)
+        {
+            bArr = new float[k * n];
+            for (var j = 0; j < n; j++)
+            {
+                for (var p = 0; p < k; p++)
+                {
+                    bArr[(p * n) + j] = b[(j * ldb) + p];
+                }
+            }
+
+            kb = n;
+        }
+        else
+        {
+            bArr = b.ToArray();
+            kb = ldb;
+        }
+
+        // C is scaled by beta first (beta == 0 overwrites, so NaN/garbage in C does not propagate, as BLAS specifies).
+        var cArr = new float[m * n];
+        if (beta != 0f)
+        {
+            for (var i = 0; i < m; i++)
+            {
+                TensorPrimitives.Multiply(c.Slice(i * ldc, n), beta, cArr.AsSpan(i * n, n));
+            }
+        }
+
+        var rowTiles = (m + RowTile - 1) / RowTile;
+        var colTiles = (n + NBlock - 1) / NBlock;
+        var tiles = rowTiles * colTiles;
+
+        void Tile(int t)
+        {
+            var i0 = (t / colTiles) * RowTile;
+            var j0 = (t % colTiles) * NBlock;
+            var i1 = Math.Min(i0 + RowTile, m);
+            var nb = Math.Min(NBlock, n - j0);
+            for (var p0 = 0; p0 < k; p0 += KBlock)
+            {
+                var p1 = Math.Min(p0 + KBlock, k);
+                for (var i = i0; i < i1; i++)
+                {
+                    var cRow = cArr.AsSpan((i * n) + j0, nb);
+                    for (var p = p0; p < p1; p++)
+                    {
+                        var av = alpha * aArr[(i * ka) + p];
+                        if (av != 0f)
+                        {
+                            TensorPrimitives.MultiplyAdd(bArr.AsSpan((p * kb) + j0, nb), av, cRow, cRow);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Each output element is owned by one tile and accumulated in ascending p, so the result is the same for any
+        // thread count (deterministic).
+        if ((long)m * n * k < 1 << 18 || tiles == 1)
+        {
+            for (var t = 0; t < tiles; t++)
+            {
+                Tile(t);
+            }
+        }
+        else
+        {
+            Parallel.For(0, tiles, Tile);
+        }
+
+        for (var i = 0; i < m; i++)
+        {
+            cArr.AsSpan(i * n, n).CopyTo(c.Slice(i * ldc, n));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using CimHil.Core.Devices;
+using CimHil.Simulation.Nn;
+
+namespace CimHil.Simulation.Mapping;
+
+/// <summary>
+/// Turns a layer's weight matrix into device targets and decoding coefficients. One subclass per representation;
+/// a new representation (e.g. bi-scale analog floating point) is a new subclass and a new <see cref="WeightRepresentation"/>.
+/// </summary>
+public abstract class WeightEncoding
+{
+    /// <summary>The encoding for <paramref name="options"/>.</summary>
+    public static WeightEncoding For(CimMappingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Representation switch
+        {
+            WeightRepresentation.DifferentialPair => new DifferentialPairEncoding(options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), $"weight representation {options.Representation} has no encoding"),
+        };
+    }
+
+    /// <summary>Maps one layer's current weights into <paramref name="window"/>.</summary>
+    public abstract MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window);
+}
+
+/// <summary>
+/// Differential pairs with uniform device levels and optional bit slicing.
+/// </summary>
+/// <remarks>
+/// With L = 2^b levels per device and S slices, a weight w with scale α becomes the integer code
+/// q = round(|w|/α · Q), Q = L^S − 1, split into base-L digits d_s (q = Σ d_s·L^s). Digit d is programmed as
+/// G = Gmin + d·(Gmax − Gmin)/(L − 1) on G⁺_s when w ≥ 0 (on G⁻_s when w &lt; 0); the other device of the pair stays at Gmin.
+/// Decoding: w = Σ_s c_s·(G⁺_s − G⁻_s) with c_s = α·L^s·(L − 1)/(Q·(Gmax − Gmin)); Gmin cancels in the difference.
+/// The round-trip error is at most α/(2Q), half a level step. Slice significances in powers of L are the shift-and-add
+/// recombination of ISAAC (Shafiee et al., ISCA 2016) and PUMA (Ankit et al., ASPLOS 2019).
+/// </remarks>
+public sealed class DifferentialPairEncoding(CimMappingOptions options) : WeightEncoding
+{
+    /// <summary>The settings used.</summary>
+    public CimMappingOptions Options { get; } = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
+
+    /// <inheritdoc />
+    public override MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(window);
+        int rows = layer.OutputCount, cols = layer.FanIn;
+        var w = layer.Weight.Data;
+        var levels = Options.LevelsPerDevice;
+        var slices = Options.SliceCount;
+        var q = (double)Options.MaxCode;
+        var span = window.SpanS;
+        var step = span / (levels - 1);
+
+        var scales = new float[rows];
+        if (Options.Scale == ScaleGranularity.PerLayer)
+        {
+            Array.Fill(scales, MaxAbs(w));
+        }
+        else
+        {
+            for (var o = 0; o < rows; o++)
+            {
+                scales[o] = MaxAbs(w.AsSpan(o * cols, cols));
+            }
+        }
+
+        var targets = new LayerConductances(slices, rows * cols);
+        var coeff = new double[slices][];
+        for (var s = 0; s < slices; s++)
+        {
+            coeff[s] = new double[rows * cols];
+        }
+
+        var nominal = new float[rows * cols];
+        for (var o = 0; o < rows; o++)
+        {
+            // An all-zero row still needs a finite scale; any α maps it to code 0.
+            var alpha = scales[o] > 0 ? (double)scales[o] : 1.0;
+            scales[o] = (float)alpha;
+            for (var i = 0; i < cols; i++)
+            {
+                var idx = (o * cols) + i;
+                var v = (double)w[idx];
+                var code = (long)Math.Min(q, Math.Round(Math.Abs(v) / alpha * q, MidpointRounding.AwayFromZero));
+                var positive = v >= 0;
+                var decoded = 0.0;
+                var rest = code;
+                double significance = 1;
+                for (var s = 0; s < slices; s++)
+                {
+                    var digit = rest % levels;
+                    rest /= levels;
+                    var g = window.MinS + (digit * step);
+                    targets.Plus[s][idx] = positive ? g : window.MinS;
+                    targets.Minus[s][idx] = positive ? window.MinS : g;
+                    var c = alpha * significance * (levels - 1) / (q * span);
+                    coeff[s][idx] = c;
+                    decoded += c * (targets.Plus[s][idx] - targets.Minus[s][idx]);
+                    significance *= levels;
+                }
+
+                nominal[idx] = (float)decoded;
+            }
+        }
+
+        return new MappedLayer(layer, window, targets, coeff, scales, nominal);
+    }
+
+    private static float MaxAbs(ReadOnlySpan<float> v)
+    {
+        var m = 0f;
+        foreach (var x in v)
+        {
+            m = Math.Max(m, Math.Abs(x));
+        }
+
+        return m;
+    }
+}

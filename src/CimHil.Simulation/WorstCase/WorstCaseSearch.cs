@@ -1,0 +1,520 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Variation;
+using Serilog;
+
+namespace CimHil.Simulation.WorstCase;
+
+/// <summary>
+/// Finds the device deviations inside a box |Δg_i| ≤ k·σ_i that minimise the test accuracy of a mapped network
+/// (Yan, Hu &amp; Shi, "Computing-In-Memory Neural Network Accelerators for Safety-Critical Systems: Can Small Device
+/// Variations Be Disastrous?", ICCAD 2022). Gradients reach the devices by the chain rule through the mapping's linear
+/// decode: ∂L/∂Δg⁺_s = c_s·∂L/∂W, ∂L/∂Δg⁻_s = −c_s·∂L/∂W (<see cref="MappedLayer.ConductanceGradient"/>).
+/// </summary>
+public sealed class WorstCaseSearch
+{
+    private readonly ILogger _logger;
+    private readonly LayerConductances[] _targets;
+
+    /// <summary>Prepares searches of <paramref name="forward"/>'s mapped network under <paramref name="bounds"/>.</summary>
+    public WorstCaseSearch(MappedForward forward, DeviceBoundModel bounds, WorstCaseOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(bounds);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        Forward = forward;
+        Bounds = bounds;
+        Options = options.Validate();
+        _logger = logger.ForContext<WorstCaseSearch>();
+        UnitBounds = bounds.UnitBounds(forward.Mapped);
+        _targets = forward.Mapped.Layers.Select(l => l.Targets).ToArray();
+        var clean = forward.Evaluate(_targets, 0, double.PositiveInfinity);
+        CleanAccuracy = clean.Accuracy;
+        var positive = clean.Margins.Where(m => m > 0).Select(m => (double)m).Order().ToArray();
+        Kappa = positive.Length == 0 ? 0 : options.KappaRelative * positive[positive.Length / 2];
+    }
+
+    /// <summary>The deterministic mapped forward.</summary>
+    public MappedForward Forward { get; }
+
+    /// <summary>Where the per-device σ_i come from.</summary>
+    public DeviceBoundModel Bounds { get; }
+
+    /// <summary>The search settings.</summary>
+    public WorstCaseOptions Options { get; }
+
+    /// <summary>σ_i per device (k = 1), siemens.</summary>
+    public IReadOnlyList<LayerConductances> UnitBounds { get; }
+
+    /// <summary>Accuracy of the mapped network at Δ = 0.</summary>
+    public double CleanAccuracy { get; }
+
+    /// <summary>κ of the objective in logit units (KappaRelative × median positive margin of the clean chip).</summary>
+    public double Kappa { get; }
+
+    /// <summary>The box for multiplier <paramref name="k"/>.</summary>
+    public PerturbationBox Box(double k) => PerturbationBox.Create(Forward.Mapped, UnitBounds, k, Bounds.RespectsZeroConductance);
+
+    /// <summary>
+    /// Searches the box of multiplier <paramref name="k"/>; the first start is <paramref name="warmStart"/> (projected onto the
+    /// box; zero when null), further starts are uniformly random points of the box. Returns the best Δ seen, re-evaluated.
+    /// </summary>
+    public WorstCaseRun Search(double k, ConductancePerturbation? warmStart = null, CancellationToken cancellationToken = default)
+    {
+        var sw = Stopwatch.StartNew();
+        var box = Box(k);
+        var mapped = Forward.Mapped;
+        var trace = ImmutableArray.CreateBuilder<WorstCaseTracePoint>();
+        var rng = new SimulationRng(SimulationRng.Derive(Options.Seed, (long)BitConverter.DoubleToInt64Bits(k)));
+        int gradientPasses = 0, forwardPasses = 0;
+
+        var best = ConductancePerturbation.Zero(mapped);
+        var bestCorrect = int.MaxValue;
+        var beforePolishCorrect = int.MaxValue;
+        var secondsToBest = 0.0;
+        var current = ConductancePerturbation.Zero(mapped);
+        var startBest = ConductancePerturbation.Zero(mapped);
+
+        for (var start = 0; start <= Options.Restarts; start++)
+        {
+            if (start == 0)
+            {
+                warmStart?.CopyTo(current);
+            }
+            else
+            {
+                RandomPoint(box, rng, current);
+            }
+
+            box.Project(current);
+            var upper = double.PositiveInfinity;
+            var startCorrect = int.MaxValue;
+            var startLoss = double.PositiveInfinity;
+            var startSeconds = 0.0;
+            var adam = Options.StepRule == WorstCaseStepRule.Adam ? new AdamState(mapped) : null;
+            for (var step = 0; step <= Options.Steps; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var conductances = current.ApplyTo(mapped);
+                var outcome = Forward.Gradient(conductances, Kappa, upper);
+                gradientPasses++;
+                var correct = outcome.Correct;
+                var loss = outcome.Loss;
+                if (Forward.HasConverters)
+                {
+                    var exact = Forward.Evaluate(conductances, Kappa, upper);
+                    forwardPasses++;
+                    correct = exact.Correct;
+                    loss = exact.Loss;
+                }
+
+                trace.Add(new WorstCaseTracePoint(start, step, (double)correct / outcome.Total, loss, sw.Elapsed.TotalSeconds));
+                if (correct < startCorrect || (correct == startCorrect && loss < startLoss))
+                {
+                    if (correct < startCorrect)
+                    {
+                        startSeconds = sw.Elapsed.TotalSeconds;
+                    }
+
+                    startCorrect = correct;
+                    startLoss = loss;
+                    current.CopyTo(startBest);
+                }
+
+                if (step == Options.Steps)
+                {
+                    break;
+                }
+
+                var eta = Options.CosineSchedule ? Options.StepSize * 0.5 * (1 + Math.Cos(Math.PI * step / Options.Steps)) : Options.StepSize;
+                Update(box, current, outcome.WeightGradients!, eta, adam, step + 1);
+                box.Project(current);
+                upper = FocusClip(outcome.Margins, start);
+            }
+
+            beforePolishCorrect = Math.Min(beforePolishCorrect, startCorrect);
+            if (Options.PolishEvaluations > 0 && k > 0)
+            {
+                // Each start's end point gets its own local search: on small problems the starts end in different basins.
+                if (Polish(box, startBest, ref startCorrect, upper, ref gradientPasses, ref forwardPasses, cancellationToken))
+                {
+                    startSeconds = sw.Elapsed.TotalSeconds;
+                }
+            }
+
+            if (startCorrect < bestCorrect)
+            {
+                bestCorrect = startCorrect;
+                startBest.CopyTo(best);
+                secondsToBest = startSeconds;
+            }
+
+            _logger.Debug("Worst case k={K} start {Start}: {StartCorrect}/{Images} correct, best {Correct} so far", k, start, startCorrect, Forward.Data.Count, bestCorrect);
+        }
+
+        var beforePolish = (double)beforePolishCorrect / Forward.Data.Count;
+        var verified = Forward.Evaluate(best.ApplyTo(mapped), 0, double.PositiveInfinity);
+        forwardPasses++;
+        sw.Stop();
+        _logger.Information(
+            "Worst case k={K} ({Method}): accuracy {Accuracy:P2} (clean {Clean:P2}), {GradientPasses} gradient and {ForwardPasses} forward passes, {Seconds:F1} s",
+            k, Options.Name, verified.Accuracy, CleanAccuracy, gradientPasses, forwardPasses, sw.Elapsed.TotalSeconds);
+        return new WorstCaseRun
+        {
+            K = k,
+            Accuracy = verified.Accuracy,
+            Correct = verified.Correct,
+            Images = verified.Total,
+            AccuracyBeforePolish = beforePolish,
+            Delta = best,
+            GradientPasses = gradientPasses,
+            ForwardPasses = forwardPasses,
+            Seconds = sw.Elapsed.TotalSeconds,
+            SecondsToBest = secondsToBest,
+            Trace = trace.ToImmutable(),
+        };
+    }
+
+    /// <summary>
+    /// The accuracy-versus-bound curve for ascending <paramref name="ks"/>. Each bound's search starts from the previous
+    /// bound's Δ (still feasible, since the boxes are nested) and the reported accuracy is the minimum over everything found
+    /// up to that bound, so the curve is non-increasing by construction. <paramref name="save"/>, when given, is called with
+    /// each point's k and Δ and returns the path it wrote (or null).
+    /// </summary>
+    public async Task<IReadOnlyList<WorstCasePoint>> SweepAsync(IReadOnlyList<double> ks, Func<double, ConductancePerturbation, double, CancellationToken, Task<string?>>? save = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ks);
+        var ordered = ks.Distinct().Order().ToArray();
+        var points = new List<WorstCasePoint>();
+        var bestDelta = ConductancePerturbation.Zero(Forward.Mapped);
+        var bestAccuracy = CleanAccuracy;
+        foreach (var k in ordered)
+        {
+            WorstCaseRun? run = null;
+            var fromSmaller = false;
+            var searchAccuracy = CleanAccuracy;
+            if (k > 0)
+            {
+                run = await Task.Run(() => Search(k, bestDelta, cancellationToken), cancellationToken).ConfigureAwait(false);
+                searchAccuracy = run.Accuracy;
+                if (run.Accuracy <= bestAccuracy)
+                {
+                    bestAccuracy = run.Accuracy;
+                    bestDelta = run.Delta;
+                }
+                else
+                {
+                    fromSmaller = true;
+                }
+            }
+
+            var path = save is null ? null : await save(k, bestDelta, bestAccuracy, cancellationToken).ConfigureAwait(false);
+            points.Add(new WorstCasePoint
+            {
+                K = k,
+                Accuracy = bestAccuracy,
+                SearchAccuracy = searchAccuracy,
+                FromSmallerBound = fromSmaller,
+                MaxNormalisedDeviation = bestDelta.MaxNormalised(UnitBounds),
+                PerturbationPath = path,
+                Run = run,
+            });
+        }
+
+        return points;
+    }
+
+    /// <summary>Accuracy of the chip holding targets + <paramref name="delta"/> (exact mapped forward, no read noise).</summary>
+    public double AccuracyOf(ConductancePerturbation delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        return Forward.Accuracy(delta.ApplyTo(Forward.Mapped));
+    }
+
+    private double FocusClip(float[] margins, int start)
+    {
+        // Each restart halves the focus: later starts aim at fewer, easier samples, which matters when only a handful of
+        // samples can be flipped at all (the mean direction of many margins then misses the count-optimal corner).
+        var focus = Options.FocusFraction / (1 << Math.Min(start, 20));
+        if (focus >= 1)
+        {
+            return double.PositiveInfinity;
+        }
+
+        var positive = margins.Where(m => m > 0).ToArray();
+        if (positive.Length == 0)
+        {
+            return double.PositiveInfinity;
+        }
+
+        Array.Sort(positive);
+        var idx = Math.Clamp((int)Math.Ceiling(focus * positive.Length) - 1, 0, positive.Length - 1);
+        return positive[idx];
+    }
+
+    private void Update(PerturbationBox box, ConductancePerturbation delta, float[][] weightGradients, double eta, AdamState? adam, int t)
+    {
+        var mapped = Forward.Mapped;
+        for (var l = 0; l < mapped.Layers.Count; l++)
+        {
+            var layer = mapped.Layers[l];
+            var gw = weightGradients[l];
+            for (var s = 0; s < layer.SliceCount; s++)
+            {
+                var c = layer.Coefficients[s];
+                Move(delta.Layers[l].Plus[s], box.Upper[l].Plus[s], c, gw, 1, adam?.M[l].Plus[s], adam?.V[l].Plus[s]);
+                Move(delta.Layers[l].Minus[s], box.Upper[l].Minus[s], c, gw, -1, adam?.M[l].Minus[s], adam?.V[l].Minus[s]);
+            }
+        }
+
+        void Move(double[] d, double[] half, double[] c, float[] gw, int sign, double[]? m, double[]? v)
+        {
+            for (var i = 0; i < d.Length; i++)
+            {
+                var h = half[i];
+                if (h <= 0)
+                {
+                    continue;
+                }
+
+                // Chain rule through the decode W = Σ c·(G⁺ − G⁻): ∂L/∂Δg = ±c·∂L/∂W.
+                var g = sign * c[i] * gw[i];
+                if (adam is null)
+                {
+                    d[i] -= eta * h * Math.Sign(g);
+                }
+                else
+                {
+                    // Adam on u = Δ/h, so the learning rate is in units of the box half-width (Kingma & Ba, Algorithm 1).
+                    var gu = g * h;
+                    m![i] = (AdamState.Beta1 * m[i]) + ((1 - AdamState.Beta1) * gu);
+                    v![i] = (AdamState.Beta2 * v[i]) + ((1 - AdamState.Beta2) * gu * gu);
+                    var mh = m[i] / (1 - Math.Pow(AdamState.Beta1, t));
+                    var vh = v[i] / (1 - Math.Pow(AdamState.Beta2, t));
+                    d[i] -= eta * h * mh / (Math.Sqrt(vh) + AdamState.Epsilon);
+                }
+            }
+        }
+    }
+
+    private static void RandomPoint(PerturbationBox box, SimulationRng rng, ConductancePerturbation target)
+    {
+        for (var l = 0; l < box.Lower.Count; l++)
+        {
+            for (var s = 0; s < box.Lower[l].SliceCount; s++)
+            {
+                Fill(box.Lower[l].Plus[s], box.Upper[l].Plus[s], target.Layers[l].Plus[s]);
+                Fill(box.Lower[l].Minus[s], box.Upper[l].Minus[s], target.Layers[l].Minus[s]);
+            }
+        }
+
+        void Fill(double[] lo, double[] hi, double[] d)
+        {
+            for (var i = 0; i < d.Length; i++)
+            {
+                d[i] = lo[i] + ((hi[i] - lo[i]) * rng.NextDouble());
+            }
+        }
+    }
+
+    /// <summary>
+    /// Greedy polish: rank devices by the first-order gain |∂L/∂Δg|·|bound − Δg| of moving to the bound in the descent
+    /// direction, then move blocks of the best-ranked devices there, keeping a block only if the exact forward confirms
+    /// fewer correct images (or as many with a lower objective); a rejected block is halved, an accepted one doubled.
+    /// </summary>
+    private bool Polish(PerturbationBox box, ConductancePerturbation best, ref int bestCorrect, double upper, ref int gradientPasses, ref int forwardPasses, CancellationToken cancellationToken)
+    {
+        var mapped = Forward.Mapped;
+        var outcome = Forward.Gradient(best.ApplyTo(mapped), Kappa, upper);
+        gradientPasses++;
+
+        // Re-base the comparison on this pass: the main loop's losses were taken under other focus clips U.
+        var baseline = Forward.HasConverters ? Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper) : outcome;
+        forwardPasses += Forward.HasConverters ? 1 : 0;
+        bestCorrect = baseline.Correct;
+        var bestLoss = baseline.Loss;
+        var candidates = new List<(double Gain, int Layer, int Slice, bool Plus, int Index, double Target)>();
+        var magnitudes = new List<(double Magnitude, int Layer, int Slice, bool Plus, int Index)>();
+        for (var l = 0; l < mapped.Layers.Count; l++)
+        {
+            var layer = mapped.Layers[l];
+            var gw = outcome.WeightGradients![l];
+            for (var s = 0; s < layer.SliceCount; s++)
+            {
+                var c = layer.Coefficients[s];
+                Rank(l, s, true, best.Layers[l].Plus[s], box.Lower[l].Plus[s], box.Upper[l].Plus[s], c, gw, 1);
+                Rank(l, s, false, best.Layers[l].Minus[s], box.Lower[l].Minus[s], box.Upper[l].Minus[s], c, gw, -1);
+            }
+        }
+
+        var ranked = candidates.OrderByDescending(x => x.Gain).Take(Options.PolishCandidates).ToArray();
+        var improved = false;
+        var blockSize = Math.Max(1, ranked.Length / 16);
+        var position = 0;
+        var evaluations = 0;
+        while (position < ranked.Length && evaluations < Options.PolishEvaluations)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var n = Math.Min(blockSize, ranked.Length - position);
+            var previous = new double[n];
+            for (var j = 0; j < n; j++)
+            {
+                var x = ranked[position + j];
+                var arr = x.Plus ? best.Layers[x.Layer].Plus[x.Slice] : best.Layers[x.Layer].Minus[x.Slice];
+                previous[j] = arr[x.Index];
+                arr[x.Index] = x.Target;
+            }
+
+            var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
+            forwardPasses++;
+            evaluations++;
+            if (trial.Correct < bestCorrect || (trial.Correct == bestCorrect && trial.Loss < bestLoss))
+            {
+                improved |= trial.Correct < bestCorrect;
+                bestCorrect = trial.Correct;
+                bestLoss = trial.Loss;
+                position += n;
+                blockSize = Math.Min(blockSize * 2, Math.Max(1, ranked.Length / 4));
+            }
+            else
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    var x = ranked[position + j];
+                    var arr = x.Plus ? best.Layers[x.Layer].Plus[x.Slice] : best.Layers[x.Layer].Minus[x.Slice];
+                    arr[x.Index] = previous[j];
+                }
+
+                if (n == 1)
+                {
+                    position++;
+                }
+                else
+                {
+                    blockSize = Math.Max(1, n / 2);
+                }
+            }
+        }
+
+        // Phase 3: whole-layer moves (that layer's Δ reset to zero, or mirrored and projected back into the box): the
+        // gradient drives every layer to its bounds, while the worst corner can leave a layer untouched.
+        for (var l = 0; l < mapped.Layers.Count && evaluations < Options.PolishEvaluations; l++)
+        {
+            var saved = best.Layers[l].Clone();
+            for (var move = 0; move < 2 && evaluations < Options.PolishEvaluations; move++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var layerDelta = best.Layers[l];
+                for (var s = 0; s < layerDelta.SliceCount; s++)
+                {
+                    Transform(layerDelta.Plus[s], saved.Plus[s], box.Lower[l].Plus[s], box.Upper[l].Plus[s], move);
+                    Transform(layerDelta.Minus[s], saved.Minus[s], box.Lower[l].Minus[s], box.Upper[l].Minus[s], move);
+                }
+
+                var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
+                forwardPasses++;
+                evaluations++;
+                if (trial.Correct < bestCorrect || (trial.Correct == bestCorrect && trial.Loss < bestLoss))
+                {
+                    improved |= trial.Correct < bestCorrect;
+                    bestCorrect = trial.Correct;
+                    bestLoss = trial.Loss;
+                    best.Layers[l].CopyTo(saved);
+                }
+                else
+                {
+                    saved.CopyTo(best.Layers[l]);
+                }
+            }
+        }
+
+        // Phase 2: single devices in rank order, each tried at the bound it does not hold yet (either side), kept when the
+        // exact forward improves; repeated sweeps until the budget is spent or a sweep changes nothing.
+        var byMagnitude = magnitudes.OrderByDescending(x => x.Magnitude).Take(Options.PolishCandidates).Select(x => (x.Layer, x.Slice, x.Plus, x.Index)).ToList();
+        var changed = true;
+        while (changed && evaluations < Options.PolishEvaluations)
+        {
+            changed = false;
+            foreach (var (l, s, plus, i) in byMagnitude)
+            {
+                var arr = plus ? best.Layers[l].Plus[s] : best.Layers[l].Minus[s];
+                var lo = plus ? box.Lower[l].Plus[s][i] : box.Lower[l].Minus[s][i];
+                var hi = plus ? box.Upper[l].Plus[s][i] : box.Upper[l].Minus[s][i];
+                var old = arr[i];
+                foreach (var target in (double[])[lo, 0, hi])
+                {
+                    if (target == old || target == arr[i] || evaluations >= Options.PolishEvaluations)
+                    {
+                        continue;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var previous = arr[i];
+                    arr[i] = target;
+                    var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
+                    forwardPasses++;
+                    evaluations++;
+                    if (trial.Correct < bestCorrect || (trial.Correct == bestCorrect && trial.Loss < bestLoss))
+                    {
+                        improved |= trial.Correct < bestCorrect;
+                        bestCorrect = trial.Correct;
+                        bestLoss = trial.Loss;
+                        changed = true;
+                    }
+                    else
+                    {
+                        arr[i] = previous;
+                    }
+                }
+            }
+        }
+
+        return improved;
+
+        static void Transform(double[] d, double[] from, double[] lo, double[] hi, int move)
+        {
+            for (var i = 0; i < d.Length; i++)
+            {
+                d[i] = move == 0 ? 0 : Math.Clamp(-from[i], lo[i], hi[i]);
+            }
+        }
+
+        void Rank(int l, int s, bool plus, double[] d, double[] lo, double[] hi, double[] c, float[] gw, int sign)
+        {
+            for (var i = 0; i < d.Length; i++)
+            {
+                var g = sign * c[i] * gw[i];
+                if (hi[i] <= 0)
+                {
+                    continue;
+                }
+
+                magnitudes.Add((Math.Abs(g) * (hi[i] - lo[i]), l, s, plus, i));
+                if (g == 0)
+                {
+                    continue;
+                }
+
+                var target = g > 0 ? lo[i] : hi[i];
+                var gain = Math.Abs(g) * Math.Abs(target - d[i]);
+                if (gain > 0)
+                {
+                    candidates.Add((gain, l, s, plus, i, target));
+                }
+            }
+        }
+    }
+
+    private sealed class AdamState(MappedNetwork mapped)
+    {
+        public const double Beta1 = 0.9;
+        public const double Beta2 = 0.999;
+        public const double Epsilon = 1e-8;
+
+        public LayerConductances[] M { get; } = mapped.Layers.Select(l => new LayerConductances(l.SliceCount, l.Targets.WeightCount)).ToArray();
+
+        public LayerConductances[] V { get; } = mapped.Layers.Select(l => new LayerConductances(l.SliceCount, l.Targets.WeightCount)).ToArray();
+    }
+}

@@ -1,0 +1,76 @@
+using CimHil.Characterization.Plans;
+using CimHil.Characterization.Store;
+using CimHil.Core.Chip;
+using CimHil.Emulator;
+using Serilog;
+
+namespace CimHil.Characterization.Tests;
+
+/// <summary>Runs one characterisation on a fresh emulator: in-process for tests, or as a child process that gets killed.</summary>
+public static class ChildHost
+{
+    /// <summary>args: plan-path db-path technology seed size [resume].</summary>
+    public static async Task<int> MainAsync(string[] args)
+    {
+        if (args.Length < 5)
+        {
+            await Console.Error.WriteLineAsync("usage: plan db technology seed size [resume]");
+            return 2;
+        }
+
+        var plan = CharacterizationPlan.Load(args[0]);
+        var technology = Enum.Parse<DeviceTechnology>(args[2], ignoreCase: true);
+        var seed = long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+        var size = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
+        var resume = args.Length > 5 && args[5] == "resume";
+        await RunAsync(plan, args[1], technology, seed, resume, CancellationToken.None, size);
+        return 0;
+    }
+
+    public static EmulatedChip Chip(DeviceTechnology technology, long seed, int size = 64) =>
+        new(EmulatorSettings.Defaults with { Technology = technology, Seed = seed, Rows = size, Columns = size });
+
+    public static async Task<CharacterizationSummary> RunAsync(CharacterizationPlan plan, string db, DeviceTechnology technology, long seed, bool resume, CancellationToken ct, int size = 64, IProgress<CharacterizationProgress>? progress = null)
+    {
+        await using var chip = Chip(technology, seed, size);
+        if (resume)
+        {
+            await RestoreFormedStateAsync(chip, ct);
+        }
+
+        return await RunAsync(plan, db, chip, resume, ct, progress);
+    }
+
+    /// <summary>
+    /// A restarted process gets a pristine emulator, but a real chip keeps its formed filaments across a crash of the
+    /// software. Forming every cell again (outside the characterisation, unrecorded) stands in for that persistence.
+    /// </summary>
+    public static async Task RestoreFormedStateAsync(IChip chip, CancellationToken ct)
+    {
+        if (!chip.Supports(ChipCapabilities.RequiresForming))
+        {
+            return;
+        }
+
+        foreach (var cell in chip.Geometry.All.Cells())
+        {
+            await chip.FormAsync(cell, new FormingPulse { AmplitudeV = 4.0, WidthSeconds = 1e-5, ComplianceA = 1e-4 }, ct);
+        }
+    }
+
+    public static async Task<CharacterizationSummary> RunAsync(CharacterizationPlan plan, string db, IChip chip, bool resume, CancellationToken ct, IProgress<CharacterizationProgress>? progress = null)
+    {
+        var provenance = new RunProvenance
+        {
+            Chip = chip.Identity,
+            Geometry = chip.Geometry,
+            VirtualClock = chip.Clock.IsVirtual,
+            Driver = "emulator",
+            ConfigHash = "test",
+            SoftwareVersion = RunProvenance.CurrentSoftwareVersion,
+        };
+        using var store = resume ? MeasurementStore.Open(db, DateTimeOffset.UtcNow) : MeasurementStore.Create(db, plan.Name, plan.Json, provenance, DateTimeOffset.UtcNow);
+        var characterizer = new Characterizer(chip, store, plan, Log.Logger, progress);
+        return await characterizer.RunAsync(ct);
+    }
+}

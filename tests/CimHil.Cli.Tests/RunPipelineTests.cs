@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CimHil.Cli.Tests;
+
+/// <summary>
+/// The main job end to end on the emulator, scaled down (few chips, few images) so it runs in CI: every stage's file
+/// is written, the report passes the browser check, and a resumed run keeps what was measured.
+/// </summary>
+public class RunPipelineTests
+{
+    private static (string Config, string Root) SmallRun()
+    {
+        var root = Directory.CreateTempSubdirectory("cimhil-run-").FullName;
+        var config = CliHarness.ConfigVariant(text =>
+        {
+            var node = JsonNode.Parse(text)!.AsObject();
+            var baseDir = AppContext.BaseDirectory;
+            node["run"] = new JsonObject
+            {
+                ["outputRoot"] = root,
+                ["plan"] = Path.Combine(baseDir, "plans", "default-rram.json"),
+                ["model"] = Path.Combine(baseDir, "models", "lenet5-fmnist.safetensors"),
+                ["seed"] = 3,
+                ["monteCarlo"] = new JsonObject { ["chips"] = 8, ["images"] = 300, ["percentile"] = 10 },
+                ["worstCase"] = new JsonObject { ["ks"] = new JsonArray(0, 1, 3), ["images"] = 100, ["method"] = "default" },
+                ["calibration"] = new JsonObject { ["bootstrapSamples"] = 20 },
+                ["screenshot"] = true,
+            };
+            return node.ToJsonString();
+        });
+        return (config, root);
+    }
+
+    [Fact]
+    public async Task Run_OnTheEmulator_WritesEveryStageAndAReportThatRendersInChromium()
+    {
+        var (config, root) = SmallRun();
+
+        var (code, output, error) = await CliHarness.RunAsync("run", "--json", "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        var results = CliHarness.Json(output);
+        var folder = results.GetProperty("folder").GetString()!;
+        Assert.StartsWith(root, folder, StringComparison.Ordinal);
+        foreach (var file in new[] { "measurements.db", "calibration.json", "monte-carlo.json", "worst-case.json", "results.json", "report.html", "report.png", "run.log" })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} missing in {folder}");
+        }
+
+        var mc = results.GetProperty("monteCarlo");
+        Assert.Equal(8, mc.GetProperty("chipAccuracies").GetArrayLength());
+        Assert.InRange(mc.GetProperty("cleanAccuracy").GetDouble(), 0.5, 1.0);
+
+        // Worst case: k = 0 is the clean mapped accuracy, and accuracy never rises with the bound.
+        var points = results.GetProperty("worstCase").GetProperty("points").EnumerateArray().Select(p => (K: p.GetProperty("k").GetDouble(), Acc: p.GetProperty("accuracy").GetDouble())).ToList();
+        Assert.Equal([0.0, 1.0, 3.0], points.Select(p => p.K));
+        Assert.Equal(results.GetProperty("worstCase").GetProperty("cleanAccuracy").GetDouble(), points[0].Acc, 12);
+        for (var i = 1; i < points.Count; i++)
+        {
+            Assert.True(points[i].Acc <= points[i - 1].Acc, $"k={points[i].K}: {points[i].Acc} > {points[i - 1].Acc}");
+        }
+
+        var html = await File.ReadAllTextAsync(Path.Combine(folder, "report.html"));
+        foreach (var plot in new[] { "conductance-map", "level-histograms", "sigma-vs-g", "drift", "mc-histogram", "worst-case" })
+        {
+            Assert.Contains($"data-plot=\"{plot}\"", html, StringComparison.Ordinal);
+        }
+
+        // The screenshot is a real PNG written by Chromium.
+        var png = await File.ReadAllBytesAsync(Path.Combine(folder, "report.png"));
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+    }
+
+    [Fact]
+    public async Task Run_Resumed_KeepsTheMeasurementsAndRecomputesOnlyMissingStages()
+    {
+        var (config, _) = SmallRun();
+        var (code, output, error) = await CliHarness.RunAsync("run", "--json", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+        var first = CliHarness.Json(output);
+        var folder = first.GetProperty("folder").GetString()!;
+        var calibrationBefore = await File.ReadAllTextAsync(Path.Combine(folder, "calibration.json"));
+        File.Delete(Path.Combine(folder, "worst-case.json"));
+        File.Delete(Path.Combine(folder, "report.html"));
+
+        (code, output, error) = await CliHarness.RunAsync("run", "--json", "--resume", folder, "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        var second = CliHarness.Json(output);
+        Assert.Equal(first.GetProperty("measurements").GetInt64(), second.GetProperty("measurements").GetInt64());
+        Assert.Equal(calibrationBefore, await File.ReadAllTextAsync(Path.Combine(folder, "calibration.json")));
+        Assert.Equal(
+            first.GetProperty("monteCarlo").GetProperty("chipAccuracies").ToString(),
+            second.GetProperty("monteCarlo").GetProperty("chipAccuracies").ToString());
+        Assert.Equal(
+            first.GetProperty("worstCase").GetProperty("points").ToString(),
+            second.GetProperty("worstCase").GetProperty("points").ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "report.html")));
+    }
+
+    [Fact]
+    public async Task Run_BadRunSection_NamesThePath()
+    {
+        var config = CliHarness.ConfigVariant(text =>
+        {
+            var node = JsonNode.Parse(text)!.AsObject();
+            node["run"]!["worstCase"]!["method"] = "guess";
+            return node.ToJsonString();
+        });
+        var (code, _, error) = await CliHarness.RunAsync("run", "--config", config);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("run.worstCase.method", error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using CimHil.Core.Chip;
+using CimHil.Core.Config;
+using CimHil.Core.Drivers;
+using CimHil.Core.Safety;
+using CimHil.Drivers.CimHilBoard;
+using CimHil.Drivers.SmuMatrix;
+using CimHil.Emulator;
+using CimHil.Emulator.Instruments;
+using CimHil.Emulator.Wire;
+using Serilog;
+
+namespace CimHil.Drivers.Tests.Support;
+
+/// <summary>A driver's chip connected to its emulated counterpart, with what the tests inspect.</summary>
+internal sealed class Rig : IAsyncDisposable
+{
+    private readonly Func<ValueTask> _stop;
+
+    public Rig(IChip chip, EmulatedChip backing, RecordingTransportFactory wire, Func<ValueTask> stop)
+    {
+        Chip = chip;
+        Backing = backing;
+        Wire = wire;
+        _stop = stop;
+    }
+
+    /// <summary>The driver's raw chip (not yet wrapped in SafeChip).</summary>
+    public IChip Chip { get; }
+
+    /// <summary>The emulated array behind the instruments: ground truth for every reading.</summary>
+    public EmulatedChip Backing { get; }
+
+    public RecordingTransportFactory Wire { get; }
+
+    /// <summary>The emulated probe station, for smu-matrix rigs.</summary>
+    public SmuMatrixBench? Bench { get; init; }
+
+    /// <summary>The emulated board server, for cimhil-board rigs (fault injection).</summary>
+    public BoardServer? Board { get; init; }
+
+    /// <summary>The smu and matrix resource strings (smu-matrix) or the board's.</summary>
+    public string[] Resources { get; init; } = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Chip.DisposeAsync();
+        await _stop();
+    }
+}
+
+/// <summary>Emulated arrays, configs and rigs shared by the driver tests.</summary>
+internal static class Benches
+{
+    public static ILogger Logger { get; } = new LoggerConfiguration().MinimumLevel.Warning().CreateLogger();
+
+    /// <summary>
+    /// A 4×4 HfOx RRAM array with low read noise and no stuck cells, so a program/read round trip is decided by the
+    /// physics, not by luck; the seed is fixed.
+    /// </summary>
+    public static EmulatorSettings Array { get; } = new()
+    {
+        Technology = DeviceTechnology.Rram,
+        Seed = 7,
+        Rows = 4,
+        Columns = 4,
+        Serial = "EMU-DRV-7",
+        Rram = new RramPhysics { ReadNoiseRelative = 0.002, ReadNoiseFloorS = 1e-9, StuckOnRate = 0, StuckOffRate = 0 },
+    };
+
+    /// <summary>Limits every rig runs under: inside both drivers' maxima (the smu-matrix needs pulses of at least 1 ms).</summary>
+    public static SafetyLimits Limits { get; } = new()
+    {
+        MaxSetVoltageV = 3.0,
+        MaxResetVoltageV = 3.5,
+        MaxFormVoltageV = 5.0,
+        MaxReadVoltageV = 0.5,
+        MaxGateVoltageV = 3.0,
+        MaxComplianceA = 500e-6,
+        MaxPulseWidthSeconds = 10e-3,
+        MinPulseWidthSeconds = 1e-3,
+    };
+
+    /// <summary>A hil-config.json for <paramref name="driver"/> with <paramref name="settingsJson"/> and <see cref="Limits"/>.</summary>
+    public static HilConfig Config(string driver, string settingsJson)
+    {
+        var l = Limits;
+        string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var json = $$"""
+            {
+              "chip": {
+                "driver": "{{driver}}",
+                "settings": {{settingsJson}},
+                "safety": {
+                  "maxSetVoltageV": {{N(l.MaxSetVoltageV)}}, "maxResetVoltageV": {{N(l.MaxResetVoltageV)}}, "maxFormVoltageV": {{N(l.MaxFormVoltageV)}},
+                  "maxReadVoltageV": {{N(l.MaxReadVoltageV)}}, "maxGateVoltageV": {{N(l.MaxGateVoltageV)}}, "maxComplianceA": {{N(l.MaxComplianceA)}},
+                  "maxPulseWidthSeconds": {{N(l.MaxPulseWidthSeconds)}}, "minPulseWidthSeconds": {{N(l.MinPulseWidthSeconds)}}
+                }
+              },
+              "transport": { "timeoutSeconds": 2, "connectTimeoutSeconds": 2, "retries": 2, "retryBaseDelaySeconds": 0.005, "retryMaxDelaySeconds": 0.02 }
+            }
+            """;
+        return HilConfigLoader.Parse(json);
+    }
+
+    public static DriverContext Context(HilConfig config) => new() { Config = config, Logger = Logger };
+
+    /// <summary>The emulator served as a CimHil board on a loopback TCP port (or on a pseudo-terminal), and the cimhil-board driver connected to it.</summary>
+    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null)
+    {
+        var backing = new EmulatedChip(array ?? Array);
+        var board = new BoardServer(backing, Logger);
+        IAsyncDisposable server;
+        string resource;
+        if (overPty)
+        {
+            var pty = new BoardPtyServer(board, Logger);
+            pty.Start();
+            (server, resource) = (pty, pty.ResourceString);
+        }
+        else
+        {
+            var tcp = new BoardTcpServer(board, Logger);
+            tcp.Start();
+            (server, resource) = (tcp, tcp.ResourceString);
+        }
+
+        var wire = new RecordingTransportFactory();
+        var driver = new CimHilBoardDriver();
+        var config = Config("cimhil-board", $$"""{ "resource": "{{resource}}", "baudRate": 115200{{extraSettings}} }""");
+        var settings = driver.Parse(config.Chip.Settings);
+        var chip = await driver.ConnectAsync(settings, Context(config), wire, CancellationToken.None);
+        return new Rig(chip, backing, wire, async () =>
+        {
+            await server.DisposeAsync();
+            board.Dispose();
+        })
+        { Resources = [resource], Board = board };
+    }
+
+    /// <summary>The emulated 2450 + 707B in front of the emulated array, each on its own loopback port, and the smu-matrix driver connected to both.</summary>
+    public static async Task<Rig> SmuMatrixAsync(string extraSettings = "", EmulatorSettings? array = null)
+    {
+        var backing = new EmulatedChip(array ?? Array);
+        var bench = new SmuMatrixBench(backing, Logger);
+        var smuServer = new LineInstrumentServer(bench.Smu, Logger);
+        var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
+        smuServer.Start();
+        matrixServer.Start();
+        var wire = new RecordingTransportFactory();
+        var driver = new SmuMatrixDriver();
+        var g = backing.Geometry;
+        var config = Config("smu-matrix", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
+        var settings = driver.Parse(config.Chip.Settings);
+        var chip = await driver.ConnectAsync(settings, Context(config), wire, CancellationToken.None);
+        return new Rig(chip, backing, wire, async () =>
+        {
+            await smuServer.DisposeAsync();
+            await matrixServer.DisposeAsync();
+        })
+        { Bench = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
+    }
+}

@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Text;
+using CimHil.Instruments.Transports;
+using Serilog;
+
+namespace CimHil.Drivers.Tests.Support;
+
+/// <summary>
+/// Opens real transports through the built-in factory and records every byte the driver writes, per resource:
+/// the wire-level evidence of what reached an instrument (the emulated instrument on the other end is real).
+/// </summary>
+internal sealed class RecordingTransportFactory : ITransportFactory
+{
+    private readonly ConcurrentQueue<(string Resource, byte[] Bytes)> _writes = new();
+
+    /// <summary>Write calls so far, over every resource.</summary>
+    public int WriteCount => _writes.Count;
+
+    public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var inner = await TransportFactory.Instance.OpenAsync(resource, options, logger, cancellationToken);
+        return new RecordingTransport(inner, resource, _writes);
+    }
+
+    /// <summary>Everything written to <paramref name="resource"/> since the last <see cref="Clear"/>, as ASCII.</summary>
+    public string Sent(string resource) =>
+        Encoding.ASCII.GetString(_writes.Where(w => w.Resource == resource).SelectMany(w => w.Bytes).ToArray());
+
+    public void Clear() => _writes.Clear();
+
+    private sealed class RecordingTransport(ITransport inner, string resource, ConcurrentQueue<(string Resource, byte[] Bytes)> writes) : ITransport
+    {
+        public string Resource => inner.Resource;
+
+        public bool IsOpen => inner.IsOpen;
+
+        public TimeSpan Timeout
+        {
+            get => inner.Timeout;
+            set => inner.Timeout = value;
+        }
+
+        public Task OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
+
+        public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            writes.Enqueue((resource, data.ToArray()));
+            return inner.WriteAsync(data, cancellationToken);
+        }
+
+        public Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) => inner.ReadUntilAsync(terminator, maxBytes, cancellationToken);
+
+        public Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) => inner.ReadExactAsync(count, cancellationToken);
+
+        public Task ClearAsync(CancellationToken cancellationToken) => inner.ClearAsync(cancellationToken);
+
+        public Task CloseAsync() => inner.CloseAsync();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
