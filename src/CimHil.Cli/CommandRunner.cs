@@ -66,20 +66,18 @@ public static class CommandRunner
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled; everything measured so far is kept"),
             ConfigException => (ExitCodes.BadInput, ex.Message),
             Characterization.Store.MeasurementStoreException or Calibration.CalibrationException => (ExitCodes.BadInput, ex.Message),
+            Simulation.Data.DatasetFormatException or Simulation.Engine.SafetensorsFormatException or Simulation.Models.CheckpointMismatchException => (ExitCodes.BadInput, ex.Message),
+            Instruments.Resources.ResourceFormatException => (ExitCodes.BadInput, ex.Message),
             SafetyLimitException => (ExitCodes.SafetyRefused, ex.Message),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException => (ExitCodes.BadInput, ex.Message),
             CliUsageException => (ExitCodes.Usage, ex.Message),
             ChipException => (ExitCodes.ChipError, ex.Message),
             ArgumentException => (ExitCodes.Usage, ex.Message),
             TimeoutException or IOException or System.Net.Sockets.SocketException => (ExitCodes.InstrumentError, ex.Message),
-            _ when IsInstrumentError(ex) => (ExitCodes.InstrumentError, ex.Message),
+            Instruments.InstrumentException or Instruments.Scpi.ScpiErrorException or Instruments.Scpi.BinaryBlockFormatException => (ExitCodes.InstrumentError, ex.Message),
             _ => (ExitCodes.InternalError, $"internal error: {ex.GetType().Name}: {ex.Message} (details in the log file)"),
         };
     }
-
-    // Instrument exceptions live in CimHil.Instruments, which Core cannot see; they share that namespace.
-    private static bool IsInstrumentError(Exception ex) =>
-        ex.GetType().Namespace?.StartsWith("CimHil.Instruments", StringComparison.Ordinal) == true;
 
     private static void TryLog(CliServices services, ParseResult parse, Exception ex, int code)
     {

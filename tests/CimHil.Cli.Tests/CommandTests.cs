@@ -26,7 +26,9 @@ public class CommandTests
         Assert.True(code == ExitCodes.Success, error);
         var g = CliHarness.Json(output).GetProperty("conductancesS").EnumerateArray().Select(e => e.GetDouble()).ToList();
         Assert.Equal(64, g.Count);
-        Assert.All(g, x => Assert.InRange(x, 0, 1e-3));
+        // Unformed cells read near 0 S, so read noise can take a single read slightly below zero.
+        Assert.All(g, x => Assert.InRange(x, -1e-6, 1e-3));
+        Assert.True(g.Average() > 0);
     }
 
     [Fact]

@@ -39,10 +39,10 @@ public class InstrumentCommandTests
     }
 
     [Fact]
-    public async Task Probe_MalformedResource_ExitsWithUsageOrBadInput()
+    public async Task Probe_MalformedResource_IsAUsageError()
     {
         var (code, _, error) = await CliHarness.RunAsync("instruments", "probe", "TCPIP0::::SOCKET");
-        Assert.Contains(code, new[] { ExitCodes.Usage, ExitCodes.BadInput, ExitCodes.InstrumentError });
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("TCPIP0::::SOCKET", error, StringComparison.Ordinal);
     }
 

@@ -67,6 +67,20 @@ public class RunPipelineTests
             Assert.Contains($"data-plot=\"{plot}\"", html, StringComparison.Ordinal);
         }
 
+        // Chromium opened the report: no console errors, no failed requests, every plot visible and drawn with its data.
+        var check = results.GetProperty("reportCheck");
+        Assert.Equal(0, check.GetProperty("consoleErrors").GetArrayLength());
+        Assert.Equal(0, check.GetProperty("failedRequests").GetArrayLength());
+        var plots = check.GetProperty("plots").EnumerateArray().ToList();
+        Assert.True(plots.Count >= 6, $"{plots.Count} plots");
+        foreach (var plot in plots)
+        {
+            var id = plot.GetProperty("id").GetString();
+            Assert.True(plot.GetProperty("visible").GetBoolean(), $"{id} not visible");
+            Assert.True(plot.GetProperty("markCount").GetInt32() > 0, $"{id} drew no data");
+            Assert.Equal(plot.GetProperty("declaredPoints").GetInt32(), plot.GetProperty("markCount").GetInt32());
+        }
+
         // The screenshot is a real PNG written by Chromium.
         var png = await File.ReadAllBytesAsync(Path.Combine(folder, "report.png"));
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);

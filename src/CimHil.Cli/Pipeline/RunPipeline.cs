@@ -78,6 +78,9 @@ public sealed record RunResults
 
     public string? Screenshot { get; init; }
 
+    /// <summary>What headless Chromium saw when it opened report.html: console errors, failed requests, every plot's marks.</summary>
+    public ReportPageResult? ReportCheck { get; init; }
+
     public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;
 }
 
@@ -152,6 +155,7 @@ public sealed class RunPipeline
         };
 
         string? screenshot = null;
+        ReportPageResult? page = null;
         await Stage("report", async () =>
         {
             var report = BuildReport(results, model, map, db);
@@ -161,8 +165,13 @@ public sealed class RunPipeline
                 screenshot = Path.Combine(folder, ScreenshotFile);
                 try
                 {
-                    var page = await ReportScreenshot.CaptureAsync(results.Report, screenshot, ct);
-                    _log.Information("Report checked in Chromium: {ConsoleErrors} console errors, screenshot {Screenshot}", page.ConsoleErrors.Count, screenshot);
+                    page = await ReportScreenshot.CaptureAsync(results.Report, screenshot, ct);
+                    var empty = page.Plots.Where(p => !p.Visible || p.MarkCount == 0).Select(p => p.Id).ToList();
+                    _log.Information("Report checked in Chromium: {ConsoleErrors} console errors, {Plots} plots, screenshot {Screenshot}", page.ConsoleErrors.Count, page.Plots.Count, screenshot);
+                    if (page.ConsoleErrors.Count > 0 || empty.Count > 0)
+                    {
+                        _log.Warning("Report problems: console errors {ConsoleErrors}; plots without data {EmptyPlots}", page.ConsoleErrors, empty);
+                    }
                 }
                 catch (ReportBrowserException ex)
                 {
@@ -175,7 +184,7 @@ public sealed class RunPipeline
             return true;
         });
 
-        results = results with { FinishedUtc = DateTimeOffset.UtcNow, Screenshot = screenshot, StageSeconds = _stageSeconds.ToImmutableDictionary() };
+        results = results with { FinishedUtc = DateTimeOffset.UtcNow, Screenshot = screenshot, ReportCheck = page, StageSeconds = _stageSeconds.ToImmutableDictionary() };
         await File.WriteAllTextAsync(Path.Combine(folder, ResultsFile), JsonSerializer.Serialize(results, Json), ct);
         return results;
     }

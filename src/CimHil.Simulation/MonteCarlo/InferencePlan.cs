@@ -64,23 +64,23 @@ public sealed class InferencePlan
             switch (module)
             {
                 case Conv2d conv when !flat:
-                {
-                    var oh = ((h + (2 * conv.Padding) - conv.Kernel) / conv.Stride) + 1;
-                    var ow = ((w + (2 * conv.Padding) - conv.Kernel) / conv.Stride) + 1;
-                    steps.Add(new Step(StepKind.Conv, weightIndex++, conv, c, h, w, conv.OutChannels, oh, ow));
-                    perImageColumns = Math.Max(perImageColumns, (long)oh * ow * conv.FanIn);
-                    (c, h, w) = (conv.OutChannels, oh, ow);
-                    break;
-                }
+                    {
+                        var oh = ((h + (2 * conv.Padding) - conv.Kernel) / conv.Stride) + 1;
+                        var ow = ((w + (2 * conv.Padding) - conv.Kernel) / conv.Stride) + 1;
+                        steps.Add(new Step(StepKind.Conv, weightIndex++, conv, c, h, w, conv.OutChannels, oh, ow));
+                        perImageColumns = Math.Max(perImageColumns, (long)oh * ow * conv.FanIn);
+                        (c, h, w) = (conv.OutChannels, oh, ow);
+                        break;
+                    }
 
                 case MaxPool2d pool when !flat:
-                {
-                    var oh = ((h - pool.Kernel) / pool.Stride) + 1;
-                    var ow = ((w - pool.Kernel) / pool.Stride) + 1;
-                    steps.Add(new Step(StepKind.MaxPool, -1, null, c, h, w, c, oh, ow, pool.Kernel, pool.Stride));
-                    (h, w) = (oh, ow);
-                    break;
-                }
+                    {
+                        var oh = ((h - pool.Kernel) / pool.Stride) + 1;
+                        var ow = ((w - pool.Kernel) / pool.Stride) + 1;
+                        steps.Add(new Step(StepKind.MaxPool, -1, null, c, h, w, c, oh, ow, pool.Kernel, pool.Stride));
+                        (h, w) = (oh, ow);
+                        break;
+                    }
 
                 case Relu:
                     if (steps.Count > 0 && steps[^1].Kind is StepKind.Conv or StepKind.Linear && !steps[^1].Relu)
@@ -217,50 +217,50 @@ public sealed class InferencePlan
             switch (s.Kind)
             {
                 case StepKind.Conv:
-                {
-                    var conv = (Conv2d)s.Layer!;
-                    var k = conv.Kernel;
-                    var fan = k * k * s.InC;
-                    var m = count * s.OutH * s.OutW;
-                    Unfold(cur, count, s.InC, s.InH, s.InW, k, conv.Stride, conv.Padding, s.OutH, s.OutW, workspace.Columns, workspace.Padded);
-                    MultiplyPanel(workspace.Weights[s.WeightIndex], s.OutC, fan, workspace.Columns.AsSpan(0, fan * m), m, next.AsSpan(0, s.OutC * m), workspace.Packed);
-                    ChannelBiasRelu(next.AsSpan(0, s.OutC * m), s.OutC, conv.Bias?.Data, s.Relu);
-                    length = m * s.OutC;
-                    (cur, next) = (next, cur);
-                    break;
-                }
-
-                case StepKind.Linear:
-                {
-                    var lin = (Linear)s.Layer!;
-                    if (!flat)
                     {
-                        // CNHW → feature-major Xᵀ [C·H·W, n] in the engine's (PyTorch) flatten order (c, y, x).
-                        var f = s.FlattenedFrom ?? (s.InC, 1, 1);
-                        var plane = f.H * f.W;
-                        for (var ch = 0; ch < f.C; ch++)
-                        {
-                            for (var i = 0; i < count; i++)
-                            {
-                                var src = ((ch * count) + i) * plane;
-                                for (var p = 0; p < plane; p++)
-                                {
-                                    next[(((ch * plane) + p) * count) + i] = cur[src + p];
-                                }
-                            }
-                        }
-
+                        var conv = (Conv2d)s.Layer!;
+                        var k = conv.Kernel;
+                        var fan = k * k * s.InC;
+                        var m = count * s.OutH * s.OutW;
+                        Unfold(cur, count, s.InC, s.InH, s.InW, k, conv.Stride, conv.Padding, s.OutH, s.OutW, workspace.Columns, workspace.Padded);
+                        MultiplyPanel(workspace.Weights[s.WeightIndex], s.OutC, fan, workspace.Columns.AsSpan(0, fan * m), m, next.AsSpan(0, s.OutC * m), workspace.Packed);
+                        ChannelBiasRelu(next.AsSpan(0, s.OutC * m), s.OutC, conv.Bias?.Data, s.Relu);
+                        length = m * s.OutC;
                         (cur, next) = (next, cur);
-                        flat = true;
+                        break;
                     }
 
-                    // Yᵀ [out, n] = W [out, in] · Xᵀ [in, n]: activations stay feature-major between linear layers.
-                    MultiplyPanel(workspace.Weights[s.WeightIndex], s.OutC, s.InC, cur.AsSpan(0, s.InC * count), count, next.AsSpan(0, s.OutC * count), workspace.Packed);
-                    ChannelBiasRelu(next.AsSpan(0, count * s.OutC), s.OutC, lin.Bias?.Data, s.Relu);
-                    length = count * s.OutC;
-                    (cur, next) = (next, cur);
-                    break;
-                }
+                case StepKind.Linear:
+                    {
+                        var lin = (Linear)s.Layer!;
+                        if (!flat)
+                        {
+                            // CNHW → feature-major Xᵀ [C·H·W, n] in the engine's (PyTorch) flatten order (c, y, x).
+                            var f = s.FlattenedFrom ?? (s.InC, 1, 1);
+                            var plane = f.H * f.W;
+                            for (var ch = 0; ch < f.C; ch++)
+                            {
+                                for (var i = 0; i < count; i++)
+                                {
+                                    var src = ((ch * count) + i) * plane;
+                                    for (var p = 0; p < plane; p++)
+                                    {
+                                        next[(((ch * plane) + p) * count) + i] = cur[src + p];
+                                    }
+                                }
+                            }
+
+                            (cur, next) = (next, cur);
+                            flat = true;
+                        }
+
+                        // Yᵀ [out, n] = W [out, in] · Xᵀ [in, n]: activations stay feature-major between linear layers.
+                        MultiplyPanel(workspace.Weights[s.WeightIndex], s.OutC, s.InC, cur.AsSpan(0, s.InC * count), count, next.AsSpan(0, s.OutC * count), workspace.Packed);
+                        ChannelBiasRelu(next.AsSpan(0, count * s.OutC), s.OutC, lin.Bias?.Data, s.Relu);
+                        length = count * s.OutC;
+                        (cur, next) = (next, cur);
+                        break;
+                    }
 
                 case StepKind.MaxPool:
                     MaxPool(cur, next, count * s.InC, s.InH, s.InW, s.PoolKernel, s.PoolStride, s.OutH, s.OutW);

@@ -88,18 +88,18 @@ public sealed class SimulationRng
         switch (family)
         {
             case ErrorDistribution.Laplace:
-            {
-                // Laplace(0, b) has variance 2b²: b = 1/√2. Inverse CDF on u ∈ (−1/2, 1/2).
-                var u = NextOpenDouble() - 0.5;
-                return -Math.Sign(u) * Math.Log(1 - (2 * Math.Abs(u))) / Math.Sqrt(2);
-            }
+                {
+                    // Laplace(0, b) has variance 2b²: b = 1/√2. Inverse CDF on u ∈ (−1/2, 1/2).
+                    var u = NextOpenDouble() - 0.5;
+                    return -Math.Sign(u) * Math.Log(1 - (2 * Math.Abs(u))) / Math.Sqrt(2);
+                }
 
             case ErrorDistribution.Logistic:
-            {
-                // Logistic(0, s) has variance s²π²/3: s = √3/π. Inverse CDF s·ln(u/(1−u)).
-                var u = NextOpenDouble();
-                return Math.Sqrt(3) / Math.PI * Math.Log(u / (1 - u));
-            }
+                {
+                    // Logistic(0, s) has variance s²π²/3: s = √3/π. Inverse CDF s·ln(u/(1−u)).
+                    var u = NextOpenDouble();
+                    return Math.Sqrt(3) / Math.PI * Math.Log(u / (1 - u));
+                }
 
             default:
                 return NextGaussian();
