@@ -114,6 +114,14 @@ public class RunPipelineTests
     }
 
     [Fact]
+    public async Task Run_WithoutJson_PrintsTheSummaryTable()
+    {
+        var (config, _) = SmallRun();
+        var (code, _, error) = await CliHarness.RunAsync("run", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+    }
+
+    [Fact]
     public async Task Run_BadRunSection_NamesThePath()
     {
         var config = CliHarness.ConfigVariant(text =>

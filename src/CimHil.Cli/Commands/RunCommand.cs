@@ -100,27 +100,30 @@ public static class RunCommand
 
     private static Table Summary(RunResults r)
     {
-        string P(double? x) => x is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-";
+        static string P(double? x) => x is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-";
         var t = new Table().Border(TableBorder.Rounded).Title("Run summary").AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned());
-        t.AddRow("chip", Markup.Escape(r.Chip));
-        t.AddRow("measurements", r.Measurements.ToString(CultureInfo.InvariantCulture));
-        t.AddRow("calibration", Markup.Escape(r.Calibration));
+
+        // Cells are plain text: brackets in intervals must not be read as Spectre markup.
+        void Row(string quantity, string value) => t.AddRow(new Text(quantity), new Text(value));
+        Row("chip", r.Chip);
+        Row("measurements", r.Measurements.ToString(CultureInfo.InvariantCulture));
+        Row("calibration", r.Calibration);
         if (r.MonteCarlo is { } mc)
         {
-            t.AddRow("clean mapped accuracy", P(mc.CleanAccuracy));
-            t.AddRow($"Monte-Carlo mean ± sd ({mc.ChipAccuracies.Length} chips)", $"{P(mc.Mean)} ± {P(mc.StandardDeviation)}");
-            t.AddRow($"Monte-Carlo {mc.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}th percentile", $"{P(mc.Percentile)} [{P(mc.PercentileInterval.Low)}, {P(mc.PercentileInterval.High)}]");
-            t.AddRow("Monte-Carlo minimum", P(mc.Minimum));
+            Row("clean mapped accuracy", P(mc.CleanAccuracy));
+            Row($"Monte-Carlo mean ± sd ({mc.ChipAccuracies.Length} chips)", $"{P(mc.Mean)} ± {P(mc.StandardDeviation)}");
+            Row($"Monte-Carlo {mc.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}th percentile (95 % CI)", $"{P(mc.Percentile)} [{P(mc.PercentileInterval.Low)}, {P(mc.PercentileInterval.High)}]");
+            Row("Monte-Carlo minimum", P(mc.Minimum));
         }
 
         foreach (var p in r.WorstCase?.Points ?? [])
         {
-            t.AddRow($"worst case, k = {p.K.ToString("0.###", CultureInfo.InvariantCulture)}", P(p.Accuracy));
+            Row($"worst case, k = {p.K.ToString("0.###", CultureInfo.InvariantCulture)}", P(p.Accuracy));
         }
 
         foreach (var (stage, seconds) in r.StageSeconds.OrderBy(kv => Array.IndexOf(Stages, kv.Key)))
         {
-            t.AddRow($"time: {stage}", $"{seconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+            Row($"time: {stage}", $"{seconds.ToString("F1", CultureInfo.InvariantCulture)} s");
         }
 
         return t;

@@ -405,7 +405,26 @@ public sealed class RunPipeline
                 ConfidenceLevel = mc?.ConfidenceLevel ?? 0.95,
                 WorstCase = wcPoints,
             },
+            Sections = [new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }],
         };
+    }
+
+    private static string MethodNote(RunResults r)
+    {
+        var mc = r.MonteCarlo;
+        var wc = r.WorstCase;
+        var parts = new List<string>();
+        if (mc is not null)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"Monte-Carlo: {mc.ChipAccuracies.Length} simulated chips drawn from the calibrated model ({mc.Variation}), each evaluated on the first {mc.Images} Fashion-MNIST test images, with read noise per inference; percentile intervals are bootstrap {mc.ConfidenceLevel:P0} intervals."));
+        }
+
+        if (wc is not null)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"Worst case: {wc.Method} search over {wc.Devices} devices on the first {wc.Images} test images, box {wc.Bound}, read noise off (the worst case is over the programmed conductances); its k = 0 point is the clean accuracy on those images, so it can differ slightly from the Monte-Carlo clean accuracy. The accuracy is non-increasing in k by construction (each bound starts from the previous bound's deviation); the deviations are saved under worst-case/ and can be re-applied with 'cimhil worst-case --verify'."));
+        }
+
+        return string.Join(" ", parts);
     }
 
     private StoreProvenance Provenance(SafeChip chip) => new()
