@@ -112,7 +112,7 @@ public static class RunCommand
         {
             Row("clean mapped accuracy", P(mc.CleanAccuracy));
             Row($"Monte-Carlo mean ± sd ({mc.ChipAccuracies.Length} chips)", $"{P(mc.Mean)} ± {P(mc.StandardDeviation)}");
-            Row($"Monte-Carlo {mc.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}th percentile (95 % CI)", $"{P(mc.Percentile)} [{P(mc.PercentileInterval.Low)}, {P(mc.PercentileInterval.High)}]");
+            Row($"Monte-Carlo {Ordinal(mc.PercentileK)} percentile (95 % CI)", $"{P(mc.Percentile)} [{P(mc.PercentileInterval.Low)}, {P(mc.PercentileInterval.High)}]");
             Row("Monte-Carlo minimum", P(mc.Minimum));
         }
 
@@ -127,6 +127,19 @@ public static class RunCommand
         }
 
         return t;
+    }
+
+    private static string Ordinal(double k)
+    {
+        var text = k.ToString("G3", CultureInfo.InvariantCulture);
+        if (k != Math.Floor(k))
+        {
+            return $"{text}th";
+        }
+
+        var n = (long)k;
+        var suffix = (n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" };
+        return text + suffix;
     }
 
     // The run keeps its own log beside its results; the console shows warnings only (progress bars are on).
