@@ -22,6 +22,39 @@ public abstract class WeightEncoding
 
     /// <summary>Maps one layer's current weights into <paramref name="window"/>.</summary>
     public abstract MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window);
+
+    /// <summary>
+    /// Programs one weight v with full scale α as differential pairs over all slices at <paramref name="index"/>
+    /// (digits of q = round(|v|/α·Q) in base L on G⁺ or G⁻, see <see cref="DifferentialPairEncoding"/>), fills its
+    /// decoding coefficients and returns the decoded weight.
+    /// </summary>
+    protected static double EncodeDifferential(double v, double alpha, int levels, int slices, double q, ConductanceWindow window, LayerConductances targets, double[][] coefficients, int index)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(coefficients);
+        var span = window.SpanS;
+        var step = span / (levels - 1);
+        var code = (long)Math.Min(q, Math.Round(Math.Abs(v) / alpha * q, MidpointRounding.AwayFromZero));
+        var positive = v >= 0;
+        var decoded = 0.0;
+        var rest = code;
+        double significance = 1;
+        for (var s = 0; s < slices; s++)
+        {
+            var digit = rest % levels;
+            rest /= levels;
+            var g = window.MinS + (digit * step);
+            targets.Plus[s][index] = positive ? g : window.MinS;
+            targets.Minus[s][index] = positive ? window.MinS : g;
+            var c = alpha * significance * (levels - 1) / (q * span);
+            coefficients[s][index] = c;
+            decoded += c * (targets.Plus[s][index] - targets.Minus[s][index]);
+            significance *= levels;
+        }
+
+        return decoded;
+    }
 }
 
 /// <summary>
@@ -50,8 +83,6 @@ public sealed class DifferentialPairEncoding(CimMappingOptions options) : Weight
         var levels = Options.LevelsPerDevice;
         var slices = Options.SliceCount;
         var q = (double)Options.MaxCode;
-        var span = window.SpanS;
-        var step = span / (levels - 1);
 
         var scales = new float[rows];
         if (Options.Scale == ScaleGranularity.PerLayer)
@@ -83,25 +114,7 @@ public sealed class DifferentialPairEncoding(CimMappingOptions options) : Weight
             {
                 var idx = (o * cols) + i;
                 var v = (double)w[idx];
-                var code = (long)Math.Min(q, Math.Round(Math.Abs(v) / alpha * q, MidpointRounding.AwayFromZero));
-                var positive = v >= 0;
-                var decoded = 0.0;
-                var rest = code;
-                double significance = 1;
-                for (var s = 0; s < slices; s++)
-                {
-                    var digit = rest % levels;
-                    rest /= levels;
-                    var g = window.MinS + (digit * step);
-                    targets.Plus[s][idx] = positive ? g : window.MinS;
-                    targets.Minus[s][idx] = positive ? window.MinS : g;
-                    var c = alpha * significance * (levels - 1) / (q * span);
-                    coeff[s][idx] = c;
-                    decoded += c * (targets.Plus[s][idx] - targets.Minus[s][idx]);
-                    significance *= levels;
-                }
-
-                nominal[idx] = (float)decoded;
+                nominal[idx] = (float)EncodeDifferential(v, alpha, levels, slices, q, window, targets, coeff, idx);
             }
         }
 

@@ -56,8 +56,6 @@ public sealed class BiScaleEncoding : WeightEncoding
         var levels = Options.LevelsPerDevice;
         var slices = Options.SliceCount;
         var q = (double)Options.MaxCode;
-        var span = window.SpanS;
-        var step = span / (levels - 1);
 
         var scales = new float[rows];
         for (var o = 0; o < rows; o++)
@@ -84,25 +82,7 @@ public sealed class BiScaleEncoding : WeightEncoding
                 var idx = (o * cols) + i;
                 var v = (double)w[idx];
                 var alpha = UsesSmallScale(Math.Abs(v), large) ? large / ScaleRatio : large;
-                var code = (long)Math.Min(q, Math.Round(Math.Abs(v) / alpha * q, MidpointRounding.AwayFromZero));
-                var positive = v >= 0;
-                var decoded = 0.0;
-                var rest = code;
-                double significance = 1;
-                for (var s = 0; s < slices; s++)
-                {
-                    var digit = rest % levels;
-                    rest /= levels;
-                    var g = window.MinS + (digit * step);
-                    targets.Plus[s][idx] = positive ? g : window.MinS;
-                    targets.Minus[s][idx] = positive ? window.MinS : g;
-                    var c = alpha * significance * (levels - 1) / (q * span);
-                    coeff[s][idx] = c;
-                    decoded += c * (targets.Plus[s][idx] - targets.Minus[s][idx]);
-                    significance *= levels;
-                }
-
-                nominal[idx] = (float)decoded;
+                nominal[idx] = (float)EncodeDifferential(v, alpha, levels, slices, q, window, targets, coeff, idx);
             }
         }
 
