@@ -333,7 +333,7 @@ public sealed class WorstCaseSearch
         // Re-base the comparison on this pass: the main loop's losses were taken under other focus clips U.
         var baseline = Forward.HasConverters ? Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper) : outcome;
         forwardPasses += Forward.HasConverters ? 1 : 0;
-        bestCorrect = baseline.Correct;
+        var correct = baseline.Correct;
         var bestLoss = baseline.Loss;
         var candidates = new List<(double Gain, int Layer, int Slice, bool Plus, int Index, double Target)>();
         var magnitudes = new List<(double Magnitude, int Layer, int Slice, bool Plus, int Index)>();
@@ -362,19 +362,13 @@ public sealed class WorstCaseSearch
             for (var j = 0; j < n; j++)
             {
                 var x = ranked[position + j];
-                var arr = x.Plus ? best.Layers[x.Layer].Plus[x.Slice] : best.Layers[x.Layer].Minus[x.Slice];
+                var arr = Devices(x.Layer, x.Slice, x.Plus);
                 previous[j] = arr[x.Index];
                 arr[x.Index] = x.Target;
             }
 
-            var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
-            forwardPasses++;
-            evaluations++;
-            if (trial.Correct < bestCorrect || (trial.Correct == bestCorrect && trial.Loss < bestLoss))
+            if (TryImprove())
             {
-                improved |= trial.Correct < bestCorrect;
-                bestCorrect = trial.Correct;
-                bestLoss = trial.Loss;
                 position += n;
                 blockSize = Math.Min(blockSize * 2, Math.Max(1, ranked.Length / 4));
             }
@@ -383,8 +377,7 @@ public sealed class WorstCaseSearch
                 for (var j = 0; j < n; j++)
                 {
                     var x = ranked[position + j];
-                    var arr = x.Plus ? best.Layers[x.Layer].Plus[x.Slice] : best.Layers[x.Layer].Minus[x.Slice];
-                    arr[x.Index] = previous[j];
+                    Devices(x.Layer, x.Slice, x.Plus)[x.Index] = previous[j];
                 }
 
                 if (n == 1)
@@ -413,14 +406,8 @@ public sealed class WorstCaseSearch
                     Transform(layerDelta.Minus[s], saved.Minus[s], box.Lower[l].Minus[s], box.Upper[l].Minus[s], move);
                 }
 
-                var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
-                forwardPasses++;
-                evaluations++;
-                if (trial.Correct < bestCorrect || (trial.Correct == bestCorrect && trial.Loss < bestLoss))
+                if (TryImprove())
                 {
-                    improved |= trial.Correct < bestCorrect;
-                    bestCorrect = trial.Correct;
-                    bestLoss = trial.Loss;
                     best.Layers[l].CopyTo(saved);
                 }
                 else
@@ -439,7 +426,7 @@ public sealed class WorstCaseSearch
             changed = false;
             foreach (var (l, s, plus, i) in byMagnitude)
             {
-                var arr = plus ? best.Layers[l].Plus[s] : best.Layers[l].Minus[s];
+                var arr = Devices(l, s, plus);
                 var lo = plus ? box.Lower[l].Plus[s][i] : box.Lower[l].Minus[s][i];
                 var hi = plus ? box.Upper[l].Plus[s][i] : box.Upper[l].Minus[s][i];
                 var old = arr[i];
@@ -453,14 +440,8 @@ public sealed class WorstCaseSearch
                     cancellationToken.ThrowIfCancellationRequested();
                     var previous = arr[i];
                     arr[i] = target;
-                    var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
-                    forwardPasses++;
-                    evaluations++;
-                    if (trial.Correct < bestCorrect || (trial.Correct == bestCorrect && trial.Loss < bestLoss))
+                    if (TryImprove())
                     {
-                        improved |= trial.Correct < bestCorrect;
-                        bestCorrect = trial.Correct;
-                        bestLoss = trial.Loss;
                         changed = true;
                     }
                     else
@@ -471,7 +452,27 @@ public sealed class WorstCaseSearch
             }
         }
 
+        forwardPasses += evaluations;
+        bestCorrect = correct;
         return improved;
+
+        // One exact forward of the current Δ; kept when it leaves fewer images correct (or as many at a lower objective).
+        bool TryImprove()
+        {
+            var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
+            evaluations++;
+            if (trial.Correct < correct || (trial.Correct == correct && trial.Loss < bestLoss))
+            {
+                improved |= trial.Correct < correct;
+                correct = trial.Correct;
+                bestLoss = trial.Loss;
+                return true;
+            }
+
+            return false;
+        }
+
+        double[] Devices(int layer, int slice, bool plus) => plus ? best.Layers[layer].Plus[slice] : best.Layers[layer].Minus[slice];
 
         static void Transform(double[] d, double[] from, double[] lo, double[] hi, int move)
         {
