@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Serilog;
 
@@ -20,34 +19,21 @@ public interface ILineInstrument
 public sealed class LineInstrumentServer : IAsyncDisposable
 {
     private readonly ILineInstrument _instrument;
-    private readonly ILogger _logger;
-    private readonly TcpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<int, (TcpClient Client, Task Serving)> _clients = new();
+    private readonly TcpClientHost _host;
     private readonly ConcurrentQueue<string> _received = new();
     private readonly SemaphoreSlim _executeLock = new(1, 1);
-    private Task? _acceptLoop;
-    private int _nextId;
 
     /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/>; port 0 picks a free one.</summary>
     public LineInstrumentServer(ILineInstrument instrument, ILogger logger, IPAddress? address = null, int port = 0)
     {
         _instrument = instrument;
-        _logger = logger;
-        _listener = new TcpListener(address ?? IPAddress.Loopback, port);
+        _host = new TcpClientHost(address, port, ServeAsync, logger, $"Emulated {instrument.GetType().Name}");
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => _host.Port;
 
     /// <summary>The VISA resource string clients open.</summary>
-    public string ResourceString
-    {
-        get
-        {
-            var address = ((IPEndPoint)_listener.LocalEndpoint).Address;
-            return $"TCPIP0::{(address.Equals(IPAddress.Any) ? IPAddress.Loopback : address)}::{Port}::SOCKET";
-        }
-    }
+    public string ResourceString => _host.ResourceString;
 
     /// <summary>Every program message received so far, in order (what the driver put on the wire).</summary>
     public IReadOnlyList<string> Received => [.. _received];
@@ -55,110 +41,59 @@ public sealed class LineInstrumentServer : IAsyncDisposable
     /// <summary>Forgets the transcript (tests call it before the operation whose bytes they assert).</summary>
     public void ClearTranscript() => _received.Clear();
 
-    public void Start()
-    {
-        _listener.Start();
-        _acceptLoop = AcceptLoopAsync(_stop.Token);
-        _logger.Information("Emulated instrument {Instrument} listening on {Resource}", _instrument.GetType().Name, ResourceString);
-    }
+    public void Start() => _host.Start();
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        if (_acceptLoop is not null)
-        {
-            await _acceptLoop.ConfigureAwait(false);
-        }
-
-        foreach (var (client, serving) in _clients.Values)
-        {
-            client.Dispose();
-            await serving.ConfigureAwait(false);
-        }
-
-        _stop.Dispose();
+        await _host.DisposeAsync().ConfigureAwait(false);
         _executeLock.Dispose();
     }
 
-    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    // One LF-terminated program message at a time; instruments execute one message at a time across clients.
+    private async Task ServeAsync(Stream stream, string peer, CancellationToken cancellationToken)
     {
+        var buffer = new byte[16 * 1024];
+        var line = new MemoryStream();
         while (!cancellationToken.IsCancellationRequested)
         {
-            TcpClient client;
-            try
+            var n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
             {
-                client = await _listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
+                break;
             }
 
-            client.NoDelay = true;
-            var id = Interlocked.Increment(ref _nextId);
-            _clients[id] = (client, ServeAsync(id, client, cancellationToken));
-        }
-    }
-
-    private async Task ServeAsync(int id, TcpClient client, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        try
-        {
-            await using var stream = client.GetStream();
-            var buffer = new byte[16 * 1024];
-            var line = new MemoryStream();
-            while (!cancellationToken.IsCancellationRequested)
+            var start = 0;
+            for (var i = 0; i < n; i++)
             {
-                var n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
+                if (buffer[i] != (byte)'\n')
                 {
-                    break;
+                    continue;
                 }
 
-                var start = 0;
-                for (var i = 0; i < n; i++)
+                line.Write(buffer, start, i - start);
+                start = i + 1;
+                var message = Encoding.ASCII.GetString(line.GetBuffer(), 0, (int)line.Length).TrimEnd('\r');
+                line.SetLength(0);
+                _received.Enqueue(message);
+                string? reply;
+                await _executeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    if (buffer[i] != (byte)'\n')
-                    {
-                        continue;
-                    }
-
-                    line.Write(buffer, start, i - start);
-                    start = i + 1;
-                    var message = Encoding.ASCII.GetString(line.GetBuffer(), 0, (int)line.Length).TrimEnd('\r');
-                    line.SetLength(0);
-                    _received.Enqueue(message);
-                    string? reply;
-                    await _executeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        reply = await _instrument.ExecuteAsync(message, cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _executeLock.Release();
-                    }
-
-                    if (reply is not null)
-                    {
-                        await stream.WriteAsync(Encoding.ASCII.GetBytes(reply + "\n"), cancellationToken).ConfigureAwait(false);
-                        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
+                    reply = await _instrument.ExecuteAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _executeLock.Release();
                 }
 
-                line.Write(buffer, start, n - start);
+                if (reply is not null)
+                {
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes(reply + "\n"), cancellationToken).ConfigureAwait(false);
+                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
-        {
-            _logger.Debug("Emulated instrument client {Id} ended: {Error}", id, ex.Message);
-        }
-        finally
-        {
-            client.Dispose();
-            _clients.TryRemove(id, out _);
+
+            line.Write(buffer, start, n - start);
         }
     }
 }
