@@ -148,6 +148,23 @@ public sealed record RunProvenance
         typeof(RunProvenance).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
         ?? typeof(RunProvenance).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>The provenance of a run on <paramref name="chip"/>, configured by <paramref name="config"/>.</summary>
+    public static RunProvenance Of(IChip chip, CimHil.Core.Config.HilConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        ArgumentNullException.ThrowIfNull(config);
+        return new RunProvenance
+        {
+            Chip = chip.Identity,
+            Geometry = chip.Geometry,
+            VirtualClock = chip.Clock.IsVirtual,
+            Driver = config.Chip.Driver,
+            Instruments = [.. config.Instruments.Aliases.Select(kv => $"{kv.Key}={kv.Value}")],
+            ConfigHash = config.ContentHash,
+            SoftwareVersion = CurrentSoftwareVersion,
+        };
+    }
 }
 
 /// <summary>The run a database holds: its id, plan and provenance.</summary>

@@ -43,7 +43,7 @@ public static class CharacterizeCommand
             await using var chip = await services.ConnectAsync(parse, ct);
             using var store = isResume
                 ? MeasurementStore.Open(outPath, DateTimeOffset.UtcNow)
-                : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, Provenance(chip, config), DateTimeOffset.UtcNow);
+                : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, RunProvenance.Of(chip, config), DateTimeOffset.UtcNow);
             var thePlan = givenPlan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{outPath} (stored plan)");
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
             CharacterizationSummary summary;
@@ -94,17 +94,6 @@ public static class CharacterizeCommand
         });
         return command;
     }
-
-    private static RunProvenance Provenance(CimHil.Core.Safety.SafeChip chip, CimHil.Core.Config.HilConfig config) => new()
-    {
-        Chip = chip.Identity,
-        Geometry = chip.Geometry,
-        VirtualClock = chip.Clock.IsVirtual,
-        Driver = config.Chip.Driver,
-        Instruments = [.. config.Instruments.Aliases.Select(kv => $"{kv.Key}={kv.Value}")],
-        ConfigHash = config.ContentHash,
-        SoftwareVersion = RunProvenance.CurrentSoftwareVersion,
-    };
 
     private sealed class Reporter(Action<CharacterizationProgress> report) : IProgress<CharacterizationProgress>
     {

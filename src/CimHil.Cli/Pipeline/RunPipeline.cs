@@ -207,7 +207,7 @@ public sealed class RunPipeline
         var plan = CharacterizationPlan.Load(planPath);
         using var store = File.Exists(db)
             ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)
-            : MeasurementStore.Create(db, runId, plan.Json, Provenance(chip), DateTimeOffset.UtcNow);
+            : MeasurementStore.Create(db, runId, plan.Json, StoreProvenance.Of(chip, _config), DateTimeOffset.UtcNow);
         var reporter = new Reporter<CharacterizationProgress>(p =>
             _progress.Report(new StageProgress("characterise", p.UnitsDone, Math.Max(1, p.UnitsTotal), p.Procedure)));
         var summary = await new Characterizer(chip, store, plan, _log, reporter).RunAsync(ct);
@@ -426,17 +426,6 @@ public sealed class RunPipeline
 
         return string.Join(" ", parts);
     }
-
-    private StoreProvenance Provenance(SafeChip chip) => new()
-    {
-        Chip = chip.Identity,
-        Geometry = chip.Geometry,
-        VirtualClock = chip.Clock.IsVirtual,
-        Driver = _config.Chip.Driver,
-        Instruments = [.. _config.Instruments.Aliases.Select(kv => $"{kv.Key}={kv.Value}")],
-        ConfigHash = _config.ContentHash,
-        SoftwareVersion = StoreProvenance.CurrentSoftwareVersion,
-    };
 
     /// <summary>Reports synchronously on the caller's thread (Progress&lt;T&gt; would post to a context the CLI does not have).</summary>
     private sealed class Reporter<T>(Action<T> report) : IProgress<T>
