@@ -24,17 +24,36 @@ internal sealed class Socat : IAsyncDisposable
         return new Socat(Process.Start(info) ?? throw new InvalidOperationException("socat did not start"));
     }
 
-    /// <summary>Runs socat to completion with <paramref name="input"/> on stdin; returns stdout.</summary>
-    public static async Task<string> RunAsync(string input, TimeSpan timeout, params string[] arguments)
+    /// <summary>
+    /// Runs socat with <paramref name="input"/> on stdin and returns stdout once <paramref name="expectedLines"/> lines
+    /// have arrived. Stdin stays open until then: closing it early starts socat's <c>-t</c> countdown, and a loaded CI
+    /// machine can take longer than that to answer, which would cut the reply short.
+    /// </summary>
+    public static async Task<string> RunAsync(string input, int expectedLines, TimeSpan timeout, params string[] arguments)
     {
         await using var socat = Start(arguments);
-        await socat._process.StandardInput.WriteAsync(input);
-        await socat._process.StandardInput.FlushAsync();
-        socat._process.StandardInput.Close();
-        var output = socat._process.StandardOutput.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout);
+        await socat._process.StandardInput.WriteAsync(input);
+        await socat._process.StandardInput.FlushAsync(cts.Token);
+        var output = new System.Text.StringBuilder();
+        var buffer = new char[256];
+        var lines = 0;
+        while (lines < expectedLines)
+        {
+            var n = await socat._process.StandardOutput.ReadAsync(buffer.AsMemory(), cts.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            output.Append(buffer, 0, n);
+            lines += buffer.AsSpan(0, n).Count('\n');
+        }
+
+        socat._process.StandardInput.Close();
+        output.Append(await socat._process.StandardOutput.ReadToEndAsync(cts.Token));
         await socat._process.WaitForExitAsync(cts.Token);
-        return await output;
+        return output.ToString();
     }
 
     public async ValueTask DisposeAsync()

@@ -13,6 +13,7 @@ public sealed class StandardClientTests
         await using var board = BoardFixture.Start(rows: 3, columns: 4);
         var output = await Socat.RunAsync(
             "*IDN?\nARR:GEOM?;*OPC?\nSYST:ERR?\nFOO:BAR\nSYSTEM:ERROR:NEXT?\n",
+            expectedLines: 4,
             TimeSpan.FromSeconds(10),
             "-t", "1", "-", $"TCP:127.0.0.1:{board.Tcp.Port}");
         Assert.Equal(
@@ -28,7 +29,7 @@ public sealed class StandardClientTests
         using var server = new BoardServer(chip, BoardFixture.Logger);
         await using var pty = new BoardPtyServer(server, BoardFixture.Logger);
         pty.Start();
-        var output = await Socat.RunAsync("*IDN?\r\nCELL:READ? 1,1,1\r\n", TimeSpan.FromSeconds(10), "-t", "1", "-", $"{pty.DevicePath},raw,echo=0");
+        var output = await Socat.RunAsync("*IDN?\r\nCELL:READ? 1,1,1\r\n", expectedLines: 2, TimeSpan.FromSeconds(10), "-t", "1", "-", $"{pty.DevicePath},raw,echo=0");
         Assert.Equal($"CimHil,Test chip,T-0001,test-1\n{TestChip.CurrentA(1, 1, 1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n", output);
     }
 }
