@@ -16,6 +16,22 @@ public partial class ReportWriterTests
     [GeneratedRegex("<svg .*?</svg>", RegexOptions.Singleline)]
     private static partial Regex SvgElement();
 
+    [GeneratedRegex("\\sid=\"([^\"]+)\"")]
+    private static partial Regex IdAttribute();
+
+    [Fact]
+    public void Render_FullReport_EveryIdIsUniqueAndEveryInPageLinkResolves()
+    {
+        // A section and its figure once shared an id ("drift"), so #drift links and url(#…) references were ambiguous.
+        var html = ReportWriter.Render(SyntheticReport.Create());
+        var ids = IdAttribute().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        Assert.Empty(ids.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => g.Key));
+        foreach (Match link in Regex.Matches(html, "(?:href=\"|url\\()#([^\")]+)"))
+        {
+            Assert.Contains(link.Groups[1].Value, ids);
+        }
+    }
+
     [Fact]
     public void Render_FullReport_HasEveryPlotWithDataAndWellFormedSvg()
     {

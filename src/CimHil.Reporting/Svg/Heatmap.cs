@@ -72,10 +72,10 @@ public sealed class Heatmap
         var height = top + gridH + Math.Max(52, top + 6);
 
         var sb = new StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"{Id}\" data-plot=\"{Id}\" data-points=\"{Values.Count}\" data-rows=\"{Rows}\" data-columns=\"{Columns}\" ");
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"plot-{Id}\" data-plot=\"{Id}\" data-points=\"{Values.Count}\" data-rows=\"{Rows}\" data-columns=\"{Columns}\" ");
         sb.Append($"viewBox=\"0 0 {C(width)} {C(height)}\" width=\"{C(width)}\" height=\"{C(height)}\" role=\"img\" aria-label=\"{Markup.Escape(Description ?? Id)}\" ");
         sb.Append("font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">");
-        sb.Append($"<defs><linearGradient id=\"{Id}-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">");
+        sb.Append($"<defs><linearGradient id=\"plot-{Id}-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">");
         for (var i = 0; i <= 10; i++)
         {
             sb.Append($"<stop offset=\"{C(i / 10.0)}\" stop-color=\"{Palette.ViridisAt(i / 10.0)}\"/>");
@@ -119,7 +119,7 @@ public sealed class Heatmap
         sb.Append($"<text class=\"axis-title\" transform=\"translate(16 {C(top + (gridH / 2))}) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">{Markup.Escape(YTitle)}</text>");
 
         // Colour bar with its own axis.
-        sb.Append($"<g class=\"colorbar\"><rect x=\"{C(barX)}\" y=\"{C(top)}\" width=\"18\" height=\"{C(gridH)}\" fill=\"url(#{Id}-scale)\" stroke=\"#333\"/>");
+        sb.Append($"<g class=\"colorbar\"><rect x=\"{C(barX)}\" y=\"{C(top)}\" width=\"18\" height=\"{C(gridH)}\" fill=\"url(#plot-{Id}-scale)\" stroke=\"#333\"/>");
         foreach (var t in barTicks)
         {
             var y = top + gridH - ((t.Value - vMin) / (vMax - vMin) * gridH);

@@ -100,10 +100,10 @@ public sealed class XyChart
         double Py(double v) => top + plotH - (Fraction(Y.Scale, v, yMin, yMax) * plotH);
 
         var sb = new StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"{Id}\" data-plot=\"{Id}\" data-points=\"{DataPointCount}\" data-series=\"{Series.Count}\" ");
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"plot-{Id}\" data-plot=\"{Id}\" data-points=\"{DataPointCount}\" data-series=\"{Series.Count}\" ");
         sb.Append($"viewBox=\"0 0 {C(Width)} {C(Height)}\" width=\"{C(Width)}\" height=\"{C(Height)}\" role=\"img\" aria-label=\"{Markup.Escape(Description ?? Id)}\" ");
         sb.Append("font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">");
-        sb.Append($"<defs><clipPath id=\"{Id}-clip\"><rect x=\"{C(left)}\" y=\"{C(top)}\" width=\"{C(plotW)}\" height=\"{C(plotH)}\"/></clipPath></defs>");
+        sb.Append($"<defs><clipPath id=\"plot-{Id}-clip\"><rect x=\"{C(left)}\" y=\"{C(top)}\" width=\"{C(plotW)}\" height=\"{C(plotH)}\"/></clipPath></defs>");
         sb.Append($"<rect x=\"{C(left)}\" y=\"{C(top)}\" width=\"{C(plotW)}\" height=\"{C(plotH)}\" fill=\"#fff\" stroke=\"none\"/>");
         if (Title is not null)
         {
@@ -125,7 +125,7 @@ public sealed class XyChart
         sb.Append("</g>");
 
         // Data, clipped to the plot area.
-        sb.Append($"<g class=\"data\" clip-path=\"url(#{Id}-clip)\">");
+        sb.Append($"<g class=\"data\" clip-path=\"url(#plot-{Id}-clip)\">");
         foreach (var series in Series.Where(s => s is not ScatterSeries))
         {
             RenderSeries(sb, series, Px, Py, top, plotH);
