@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(WorstCaseCommand.Create(services));
         root.Subcommands.Add(EvaluateCommand.Create(services));
         root.Subcommands.Add(TrainCommand.Create(services));
+        root.Subcommands.Add(StudyCommand.Create(services));
         return root;
     }
 

@@ -1,17 +1,24 @@
 using System.CommandLine;
 using System.Globalization;
+using CimHil.Cli.Pipeline;
 using CimHil.Core.Config;
 using CimHil.Simulation.Data;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Robustness;
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.Training;
+using CimHil.Simulation.Variation;
 using Serilog;
 using Serilog.Events;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
 
-/// <summary><c>cimhil train</c>: train a built-in model on Fashion-MNIST and save a safetensors checkpoint.</summary>
+/// <summary>
+/// <c>cimhil train</c>: train a built-in model on Fashion-MNIST with a robustness method (<see cref="RobustnessMethods"/>)
+/// and save a safetensors checkpoint whose metadata records the method and its parameters.
+/// </summary>
 public static class TrainCommand
 {
     /// <summary>Builds the command.</summary>
@@ -29,10 +36,12 @@ public static class TrainCommand
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
         var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads (1 is often fastest for LeNet-sized layers)", DefaultValueFactory = _ => 1 };
         var json = CliServices.JsonOption();
-        var command = new Command("train", "Train a model on Fashion-MNIST (floating point, nominal weights) and save it as safetensors")
+        var m = new MethodOptions();
+        var command = new Command("train", "Train a model on Fashion-MNIST (standard or a robustness method, docs/robustness.md) and save it as safetensors")
         {
             model, epochs, output, seed, batch, lr, optimizer, samples, data, threads, json,
         };
+        m.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var arch = parse.GetValue(model)!;
@@ -64,6 +73,10 @@ public static class TrainCommand
                 throw new CliUsageException(ex.Message);
             }
 
+            var method = m.Method(parse);
+            var robustness = m.Settings(parse);
+            var search = m.Search(parse);
+            var mapping = Mapping(services, parse);
             var outPath = parse.GetValue(output) ?? $"{arch}-fmnist.safetensors";
             var logger = TrainingLogger(services, parse);
             Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
@@ -83,18 +96,16 @@ public static class TrainCommand
                 train = n >= 1 ? train.Take(n) : throw new CliUsageException($"--train-samples {n}: must be ≥ 1");
             }
 
-            var network = ModelZoo.Create(arch, options.Seed);
-            var trainer = new Trainer(options, logger);
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
-            TrainingResult result;
+            MethodTrainingResult trained;
             if (quiet)
             {
-                result = await trainer.TrainAsync(network, train, test, null, ct);
+                trained = await MethodTraining.TrainAsync(arch, method, robustness, mapping, options, train, test, search, null, logger, ct);
             }
             else
             {
-                services.Error.WriteLine($"{network.Architecture}: {network.ParameterCount} parameters; GEMM: {Gemm.Description}");
-                result = await AnsiConsole.Progress()
+                services.Error.WriteLine($"{arch} trained with '{method}'; GEMM: {Gemm.Description}");
+                trained = await AnsiConsole.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                     .StartAsync(async progress =>
                     {
@@ -106,30 +117,34 @@ public static class TrainCommand
                                 ? $"epoch {p.Epoch}/{p.Epochs} test {acc:P2}"
                                 : $"epoch {p.Epoch}/{p.Epochs} loss {p.RunningLoss:F3}";
                         });
-                        return await trainer.TrainAsync(network, train, test, reporter, ct);
+                        return await MethodTraining.TrainAsync(arch, method, robustness, mapping, options, train, test, search, reporter, logger, ct);
                     });
             }
 
+            var network = trained.Network;
+            var result = trained.Training;
             var accuracy = result.FinalTestAccuracy ?? 0;
-            await Checkpoint.SaveAsync(
-                network,
-                outPath,
-                new Dictionary<string, string>
-                {
-                    ["test_accuracy"] = accuracy.ToString("F4", CultureInfo.InvariantCulture),
-                    ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
-                    ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-                    ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-                    ["learning_rate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
-                    ["optimizer"] = options.Optimizer.ToString(),
-                    ["method"] = result.Method,
-                    ["dataset"] = "fashion-mnist",
-                },
-                ct);
+            var metadata = new Dictionary<string, string>(trained.Parameters.Select(kv => KeyValuePair.Create(kv.Key == "method" ? "method" : $"method.{kv.Key}", kv.Value)))
+            {
+                ["test_accuracy"] = accuracy.ToString("F4", CultureInfo.InvariantCulture),
+                ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+                ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+                ["learning_rate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
+                ["optimizer"] = options.Optimizer.ToString(),
+                ["method"] = result.Method,
+                ["dataset"] = "fashion-mnist",
+            };
+            if (parse.GetValue(samples) is { } used)
+            {
+                metadata["train_samples"] = used.ToString(CultureInfo.InvariantCulture);
+            }
+
+            await Checkpoint.SaveAsync(network, outPath, metadata, ct);
 
             if (parse.GetValue(json))
             {
-                services.WriteJson(new { model = arch, checkpoint = outPath, testAccuracy = accuracy, result.TotalSeconds, epochs = result.Epochs });
+                services.WriteJson(new { model = arch, method, parameters = trained.Parameters, checkpoint = outPath, testAccuracy = accuracy, result.TotalSeconds, epochs = result.Epochs, rcnSearch = trained.Search });
                 return ExitCodes.Success;
             }
 
@@ -150,6 +165,22 @@ public static class TrainCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    // The mapping (for device-model noise, bi-scale and the adversary) comes from simulation.mapping when a config is found.
+    private static CimMappingOptions Mapping(CliServices services, ParseResult parse)
+    {
+        HilConfig config;
+        try
+        {
+            config = services.Config(parse);
+        }
+        catch (Exception ex) when (ex is ConfigException or FileNotFoundException && parse.GetValue(services.ConfigOption) is null)
+        {
+            return new CimMappingOptions();
+        }
+
+        return CimMappingOptions.FromJson(config.Section("simulation").SectionOrEmpty("mapping")).Validate();
     }
 
     // Training needs no bench: without a hil-config.json, log warnings to stderr instead of failing on the missing file.
@@ -173,4 +204,166 @@ public static class TrainCommand
     {
         public void Report(TrainingProgress value) => report(value);
     }
+}
+
+/// <summary>
+/// The robustness-method options shared by <c>train</c> and <c>study</c>: parsed into <see cref="RobustnessSettings"/>;
+/// a bad value is a <see cref="CliUsageException"/> naming the option.
+/// </summary>
+internal sealed class MethodOptions
+{
+    private readonly Option<string> _method = new("--method") { Description = $"Training method: {string.Join(", ", RobustnessMethods.Names)} (docs/robustness.md)", DefaultValueFactory = _ => RobustnessMethods.Standard };
+    private readonly Option<double?> _sigma = new("--sigma") { Description = "σ_rel of the injected noise, relative to each layer's max|W| (noise, rcn, atrice, biscale); default 0.1" };
+    private readonly Option<string?> _threshold = new("--threshold") { Description = "Right-censoring threshold in units of σ (rcn, atrice); 'inf' = plain Gaussian; default 1" };
+    private readonly Option<double?> _lambda = new("--lambda") { Description = "Weight of the Hessian-trace penalty (hessian); default 1e-4" };
+    private readonly Option<int?> _probes = new("--probes") { Description = "Hutchinson probes per step (hessian); default 1" };
+    private readonly Option<double?> _k = new("--k") { Description = "Worst-case box multiplier of the adversary (atrice); default 1" };
+    private readonly Option<int?> _adversarySteps = new("--adversary-steps") { Description = "Search steps of the adversary per training step (atrice); default 5" };
+    private readonly Option<string?> _variation = new("--variation") { Description = "Noise source: calibration JSON, gaussian:σ or gaussian-conductance:σ (noise, biscale; atrice: the worst-case box); default: Gaussian of --sigma" };
+    private readonly Option<double?> _ratio = new("--biscale-ratio") { Description = "α_large/α_small of the bi-scale representation (biscale); default 8" };
+    private readonly Option<bool> _rcnSearch = new("--rcn-search") { Description = "rcn: search σ and threshold for the best 1st-percentile accuracy (Yan et al., ICCAD 2023) before training" };
+    private readonly Option<string?> _rcnSigmas = new("--rcn-sigmas") { Description = "Search grid of σ_rel, comma separated (default 0.05,0.1,0.15,0.2)" };
+    private readonly Option<string?> _rcnThresholds = new("--rcn-thresholds") { Description = "Search grid of thresholds in σ, comma separated, 'inf' allowed (default 0,0.5,1,2,inf)" };
+    private readonly Option<int?> _rcnRounds = new("--rcn-rounds") { Description = "Refinement rounds of the search (default 1)" };
+    private readonly Option<int?> _rcnSamples = new("--rcn-samples") { Description = "Monte-Carlo draws per search candidate (default 20)" };
+
+    /// <summary>Adds the options to <paramref name="command"/>; <paramref name="withMethod"/> false leaves out --method.</summary>
+    public void AddTo(Command command, bool withMethod = true)
+    {
+        if (withMethod)
+        {
+            command.Options.Add(_method);
+        }
+
+        foreach (var o in new Option[] { _sigma, _threshold, _lambda, _probes, _k, _adversarySteps, _variation, _ratio, _rcnSearch, _rcnSigmas, _rcnThresholds, _rcnRounds, _rcnSamples })
+        {
+            command.Options.Add(o);
+        }
+    }
+
+    /// <summary>The canonical method name.</summary>
+    public string Method(ParseResult parse)
+    {
+        var name = parse.GetValue(_method)!;
+        try
+        {
+            return RobustnessMethods.Canonical(name);
+        }
+        catch (ArgumentException)
+        {
+            throw new CliUsageException($"--method {name}: unknown; known methods: {string.Join(", ", RobustnessMethods.Names)}");
+        }
+    }
+
+    /// <summary>The settings: <paramref name="defaults"/> overridden by every option given.</summary>
+    public RobustnessSettings Settings(ParseResult parse, RobustnessSettings? defaults = null)
+    {
+        var s = defaults ?? new RobustnessSettings();
+        if (parse.GetValue(_sigma) is { } sigma)
+        {
+            s = s with { SigmaRelative = sigma >= 0 && double.IsFinite(sigma) ? sigma : throw Bad("--sigma", sigma, "a finite number ≥ 0") };
+        }
+
+        if (parse.GetValue(_threshold) is { } threshold)
+        {
+            s = s with { ThresholdSigmas = Threshold(threshold, "--threshold") };
+        }
+
+        if (parse.GetValue(_lambda) is { } lambda)
+        {
+            s = s with { Lambda = lambda >= 0 && double.IsFinite(lambda) ? lambda : throw Bad("--lambda", lambda, "a finite number ≥ 0") };
+        }
+
+        if (parse.GetValue(_probes) is { } probes)
+        {
+            s = s with { Probes = probes >= 1 ? probes : throw Bad("--probes", probes, "≥ 1") };
+        }
+
+        if (parse.GetValue(_k) is { } k)
+        {
+            s = s with { K = k >= 0 && double.IsFinite(k) ? k : throw Bad("--k", k, "a finite number ≥ 0") };
+        }
+
+        if (parse.GetValue(_adversarySteps) is { } steps)
+        {
+            s = s with { AdversarySteps = steps >= 1 ? steps : throw Bad("--adversary-steps", steps, "≥ 1") };
+        }
+
+        if (parse.GetValue(_variation) is { } variation)
+        {
+            try
+            {
+                _ = VariationSpec.Parse(variation);
+            }
+            catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                throw new CliUsageException($"--variation {variation}: {ex.Message}");
+            }
+
+            s = s with { Variation = variation };
+        }
+
+        if (parse.GetValue(_ratio) is { } ratio)
+        {
+            s = s with { BiScaleRatio = ratio > 1 && double.IsFinite(ratio) ? ratio : throw Bad("--biscale-ratio", ratio, "a finite number > 1") };
+        }
+
+        if (parse.GetValue(_rcnSearch))
+        {
+            s = s with { RcnSearch = true };
+        }
+
+        return s;
+    }
+
+    /// <summary>The right-censored search settings: <paramref name="defaults"/> overridden by the options given.</summary>
+    public RcnSearchSettings Search(ParseResult parse, RcnSearchSettings? defaults = null)
+    {
+        var s = defaults ?? new RcnSearchSettings();
+        if (parse.GetValue(_rcnSigmas) is { } sigmas)
+        {
+            var list = List(sigmas, "--rcn-sigmas", v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && double.IsFinite(d) ? d : null, "finite numbers ≥ 0");
+            s = s with { Grid = s.Grid with { SigmaRelative = list } };
+        }
+
+        if (parse.GetValue(_rcnThresholds) is { } thresholds)
+        {
+            var list = List(thresholds, "--rcn-thresholds", v => TryThreshold(v), "numbers or inf");
+            s = s with { Grid = s.Grid with { ThresholdSigmas = list } };
+        }
+
+        if (parse.GetValue(_rcnRounds) is { } rounds)
+        {
+            s = s with { Grid = s.Grid with { RefinementRounds = rounds >= 0 ? rounds : throw Bad("--rcn-rounds", rounds, "≥ 0") } };
+        }
+
+        if (parse.GetValue(_rcnSamples) is { } samples)
+        {
+            s = s with { Samples = samples >= 1 ? samples : throw Bad("--rcn-samples", samples, "≥ 1") };
+        }
+
+        return s;
+    }
+
+    private static double Threshold(string text, string option) =>
+        TryThreshold(text) ?? throw new CliUsageException($"{option} {text}: must be a number (in units of σ) or inf");
+
+    private static double? TryThreshold(string text) =>
+        text.Trim().ToLowerInvariant() is "inf" or "+inf" or "infinity" or "∞" ? double.PositiveInfinity
+        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsNaN(d) && d > double.NegativeInfinity ? d
+        : null;
+
+    private static double[] List(string text, string option, Func<string, double?> parse, string form)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            throw new CliUsageException($"{option} '{text}': needs at least one value ({form})");
+        }
+
+        return [.. parts.Select(p => parse(p) ?? throw new CliUsageException($"{option} '{text}': '{p}' is not valid; expected {form}"))];
+    }
+
+    private static CliUsageException Bad(string option, double value, string limit) =>
+        new($"{option} {value.ToString(CultureInfo.InvariantCulture)}: must be {limit}");
 }

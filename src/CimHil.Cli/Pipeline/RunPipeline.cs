@@ -116,8 +116,11 @@ public sealed class RunPipeline
     }
 
     /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
-    public static string NewRunFolder(RunSettings settings, DateTimeOffset now) =>
-        Path.Combine(settings.OutputRoot, now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    public static string NewRunFolder(RunSettings settings, DateTimeOffset now) => NewRunFolder(settings.OutputRoot, now);
+
+    /// <summary>A new run folder named by the UTC time under <paramref name="outputRoot"/> (shared by run and study).</summary>
+    public static string NewRunFolder(string outputRoot, DateTimeOffset now) =>
+        Path.Combine(outputRoot, now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
     public async Task<RunResults> RunAsync(SafeChip chip, string folder, CancellationToken ct)
     {
@@ -267,19 +270,8 @@ public sealed class RunPipeline
 
         var variation = VariationSpec.Parse(calibration);
         var options = new MonteCarloOptions { Chips = _settings.MonteCarloChips, Percentile = _settings.Percentile, Seed = _settings.Seed };
-        options.Validate();
         var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(_settings.MonteCarloImages);
-        var mapped = MappedNetwork.Map(network, mapping, variation.Window);
-        if (mapping.NeedsTiledForward)
-        {
-            var calibrationImages = (await FashionMnist.LoadSplitAsync(directory, "train", ct)).Take(1000);
-            mapped.CalibratePeriphery(calibrationImages.Batch(Enumerable.Range(0, calibrationImages.Count).ToArray()).Input);
-        }
-
-        var sw = Stopwatch.StartNew();
-        var reporter = new Reporter<MonteCarloProgress>(p => _progress.Report(new StageProgress("monte-carlo", p.ChipsDone, p.ChipsTotal, $"chip {p.ChipsDone}/{p.ChipsTotal}")));
-        var r = new MonteCarloEvaluator(mapped, variation, options).Run(TestSet.FromDataset(test, options.BatchSize), reporter, ct);
-        var summary = new MonteCarloSummary(r.NominalAccuracy, r.Mean, r.StandardDeviation, r.Minimum, r.PercentileK, r.Percentile, r.PercentileInterval, r.MeanInterval, r.ConfidenceLevel, r.Images, r.Variation, r.Seed, sw.Elapsed.TotalSeconds, r.ChipAccuracies);
+        var summary = await MonteCarloSummaryAsync(network, mapping, variation, options, test, directory, "monte-carlo", _progress, ct);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
         return summary;
     }
@@ -294,16 +286,61 @@ public sealed class RunPipeline
         }
 
         var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(_settings.WorstCaseImages);
+        var summary = await WorstCaseSummaryAsync(
+            network,
+            mapping,
+            DeviceBoundModel.Parse(calibration),
+            WorstCaseOptions.Preset(_settings.WorstCaseMethod) with { Seed = _settings.Seed },
+            _settings.WorstCaseKs,
+            test,
+            Path.Combine(folder, "worst-case"),
+            _log,
+            ct);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
+        return summary;
+    }
+
+    /// <summary>
+    /// Maps <paramref name="network"/>, calibrates the periphery on 1000 training images when the mapping has converters,
+    /// and runs the Monte-Carlo evaluation on <paramref name="test"/>, reporting chips done as stage <paramref name="stage"/>.
+    /// </summary>
+    public static async Task<MonteCarloSummary> MonteCarloSummaryAsync(
+        Network network, CimMappingOptions mapping, VariationSpec variation, MonteCarloOptions options, Dataset test, string directory, string stage, IProgress<StageProgress> progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        ArgumentNullException.ThrowIfNull(variation);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(progress);
+        options.Validate();
+        var mapped = MappedNetwork.Map(network, mapping, variation.Window);
+        if (mapping.NeedsTiledForward)
+        {
+            var calibrationImages = (await FashionMnist.LoadSplitAsync(directory, "train", ct)).Take(1000);
+            mapped.CalibratePeriphery(calibrationImages.Batch(Enumerable.Range(0, calibrationImages.Count).ToArray()).Input);
+        }
+
+        var sw = Stopwatch.StartNew();
+        var reporter = new Reporter<MonteCarloProgress>(p => progress.Report(new StageProgress(stage, p.ChipsDone, p.ChipsTotal, $"chip {p.ChipsDone}/{p.ChipsTotal}")));
+        var r = new MonteCarloEvaluator(mapped, variation, options).Run(TestSet.FromDataset(test, options.BatchSize), reporter, ct);
+        return new MonteCarloSummary(r.NominalAccuracy, r.Mean, r.StandardDeviation, r.Minimum, r.PercentileK, r.Percentile, r.PercentileInterval, r.MeanInterval, r.ConfidenceLevel, r.Images, r.Variation, r.Seed, sw.Elapsed.TotalSeconds, r.ChipAccuracies);
+    }
+
+    /// <summary>The worst-case sweep over <paramref name="ks"/> on <paramref name="test"/> (no Monte-Carlo reference), Δ files under <paramref name="outputDirectory"/>.</summary>
+    public static async Task<WorstCaseSummary> WorstCaseSummaryAsync(
+        Network network, CimMappingOptions mapping, DeviceBoundModel bounds, WorstCaseOptions search, IReadOnlyList<double> ks, Dataset test, string outputDirectory, ILogger logger, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(test);
         var request = new WorstCaseRequest
         {
-            Ks = _settings.WorstCaseKs,
-            Bounds = DeviceBoundModel.Parse(calibration),
-            Search = WorstCaseOptions.Preset(_settings.WorstCaseMethod) with { Seed = _settings.Seed },
-            OutputDirectory = Path.Combine(folder, "worst-case"),
+            Ks = ks,
+            Bounds = bounds,
+            Search = search,
+            OutputDirectory = outputDirectory,
             MonteCarloChips = 0,
         };
-        var report = await WorstCaseEvaluation.RunAsync(network, mapping, TestSet.FromDataset(test, 1000), request, _log, ct);
-        var summary = new WorstCaseSummary(
+        var report = await WorstCaseEvaluation.RunAsync(network, mapping, TestSet.FromDataset(test, 1000), request, logger, ct);
+        return new WorstCaseSummary(
             report.Method,
             report.Bound,
             report.CleanAccuracy,
@@ -311,8 +348,6 @@ public sealed class RunPipeline
             report.Devices,
             [.. report.Points.Select(p => new WorstCaseSummaryPoint(p.K, p.Accuracy, p.PerturbationPath))],
             report.Seconds);
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
-        return summary;
     }
 
     private RunReport BuildReport(RunResults results, DeviceVariationModel model, BlockReadResult map, string db)

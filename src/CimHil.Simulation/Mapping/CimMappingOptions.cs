@@ -10,6 +10,12 @@ public enum WeightRepresentation
     /// (the common RRAM/PCM scheme, e.g. Joshi et al., Nat. Commun. 11, 2473 (2020)).
     /// </summary>
     DifferentialPair,
+
+    /// <summary>
+    /// Differential pairs with one of two digital scales per weight (α and α/ratio, "analog floating point" of Wan et al.,
+    /// ACM JETC 18(2) 2022, arXiv 2008.02400); see <see cref="Robustness.BiScaleEncoding"/>.
+    /// </summary>
+    BiScale,
 }
 
 /// <summary>Where the digital scale α (weight units per full-scale level) is shared.</summary>
@@ -39,6 +45,9 @@ public sealed record CimMappingOptions
 
     /// <summary>Representation of the sign and magnitude.</summary>
     public WeightRepresentation Representation { get; init; } = WeightRepresentation.DifferentialPair;
+
+    /// <summary>α_large/α_small of the <see cref="WeightRepresentation.BiScale"/> representation (&gt; 1; default 8).</summary>
+    public double BiScaleRatio { get; init; } = 8;
 
     /// <summary>Crossbar rows per tile: inputs (word lines) summed into one partial sum.</summary>
     public int TileRows { get; init; } = 256;
@@ -75,6 +84,7 @@ public sealed record CimMappingOptions
         Check(DacBits is null or (>= 2 and <= 16), $"dacBits {DacBits} must lie in [2, 16]");
         Check(AdcBits is null or (>= 2 and <= 16), $"adcBits {AdcBits} must lie in [2, 16]");
         Check(RangeHeadroom > 0, $"rangeHeadroom {RangeHeadroom} must be greater than 0");
+        Check(BiScaleRatio > 1 && double.IsFinite(BiScaleRatio), $"biScaleRatio {BiScaleRatio} must be a finite number greater than 1");
         return this;
 
         static void Check(bool ok, string message)
@@ -90,7 +100,7 @@ public sealed record CimMappingOptions
     public static CimMappingOptions FromJson(JsonSection section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        section.AllowOnly("bitsPerDevice", "sliceCount", "scale", "representation", "tileRows", "tileColumns", "dacBits", "adcBits", "rangeHeadroom");
+        section.AllowOnly("bitsPerDevice", "sliceCount", "scale", "representation", "tileRows", "tileColumns", "dacBits", "adcBits", "rangeHeadroom", "biScaleRatio");
         var d = new CimMappingOptions();
         var o = new CimMappingOptions
         {
@@ -103,7 +113,13 @@ public sealed record CimMappingOptions
             DacBits = section.Has("dacBits") ? section.Int("dacBits", 2, 16) : null,
             AdcBits = section.Has("adcBits") ? section.Int("adcBits", 2, 16) : null,
             RangeHeadroom = section.Has("rangeHeadroom") ? section.Positive("rangeHeadroom") : d.RangeHeadroom,
+            BiScaleRatio = section.Has("biScaleRatio") ? section.Positive("biScaleRatio") : d.BiScaleRatio,
         };
+        if (!(o.BiScaleRatio > 1) || !double.IsFinite(o.BiScaleRatio))
+        {
+            throw section.Error("biScaleRatio", $"bi-scale ratio {o.BiScaleRatio} must be a finite number greater than 1 (α_large/α_small)");
+        }
+
         if (o.BitsPerDevice * o.SliceCount > 24)
         {
             throw section.Error("sliceCount", $"bitsPerDevice × sliceCount = {o.BitsPerDevice * o.SliceCount} exceeds 24 (float32 weights)");

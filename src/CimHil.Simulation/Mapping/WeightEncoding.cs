@@ -16,6 +16,7 @@ public abstract class WeightEncoding
         return options.Representation switch
         {
             WeightRepresentation.DifferentialPair => new DifferentialPairEncoding(options),
+            WeightRepresentation.BiScale => new Robustness.BiScaleEncoding(options, options.BiScaleRatio),
             _ => throw new ArgumentOutOfRangeException(nameof(options), $"weight representation {options.Representation} has no encoding"),
         };
     }

@@ -12,7 +12,7 @@ namespace CimHil.Simulation.Robustness;
 public sealed record RcnCandidate(double SigmaRelative, double ThresholdSigmas, double KthPercentileAccuracy)
 {
     /// <summary>The noise this candidate trains with.</summary>
-    public RightCensoredGaussianNoise Noise => new(SigmaRelative, SigmaRelative * ThresholdSigmas);
+    public RightCensoredGaussianNoise Noise => new(SigmaRelative, RightCensoredSearch.Threshold(SigmaRelative, ThresholdSigmas));
 }
 
 /// <summary>Search grid and refinement for <see cref="RightCensoredSearch"/>.</summary>
@@ -73,7 +73,7 @@ public static class RightCensoredSearch
                     cancellationToken.ThrowIfCancellationRequested();
                     if (!seen.ContainsKey((s, t)))
                     {
-                        seen[(s, t)] = new RcnCandidate(s, t, score(new RightCensoredGaussianNoise(s, s * t)));
+                        seen[(s, t)] = new RcnCandidate(s, t, score(new RightCensoredGaussianNoise(s, Threshold(s, t))));
                     }
                 }
             }
@@ -82,6 +82,10 @@ public static class RightCensoredSearch
             return seen.Values.OrderByDescending(c => c.KthPercentileAccuracy).ThenBy(c => c.SigmaRelative).ThenBy(c => c.ThresholdSigmas).First();
         }
     }
+
+    /// <summary>The relative threshold t = (t/σ)·σ; +∞ stays +∞ even for σ = 0 (0·∞ would be NaN).</summary>
+    public static double Threshold(double sigmaRelative, double thresholdSigmas) =>
+        double.IsPositiveInfinity(thresholdSigmas) ? double.PositiveInfinity : sigmaRelative * thresholdSigmas;
 
     /// <summary>
     /// k-th percentile (k in [0, 100]) of the accuracy of <paramref name="network"/> on (input, labels) over

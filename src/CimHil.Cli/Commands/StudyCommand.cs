@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Globalization;
+using CimHil.Cli.Pipeline;
+using CimHil.Simulation.Engine;
+using CimHil.Simulation.Robustness;
+using Serilog;
+using Serilog.Events;
+using Spectre.Console;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary>
+/// <c>cimhil study</c>: every robustness method trained on Fashion-MNIST and judged on average (Monte-Carlo) and on worst
+/// case, under the calibrated device model and the plain Gaussian model; study.md + study.json in a run folder.
+/// </summary>
+public static class StudyCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var methods = new Option<string?>("--methods") { Description = $"Comma-separated methods (default: study.methods, else all: {string.Join(",", RobustnessMethods.Names)})" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs per method (default study.epochs)" };
+        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (default study.trainSamples, else all)" };
+        var chips = new Option<int?>("--chips") { Description = "Monte-Carlo chips (default study.monteCarlo.chips)" };
+        var images = new Option<int?>("--images") { Description = "Monte-Carlo test images (default study.monteCarlo.images)" };
+        var wcImages = new Option<int?>("--worst-case-images") { Description = "Worst-case test images (default study.worstCase.images)" };
+        var ks = new Option<string?>("--ks") { Description = "Worst-case bounds, comma separated (default study.worstCase.ks = 1,2,3)" };
+        var seed = new Option<int?>("--seed") { Description = "Sets the training, Monte-Carlo and worst-case seeds at once (default study.seeds)" };
+        var deviceModel = new Option<string?>("--device-model") { Description = "Calibrated model (calibration JSON; default study.deviceModel)" };
+        var gaussian = new Option<string?>("--gaussian") { Description = "Plain Gaussian model, gaussian:σ or gaussian-conductance:σ (default study.gaussianModel)" };
+        var output = new Option<string?>("--out") { Description = "Output root for the run folder (default study.outputRoot)" };
+        var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads for training", DefaultValueFactory = _ => 1 };
+        var json = CliServices.JsonOption();
+        var m = new MethodOptions();
+        var command = new Command("study", "Train every robustness method and tabulate clean, Monte-Carlo mean, 1st-percentile and worst-case accuracy under the calibrated and the Gaussian model")
+        {
+            methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output, threads, json,
+        };
+        m.AddTo(command, withMethod: false);
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var config = services.Config(parse);
+            var settings = StudySettings.Parse(config.Section("study"));
+            settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output);
+            var folder = RunPipeline.NewRunFolder(settings.OutputRoot, DateTimeOffset.UtcNow);
+            if (Directory.Exists(folder))
+            {
+                throw new CliUsageException($"run folder {folder} already exists; wait a second and start the study again");
+            }
+
+            Directory.CreateDirectory(folder);
+            Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
+            using var log = StudyLogger(services, parse, folder);
+            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            StudyResults results;
+            if (quiet)
+            {
+                results = await new Study(config, settings, log, new Reporter(_ => { })).RunAsync(folder, ct);
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) → {Markup.Escape(folder)}");
+                results = await AnsiConsole.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var tasks = Study.StageNames(settings).ToDictionary(s => s, s => progress.AddTask(Markup.Escape(s), autoStart: false, maxValue: 1));
+                        var study = new Study(config, settings, log, new Reporter(p =>
+                        {
+                            if (!tasks.TryGetValue(p.Stage, out var task))
+                            {
+                                return;
+                            }
+
+                            if (!task.IsStarted)
+                            {
+                                task.StartTask();
+                            }
+
+                            task.MaxValue = Math.Max(p.Total, 1e-9);
+                            task.Value = Math.Min(p.Done, task.MaxValue);
+                            task.Description = Markup.Escape(p.Detail is null ? p.Stage : $"{p.Stage}: {p.Detail}");
+                            if (p.Done >= p.Total && p.Detail is null)
+                            {
+                                task.StopTask();
+                            }
+                        }));
+                        return await study.RunAsync(folder, ct);
+                    });
+            }
+
+            if (parse.GetValue(json))
+            {
+                services.WriteJson(results);
+                return ExitCodes.Success;
+            }
+
+            services.Output.WriteLine(Study.Markdown(results));
+            services.Output.WriteLine($"Study: {Path.Combine(folder, Study.MarkdownFile)}, {Path.Combine(folder, Study.JsonFile)}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static StudySettings Override(
+        StudySettings s,
+        ParseResult parse,
+        MethodOptions m,
+        Option<string?> methods,
+        Option<int?> epochs,
+        Option<int?> samples,
+        Option<int?> chips,
+        Option<int?> images,
+        Option<int?> wcImages,
+        Option<string?> ks,
+        Option<int?> seed,
+        Option<string?> deviceModel,
+        Option<string?> gaussian,
+        Option<string?> output)
+    {
+        if (parse.GetValue(methods) is { } list)
+        {
+            var names = new List<string>();
+            foreach (var part in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                try
+                {
+                    var name = RobustnessMethods.Canonical(part);
+                    if (!names.Contains(name))
+                    {
+                        names.Add(name);
+                    }
+                }
+                catch (ArgumentException)
+                {
+                    throw new CliUsageException($"--methods {list}: '{part}' is unknown; known methods: {string.Join(", ", RobustnessMethods.Names)}");
+                }
+            }
+
+            s = s with { Methods = names.Count > 0 ? names : throw new CliUsageException($"--methods '{list}': needs at least one method") };
+        }
+
+        s = s with
+        {
+            Epochs = Positive(parse.GetValue(epochs), "--epochs") ?? s.Epochs,
+            TrainSamples = Positive(parse.GetValue(samples), "--train-samples") ?? s.TrainSamples,
+            MonteCarloChips = parse.GetValue(chips) is { } c ? (c >= 2 ? c : throw new CliUsageException($"--chips {c}: must be ≥ 2")) : s.MonteCarloChips,
+            MonteCarloImages = Positive(parse.GetValue(images), "--images") ?? s.MonteCarloImages,
+            WorstCaseImages = Positive(parse.GetValue(wcImages), "--worst-case-images") ?? s.WorstCaseImages,
+            DeviceModel = parse.GetValue(deviceModel) ?? s.DeviceModel,
+            OutputRoot = parse.GetValue(output) ?? s.OutputRoot,
+        };
+        if (parse.GetValue(ks) is { } text)
+        {
+            var values = new List<double>();
+            foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                values.Add(double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var k) && k >= 0 && double.IsFinite(k)
+                    ? k
+                    : throw new CliUsageException($"--ks {text}: '{part}' must be a finite number ≥ 0"));
+            }
+
+            s = s with { WorstCaseKs = values.Count > 0 ? [.. values.Distinct().Order()] : throw new CliUsageException($"--ks '{text}': needs at least one bound") };
+        }
+
+        if (parse.GetValue(seed) is { } sd)
+        {
+            s = s with { Seeds = sd >= 0 ? new StudySeeds(sd, sd, sd) : throw new CliUsageException($"--seed {sd}: must be ≥ 0") };
+        }
+
+        if (parse.GetValue(gaussian) is { } g)
+        {
+            try
+            {
+                if (Simulation.Variation.VariationSpec.Parse(g).Gaussian is null)
+                {
+                    throw new CliUsageException($"--gaussian {g}: not a Gaussian model; use gaussian:σ or gaussian-conductance:σ");
+                }
+            }
+            catch (Core.Config.ConfigException ex)
+            {
+                throw new CliUsageException($"--gaussian {g}: {ex.Message}");
+            }
+
+            s = s with { GaussianModel = g };
+        }
+
+        if (!File.Exists(s.DeviceModel))
+        {
+            throw new CliUsageException($"device model {s.DeviceModel}: no such calibration file (study.deviceModel or --device-model)");
+        }
+
+        return s with { Parameters = m.Settings(parse, s.Parameters), RcnSearch = m.Search(parse, s.RcnSearch) };
+    }
+
+    private static int? Positive(int? value, string option) =>
+        value is { } v ? (v >= 1 ? v : throw new CliUsageException($"{option} {v}: must be ≥ 1")) : null;
+
+    // The study keeps its own log beside its results; the console shows warnings only (progress bars are on).
+    private static Serilog.Core.Logger StudyLogger(CliServices services, ParseResult parse, string folder) =>
+        new LoggerConfiguration()
+            .MinimumLevel.Debug()
+            .WriteTo.Logger(services.Logger(parse))
+            .WriteTo.File(Path.Combine(folder, "study.log"), restrictedToMinimumLevel: LogEventLevel.Information)
+            .CreateLogger();
+
+    private sealed class Reporter(Action<StageProgress> report) : IProgress<StageProgress>
+    {
+        public void Report(StageProgress value) => report(value);
+    }
+}
