@@ -85,6 +85,58 @@ public static unsafe class Gemm
         return true;
     }
 
+    private static readonly Lock s_singleThreadLock = new();
+    private static int s_singleThreadUsers;
+    private static int s_savedThreads;
+
+    /// <summary>
+    /// Runs OpenBLAS single-threaded until the scope is disposed (nested/concurrent scopes are counted; the last one restores the
+    /// previous thread count). For callers that already run one worker per core, e.g. the Monte-Carlo chip loop: OpenBLAS
+    /// threads per call would only oversubscribe the cores (openblas_set_num_threads is process-wide; OpenBLAS 0.3.x has no
+    /// per-thread setting in the Debian build).
+    /// </summary>
+    internal static SingleThreadScope SingleThreaded()
+    {
+        if (NativeLib.Value is not { SetThreads: { } set, GetThreads: { } get })
+        {
+            return new SingleThreadScope(false);
+        }
+
+        lock (s_singleThreadLock)
+        {
+            if (s_singleThreadUsers++ == 0)
+            {
+                s_savedThreads = ((delegate* unmanaged<int>)get)();
+                ((delegate* unmanaged<int, void>)set)(1);
+            }
+        }
+
+        return new SingleThreadScope(true);
+    }
+
+    private static void ReleaseSingleThreaded()
+    {
+        lock (s_singleThreadLock)
+        {
+            if (--s_singleThreadUsers == 0 && NativeLib.Value.SetThreads is { } set)
+            {
+                ((delegate* unmanaged<int, void>)set)(Math.Max(1, s_savedThreads));
+            }
+        }
+    }
+
+    /// <summary>Restores OpenBLAS's thread count when disposed (see <see cref="SingleThreaded"/>).</summary>
+    internal readonly struct SingleThreadScope(bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active)
+            {
+                ReleaseSingleThreaded();
+            }
+        }
+    }
+
     /// <summary>Logs the chosen backend once per process (the managed fallback is a warning: it is several times slower).</summary>
     public static void LogBackendOnce(ILogger logger)
     {
@@ -165,7 +217,8 @@ public static unsafe class Gemm
             if (NativeLibrary.TryLoad(name, out var handle) && NativeLibrary.TryGetExport(handle, "cblas_sgemm", out var sgemm))
             {
                 IntPtr? setThreads = NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out var st) ? st : null;
-                return new Native(sgemm, setThreads, $"OpenBLAS ({name})");
+                IntPtr? getThreads = NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out var gt) ? gt : null;
+                return new Native(sgemm, setThreads, $"OpenBLAS ({name})") { GetThreads = getThreads };
             }
         }
 
@@ -178,7 +231,10 @@ public static unsafe class Gemm
         return new Native(null, null, $"managed: {why}");
     }
 
-    private sealed record Native(IntPtr? Sgemm, IntPtr? SetThreads, string Description);
+    private sealed record Native(IntPtr? Sgemm, IntPtr? SetThreads, string Description)
+    {
+        public IntPtr? GetThreads { get; init; }
+    }
 
     /// <summary>Scope returned by <see cref="Use"/>.</summary>
     public readonly struct BackendScope : IDisposable

@@ -157,6 +157,9 @@ public sealed class MonteCarloEvaluator
             chip.EffectiveWeights(0, shared);
         }
 
+        // One worker per core already: OpenBLAS threads inside each product would only oversubscribe the cores.
+        using var blas = workers > 1 ? Gemm.SingleThreaded() : default;
+
         // Fixed partitioning: worker w takes batches w, w + workers, …; counts are stored per batch.
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
@@ -198,6 +201,8 @@ public sealed class MonteCarloEvaluator
         var accuracies = new double[chips];
         var done = 0;
         var sw = Stopwatch.StartNew();
+        // Chips run in parallel, one worker per core: OpenBLAS runs single-threaded inside them (restored afterwards).
+        using var blas = Options.MaxDegreeOfParallelism > 1 ? Gemm.SingleThreaded() : default;
         if (chips >= Options.MaxDegreeOfParallelism)
         {
             var workers = Options.MaxDegreeOfParallelism;
