@@ -29,9 +29,10 @@ public static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    /// <summary>Runs one command line; <paramref name="cancellationToken"/> acts like Ctrl+C (tests stop a server with it).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         using var services = new CliServices(output, error);
-        return await CommandRunner.InvokeAsync(BuildRoot(services), args, services);
+        return await CommandRunner.InvokeAsync(BuildRoot(services), args, services, cancellationToken);
     }
 }

@@ -10,7 +10,7 @@ namespace CimHil.Cli;
 /// <summary>Parses, runs, and turns every failure into one clear line on stderr and a documented exit code.</summary>
 public static class CommandRunner
 {
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args, CliServices services)
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, CliServices services, CancellationToken cancellationToken = default)
     {
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -24,7 +24,7 @@ public static class CommandRunner
             return ExitCodes.Usage;
         }
 
-        using var cts = new CancellationTokenSource();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;

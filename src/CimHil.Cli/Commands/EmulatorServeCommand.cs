@@ -2,16 +2,21 @@ using System.CommandLine;
 using System.Net;
 using CimHil.Core.Config;
 using CimHil.Emulator;
+using CimHil.Emulator.Instruments;
 using CimHil.Emulator.Wire;
 
 namespace CimHil.Cli.Commands;
 
 /// <summary>
 /// <c>cimhil emulator serve</c>: the emulated chip as an instrument speaking the CimHil board protocol (docs/protocol.md)
-/// over TCP and/or a pseudo-terminal serial line, with optional fault injection for resilience tests.
+/// over TCP and/or a pseudo-terminal serial line, with optional fault injection for resilience tests; or, with
+/// <c>--bench smu-matrix</c>, the probe station of the smu-matrix driver: an emulated Keithley 2450 and 707B on two TCP ports.
 /// </summary>
 public static class EmulatorServeCommand
 {
+    private const string BoardBenchName = "board";
+    private const string SmuMatrixBenchName = "smu-matrix";
+
     public static Command Create(CliServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -25,17 +30,21 @@ public static class EmulatorServeCommand
         var delayMs = new Option<double>("--delay-ms") { Description = "Fault: delay every reply by this many milliseconds", DefaultValueFactory = _ => 0 };
         var corrupt = new Option<int>("--corrupt") { Description = "Fault: corrupt the next N replies", DefaultValueFactory = _ => 0 };
         var stallAfter = new Option<int?>("--stall-after") { Description = "Fault: stop answering after N messages" };
-        var command = new Command("serve", "Serve the emulated chip as an instrument over TCP and/or a pseudo-terminal (CimHil board protocol)")
+        var bench = new Option<string>("--bench")
         {
-            host, port, noTcp, serial, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter,
+            Description = "What to serve: 'board' (the array as a CimHil board) or 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port)",
+            DefaultValueFactory = _ => BoardBenchName,
+        };
+        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName);
+        var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the smu-matrix bench reaches at most 12)" };
+        var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the smu-matrix bench reaches at most 12)" };
+        var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
+        {
+            bench, host, port, rows, columns, noTcp, serial, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            if (parse.GetValue(noTcp) && !parse.GetValue(serial))
-            {
-                throw new CliUsageException("--no-tcp needs --serial: there would be nothing to serve");
-            }
-
+            var benchKind = parse.GetValue(bench)!;
             if (!IPAddress.TryParse(parse.GetValue(host), out var address))
             {
                 throw new CliUsageException($"--host '{parse.GetValue(host)}' is not an IP address");
@@ -44,6 +53,27 @@ public static class EmulatorServeCommand
             var config = TryConfig(services, parse);
             var logger = config is null ? Serilog.Core.Logger.None : services.Logger(parse);
             var settings = config is null ? EmulatorSettings.Defaults : EmulatorSettings.Parse(config.Section("emulator"));
+            settings = settings with
+            {
+                Rows = parse.GetValue(rows) ?? settings.Rows,
+                Columns = parse.GetValue(columns) ?? settings.Columns,
+            };
+            if (benchKind == SmuMatrixBenchName)
+            {
+                var faultOptions = new Option[] { dropAfter, dropRepeat, delayMs, corrupt, stallAfter, serial, noTcp };
+                if (faultOptions.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } used)
+                {
+                    throw new CliUsageException($"{used.Name} applies to the board bench only; the smu-matrix bench serves its two instruments on TCP");
+                }
+
+                return await ServeSmuMatrixAsync(services, parse, settings, logger, address, parse.GetValue(port), parse.GetValue(duration), ct);
+            }
+
+            if (parse.GetValue(noTcp) && !parse.GetValue(serial))
+            {
+                throw new CliUsageException("--no-tcp needs --serial: there would be nothing to serve");
+            }
+
             await using var chip = new EmulatedChip(settings);
             using var board = new BoardServer(chip, logger);
             board.Faults = new BoardFaults
@@ -74,18 +104,7 @@ public static class EmulatorServeCommand
                     services.Output.WriteLine($"Serial  {pty.ResourceString}   (device {pty.DevicePath})");
                 }
 
-                services.Output.WriteLine("Serving; Ctrl+C stops.");
-                services.Output.Flush();
-                try
-                {
-                    var seconds = parse.GetValue(duration);
-                    await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, ct);
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    // Ctrl+C is how a server is meant to stop.
-                }
-
+                await ServeUntilStoppedAsync(services, parse.GetValue(duration), ct);
                 services.Output.WriteLine($"Stopped after {board.Protocol.CommandsExecuted} commands, {board.PulsesApplied} programming pulses, {board.Protocol.FormingPulsesApplied} forming pulses.");
                 return ExitCodes.Success;
             }
@@ -103,6 +122,64 @@ public static class EmulatorServeCommand
             }
         });
         return new Command("emulator", "The chip emulator") { command };
+    }
+
+    private static async Task<int> ServeSmuMatrixAsync(CliServices services, ParseResult parse, EmulatorSettings settings, Serilog.ILogger logger, IPAddress address, int port, double? seconds, CancellationToken ct)
+    {
+        // One 7174A card carries at most 12 lines per line set; a bigger configured array is cut to what the matrix reaches
+        // unless the user asked for a size explicitly, which then must fit.
+        var cap = MatrixWiring.CardColumns;
+        foreach (var (name, value) in new[] { ("--rows", parse.GetValue<int?>("--rows")), ("--columns", parse.GetValue<int?>("--columns")) })
+        {
+            if (value > cap)
+            {
+                throw new CliUsageException($"{name} {value}: the smu-matrix bench reaches at most {cap} lines per set (one 12-column 7174A matrix card)");
+            }
+        }
+
+        settings = settings with { Rows = Math.Min(settings.Rows, cap), Columns = Math.Min(settings.Columns, cap) };
+        if (port is < 0 or > 65534)
+        {
+            throw new CliUsageException($"--port {port}: the smu-matrix bench needs two ports, --port and --port + 1 (0 picks free ones)");
+        }
+
+        await using var chip = new EmulatedChip(settings);
+        var station = new SmuMatrixBench(chip, logger);
+        var smu = new LineInstrumentServer(station.Smu, logger, address, port);
+        var matrix = new LineInstrumentServer(station.Matrix, logger, address, port == 0 ? 0 : port + 1);
+        try
+        {
+            smu.Start();
+            matrix.Start();
+            services.Output.WriteLine($"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley 2450 SMU and a Keithley 707B matrix");
+            services.Output.WriteLine($"SMU     {smu.ResourceString}");
+            services.Output.WriteLine($"Matrix  {matrix.ResourceString}");
+            services.Output.WriteLine("hil-config.json chip section for the smu-matrix driver (add \"safety\" limits):");
+            var technology = settings.Technology.ToString().ToLowerInvariant();
+            services.Output.WriteLine($$"""  "chip": { "driver": "smu-matrix", "settings": { "smu": "{{smu.ResourceString}}", "matrix": "{{matrix.ResourceString}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" } }""");
+            await ServeUntilStoppedAsync(services, seconds, ct);
+            services.Output.WriteLine($"Stopped after {station.PulsesApplied} pulses, {station.ShortCircuits} short circuits; bench {(station.IsSafe ? "safe (output off at 0 V, matrix open)" : "NOT in its safe state (a client left the output on or channels closed)")}.");
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            await smu.DisposeAsync();
+            await matrix.DisposeAsync();
+        }
+    }
+
+    private static async Task ServeUntilStoppedAsync(CliServices services, double? seconds, CancellationToken ct)
+    {
+        services.Output.WriteLine("Serving; Ctrl+C stops.");
+        services.Output.Flush();
+        try
+        {
+            await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C is how a server is meant to stop.
+        }
     }
 
     private static HilConfig? TryConfig(CliServices services, ParseResult parse)

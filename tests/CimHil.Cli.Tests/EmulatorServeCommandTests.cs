@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+
+namespace CimHil.Cli.Tests;
+
+/// <summary><c>cimhil emulator serve --bench smu-matrix</c>: the emulated probe station on real sockets, driven by the CLI's own smu-matrix driver.</summary>
+public partial class EmulatorServeCommandTests
+{
+    [Fact]
+    public async Task ServeSmuMatrix_PrintsAChipSection_ThatTheSmuMatrixDriverReadsThrough()
+    {
+        var output = new StringWriter();
+        var serverOut = TextWriter.Synchronized(output);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var serving = CliApp.RunAsync(["emulator", "serve", "--bench", "smu-matrix", "--port", "0", "--config", CliHarness.ShippedConfig], serverOut, TextWriter.Null, stop.Token);
+
+        var chipLine = await WaitForLineAsync(serverOut, output, "\"chip\":", serving);
+        var smu = SmuResource().Match(chipLine).Groups[1].Value;
+        Assert.Matches(@"^TCPIP0::127\.0\.0\.1::\d+::SOCKET$", smu);
+        Assert.Contains("\"rows\": 12, \"columns\": 12", chipLine, StringComparison.Ordinal);
+
+        var config = CliHarness.ConfigVariant(text => text
+            .Replace("\"driver\": \"emulator\",\n    \"settings\": {},", DriverAndSettings().Match(chipLine).Value + ",", StringComparison.Ordinal)
+            .Replace("\"minPulseWidthSeconds\": 1e-08", "\"minPulseWidthSeconds\": 0.001", StringComparison.Ordinal));
+        Assert.Contains("smu-matrix", File.ReadAllText(config), StringComparison.Ordinal);
+
+        var (code, read, error) = await CliHarness.RunAsync("read", "--row", "3", "--json", "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        var json = CliHarness.Json(read);
+        Assert.Equal(12, json.GetProperty("conductancesS").GetArrayLength());
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await serving);
+        // The driver disposed cleanly: the emulated SMU's output is off at 0 V and the matrix open.
+        Assert.Contains("0 short circuits; bench safe", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--rows", "13", "--rows 13")]
+    [InlineData("--corrupt", "1", "--corrupt applies to the board bench only")]
+    [InlineData("--serial", null, "--serial applies to the board bench only")]
+    public async Task ServeSmuMatrix_WithWhatTheStationCannotDo_IsAUsageError(string option, string? value, string message)
+    {
+        string[] args = value is null
+            ? ["emulator", "serve", "--bench", "smu-matrix", "--port", "0", option]
+            : ["emulator", "serve", "--bench", "smu-matrix", "--port", "0", option, value];
+
+        var (code, _, error) = await CliHarness.RunAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_UnknownBench_IsAUsageError()
+    {
+        var (code, _, error) = await CliHarness.RunAsync("emulator", "serve", "--bench", "b2200");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("b2200", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> WaitForLineAsync(TextWriter writer, StringWriter buffer, string marker, Task<int> serving)
+    {
+        for (var i = 0; i < 600 && !serving.IsCompleted; i++)
+        {
+            string text;
+            lock (writer)
+            {
+                text = buffer.ToString();
+            }
+
+            var line = text.Split('\n').FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line.TrimEnd('\r');
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException($"the server never printed '{marker}' (exit {(serving.IsCompleted ? serving.Result : -1)}): {buffer}");
+    }
+
+    [GeneratedRegex("\"driver\": \"smu-matrix\", \"settings\": \\{[^}]*\\}")]
+    private static partial Regex DriverAndSettings();
+
+    [GeneratedRegex("\"smu\": \"([^\"]+)\"")]
+    private static partial Regex SmuResource();
+}
