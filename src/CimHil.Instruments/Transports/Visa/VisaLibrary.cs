@@ -1,6 +1,6 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using CimHil.Instruments.Interop;
 
 namespace CimHil.Instruments.Transports.Visa;
 
@@ -170,17 +170,13 @@ public static class VisaLibrary
             return;
         }
 
-        NativeLibrary.SetDllImportResolver(typeof(VisaLibrary).Assembly, Resolve);
+        // One resolver serves the whole assembly (VISA and WGFMU); it dispatches to Resolve by library name.
+        NativeLibraryResolver.Register(VisaInterop.LibraryName, Resolve);
         _resolverInstalled = true;
     }
 
-    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    private static IntPtr Resolve()
     {
-        if (!string.Equals(libraryName, VisaInterop.LibraryName, StringComparison.Ordinal))
-        {
-            return IntPtr.Zero;
-        }
-
         lock (Gate)
         {
             return TryLoad(out var handle) ? handle : IntPtr.Zero;
