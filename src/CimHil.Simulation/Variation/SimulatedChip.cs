@@ -13,7 +13,11 @@ namespace CimHil.Simulation.Variation;
 /// programming G_p = max(0, G_target + offset(x_t) + σ_p(x_t)·ε), ε of the fitted family with unit variance;
 /// drift G(t) = G_p·(t/t0)^(−ν), ν ~ N(μ_ν(x_t), σ_ν(x_t)) per device (Nandakumar et al., IEDM 2019 / aihwkit PCM model);
 /// stuck devices take the stuck conductance and neither receive programming error nor drift;
-/// read noise G_r = G(t) + σ_r(x)·N(0,1), x = G(t)/Gmax, drawn once per device per inference batch.
+/// read noise G_r = G(t) + σ_r(x)·N(0,1), x = G(t)/Gmax, drawn once per device per inference batch. W is linear in the
+/// conductances, W = Σ_s c_s(G⁺_s − G⁻_s), and the devices' read noise is independent and Gaussian, so for the whole-weight
+/// path (<see cref="EffectiveWeights"/>) the 2·S device draws of a weight are drawn as the one Gaussian they sum to:
+/// W_r = W(t) + σ_W·N(0,1), σ_W² = Σ_s c_s²(σ_r(x⁺_s)² + σ_r(x⁻_s)²) — the same distribution with 2·S times fewer draws.
+/// The tiled path (<see cref="SliceWeights"/>) quantises each slice separately and so still draws per device.
 /// Global drift compensation (aihwkit inference/compensation/drift.py, GlobalDriftCompensation): the periphery measures
 /// the mean absolute output for a fixed read-out right after programming and at inference time and scales the layer output
 /// by their ratio; with the identity read-out this ratio is Σ|W(t0)| / Σ|W(t)|, computed here from the noise-free
@@ -25,8 +29,38 @@ public sealed class SimulatedChip
     private readonly LayerConductances[]? _readSigma;
     private readonly float[][]? _weightOffsets;
 
+    // With read noise: per layer the noise-free W(t) and σ_W of every weight (see remarks), fixed per chip.
+    private readonly float[][]? _noiseFreeWeights;
+    private readonly float[][]? _weightReadSigma;
+
     private SimulatedChip(MappedNetwork mapped, VariationSpec spec, int chipIndex, ulong streamSeed, LayerConductances[] conductances, LayerConductances[]? readSigma, float[][]? weightOffsets, double[] outputFactors)
     {
+        if (readSigma is not null)
+        {
+            _noiseFreeWeights = new float[mapped.Layers.Count][];
+            _weightReadSigma = new float[mapped.Layers.Count][];
+            for (var l = 0; l < mapped.Layers.Count; l++)
+            {
+                var layer = mapped.Layers[l];
+                _noiseFreeWeights[l] = layer.Decode(conductances[l]);
+                var sig = readSigma[l];
+                var sigmaW = new float[sig.WeightCount];
+                for (var i = 0; i < sigmaW.Length; i++)
+                {
+                    var variance = 0.0;
+                    for (var s = 0; s < sig.SliceCount; s++)
+                    {
+                        var c = layer.Coefficients[s][i];
+                        variance += c * c * ((sig.Plus[s][i] * sig.Plus[s][i]) + (sig.Minus[s][i] * sig.Minus[s][i]));
+                    }
+
+                    sigmaW[i] = (float)Math.Sqrt(variance);
+                }
+
+                _weightReadSigma[l] = sigmaW;
+            }
+        }
+
         Mapped = mapped;
         Spec = spec;
         ChipIndex = chipIndex;
@@ -149,46 +183,44 @@ public sealed class SimulatedChip
         var rng = _readSigma is null ? null : new SimulationRng(SimulationRng.Derive((long)_streamSeed, 1, batchIndex));
         for (var l = 0; l < Mapped.Layers.Count; l++)
         {
-            var layer = Mapped.Layers[l];
-            var g = Conductances[l];
             var w = weights[l];
-            var f = OutputFactors[l];
             if (rng is null)
             {
-                layer.Decode(g, w);
+                Mapped.Layers[l].Decode(Conductances[l], w);
             }
             else
             {
-                var sig = _readSigma![l];
+                // One Gaussian per weight with the summed device variance (class remarks).
+                var w0 = _noiseFreeWeights![l];
+                var sigmaW = _weightReadSigma![l];
                 for (var i = 0; i < w.Length; i++)
                 {
-                    var acc = 0.0;
-                    for (var s = 0; s < g.SliceCount; s++)
-                    {
-                        var p = g.Plus[s][i] + (sig.Plus[s][i] * rng.NextGaussian());
-                        var m = g.Minus[s][i] + (sig.Minus[s][i] * rng.NextGaussian());
-                        acc += layer.Coefficients[s][i] * (p - m);
-                    }
-
-                    w[i] = (float)acc;
+                    w[i] = (float)(w0[i] + (sigmaW[i] * rng.NextGaussian()));
                 }
             }
 
-            if (_weightOffsets?[l] is { } dw)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(w, dw, w);
-            }
+            Finish(l, w);
+        }
+    }
 
-            if (f != 1.0)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(w, (float)f, w);
-            }
+    // The Gaussian weight offset and the drift-compensation factor, with or without read noise.
+    private void Finish(int l, float[] w)
+    {
+        if (_weightOffsets?[l] is { } dw)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(w, dw, w);
+        }
+
+        var f = OutputFactors[l];
+        if (f != 1.0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(w, (float)f, w);
         }
     }
 
     /// <summary>
-    /// Per-slice weights W_s for the tiled forward of batch <paramref name="batchIndex"/> (read noise as in
-    /// <see cref="EffectiveWeights"/>); the Gaussian weight offset is carried by slice 0. The drift-compensation factor is
+    /// Per-slice weights W_s for the tiled forward of batch <paramref name="batchIndex"/> (read noise drawn per device,
+    /// with the same statistics as <see cref="EffectiveWeights"/>); the Gaussian weight offset is carried by slice 0. The drift-compensation factor is
     /// not included: the periphery applies <see cref="OutputFactors"/> after the ADC.
     /// </summary>
     public float[][][] SliceWeights(long batchIndex)
@@ -205,7 +237,6 @@ public sealed class SimulatedChip
                 var noisy = new LayerConductances(g.SliceCount, g.WeightCount);
                 for (var i = 0; i < g.WeightCount; i++)
                 {
-                    // Same draw order as EffectiveWeights, so both paths see the same read noise.
                     for (var s = 0; s < g.SliceCount; s++)
                     {
                         noisy.Plus[s][i] = g.Plus[s][i] + (sig.Plus[s][i] * rng.NextGaussian());

@@ -12,8 +12,6 @@ namespace CimHil.Simulation.Variation;
 public sealed class SimulationRng
 {
     private ulong _s0, _s1, _s2, _s3;
-    private double _spare;
-    private bool _hasSpare;
 
     /// <summary>Seeds the state from one 64-bit value (SplitMix64 expansion, as the xoshiro authors recommend).</summary>
     public SimulationRng(ulong seed)
@@ -58,28 +56,47 @@ public sealed class SimulationRng
     /// <summary>Uniform in (0, 1): never 0, safe for logarithms.</summary>
     public double NextOpenDouble() => ((NextUInt64() >> 11) + 0.5) * (1.0 / (1UL << 53));
 
-    /// <summary>Standard normal by the Marsaglia polar method (pairs cached).</summary>
+    /// <summary>
+    /// Standard normal by the ziggurat method (Marsaglia &amp; Tsang, "The Ziggurat Method for Generating Random Variables",
+    /// J. Stat. Softw. 5(8), 2000; 128 layers): exact, with the tail beyond r sampled by Marsaglia's exponential method.
+    /// About 99 % of draws cost one 64-bit random number and one comparison, several times cheaper than the polar method,
+    /// which matters because every simulated chip draws a few normals per device.
+    /// </summary>
     public double NextGaussian()
     {
-        if (_hasSpare)
+        while (true)
         {
-            _hasSpare = false;
-            return _spare;
-        }
+            // One 64-bit draw: 7 bits pick the layer, 1 bit the sign, the top 53 bits the position inside the layer.
+            var bits = NextUInt64();
+            var layer = (int)(bits & 0x7F);
+            var sign = (bits & 0x80) == 0 ? 1.0 : -1.0;
+            var x = (bits >> 11) * (1.0 / (1UL << 53)) * Ziggurat.X[layer];
+            if (x < Ziggurat.X[layer + 1])
+            {
+                return sign * x;
+            }
 
-        double u, v, s;
-        do
-        {
-            u = (2 * NextDouble()) - 1;
-            v = (2 * NextDouble()) - 1;
-            s = (u * u) + (v * v);
-        }
-        while (s >= 1 || s == 0);
+            if (layer == 0)
+            {
+                // Base layer beyond r: the normal tail, x = r + e₁/r accepted when 2·e₂ ≥ (e₁/r)².
+                double t, e;
+                do
+                {
+                    t = -Math.Log(NextOpenDouble()) / Ziggurat.R;
+                    e = -Math.Log(NextOpenDouble());
+                }
+                while (2 * e < t * t);
 
-        var f = Math.Sqrt(-2 * Math.Log(s) / s);
-        _spare = v * f;
-        _hasSpare = true;
-        return u * f;
+                return sign * (Ziggurat.R + t);
+            }
+
+            // Wedge: y uniform between the layer's lower and upper density bounds, accepted under the curve.
+            var y = Ziggurat.F[layer] + (NextDouble() * (Ziggurat.F[layer + 1] - Ziggurat.F[layer]));
+            if (y < Math.Exp(-0.5 * x * x))
+            {
+                return sign * x;
+            }
+        }
     }
 
     /// <summary>Zero-mean, unit-variance sample of <paramref name="family"/>.</summary>
@@ -114,5 +131,33 @@ public sealed class SimulationRng
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
+    }
+
+    /// <summary>
+    /// The 128-layer ziggurat for exp(−x²/2) (Marsaglia &amp; Tsang 2000): r and the common layer area v are the paper's
+    /// constants; X[0] = v/f(r) is the base strip's width, X[1] = r, X[i+1] = √(−2 ln(v/X[i] + f(X[i]))), X[128] = 0;
+    /// F[i] = f(X[i]).
+    /// </summary>
+    private static class Ziggurat
+    {
+        public const double R = 3.442619855899;
+        private const double V = 9.91256303526217e-3;
+
+        public static readonly double[] X = BuildX();
+        public static readonly double[] F = X.Select(x => Math.Exp(-0.5 * x * x)).ToArray();
+
+        private static double[] BuildX()
+        {
+            var x = new double[129];
+            x[0] = V / Math.Exp(-0.5 * R * R);
+            x[1] = R;
+            for (var i = 1; i < 127; i++)
+            {
+                x[i + 1] = Math.Sqrt(-2 * Math.Log((V / x[i]) + Math.Exp(-0.5 * x[i] * x[i])));
+            }
+
+            x[128] = 0;
+            return x;
+        }
     }
 }

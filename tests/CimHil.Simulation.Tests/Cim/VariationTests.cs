@@ -60,6 +60,46 @@ public class VariationTests
     }
 
     [Fact]
+    public void ReadNoise_OneDrawPerWeight_HasTheVarianceOfThePerDeviceDraws()
+    {
+        // Two slices with different coefficients: EffectiveWeights draws one Gaussian per weight with the summed variance,
+        // SliceWeights draws every device; over the same chip both must show the same noise variance.
+        var rng = new Random(2);
+        var body = new Sequential(("flatten", new Flatten()), ("fc", new Linear(100, 100, rng, bias: false)));
+        var net = new Network("two-slices", body, [1, 1, 100], 100);
+        var mapped = MappedNetwork.Map(net, new CimMappingOptions { BitsPerDevice = 3, SliceCount = 2 }, CimTestModels.Window);
+        var chip = SimulatedChip.Program(mapped, new VariationSpec { Device = CimTestModels.Device(readSigmaS: 0.5e-6), ProgrammingError = false }, 4, 0);
+        var layer = mapped.Layers[0];
+        var clean = layer.Decode(chip.Conductances[0]);
+        var w = new[] { new float[clean.Length] };
+        double whole = 0, perDevice = 0;
+        const int Batches = 20;
+        for (var b = 0; b < Batches; b++)
+        {
+            chip.EffectiveWeights(b, w);
+            var slices = chip.SliceWeights(b)[0];
+            for (var i = 0; i < clean.Length; i++)
+            {
+                whole += Math.Pow(w[0][i] - clean[i], 2);
+                perDevice += Math.Pow(slices[0][i] + slices[1][i] - clean[i], 2);
+            }
+        }
+
+        var n = Batches * clean.Length;
+        var expected = 0.0;
+        for (var i = 0; i < clean.Length; i++)
+        {
+            expected += 2 * 0.5e-6 * 0.5e-6 * ((layer.Coefficients[0][i] * layer.Coefficients[0][i]) + (layer.Coefficients[1][i] * layer.Coefficients[1][i]));
+        }
+
+        expected /= clean.Length;
+        // Each mean square of n Gaussian values has relative standard error √(2/n); allow 4 of them (plus float rounding).
+        var tolerance = 4 * Math.Sqrt(2.0 / n) * expected;
+        Assert.Equal(expected, whole / n, tolerance);
+        Assert.Equal(expected, perDevice / n, tolerance);
+    }
+
+    [Fact]
     public void StuckAt_CellsAppearAtTheModelRates()
     {
         var mapped = Saturated();

@@ -62,4 +62,54 @@ public class InferencePlanDirectConvTests
 
         Assert.Equal(images, plan.CountCorrect(ws, x, net.Predict(x)));
     }
+
+    /// <summary>
+    /// Layers with 16·j output channels run vectorised over channels (<c>DirectConvByChannel</c>): one and two 16-channel
+    /// blocks, rows of 11 (two 5-pixel blocks and a 1-pixel tail), padding, and a following 4-channel layer on the row kernel.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void Run_ChannelVectorisedConvolution_MatchesTheEngineLogits(int chunk)
+    {
+        var rng = new Random(12);
+        var body = new Sequential(
+            ("conv1", new Conv2d(3, 16, 3, rng)),
+            ("relu1", new Relu()),
+            ("conv2", new Conv2d(16, 32, 3, rng, padding: 1)),
+            ("relu2", new Relu()),
+            ("conv3", new Conv2d(32, 4, 3, rng)),
+            ("flatten", new Flatten()),
+            ("fc", new Linear(4 * 10 * 9, 10, rng)));
+        var net = new Network("channel-conv-test", body, [3, 14, 13], 10);
+        var plan = InferencePlan.TryCompile(net, chunkSize: chunk);
+        Assert.NotNull(plan);
+        const int images = 5;
+        var rngX = new Random(6);
+        var x = Tensor.Zeros(images, 3, 14, 13);
+        for (var i = 0; i < x.Length; i++)
+        {
+            x.Data[i] = (float)(rngX.NextDouble() - 0.5);
+        }
+
+        Tensor expected;
+        using (Tensor.NoGrad())
+        {
+            expected = net.Forward(x);
+        }
+
+        var ws = plan.CreateWorkspace();
+        plan.PrepareWeights(ws, net.WeightedLayers.Select(l => l.Weight.Data).ToArray());
+        var per = 3 * 14 * 13;
+        for (var start = 0; start < images; start += chunk)
+        {
+            var count = Math.Min(chunk, images - start);
+            var logits = plan.Run(ws, x.Data.AsSpan(start * per, count * per), count).ToArray();
+            for (var i = 0; i < logits.Length; i++)
+            {
+                var e = expected.Data[(start * 10) + i];
+                Assert.Equal(e, logits[i], 1e-4f * (1 + Math.Abs(e)));
+            }
+        }
+    }
 }
