@@ -4,14 +4,10 @@ using CimHil.Core.Chip;
 using CimHil.Core.Safety;
 using CimHil.Instruments;
 using CimHil.Instruments.Scpi;
+using CimHil.Instruments.Switching;
 using Serilog;
 
 namespace CimHil.Drivers.SmuMatrix;
-
-/// <summary>A pulse asked for something this setup cannot apply (a gate voltage needs a second source); nothing was sent.</summary>
-public sealed class UnsupportedOperationException(string message) : ChipException(message)
-{
-}
 
 /// <summary>
 /// A chip on the probe station: a Keithley 2450 SMU (SCPI) whose HI/LO reach one cell through a Keithley 707B matrix (TSP),
@@ -26,6 +22,7 @@ public sealed class SmuMatrixChip : IChip
 
     private readonly ScpiSession _smu;
     private readonly ScpiSession _matrix;
+    private readonly Keithley707B _switch;
     private readonly SmuMatrixSettings _settings;
     private readonly double _readComplianceA;
     private readonly ILogger _logger;
@@ -38,6 +35,7 @@ public sealed class SmuMatrixChip : IChip
     {
         _smu = smu;
         _matrix = matrix;
+        _switch = new Keithley707B(matrix);
         _settings = settings;
         _readComplianceA = settings.ReadComplianceA ?? SmuMatrixDriver.SetupMaxima.MaxComplianceA;
         _logger = logger;
@@ -67,14 +65,14 @@ public sealed class SmuMatrixChip : IChip
         var matrixId = await matrix.IdentifyAsync(cancellationToken).ConfigureAwait(false);
         var identity = new ChipIdentity(smuId.Manufacturer, $"{smuId.Model} + {matrixId.Model.Trim()}", smuId.SerialNumber, smuId.Firmware, settings.Technology);
         var chip = new SmuMatrixChip(smu, matrix, settings, identity, logger);
-        await chip.TspAsync("errorqueue.clear()", cancellationToken).ConfigureAwait(false);
-        await chip.TspAsync(OpenAllCommand, cancellationToken).ConfigureAwait(false);
+        await chip._switch.ClearErrorsAsync(cancellationToken).ConfigureAwait(false);
+        await chip._switch.OpenAllAsync(cancellationToken).ConfigureAwait(false);
         logger.Information("Probe station {Smu} on {SmuResource} with {Matrix} on {MatrixResource}: {Geometry} {Technology} array", smuId.Model, smu.Resource, matrixId.Model, matrix.Resource, chip.Geometry.ToString(), settings.Technology);
         return chip;
     }
 
     /// <summary>TSP that opens every crosspoint (707B manual, channel.open()).</summary>
-    public const string OpenAllCommand = "channel.open(\"allslots\")";
+    public const string OpenAllCommand = Keithley707B.OpenAllCommand;
 
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
@@ -175,7 +173,7 @@ public sealed class SmuMatrixChip : IChip
 
         try
         {
-            await TspAsync(OpenAllCommand, cancellationToken).ConfigureAwait(false);
+            await _switch.OpenAllAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (smuError is not null && ex is not OperationCanceledException)
         {
@@ -225,36 +223,11 @@ public sealed class SmuMatrixChip : IChip
     /// <summary>SMU query that reads one routed cell and leaves the output off at 0 V.</summary>
     public static string MeasureQuery(double readVoltageV) => $":SOUR:VOLT:LEV {Num(readVoltageV)};:OUTP ON;:READ?;:OUTP OFF;:SOUR:VOLT:LEV 0";
 
-    /// <summary>
-    /// TSP that routes one cell: its word line to HI, its bit line to LO, every other line to the bias bus, and nothing
-    /// else closed (channel.exclusiveclose(), 707B manual section 7).
-    /// </summary>
+    /// <summary>TSP that routes one cell (word line to HI, bit line to LO, all other lines to the bias bus); see <see cref="Keithley707B.RouteCommand"/>.</summary>
     public static string RouteCommand(CellAddress cell, SmuMatrixSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var w = settings.Wiring;
-        var channels = new List<string>
-        {
-            Channel(w.WordLineSlot, w.HiRow, cell.Row + 1),
-            Channel(w.BitLineSlot, w.LoRow, cell.Column + 1),
-        };
-        for (var r = 0; r < settings.Rows; r++)
-        {
-            if (r != cell.Row)
-            {
-                channels.Add(Channel(w.WordLineSlot, w.BiasRow, r + 1));
-            }
-        }
-
-        for (var c = 0; c < settings.Columns; c++)
-        {
-            if (c != cell.Column)
-            {
-                channels.Add(Channel(w.BitLineSlot, w.BiasRow, c + 1));
-            }
-        }
-
-        return $"channel.exclusiveclose(\"{string.Join(',', channels)}\")";
+        return Keithley707B.RouteCommand(cell, settings.Wiring, settings.Rows, settings.Columns);
     }
 
     private async Task<double> MeasureAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
@@ -271,29 +244,8 @@ public sealed class SmuMatrixChip : IChip
         }
 
         _routed = null;
-        await TspAsync(RouteCommand(cell, _settings), cancellationToken).ConfigureAwait(false);
+        await _switch.RouteAsync(cell, _settings.Wiring, _settings.Rows, _settings.Columns, cancellationToken).ConfigureAwait(false);
         _routed = cell;
-    }
-
-    /// <summary>Sends one TSP statement, then reads <c>errorqueue.count</c> and raises the first queued error, if any.</summary>
-    private async Task TspAsync(string statement, CancellationToken cancellationToken)
-    {
-        await _matrix.WriteAsync(statement, cancellationToken).ConfigureAwait(false);
-        var count = ParseDouble(_matrix, await _matrix.QueryAsync("print(errorqueue.count)", cancellationToken).ConfigureAwait(false), "errorqueue.count");
-        if (count < 1)
-        {
-            return;
-        }
-
-        var errors = new List<ScpiError>();
-        for (var i = 0; i < count && i < 32; i++)
-        {
-            var fields = (await _matrix.QueryAsync("print(errorqueue.next())", cancellationToken).ConfigureAwait(false)).Split('\t');
-            var code = fields.Length > 0 && double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var c) ? (int)c : -300;
-            errors.Add(new ScpiError(code, fields.Length > 1 ? fields[1] : string.Join(' ', fields)));
-        }
-
-        throw new ScpiErrorException(_matrix.Resource, statement, errors[0], errors);
     }
 
     /// <summary>Serialises operations; on any failure (including cancellation) brings the bench to its safe state before rethrowing.</summary>
@@ -338,9 +290,6 @@ public sealed class SmuMatrixChip : IChip
             throw new UnsupportedOperationException($"smu-matrix has one SMU and cannot drive a gate: the pulse asks for a gate voltage of {Num(g)} V");
         }
     }
-
-    private static string Channel(int slot, char row, int column) =>
-        $"{slot.ToString(CultureInfo.InvariantCulture)}{row}{column.ToString("00", CultureInfo.InvariantCulture)}";
 
     private static double ParseDouble(ScpiSession session, string reply, string what) =>
         double.TryParse(reply.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)

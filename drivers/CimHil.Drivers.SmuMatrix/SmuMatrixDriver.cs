@@ -3,29 +3,10 @@ using CimHil.Core.Config;
 using CimHil.Core.Drivers;
 using CimHil.Core.Safety;
 using CimHil.Instruments.Scpi;
+using CimHil.Instruments.Switching;
 using CimHil.Instruments.Transports;
 
 namespace CimHil.Drivers.SmuMatrix;
-
-/// <summary>How the array's lines reach the 707B: which card carries the word lines, which the bit lines, which card rows are the buses.</summary>
-public sealed record SmuMatrixWiring
-{
-    /// <summary>Columns of a Keithley 7174A matrix card (8 rows × 12 columns): one card holds at most 12 lines.</summary>
-    public const int CardColumns = 12;
-
-    public int WordLineSlot { get; init; } = 1;
-
-    public int BitLineSlot { get; init; } = 2;
-
-    /// <summary>Card row cabled to the SMU's force HI.</summary>
-    public char HiRow { get; init; } = 'A';
-
-    /// <summary>Card row cabled to the SMU's LO.</summary>
-    public char LoRow { get; init; } = 'B';
-
-    /// <summary>Card row cabled to the bias supply that holds unselected lines.</summary>
-    public char BiasRow { get; init; } = 'C';
-}
 
 /// <summary>The <c>chip.settings</c> of the smu-matrix driver.</summary>
 public sealed record SmuMatrixSettings
@@ -42,7 +23,7 @@ public sealed record SmuMatrixSettings
 
     public DeviceTechnology Technology { get; init; } = DeviceTechnology.Rram;
 
-    public SmuMatrixWiring Wiring { get; init; } = new();
+    public MatrixCabling Wiring { get; init; } = new();
 
     /// <summary>Current limit during reads; null means the configured <c>chip.safety.maxComplianceA</c>.</summary>
     public double? ReadComplianceA { get; init; }
@@ -90,25 +71,8 @@ public sealed class SmuMatrixDriver : ChipDriver<SmuMatrixSettings>
     public override SmuMatrixSettings Parse(JsonSection settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.AllowOnly("smu", "matrix", "rows", "columns", "technology", "wordLineSlot", "bitLineSlot", "hiRow", "loRow", "biasRow", "readComplianceA");
-        var wiring = new SmuMatrixWiring
-        {
-            WordLineSlot = settings.Int("wordLineSlot", 1, 1, 6),
-            BitLineSlot = settings.Int("bitLineSlot", 2, 1, 6),
-            HiRow = Row(settings, "hiRow", 'A'),
-            LoRow = Row(settings, "loRow", 'B'),
-            BiasRow = Row(settings, "biasRow", 'C'),
-        };
-        if (wiring.WordLineSlot == wiring.BitLineSlot)
-        {
-            throw settings.Error("bitLineSlot", $"slot {wiring.BitLineSlot} already carries the word lines; word and bit lines need separate cards");
-        }
-
-        if (new[] { wiring.HiRow, wiring.LoRow, wiring.BiasRow }.Distinct().Count() != 3)
-        {
-            throw settings.Error("biasRow", $"hiRow, loRow and biasRow must be three different card rows, got {wiring.HiRow}, {wiring.LoRow}, {wiring.BiasRow}");
-        }
-
+        settings.AllowOnly(["smu", "matrix", "rows", "columns", "technology", "readComplianceA", .. MatrixCabling.SettingNames]);
+        var wiring = MatrixCabling.Parse(settings);
         double? readCompliance = settings.Has("readComplianceA") ? settings.Positive("readComplianceA") : null;
         if (readCompliance > SetupMaxima.MaxComplianceA)
         {
@@ -119,8 +83,8 @@ public sealed class SmuMatrixDriver : ChipDriver<SmuMatrixSettings>
         {
             Smu = settings.String("smu"),
             Matrix = settings.String("matrix"),
-            Rows = settings.Int("rows", 1, SmuMatrixWiring.CardColumns),
-            Columns = settings.Int("columns", 1, SmuMatrixWiring.CardColumns),
+            Rows = settings.Int("rows", 1, MatrixCabling.CardColumns),
+            Columns = settings.Int("columns", 1, MatrixCabling.CardColumns),
             Technology = settings.Enum("technology", DeviceTechnology.Rram),
             Wiring = wiring,
             ReadComplianceA = readCompliance,
@@ -166,13 +130,5 @@ public sealed class SmuMatrixDriver : ChipDriver<SmuMatrixSettings>
             await smu.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private static char Row(JsonSection settings, string name, char defaultRow)
-    {
-        var text = settings.String(name, defaultRow.ToString());
-        return text.Length == 1 && char.ToUpperInvariant(text[0]) is >= 'A' and <= 'H'
-            ? char.ToUpperInvariant(text[0])
-            : throw settings.Error(name, $"'{text}' is not a matrix card row (A–H)");
     }
 }

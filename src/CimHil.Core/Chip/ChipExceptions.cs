@@ -26,3 +26,8 @@ public sealed class CellOutOfRangeException(string what, ArrayGeometry geometry)
     : ChipException($"{what} is outside the {geometry} array")
 {
 }
+
+/// <summary>An operation asked for something this setup cannot apply (e.g. a gate voltage without a gate source); nothing was sent.</summary>
+public sealed class UnsupportedOperationException(string message) : ChipException(message)
+{
+}

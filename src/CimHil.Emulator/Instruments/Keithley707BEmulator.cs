@@ -1,3 +1,4 @@
+using CimHil.Core.Chip;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Serilog;
@@ -13,15 +14,15 @@ namespace CimHil.Emulator.Instruments;
 /// </summary>
 public sealed partial class Keithley707BEmulator : ILineInstrument
 {
-    private readonly SmuMatrixBench _bench;
+    private readonly MatrixWiring _wiring;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly SortedSet<string> _closed = new(StringComparer.Ordinal);
     private readonly Queue<(int Code, string Message)> _errors = new();
 
-    internal Keithley707BEmulator(SmuMatrixBench bench, ILogger logger)
+    internal Keithley707BEmulator(MatrixWiring wiring, ILogger logger)
     {
-        _bench = bench;
+        _wiring = wiring;
         _logger = logger;
     }
 
@@ -90,6 +91,39 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
         }
 
         return Task.FromResult(replies.Count == 0 ? null : string.Join('\n', replies));
+    }
+
+    /// <summary>
+    /// The cells of a <paramref name="geometry"/> array that the source between the HI and LO buses drives now, with the
+    /// sign of the voltage across each (+1: word line on HI); <paramref name="shorted"/> when a line on HI is also on LO
+    /// or on the bias bus (the source output is shorted).
+    /// </summary>
+    public IReadOnlyList<(CellAddress Cell, int Sign)> DrivenCells(ArrayGeometry geometry, out bool shorted)
+    {
+        var closed = ClosedSet();
+        bool[][] LineBuses(int slot, int lines) => Enumerable.Range(1, lines)
+            .Select(i => new[] { _wiring.HiRow, _wiring.LoRow, _wiring.BiasRow }.Select(row => closed.Contains(ChannelId(slot, row, i))).ToArray())
+            .ToArray();
+        var wl = LineBuses(_wiring.WordLineSlot, geometry.Rows);
+        var bl = LineBuses(_wiring.BitLineSlot, geometry.Columns);
+        shorted = wl.Concat(bl).Any(b => b[0] && (b[1] || b[2]));
+        var cells = new List<(CellAddress, int)>();
+        for (var r = 0; r < wl.Length; r++)
+        {
+            for (var c = 0; c < bl.Length; c++)
+            {
+                if (wl[r][0] && bl[c][1])
+                {
+                    cells.Add((new CellAddress(r, c), +1));
+                }
+                else if (wl[r][1] && bl[c][0])
+                {
+                    cells.Add((new CellAddress(r, c), -1));
+                }
+            }
+        }
+
+        return cells;
     }
 
     internal HashSet<string> ClosedSet()
@@ -195,7 +229,7 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
         }
     }
 
-    private int[] Cards() => [_bench.Wiring.WordLineSlot, _bench.Wiring.BitLineSlot];
+    private int[] Cards() => [_wiring.WordLineSlot, _wiring.BitLineSlot];
 
     private List<string> AllChannels() => Cards().SelectMany(SlotChannels).ToList();
 

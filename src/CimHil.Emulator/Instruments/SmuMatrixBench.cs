@@ -63,7 +63,7 @@ public sealed class SmuMatrixBench
         }
 
         Smu = new Keithley2450Emulator(this, logger);
-        Matrix = new Keithley707BEmulator(this, logger);
+        Matrix = new Keithley707BEmulator(Wiring, logger);
     }
 
     public MatrixWiring Wiring { get; }
@@ -85,30 +85,7 @@ public sealed class SmuMatrixBench
     public bool IsSafe => !Smu.OutputOn && Smu.SourceLevelV == 0 && Matrix.ClosedChannels.Count == 0;
 
     /// <summary>The cells the SMU drives now, with the sign of the voltage across each (+1: word line on HI).</summary>
-    public IReadOnlyList<(CellAddress Cell, int Sign)> DrivenCells(out bool shorted)
-    {
-        var wl = LineBuses(Wiring.WordLineSlot, _chip.Geometry.Rows);
-        var bl = LineBuses(Wiring.BitLineSlot, _chip.Geometry.Columns);
-        // HI on a line that is also on LO or on the bias bus shorts the SMU output.
-        shorted = wl.Concat(bl).Any(b => b[0] && (b[1] || b[2]));
-        var cells = new List<(CellAddress, int)>();
-        for (var r = 0; r < wl.Length; r++)
-        {
-            for (var c = 0; c < bl.Length; c++)
-            {
-                if (wl[r][0] && bl[c][1])
-                {
-                    cells.Add((new CellAddress(r, c), +1));
-                }
-                else if (wl[r][1] && bl[c][0])
-                {
-                    cells.Add((new CellAddress(r, c), -1));
-                }
-            }
-        }
-
-        return cells;
-    }
+    public IReadOnlyList<(CellAddress Cell, int Sign)> DrivenCells(out bool shorted) => Matrix.DrivenCells(_chip.Geometry, out shorted);
 
     /// <summary>The current into the SMU's HI terminal at <paramref name="levelV"/>, limited to ±<paramref name="limitA"/>.</summary>
     internal async Task<(double CurrentA, bool InCompliance)> MeasureAsync(double levelV, double limitA, CancellationToken cancellationToken)
@@ -170,23 +147,5 @@ public sealed class SmuMatrixBench
         }
 
         Interlocked.Increment(ref _pulses);
-    }
-
-    /// <summary>Per line: is it closed to [HI, LO, bias]?</summary>
-    private bool[][] LineBuses(int slot, int lines)
-    {
-        var closed = Matrix.ClosedSet();
-        var result = new bool[lines][];
-        for (var i = 0; i < lines; i++)
-        {
-            result[i] =
-            [
-                closed.Contains(Keithley707BEmulator.ChannelId(slot, Wiring.HiRow, i + 1)),
-                closed.Contains(Keithley707BEmulator.ChannelId(slot, Wiring.LoRow, i + 1)),
-                closed.Contains(Keithley707BEmulator.ChannelId(slot, Wiring.BiasRow, i + 1)),
-            ];
-        }
-
-        return result;
     }
 }

@@ -26,6 +26,12 @@ public sealed record ScpiSessionOptions
     /// </summary>
     public bool ProbeErrorsOnSilentQuery { get; init; } = true;
 
+    /// <summary>
+    /// The query that reads the next queued error as <c>code,"message"</c>: SCPI's <c>SYST:ERR?</c>, or an instrument's own
+    /// equivalent (Keysight B1500 FLEX: <c>ERRX?</c>, which answers <c>0,"No Error."</c> when the queue is empty).
+    /// </summary>
+    public string ErrorQuery { get; init; } = "SYST:ERR?";
+
     /// <summary>Most errors drained by one <see cref="ScpiSession.DrainErrorsAsync"/> (the queue holds at least 2 per SCPI-99; ours 32).</summary>
     public int MaxErrorsDrained { get; init; } = 64;
 
@@ -39,7 +45,6 @@ public sealed record ScpiSessionOptions
 /// </summary>
 public sealed class ScpiSession : IAsyncDisposable
 {
-    private const string ErrorQuery = "SYST:ERR?";
 
     private readonly ITransport _transport;
     private readonly InstrumentPipelines _pipelines;
@@ -173,7 +178,7 @@ public sealed class ScpiSession : IAsyncDisposable
         var errors = new List<ScpiError>();
         for (var i = 0; i < _options.MaxErrorsDrained; i++)
         {
-            var error = await QueryParsedAsync(ErrorQuery, ParseError, cancellationToken).ConfigureAwait(false);
+            var error = await QueryParsedAsync(_options.ErrorQuery, ParseError, cancellationToken).ConfigureAwait(false);
             if (!error.IsError)
             {
                 break;
@@ -277,7 +282,7 @@ public sealed class ScpiSession : IAsyncDisposable
         {
             for (var i = 1; i < _options.MaxErrorsDrained; i++)
             {
-                var next = ParseError(await ExchangeUnlockedAsync(ErrorQuery, cancellationToken).ConfigureAwait(false));
+                var next = ParseError(await ExchangeUnlockedAsync(_options.ErrorQuery, cancellationToken).ConfigureAwait(false));
                 if (!next.IsError)
                 {
                     break;
@@ -374,7 +379,7 @@ public sealed class ScpiSession : IAsyncDisposable
     private async Task<(int Value, int BytesOut, int BytesIn)> CommandWithCompletionAsync(string command, CancellationToken cancellationToken)
     {
         var t = (char)_options.Terminator;
-        var sent = await SendAsync($"{command}{t}*OPC?{t}{ErrorQuery}", cancellationToken).ConfigureAwait(false);
+        var sent = await SendAsync($"{command}{t}*OPC?{t}{_options.ErrorQuery}", cancellationToken).ConfigureAwait(false);
         var opc = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
         if (opc.Trim() != "1")
         {
@@ -397,7 +402,7 @@ public sealed class ScpiSession : IAsyncDisposable
         try
         {
             await _transport.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await SendAsync(ErrorQuery, cancellationToken).ConfigureAwait(false);
+            await SendAsync(_options.ErrorQuery, cancellationToken).ConfigureAwait(false);
             error = ParseError(await ReadLineAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is InstrumentException or OperationCanceledException)
@@ -452,8 +457,9 @@ public sealed class ScpiSession : IAsyncDisposable
         return value;
     }
 
-    private static bool IsErrorQuery(string query) =>
-        query.StartsWith("SYST:ERR", StringComparison.OrdinalIgnoreCase) || query.StartsWith("SYSTEM:ERROR", StringComparison.OrdinalIgnoreCase);
+    private bool IsErrorQuery(string query) =>
+        query.StartsWith(_options.ErrorQuery, StringComparison.OrdinalIgnoreCase)
+        || query.StartsWith("SYST:ERR", StringComparison.OrdinalIgnoreCase) || query.StartsWith("SYSTEM:ERROR", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Carries the first queued error out of the pipeline (not retried, not counted by the breaker).</summary>
     private sealed class PendingErrorsException(ScpiError first) : Exception($"instrument reported {first}")

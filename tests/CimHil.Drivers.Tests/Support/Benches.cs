@@ -3,10 +3,14 @@ using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
 using CimHil.Core.Safety;
+using CimHil.Drivers.B1500;
 using CimHil.Drivers.CimHilBoard;
 using CimHil.Drivers.SmuMatrix;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
+using CimHil.Emulator.Instruments.B1500;
+using CimHil.Instruments.Wgfmu;
+using CimHil.Tests.Shared;
 using CimHil.Emulator.Wire;
 using Serilog;
 
@@ -35,6 +39,12 @@ internal sealed class Rig : IAsyncDisposable
 
     /// <summary>The emulated probe station, for smu-matrix rigs.</summary>
     public SmuMatrixBench? Bench { get; init; }
+
+    /// <summary>The emulated B1500A + WGFMU + 707B, for b1500 rigs.</summary>
+    public B1500Bench? B1500 { get; init; }
+
+    /// <summary>The emulated WGFMU's server: its transcript holds every library call line (b1500 rigs).</summary>
+    public LineInstrumentServer? WgfmuServer { get; init; }
 
     /// <summary>The emulated board server, for cimhil-board rigs (fault injection).</summary>
     public BoardServer? Board { get; init; }
@@ -159,5 +169,51 @@ internal static class Benches
             await matrixServer.DisposeAsync();
         })
         { Bench = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
+    }
+
+    /// <summary>
+    /// The emulated B1500A (FLEX), its WGFMU (call lines) and the 707B, each on its own loopback port, and the b1500 driver
+    /// connected to them through the real WGFMU P/Invoke layer and the gcc-built stand-in library.
+    /// </summary>
+    public static async Task<Rig> B1500Async(string extraSettings = "", EmulatorSettings? array = null)
+    {
+        var backing = new EmulatedChip(array ?? Array);
+        var bench = new B1500Bench(backing, Logger);
+        var mainframeServer = new LineInstrumentServer(bench.Mainframe, Logger);
+        var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
+        var wgfmuServer = new LineInstrumentServer(bench.Wgfmu, Logger);
+        mainframeServer.Start();
+        matrixServer.Start();
+        wgfmuServer.Start();
+        async ValueTask Stop()
+        {
+            await mainframeServer.DisposeAsync();
+            await matrixServer.DisposeAsync();
+            await wgfmuServer.DisposeAsync();
+        }
+
+        var wire = new RecordingTransportFactory();
+        var driver = new B1500Driver();
+        var g = backing.Geometry;
+        var config = Config("b1500", $$"""
+            { "mainframe": "{{mainframeServer.ResourceString}}", "wgfmuAddress": "{{wgfmuServer.ResourceString}}", "wgfmuLibrary": "{{WgfmuStandIn.LibraryPath}}",
+              "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }
+            """);
+        try
+        {
+            var settings = driver.Parse(config.Chip.Settings);
+            var chip = await driver.ConnectAsync(settings, Context(config), wire, path => new WgfmuLibrary(path), CancellationToken.None);
+            return new Rig(chip, backing, wire, Stop)
+            {
+                B1500 = bench,
+                WgfmuServer = wgfmuServer,
+                Resources = [mainframeServer.ResourceString, matrixServer.ResourceString, wgfmuServer.ResourceString],
+            };
+        }
+        catch
+        {
+            await Stop();
+            throw;
+        }
     }
 }
