@@ -1,8 +1,12 @@
 using System.Text.RegularExpressions;
+using CimHil.Tests.Shared;
 
 namespace CimHil.Cli.Tests;
 
-/// <summary><c>cimhil emulator serve --bench smu-matrix</c>: the emulated probe station on real sockets, driven by the CLI's own smu-matrix driver.</summary>
+/// <summary>
+/// <c>cimhil emulator serve --bench smu-matrix | b1500</c>: the emulated benches on real sockets, driven by the CLI's own
+/// smu-matrix and b1500 drivers (the latter through the WGFMU P/Invoke layer and the stand-in library).
+/// </summary>
 public partial class EmulatorServeCommandTests
 {
     [Fact]
@@ -32,6 +36,33 @@ public partial class EmulatorServeCommandTests
         Assert.Equal(ExitCodes.Success, await serving);
         // The driver disposed cleanly: the emulated SMU's output is off at 0 V and the matrix open.
         Assert.Contains("0 short circuits; bench safe", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeB1500_PrintsAChipSection_ThatTheB1500DriverReadsThrough()
+    {
+        var output = new StringWriter();
+        var serverOut = TextWriter.Synchronized(output);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var serving = CliApp.RunAsync(["emulator", "serve", "--bench", "b1500", "--port", "0", "--rows", "4", "--columns", "6", "--config", CliHarness.ShippedConfig], serverOut, TextWriter.Null, stop.Token);
+
+        var chipLine = await WaitForLineAsync(serverOut, output, "\"chip\":", serving);
+        Assert.Matches("\"wgfmuAddress\": \"TCPIP0::127\\.0\\.0\\.1::\\d+::SOCKET\"", chipLine);
+        Assert.Contains("\"rows\": 4, \"columns\": 6", chipLine, StringComparison.Ordinal);
+        var settings = B1500DriverAndSettings().Match(chipLine).Value;
+        var config = CliHarness.ConfigVariant(text => text
+            .Replace("\"driver\": \"emulator\",\n    \"settings\": {},", settings[..^1] + $", \"wgfmuLibrary\": \"{WgfmuStandIn.LibraryPath}\" }}" + ",", StringComparison.Ordinal)
+            .Replace("\"minPulseWidthSeconds\": 1e-08", "\"minPulseWidthSeconds\": 2e-07", StringComparison.Ordinal));
+        Assert.Contains("b1500", File.ReadAllText(config), StringComparison.Ordinal);
+
+        var (code, read, error) = await CliHarness.RunAsync("read", "--row", "2", "--json", "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal(6, CliHarness.Json(read).GetProperty("conductancesS").GetArrayLength());
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await serving);
+        // The driver disposed cleanly: WGFMU at 0 V and disconnected, matrix open.
+        Assert.Contains("bench safe (WGFMU at 0 V and disconnected, matrix open)", output.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -82,6 +113,9 @@ public partial class EmulatorServeCommandTests
 
     [GeneratedRegex("\"driver\": \"smu-matrix\", \"settings\": \\{[^}]*\\}")]
     private static partial Regex DriverAndSettings();
+
+    [GeneratedRegex("\"driver\": \"b1500\", \"settings\": \\{[^}]*\\}")]
+    private static partial Regex B1500DriverAndSettings();
 
     [GeneratedRegex("\"smu\": \"([^\"]+)\"")]
     private static partial Regex SmuResource();

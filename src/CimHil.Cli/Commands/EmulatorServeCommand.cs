@@ -3,6 +3,7 @@ using System.Net;
 using CimHil.Core.Config;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
+using CimHil.Emulator.Instruments.B1500;
 using CimHil.Emulator.Wire;
 
 namespace CimHil.Cli.Commands;
@@ -10,12 +11,15 @@ namespace CimHil.Cli.Commands;
 /// <summary>
 /// <c>cimhil emulator serve</c>: the emulated chip as an instrument speaking the CimHil board protocol (docs/protocol.md)
 /// over TCP and/or a pseudo-terminal serial line, with optional fault injection for resilience tests; or, with
-/// <c>--bench smu-matrix</c>, the probe station of the smu-matrix driver: an emulated Keithley 2450 and 707B on two TCP ports.
+/// <c>--bench smu-matrix</c>, the probe station of the smu-matrix driver (an emulated Keithley 2450 and 707B on two TCP
+/// ports), or with <c>--bench b1500</c> the fast-pulse bench of the b1500 driver (an emulated B1500A, its B1530A WGFMU
+/// behind the call-line protocol of docs/wgfmu-standin.md, and a 707B on three TCP ports).
 /// </summary>
 public static class EmulatorServeCommand
 {
     private const string BoardBenchName = "board";
     private const string SmuMatrixBenchName = "smu-matrix";
+    private const string B1500BenchName = "b1500";
 
     public static Command Create(CliServices services)
     {
@@ -32,12 +36,12 @@ public static class EmulatorServeCommand
         var stallAfter = new Option<int?>("--stall-after") { Description = "Fault: stop answering after N messages" };
         var bench = new Option<string>("--bench")
         {
-            Description = "What to serve: 'board' (the array as a CimHil board) or 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port)",
+            Description = "What to serve: 'board' (the array as a CimHil board), 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port) or 'b1500' (an emulated B1500A on --port, 707B on the next, B1530A WGFMU call lines on the one after)",
             DefaultValueFactory = _ => BoardBenchName,
         };
-        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName);
-        var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the smu-matrix bench reaches at most 12)" };
-        var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the smu-matrix bench reaches at most 12)" };
+        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName, B1500BenchName);
+        var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the matrix benches reach at most 12)" };
+        var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" };
         var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
         {
             bench, host, port, rows, columns, noTcp, serial, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter,
@@ -58,15 +62,15 @@ public static class EmulatorServeCommand
                 Rows = parse.GetValue(rows) ?? settings.Rows,
                 Columns = parse.GetValue(columns) ?? settings.Columns,
             };
-            if (benchKind == SmuMatrixBenchName)
+            if (benchKind != BoardBenchName)
             {
                 var faultOptions = new Option[] { dropAfter, dropRepeat, delayMs, corrupt, stallAfter, serial, noTcp };
                 if (faultOptions.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } used)
                 {
-                    throw new CliUsageException($"{used.Name} applies to the board bench only; the smu-matrix bench serves its two instruments on TCP");
+                    throw new CliUsageException($"{used.Name} applies to the board bench only; the {benchKind} bench serves its instruments on TCP");
                 }
 
-                return await ServeSmuMatrixAsync(services, parse, settings, logger, address, parse.GetValue(port), parse.GetValue(duration), ct);
+                return await ServeInstrumentBenchAsync(services, parse, benchKind, settings, logger, address, parse.GetValue(port), parse.GetValue(duration), ct);
             }
 
             if (parse.GetValue(noTcp) && !parse.GetValue(serial))
@@ -124,7 +128,8 @@ public static class EmulatorServeCommand
         return new Command("emulator", "The chip emulator") { command };
     }
 
-    private static async Task<int> ServeSmuMatrixAsync(CliServices services, ParseResult parse, EmulatorSettings settings, Serilog.ILogger logger, IPAddress address, int port, double? seconds, CancellationToken ct)
+    /// <summary>An emulated instrument bench in front of the array: each instrument on its own TCP port from <paramref name="port"/> on.</summary>
+    private static async Task<int> ServeInstrumentBenchAsync(CliServices services, ParseResult parse, string kind, EmulatorSettings settings, Serilog.ILogger logger, IPAddress address, int port, double? seconds, CancellationToken ct)
     {
         // One 7174A card carries at most 12 lines per line set; a bigger configured array is cut to what the matrix reaches
         // unless the user asked for a size explicitly, which then must fit.
@@ -133,38 +138,67 @@ public static class EmulatorServeCommand
         {
             if (value > cap)
             {
-                throw new CliUsageException($"{name} {value}: the smu-matrix bench reaches at most {cap} lines per set (one 12-column 7174A matrix card)");
+                throw new CliUsageException($"{name} {value}: the {kind} bench reaches at most {cap} lines per set (one 12-column 7174A matrix card)");
             }
         }
 
         settings = settings with { Rows = Math.Min(settings.Rows, cap), Columns = Math.Min(settings.Columns, cap) };
-        if (port is < 0 or > 65534)
+        var ports = kind == B1500BenchName ? 3 : 2;
+        if (port < 0 || port > 65536 - ports)
         {
-            throw new CliUsageException($"--port {port}: the smu-matrix bench needs two ports, --port and --port + 1 (0 picks free ones)");
+            throw new CliUsageException($"--port {port}: the {kind} bench needs {ports} ports, --port to --port + {ports - 1} (0 picks free ones)");
         }
 
         await using var chip = new EmulatedChip(settings);
-        var station = new SmuMatrixBench(chip, logger);
-        var smu = new LineInstrumentServer(station.Smu, logger, address, port);
-        var matrix = new LineInstrumentServer(station.Matrix, logger, address, port == 0 ? 0 : port + 1);
+        var technology = settings.Technology.ToString().ToLowerInvariant();
+        SmuMatrixBench? station = null;
+        B1500Bench? fast = null;
+        (string Label, ILineInstrument Instrument)[] instruments;
+        if (kind == B1500BenchName)
+        {
+            fast = new B1500Bench(chip, logger);
+            instruments = [("Mainframe", fast.Mainframe), ("Matrix", fast.Matrix), ("WGFMU", fast.Wgfmu)];
+        }
+        else
+        {
+            station = new SmuMatrixBench(chip, logger);
+            instruments = [("SMU", station.Smu), ("Matrix", station.Matrix)];
+        }
+
+        var servers = instruments.Select((x, i) => new LineInstrumentServer(x.Instrument, logger, address, port == 0 ? 0 : port + i)).ToList();
         try
         {
-            smu.Start();
-            matrix.Start();
-            services.Output.WriteLine($"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley 2450 SMU and a Keithley 707B matrix");
-            services.Output.WriteLine($"SMU     {smu.ResourceString}");
-            services.Output.WriteLine($"Matrix  {matrix.ResourceString}");
-            services.Output.WriteLine("hil-config.json chip section for the smu-matrix driver (add \"safety\" limits):");
-            var technology = settings.Technology.ToString().ToLowerInvariant();
-            services.Output.WriteLine($$"""  "chip": { "driver": "smu-matrix", "settings": { "smu": "{{smu.ResourceString}}", "matrix": "{{matrix.ResourceString}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" } }""");
+            servers.ForEach(x => x.Start());
+            var r = servers.Select(x => x.ResourceString).ToArray();
+            services.Output.WriteLine(fast is not null
+                ? $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keysight B1500A with a B1530A WGFMU (slot 1) and a Keithley 707B matrix"
+                : $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley 2450 SMU and a Keithley 707B matrix");
+            for (var i = 0; i < r.Length; i++)
+            {
+                services.Output.WriteLine($"{instruments[i].Label,-9} {r[i]}");
+            }
+
+            services.Output.WriteLine($"hil-config.json chip section for the {kind} driver (add \"safety\" limits):");
+            services.Output.WriteLine(fast is not null
+                ? $$"""  "chip": { "driver": "b1500", "settings": { "mainframe": "{{r[0]}}", "matrix": "{{r[1]}}", "wgfmuAddress": "{{r[2]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" } }"""
+                : $$"""  "chip": { "driver": "smu-matrix", "settings": { "smu": "{{r[0]}}", "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" } }""");
+            if (fast is not null)
+            {
+                services.Output.WriteLine("The WGFMU is reached through the B1530A instrument library: build the stand-in (docs/wgfmu-standin.md) and name it in $CIMHIL_WGFMU_LIBRARY or settings.wgfmuLibrary.");
+            }
+
             await ServeUntilStoppedAsync(services, seconds, ct);
-            services.Output.WriteLine($"Stopped after {station.PulsesApplied} pulses, {station.ShortCircuits} short circuits; bench {(station.IsSafe ? "safe (output off at 0 V, matrix open)" : "NOT in its safe state (a client left the output on or channels closed)")}.");
+            services.Output.WriteLine(fast is not null
+                ? $"Stopped after {fast.PulsesApplied} pulses; bench {(fast.IsSafe ? "safe (WGFMU at 0 V and disconnected, matrix open)" : "NOT in its safe state (a client left a WGFMU channel connected or at a voltage, or channels closed)")}."
+                : $"Stopped after {station!.PulsesApplied} pulses, {station.ShortCircuits} short circuits; bench {(station.IsSafe ? "safe (output off at 0 V, matrix open)" : "NOT in its safe state (a client left the output on or channels closed)")}.");
             return ExitCodes.Success;
         }
         finally
         {
-            await smu.DisposeAsync();
-            await matrix.DisposeAsync();
+            foreach (var x in servers)
+            {
+                await x.DisposeAsync();
+            }
         }
     }
 
