@@ -14,14 +14,22 @@ namespace CimHil.Bench;
 
 /// <summary>
 /// Monte-Carlo inference throughput of LeNet-5 on the 10 000 Fashion-MNIST test images (images × chips per second) against
-/// the GEMM rate measured in the same run. Target: the MC loop sustains ≥ 40 % of the GEMM rate.
+/// the GEMM rate measured right before it, three times. Target: the MC loop sustains ≥ 40 % of the GEMM rate (median ratio).
 /// Arguments: [chips, default 16] [batch size, default 2500] [checkpoint.safetensors, default models/lenet5-fmnist.safetensors].
 /// </summary>
 internal static class MonteCarloBench
 {
+    private const int Repetitions = 3;
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
-        // 16 chips: a chip loop of ~2 s, long enough that other builds on the shared cores disturb the median of 3 runs little.
+        // 16 chips: a chip loop of ~2 s, long enough that a short hiccup of the shared VM moves one paired ratio little.
         var chips = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 16;
         var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2500;
         // The trained model when present (accuracies are then meaningful); throughput does not depend on the weights.
@@ -32,15 +40,15 @@ internal static class MonteCarloBench
         var data = TestSet.FromDataset(test, batch);
         Console.WriteLine($"GEMM backend: {Gemm.Description}; {Environment.ProcessorCount} logical cores; {test.Count} test images; {chips} chips; batch {batch}");
 
-        var (gemm, gemmCpu) = GemmRate(1024, 1.5);
-        Console.WriteLine($"GEMM 1024³ sgemm: {gemm:F2} GFLOP/s wall, {gemmCpu:F2} GFLOP per CPU-second");
-
         var flopsPerImage = FlopsPerImage(net);
         var blasThreads = Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is { Length: > 0 } t ? $"OPENBLAS_NUM_THREADS={t}" : $"OpenBLAS default = {Environment.ProcessorCount}";
         Console.WriteLine(
             $"Threads: GEMM reference {blasThreads} threads; MC loop {Environment.ProcessorCount} workers (chips in parallel), each single-threaded " +
             "(OpenBLAS set to 1 thread for the loop). FLOP count: 2·MACs of the conv/linear layers as the engine's LeNet-5 runs them " +
             $"(conv1 padded by 2) = {flopsPerImage / 1e6:F3} MFLOP/image; lanes the kernels compute and discard are not counted.");
+        // The machine is a shared VM whose speed drifts between seconds: each repetition measures sgemm right before the MC
+        // loop, so every ratio compares the two under the same conditions; the verdict uses the median of the paired ratios.
+        Console.WriteLine($"{Repetitions} repetitions of (sgemm 1024³ for 1 s, then the MC loop); ratios are per repetition, the verdict is their median.");
         var device = PcmLike();
         var mapped = MappedNetwork.Map(net, new CimMappingOptions { BitsPerDevice = 4, SliceCount = 2 }, device.Window);
         var ok = true;
@@ -52,21 +60,34 @@ internal static class MonteCarloBench
         {
             var mc = new MonteCarloEvaluator(mapped, spec, new MonteCarloOptions { Chips = chips, Seed = 1 });
             mc.Run(new TestSet(data.Batches[0], test.Labels[..data.Batches[0].Dim(0)].ToArray(), batch)); // warm-up (JIT, buffers)
-            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            var result = mc.Run(data);
-            sw.Stop();
-            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-            var rate = result.ImageChipsPerSecond;
-            var gflops = rate * flopsPerImage / 1e9;
-            // The CPU time covers Run as a whole, i.e. also the nominal (variation-free) pass over the test set: count its images too.
-            var gflopsCpu = (double)result.Images * (result.ChipAccuracies.Length + 1) * flopsPerImage / cpu / 1e9;
-            Console.WriteLine($"  per CPU-second (robust to other load on the machine): {gflopsCpu:F2} GFLOP = {100 * gflopsCpu / gemmCpu:F1} % of GEMM; fast path {mc.UsesFastPath}");
+            var wall = new List<double>();
+            var perCpu = new List<double>();
+            MonteCarloResult? result = null;
+            for (var rep = 0; rep < Repetitions; rep++)
+            {
+                var (gemm, gemmCpu) = GemmRate(1024, 1.0);
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var sw = Stopwatch.StartNew();
+                result = mc.Run(data);
+                sw.Stop();
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                var rate = result.ImageChipsPerSecond;
+                var gflops = rate * flopsPerImage / 1e9;
+                // The CPU time covers Run as a whole, i.e. also the nominal (variation-free) pass over the test set: count its images too.
+                var gflopsCpu = (double)result.Images * (result.ChipAccuracies.Length + 1) * flopsPerImage / cpu / 1e9;
+                wall.Add(100 * gflops / gemm);
+                perCpu.Add(100 * gflopsCpu / gemmCpu);
+                Console.WriteLine(
+                    $"  {name} #{rep + 1}: sgemm {gemm:F2} GFLOP/s ({gemmCpu:F2} per CPU-second); MC {rate:F0} images×chips/s = {gflops:F2} GFLOP/s = {wall[^1]:F1} % of GEMM, " +
+                    $"per CPU-second {gflopsCpu:F2} GFLOP = {perCpu[^1]:F1} % (chip loop {result.ElapsedSeconds:F2} s, whole run {sw.Elapsed.TotalSeconds:F2} s)");
+            }
+
+            var medianWall = Median(wall);
+            var medianCpu = Median(perCpu);
             Console.WriteLine(
-                $"MC {name}: {rate:F0} images×chips/s = {gflops:F2} GFLOP/s at {flopsPerImage / 1e6:F3} MFLOP/image = {100 * gflops / gemm:F1} % of GEMM " +
-                $"(accuracy nominal {result.NominalAccuracy:P2}, mean {result.Mean:P2} ± {result.StandardDeviation:P2}, k={result.PercentileK:G3} percentile {result.Percentile:P2}; " +
-                $"chip loop {result.ElapsedSeconds:F2} s, whole run {sw.Elapsed.TotalSeconds:F2} s) — target ≥ 40 %");
-            ok &= gflops >= 0.4 * gemm || gflopsCpu >= 0.4 * gemmCpu;
+                $"MC {name}: median {medianWall:F1} % of GEMM (wall; range {wall.Min():F1}–{wall.Max():F1}), {medianCpu:F1} % per CPU-second " +
+                $"(accuracy nominal {result!.NominalAccuracy:P2}, mean {result.Mean:P2} ± {result.StandardDeviation:P2}, k={result.PercentileK:G3} percentile {result.Percentile:P2}) — target ≥ 40 %");
+            ok &= medianWall >= 40 || medianCpu >= 40;
         }
 
         return ok ? 0 : 1;

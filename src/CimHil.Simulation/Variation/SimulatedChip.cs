@@ -26,39 +26,32 @@ namespace CimHil.Simulation.Variation;
 public sealed class SimulatedChip
 {
     private readonly ulong _streamSeed;
-    private readonly LayerConductances[]? _readSigma;
     private readonly float[][]? _weightOffsets;
 
-    // With read noise: per layer the noise-free W(t) and σ_W of every weight (see remarks), fixed per chip.
+    // With read noise: per layer the noise-free W(t) and σ_W of every weight (see remarks), fixed per chip; the per-device
+    // σ_r is only needed by the tiled path and computed on first use.
     private readonly float[][]? _noiseFreeWeights;
     private readonly float[][]? _weightReadSigma;
+    private readonly Lazy<LayerConductances[]>? _readSigma;
 
-    private SimulatedChip(MappedNetwork mapped, VariationSpec spec, int chipIndex, ulong streamSeed, LayerConductances[] conductances, LayerConductances[]? readSigma, float[][]? weightOffsets, double[] outputFactors)
+    private SimulatedChip(MappedNetwork mapped, VariationSpec spec, int chipIndex, ulong streamSeed, LayerConductances[] conductances, float[][]? weightReadSigma, float[][]? weightOffsets, double[] outputFactors)
     {
-        if (readSigma is not null)
+        if (weightReadSigma is not null)
         {
-            _noiseFreeWeights = new float[mapped.Layers.Count][];
-            _weightReadSigma = new float[mapped.Layers.Count][];
-            for (var l = 0; l < mapped.Layers.Count; l++)
+            _weightReadSigma = weightReadSigma;
+            _noiseFreeWeights = mapped.Layers.Select((layer, l) => layer.Decode(conductances[l])).ToArray();
+            var device = spec.Device!;
+            _readSigma = new Lazy<LayerConductances[]>(() => conductances.Select(g =>
             {
-                var layer = mapped.Layers[l];
-                _noiseFreeWeights[l] = layer.Decode(conductances[l]);
-                var sig = readSigma[l];
-                var sigmaW = new float[sig.WeightCount];
-                for (var i = 0; i < sigmaW.Length; i++)
+                var sig = new LayerConductances(g.SliceCount, g.WeightCount);
+                for (var s = 0; s < g.SliceCount; s++)
                 {
-                    var variance = 0.0;
-                    for (var s = 0; s < sig.SliceCount; s++)
-                    {
-                        var c = layer.Coefficients[s][i];
-                        variance += c * c * ((sig.Plus[s][i] * sig.Plus[s][i]) + (sig.Minus[s][i] * sig.Minus[s][i]));
-                    }
-
-                    sigmaW[i] = (float)Math.Sqrt(variance);
+                    ReadSigma(device, g.Plus[s], sig.Plus[s]);
+                    ReadSigma(device, g.Minus[s], sig.Minus[s]);
                 }
 
-                _weightReadSigma[l] = sigmaW;
-            }
+                return sig;
+            }).ToArray());
         }
 
         Mapped = mapped;
@@ -66,7 +59,6 @@ public sealed class SimulatedChip
         ChipIndex = chipIndex;
         _streamSeed = streamSeed;
         Conductances = conductances;
-        _readSigma = readSigma;
         _weightOffsets = weightOffsets;
         OutputFactors = outputFactors;
     }
@@ -87,7 +79,7 @@ public sealed class SimulatedChip
     public IReadOnlyList<double> OutputFactors { get; }
 
     /// <summary>True when weights differ between inference batches (read noise).</summary>
-    public bool VariesPerBatch => _readSigma is not null;
+    public bool VariesPerBatch => _weightReadSigma is not null;
 
     /// <summary>Programs chip <paramref name="chipIndex"/> of the run with seed <paramref name="seed"/>.</summary>
     public static SimulatedChip Program(MappedNetwork mapped, VariationSpec spec, long seed, int chipIndex)
@@ -98,7 +90,7 @@ public sealed class SimulatedChip
         var rng = new SimulationRng(chipSeed);
         var n = mapped.Layers.Count;
         var conductances = new LayerConductances[n];
-        var readSigma = spec.HasReadNoise ? new LayerConductances[n] : null;
+        var weightReadSigma = spec.HasReadNoise && spec.Device is not null ? new float[n][] : null;
         var offsets = spec.Gaussian is { Domain: GaussianDomain.Weight } ? new float[n][] : null;
         var factors = new double[n];
         Array.Fill(factors, 1.0);
@@ -123,16 +115,9 @@ public sealed class SimulatedChip
                     factors[l] = after > 0 ? before / after : 1.0;
                 }
 
-                if (readSigma is not null)
+                if (weightReadSigma is not null)
                 {
-                    var sig = new LayerConductances(g.SliceCount, g.WeightCount);
-                    for (var s = 0; s < g.SliceCount; s++)
-                    {
-                        ReadSigma(device, g.Plus[s], sig.Plus[s]);
-                        ReadSigma(device, g.Minus[s], sig.Minus[s]);
-                    }
-
-                    readSigma[l] = sig;
+                    weightReadSigma[l] = WeightReadSigma(device, layer, g);
                 }
             }
             else if (spec.Gaussian is { } gauss)
@@ -169,7 +154,7 @@ public sealed class SimulatedChip
             conductances[l] = g;
         }
 
-        return new SimulatedChip(mapped, spec, chipIndex, chipSeed, conductances, readSigma, offsets, factors);
+        return new SimulatedChip(mapped, spec, chipIndex, chipSeed, conductances, weightReadSigma, offsets, factors);
     }
 
     /// <summary>
@@ -180,7 +165,7 @@ public sealed class SimulatedChip
     public void EffectiveWeights(long batchIndex, float[][] weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var rng = _readSigma is null ? null : new SimulationRng(SimulationRng.Derive((long)_streamSeed, 1, batchIndex));
+        var rng = _weightReadSigma is null ? null : new SimulationRng(SimulationRng.Derive((long)_streamSeed, 1, batchIndex));
         for (var l = 0; l < Mapped.Layers.Count; l++)
         {
             var w = weights[l];
@@ -233,7 +218,7 @@ public sealed class SimulatedChip
             var g = Conductances[l];
             if (rng is not null)
             {
-                var sig = _readSigma![l];
+                var sig = _readSigma!.Value[l];
                 var noisy = new LayerConductances(g.SliceCount, g.WeightCount);
                 for (var i = 0; i < g.WeightCount; i++)
                 {
@@ -267,45 +252,93 @@ public sealed class SimulatedChip
         var useStuck = spec.StuckAt && (stuck.StuckOnRate > 0 || stuck.StuckOffRate > 0);
         var drift = spec.HasDrift ? device.Drift : null;
         var logTime = drift is null ? 0 : Math.Log(spec.InferenceTimeSeconds!.Value / drift.T0Seconds);
-        for (var i = 0; i < g.Length; i++)
+
+        // Drift exponents −ν·ln(t/t0) are gathered per device and exponentiated in one vectorised pass afterwards.
+        var exponents = drift is null ? null : System.Buffers.ArrayPool<double>.Shared.Rent(g.Length);
+        try
         {
-            var target = g[i];
-            var x = target / maxS;
-            if (useStuck)
+            for (var i = 0; i < g.Length; i++)
             {
-                var u = rng.NextDouble();
-                if (u < stuck.StuckOnRate + stuck.StuckOffRate)
+                var target = g[i];
+                var x = target / maxS;
+                if (exponents is not null)
                 {
-                    g[i] = u < stuck.StuckOnRate ? stuck.StuckOnConductanceS : stuck.StuckOffConductanceS;
-                    if (programmedCopy is not null)
-                    {
-                        programmedCopy[i] = g[i];
-                    }
-
-                    continue;
+                    exponents[i] = 0;
                 }
+
+                if (useStuck)
+                {
+                    var u = rng.NextDouble();
+                    if (u < stuck.StuckOnRate + stuck.StuckOffRate)
+                    {
+                        g[i] = u < stuck.StuckOnRate ? stuck.StuckOnConductanceS : stuck.StuckOffConductanceS;
+                        if (programmedCopy is not null)
+                        {
+                            programmedCopy[i] = g[i];
+                        }
+
+                        continue;
+                    }
+                }
+
+                var gp = target;
+                if (spec.ProgrammingError)
+                {
+                    gp += (prog.OffsetS?.Evaluate(x) ?? 0) + (Math.Max(0, prog.SigmaS.Evaluate(x)) * rng.Next(prog.Family));
+                    gp = Math.Max(0, gp);
+                }
+
+                if (programmedCopy is not null)
+                {
+                    programmedCopy[i] = gp;
+                }
+
+                if (drift is not null)
+                {
+                    var nu = drift.NuMean.Evaluate(x) + (Math.Max(0, drift.NuSigma.Evaluate(x)) * rng.NextGaussian());
+                    exponents![i] = -nu * logTime;
+                }
+
+                g[i] = gp;
             }
 
-            var gp = target;
-            if (spec.ProgrammingError)
+            if (exponents is not null)
             {
-                gp += (prog.OffsetS?.Evaluate(x) ?? 0) + (Math.Max(0, prog.SigmaS.Evaluate(x)) * rng.Next(prog.Family));
-                gp = Math.Max(0, gp);
+                var e = exponents.AsSpan(0, g.Length);
+                System.Numerics.Tensors.TensorPrimitives.Exp(e, e);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(g, e, g);
             }
-
-            if (programmedCopy is not null)
-            {
-                programmedCopy[i] = gp;
-            }
-
-            if (drift is not null)
-            {
-                var nu = drift.NuMean.Evaluate(x) + (Math.Max(0, drift.NuSigma.Evaluate(x)) * rng.NextGaussian());
-                gp *= Math.Exp(-nu * logTime);
-            }
-
-            g[i] = gp;
         }
+        finally
+        {
+            if (exponents is not null)
+            {
+                System.Buffers.ArrayPool<double>.Shared.Return(exponents);
+            }
+        }
+    }
+
+    /// <summary>σ_W of every weight of a layer: √(Σ_s c_s²(σ_r(x⁺_s)² + σ_r(x⁻_s)²)), x = G(t)/Gmax (class remarks).</summary>
+    private static float[] WeightReadSigma(DeviceVariationModel device, MappedLayer layer, LayerConductances g)
+    {
+        var maxS = device.Window.MaxS;
+        var sigma = device.ReadNoise.SigmaS;
+        var result = new float[g.WeightCount];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var variance = 0.0;
+            for (var s = 0; s < g.SliceCount; s++)
+            {
+                var c = layer.Coefficients[s][i];
+                var sp = Math.Max(0, sigma.Evaluate(g.Plus[s][i] / maxS));
+                var sm = Math.Max(0, sigma.Evaluate(g.Minus[s][i] / maxS));
+                variance += c * c * ((sp * sp) + (sm * sm));
+            }
+
+            result[i] = (float)Math.Sqrt(variance);
+        }
+
+        return result;
     }
 
     private static void ReadSigma(DeviceVariationModel device, double[] g, double[] sigma)
