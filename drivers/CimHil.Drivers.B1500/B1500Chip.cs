@@ -79,23 +79,23 @@ public sealed class B1500Chip : IChip
 
     private readonly ScpiSession _mainframe;
     private readonly IWgfmu _wgfmu;
-    private readonly Keithley707B _switch;
+    private readonly MatrixRouter _router;
     private readonly B1500Settings _settings;
     private readonly double _readComplianceA;
     private readonly ILogger _logger;
     private readonly SafeChip _ceiling;
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private CellAddress? _routed;
+    private readonly SafeOperationGate _gate;
     private int _disposed;
 
     private B1500Chip(ScpiSession mainframe, IWgfmu wgfmu, Keithley707B matrix, B1500Settings settings, ChipIdentity identity, ILogger logger)
     {
         _mainframe = mainframe;
         _wgfmu = wgfmu;
-        _switch = matrix;
+        _router = new MatrixRouter(matrix, settings.Wiring, settings.Rows, settings.Columns);
         _settings = settings;
         _readComplianceA = settings.ReadComplianceA ?? B1500Driver.SetupMaxima.MaxComplianceA;
         _logger = logger;
+        _gate = new SafeOperationGate(SafeStateAsync, logger, "B1500 bench");
         Identity = identity;
         Geometry = new ArrayGeometry(settings.Rows, settings.Columns);
         Capabilities = settings.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;
@@ -164,8 +164,8 @@ public sealed class B1500Chip : IChip
                 wgfmu.SetMeasureMode(chip.LoChannel, WgfmuMeasureMode.Current);
             },
             cancellationToken).ConfigureAwait(false);
-        await chip._switch.ClearErrorsAsync(cancellationToken).ConfigureAwait(false);
-        await chip._switch.OpenAllAsync(cancellationToken).ConfigureAwait(false);
+        await chip._router.Matrix.ClearErrorsAsync(cancellationToken).ConfigureAwait(false);
+        await chip._router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
         logger.Information("B1500 {Model} on {Resource} with its WGFMU in slot {Slot} and {Matrix} on {MatrixResource}: {Geometry} {Technology} array", id.Model, mainframe.Resource, settings.WgfmuSlot, matrixId.Model, matrix.Resource, chip.Geometry.ToString(), settings.Technology);
         return chip;
     }
@@ -176,12 +176,12 @@ public sealed class B1500Chip : IChip
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequireNoGate(pulse.GateVoltageV);
         _ceiling.Check(pulse);
         var limit = WgfmuRanges.ForLimit(pulse.ComplianceA ?? _readComplianceA);
         var levelV = pulse.Polarity == PulsePolarity.Set ? pulse.AmplitudeV : -pulse.AmplitudeV;
-        await RunAsync(
+        await _gate.RunAsync(
             async ct =>
             {
                 await PlayAsync(cell, levelV, pulse.WidthSeconds, limit.Range, measure: false, ct).ConfigureAwait(false);
@@ -194,19 +194,19 @@ public sealed class B1500Chip : IChip
     public async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequireNoGate(pulse.GateVoltageV);
         _ceiling.Check(pulse);
         var limit = WgfmuRanges.ForLimit(pulse.ComplianceA);
-        var currentA = await RunAsync(ct => PlayAsync(cell, pulse.AmplitudeV, pulse.WidthSeconds, limit.Range, measure: true, ct), cancellationToken).ConfigureAwait(false);
+        var currentA = await _gate.RunAsync(ct => PlayAsync(cell, pulse.AmplitudeV, pulse.WidthSeconds, limit.Range, measure: true, ct), cancellationToken).ConfigureAwait(false);
         return new FormingResult(cell, pulse, currentA, Math.Abs(currentA) >= FormedLimitFraction * limit.FullScaleA, Clock.Now);
     }
 
     public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         _ceiling.CheckRead("read", readVoltageV);
-        var values = await RunAsync(ct => ReadCellsAsync([cell], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
+        var values = await _gate.RunAsync(ct => ReadCellsAsync([cell], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
         return new ReadResult(cell, readVoltageV, values[0], Clock.Now);
     }
 
@@ -214,13 +214,10 @@ public sealed class B1500Chip : IChip
     public async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(block);
-        if (!Geometry.Contains(block))
-        {
-            throw new CellOutOfRangeException($"block {block}", Geometry);
-        }
+        Geometry.Require(block);
 
         _ceiling.CheckRead("block read", readVoltageV);
-        var values = await RunAsync(ct => ReadCellsAsync([.. block.Cells()], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
+        var values = await _gate.RunAsync(ct => ReadCellsAsync([.. block.Cells()], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
         return new BlockReadResult(block, readVoltageV, ImmutableArray.Create(values), Clock.Now);
     }
 
@@ -230,7 +227,6 @@ public sealed class B1500Chip : IChip
     /// <summary>WGFMU initialised (0 V) with both relays open, the mainframe's channels disabled (<c>CL</c>), then every crosspoint open.</summary>
     public async Task SafeStateAsync(CancellationToken cancellationToken)
     {
-        _routed = null;
         var errors = new List<Exception>();
         try
         {
@@ -259,7 +255,7 @@ public sealed class B1500Chip : IChip
 
         try
         {
-            await _switch.OpenAllAsync(cancellationToken).ConfigureAwait(false);
+            await _router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -299,8 +295,8 @@ public sealed class B1500Chip : IChip
 
         _wgfmu.Dispose();
         await _mainframe.DisposeAsync().ConfigureAwait(false);
-        await _switch.Session.DisposeAsync().ConfigureAwait(false);
-        _lock.Dispose();
+        await _router.Matrix.Session.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
     }
 
     /// <summary>
@@ -311,28 +307,8 @@ public sealed class B1500Chip : IChip
     private async Task<double> PlayAsync(CellAddress cell, double levelV, double widthSeconds, WgfmuMeasureCurrentRange range, bool measure, CancellationToken cancellationToken)
     {
         var flat = widthSeconds - RampSeconds;
-        await LoadAsync(
-            () =>
-            {
-                _wgfmu.SetForceVoltageRange(HiChannel, WgfmuRanges.ForceRange(Math.Min(0, levelV), Math.Max(0, levelV)));
-                _wgfmu.SetForceVoltageRange(LoChannel, WgfmuForceVoltageRange.Range3V);
-                _wgfmu.SetMeasureCurrentRange(LoChannel, range);
-                _wgfmu.CreatePattern(PulsePattern, 0);
-                _wgfmu.AddVector(PulsePattern, RampSeconds, levelV);
-                _wgfmu.AddVector(PulsePattern, flat, levelV);
-                _wgfmu.AddVector(PulsePattern, RampSeconds, 0);
-                _wgfmu.CreatePattern(HoldPattern, 0);
-                _wgfmu.AddVector(HoldPattern, (2 * RampSeconds) + flat, 0);
-                if (measure)
-                {
-                    var average = Math.Min(AverageSeconds, flat / 2);
-                    _wgfmu.SetMeasureEvent(HoldPattern, MeasureEvent, RampSeconds + flat - average, 1, average, average, WgfmuMeasureEventMode.Averaged);
-                }
-
-                _wgfmu.AddSequence(HiChannel, PulsePattern, 1);
-                _wgfmu.AddSequence(LoChannel, HoldPattern, 1);
-            },
-            cancellationToken).ConfigureAwait(false);
+        var average = Math.Min(AverageSeconds, flat / 2);
+        await LoadAsync(PulsePattern, levelV, flat, range, measure ? RampSeconds + flat - average : null, average, cancellationToken).ConfigureAwait(false);
         var currents = await PlayEachAsync([cell], measure, cancellationToken).ConfigureAwait(false);
         return currents[0];
     }
@@ -340,34 +316,37 @@ public sealed class B1500Chip : IChip
     /// <summary>Loads the read waveform once (ramp to the read voltage, settle, one averaged current sample, ramp down) and plays it per cell.</summary>
     private async Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
     {
-        var hold = ReadSettleSeconds + AverageSeconds;
         var range = WgfmuRanges.ForLimit(_readComplianceA).Range;
-        await LoadAsync(
-            () =>
-            {
-                _wgfmu.SetForceVoltageRange(HiChannel, WgfmuRanges.ForceRange(Math.Min(0, readVoltageV), Math.Max(0, readVoltageV)));
-                _wgfmu.SetForceVoltageRange(LoChannel, WgfmuForceVoltageRange.Range3V);
-                _wgfmu.SetMeasureCurrentRange(LoChannel, range);
-                _wgfmu.CreatePattern(ReadPattern, 0);
-                _wgfmu.AddVector(ReadPattern, RampSeconds, readVoltageV);
-                _wgfmu.AddVector(ReadPattern, hold, readVoltageV);
-                _wgfmu.AddVector(ReadPattern, RampSeconds, 0);
-                _wgfmu.CreatePattern(HoldPattern, 0);
-                _wgfmu.AddVector(HoldPattern, (2 * RampSeconds) + hold, 0);
-                _wgfmu.SetMeasureEvent(HoldPattern, MeasureEvent, RampSeconds + ReadSettleSeconds, 1, AverageSeconds, AverageSeconds, WgfmuMeasureEventMode.Averaged);
-                _wgfmu.AddSequence(HiChannel, ReadPattern, 1);
-                _wgfmu.AddSequence(LoChannel, HoldPattern, 1);
-            },
-            cancellationToken).ConfigureAwait(false);
+        await LoadAsync(ReadPattern, readVoltageV, ReadSettleSeconds + AverageSeconds, range, RampSeconds + ReadSettleSeconds, AverageSeconds, cancellationToken).ConfigureAwait(false);
         return await PlayEachAsync(cells, measure: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task LoadAsync(Action load, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Replaces the library's patterns with one waveform pair: channel 1 ramps to <paramref name="levelV"/>, holds it for
+    /// <paramref name="flatSeconds"/> and ramps back; channel 2 holds 0 V for as long and, when <paramref name="sampleAtSeconds"/>
+    /// is given, samples the current there, averaged over <paramref name="averageSeconds"/>.
+    /// </summary>
+    private Task LoadAsync(string pattern, double levelV, double flatSeconds, WgfmuMeasureCurrentRange range, double? sampleAtSeconds, double averageSeconds, CancellationToken cancellationToken) =>
         Task.Run(
             () =>
             {
                 _wgfmu.Clear();
-                load();
+                _wgfmu.SetForceVoltageRange(HiChannel, WgfmuRanges.ForceRange(Math.Min(0, levelV), Math.Max(0, levelV)));
+                _wgfmu.SetForceVoltageRange(LoChannel, WgfmuForceVoltageRange.Range3V);
+                _wgfmu.SetMeasureCurrentRange(LoChannel, range);
+                _wgfmu.CreatePattern(pattern, 0);
+                _wgfmu.AddVector(pattern, RampSeconds, levelV);
+                _wgfmu.AddVector(pattern, flatSeconds, levelV);
+                _wgfmu.AddVector(pattern, RampSeconds, 0);
+                _wgfmu.CreatePattern(HoldPattern, 0);
+                _wgfmu.AddVector(HoldPattern, (2 * RampSeconds) + flatSeconds, 0);
+                if (sampleAtSeconds is { } at)
+                {
+                    _wgfmu.SetMeasureEvent(HoldPattern, MeasureEvent, at, 1, averageSeconds, averageSeconds, WgfmuMeasureEventMode.Averaged);
+                }
+
+                _wgfmu.AddSequence(HiChannel, pattern, 1);
+                _wgfmu.AddSequence(LoChannel, HoldPattern, 1);
             },
             cancellationToken);
 
@@ -377,7 +356,7 @@ public sealed class B1500Chip : IChip
         var currents = new double[cells.Count];
         for (var i = 0; i < cells.Count; i++)
         {
-            await RouteAsync(cells[i], cancellationToken).ConfigureAwait(false);
+            await _router.RouteAsync(cells[i], cancellationToken).ConfigureAwait(false);
             currents[i] = await Task.Run(
                 () =>
                 {
@@ -406,53 +385,6 @@ public sealed class B1500Chip : IChip
         }
 
         return currents;
-    }
-
-    private async Task RouteAsync(CellAddress cell, CancellationToken cancellationToken)
-    {
-        if (_routed == cell)
-        {
-            return;
-        }
-
-        _routed = null;
-        await _switch.RouteAsync(cell, _settings.Wiring, _settings.Rows, _settings.Columns, cancellationToken).ConfigureAwait(false);
-        _routed = cell;
-    }
-
-    /// <summary>Serialises operations; on any failure (including cancellation) brings the bench to its safe state before rethrowing.</summary>
-    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await operation(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            try
-            {
-                await SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception safeError)
-            {
-                _logger.Error(safeError, "B1500 bench: safe state after {Error} failed too", ex.Message);
-            }
-
-            throw;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    private void RequireCell(CellAddress cell)
-    {
-        if (!Geometry.Contains(cell))
-        {
-            throw new CellOutOfRangeException($"cell {cell}", Geometry);
-        }
     }
 
     private static void RequireNoGate(double? gateV)

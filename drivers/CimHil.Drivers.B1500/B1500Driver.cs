@@ -69,14 +69,7 @@ public sealed class B1500Driver : ChipDriver<B1500Settings>
         new("wgfmuLibrary", "path", "The B1530A instrument library (wgfmu.dll / libwgfmu.so)", "$CIMHIL_WGFMU_LIBRARY, then the vendor's file names"),
         new("wgfmuSlot", "integer 1–10", "Mainframe slot of the B1530A", "1"),
         new("matrix", "string", "VISA resource or alias of the Keithley 707B-class matrix (TSP command set)"),
-        new("rows", "integer 1–12", "Word lines of the array (one 7174A card)"),
-        new("columns", "integer 1–12", "Bit lines of the array (one 7174A card)"),
-        new("technology", "rram | pcm", "Memory technology of the array", "rram"),
-        new("wordLineSlot", "integer 1–6", "707B slot whose card columns carry the word lines", "1"),
-        new("bitLineSlot", "integer 1–6", "707B slot whose card columns carry the bit lines", "2"),
-        new("hiRow", "letter A–H", "Card row cabled to WGFMU channel 1 (the pulse)", "A"),
-        new("loRow", "letter A–H", "Card row cabled to WGFMU channel 2 (0 V, measures the current)", "B"),
-        new("biasRow", "letter A–H", "Card row cabled to the bias supply for unselected lines", "C"),
+        .. MatrixCabling.ArraySettings("WGFMU channel 1 (the pulse)", "WGFMU channel 2 (0 V, measures the current)"),
         new("readComplianceA", "number", "Current limit during reads (picks the WGFMU current range)", "chip.safety.maxComplianceA"),
     ];
 

@@ -96,7 +96,7 @@ public sealed class CimHilBoardChip : IChip
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
-        RequireCell(cell);
+        Geometry.Require(cell);
         _ceiling.Check(pulse);
         var command = ProgramCommand(cell, pulse);
         await GuardAsync(() => _session.ExecuteNonIdempotentAsync(command, cancellationToken)).ConfigureAwait(false);
@@ -106,7 +106,7 @@ public sealed class CimHilBoardChip : IChip
     public async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
-        RequireCell(cell);
+        Geometry.Require(cell);
         _ceiling.Check(pulse);
         var query = $"CELL:FORM? {cell.Row},{cell.Column},{Num(pulse.AmplitudeV)},{Num(pulse.WidthSeconds)},{Num(pulse.ComplianceA)}"
             + (pulse.GateVoltageV is { } g ? $",{Num(g)}" : string.Empty);
@@ -122,7 +122,7 @@ public sealed class CimHilBoardChip : IChip
 
     public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         _ceiling.CheckRead("read", readVoltageV);
         var currentA = await GuardAsync(() => _session.QueryDoubleAsync(ReadCommand(cell, readVoltageV), cancellationToken)).ConfigureAwait(false);
         return new ReadResult(cell, readVoltageV, currentA, Clock.Now);
@@ -131,10 +131,7 @@ public sealed class CimHilBoardChip : IChip
     public async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(block);
-        if (!Geometry.Contains(block))
-        {
-            throw new CellOutOfRangeException($"block {block}", Geometry);
-        }
+        Geometry.Require(block);
 
         _ceiling.CheckRead("block read", readVoltageV);
         var query = $"BLK:READ? {block.Row},{block.Column},{block.Rows},{block.Columns},{Num(readVoltageV)}";
@@ -273,14 +270,6 @@ public sealed class CimHilBoardChip : IChip
         catch (Exception ex)
         {
             _logger.Error(ex, "Board {Resource}: safe state after {Error} failed too", _session.Resource, cause.Message);
-        }
-    }
-
-    private void RequireCell(CellAddress cell)
-    {
-        if (!Geometry.Contains(cell))
-        {
-            throw new CellOutOfRangeException($"cell {cell}", Geometry);
         }
     }
 

@@ -22,23 +22,23 @@ public sealed class SmuMatrixChip : IChip
 
     private readonly ScpiSession _smu;
     private readonly ScpiSession _matrix;
-    private readonly Keithley707B _switch;
+    private readonly MatrixRouter _router;
     private readonly SmuMatrixSettings _settings;
     private readonly double _readComplianceA;
     private readonly ILogger _logger;
     private readonly SafeChip _ceiling;
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private CellAddress? _routed;
+    private readonly SafeOperationGate _gate;
     private int _disposed;
 
     private SmuMatrixChip(ScpiSession smu, ScpiSession matrix, SmuMatrixSettings settings, ChipIdentity identity, ILogger logger)
     {
         _smu = smu;
         _matrix = matrix;
-        _switch = new Keithley707B(matrix);
+        _router = new MatrixRouter(new Keithley707B(matrix), settings.Wiring, settings.Rows, settings.Columns);
         _settings = settings;
         _readComplianceA = settings.ReadComplianceA ?? SmuMatrixDriver.SetupMaxima.MaxComplianceA;
         _logger = logger;
+        _gate = new SafeOperationGate(SafeStateAsync, logger, "Probe station");
         Identity = identity;
         Geometry = new ArrayGeometry(settings.Rows, settings.Columns);
         Capabilities = settings.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;
@@ -65,8 +65,8 @@ public sealed class SmuMatrixChip : IChip
         var matrixId = await matrix.IdentifyAsync(cancellationToken).ConfigureAwait(false);
         var identity = new ChipIdentity(smuId.Manufacturer, $"{smuId.Model} + {matrixId.Model.Trim()}", smuId.SerialNumber, smuId.Firmware, settings.Technology);
         var chip = new SmuMatrixChip(smu, matrix, settings, identity, logger);
-        await chip._switch.ClearErrorsAsync(cancellationToken).ConfigureAwait(false);
-        await chip._switch.OpenAllAsync(cancellationToken).ConfigureAwait(false);
+        await chip._router.Matrix.ClearErrorsAsync(cancellationToken).ConfigureAwait(false);
+        await chip._router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
         logger.Information("Probe station {Smu} on {SmuResource} with {Matrix} on {MatrixResource}: {Geometry} {Technology} array", smuId.Model, smu.Resource, matrixId.Model, matrix.Resource, chip.Geometry.ToString(), settings.Technology);
         return chip;
     }
@@ -77,16 +77,16 @@ public sealed class SmuMatrixChip : IChip
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequireNoGate(pulse.GateVoltageV);
         _ceiling.Check(pulse);
         var complianceA = pulse.ComplianceA ?? _readComplianceA;
         var levelV = pulse.Polarity == PulsePolarity.Set ? pulse.AmplitudeV : -pulse.AmplitudeV;
-        await RunAsync(
+        await _gate.RunAsync(
             async ct =>
             {
                 await _smu.ExecuteAsync(PulseSetupCommand(levelV, complianceA, pulse.WidthSeconds), ct).ConfigureAwait(false);
-                await RouteAsync(cell, ct).ConfigureAwait(false);
+                await _router.RouteAsync(cell, ct).ConfigureAwait(false);
                 await _smu.ExecuteNonIdempotentAsync(FireCommand, ct).ConfigureAwait(false);
                 return 0;
             },
@@ -97,14 +97,14 @@ public sealed class SmuMatrixChip : IChip
     public async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequireNoGate(pulse.GateVoltageV);
         _ceiling.Check(pulse);
-        var currentA = await RunAsync(
+        var currentA = await _gate.RunAsync(
             async ct =>
             {
                 await _smu.ExecuteAsync(PulseSetupCommand(pulse.AmplitudeV, pulse.ComplianceA, pulse.WidthSeconds), ct).ConfigureAwait(false);
-                await RouteAsync(cell, ct).ConfigureAwait(false);
+                await _router.RouteAsync(cell, ct).ConfigureAwait(false);
                 var reply = await _smu.QueryNonIdempotentAsync(FireCommand + ";:FETC?", ct).ConfigureAwait(false);
                 await _smu.ThrowIfErrorsAsync(FireCommand, ct).ConfigureAwait(false);
                 return ParseDouble(_smu, reply, ":FETC?");
@@ -115,9 +115,9 @@ public sealed class SmuMatrixChip : IChip
 
     public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         _ceiling.CheckRead("read", readVoltageV);
-        var currentA = await RunAsync(
+        var currentA = await _gate.RunAsync(
             async ct =>
             {
                 await _smu.ExecuteAsync(ReadSetupCommand(_readComplianceA), ct).ConfigureAwait(false);
@@ -131,13 +131,10 @@ public sealed class SmuMatrixChip : IChip
     public async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(block);
-        if (!Geometry.Contains(block))
-        {
-            throw new CellOutOfRangeException($"block {block}", Geometry);
-        }
+        Geometry.Require(block);
 
         _ceiling.CheckRead("block read", readVoltageV);
-        var currents = await RunAsync(
+        var currents = await _gate.RunAsync(
             async ct =>
             {
                 await _smu.ExecuteAsync(ReadSetupCommand(_readComplianceA), ct).ConfigureAwait(false);
@@ -160,7 +157,6 @@ public sealed class SmuMatrixChip : IChip
     /// <summary>SMU output off at 0 V first, then every crosspoint open (never switch relays with the output on).</summary>
     public async Task SafeStateAsync(CancellationToken cancellationToken)
     {
-        _routed = null;
         Exception? smuError = null;
         try
         {
@@ -173,7 +169,7 @@ public sealed class SmuMatrixChip : IChip
 
         try
         {
-            await _switch.OpenAllAsync(cancellationToken).ConfigureAwait(false);
+            await _router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (smuError is not null && ex is not OperationCanceledException)
         {
@@ -204,7 +200,7 @@ public sealed class SmuMatrixChip : IChip
 
         await _smu.DisposeAsync().ConfigureAwait(false);
         await _matrix.DisposeAsync().ConfigureAwait(false);
-        _lock.Dispose();
+        _gate.Dispose();
     }
 
     /// <summary>SMU: output off, source at 0 V.</summary>
@@ -232,55 +228,8 @@ public sealed class SmuMatrixChip : IChip
 
     private async Task<double> MeasureAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
-        await RouteAsync(cell, cancellationToken).ConfigureAwait(false);
+        await _router.RouteAsync(cell, cancellationToken).ConfigureAwait(false);
         return await _smu.QueryDoubleAsync(MeasureQuery(readVoltageV), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task RouteAsync(CellAddress cell, CancellationToken cancellationToken)
-    {
-        if (_routed == cell)
-        {
-            return;
-        }
-
-        _routed = null;
-        await _switch.RouteAsync(cell, _settings.Wiring, _settings.Rows, _settings.Columns, cancellationToken).ConfigureAwait(false);
-        _routed = cell;
-    }
-
-    /// <summary>Serialises operations; on any failure (including cancellation) brings the bench to its safe state before rethrowing.</summary>
-    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await operation(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            try
-            {
-                await SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception safeError)
-            {
-                _logger.Error(safeError, "Probe station: safe state after {Error} failed too", ex.Message);
-            }
-
-            throw;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    private void RequireCell(CellAddress cell)
-    {
-        if (!Geometry.Contains(cell))
-        {
-            throw new CellOutOfRangeException($"cell {cell}", Geometry);
-        }
     }
 
     private static void RequireNoGate(double? gateV)

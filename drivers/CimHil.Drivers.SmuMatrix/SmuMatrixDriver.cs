@@ -57,14 +57,7 @@ public sealed class SmuMatrixDriver : ChipDriver<SmuMatrixSettings>
     [
         new("smu", "string", "VISA resource or alias of the Keithley 2450-class SMU (SCPI command set)"),
         new("matrix", "string", "VISA resource or alias of the Keithley 707B-class matrix (TSP command set)"),
-        new("rows", "integer 1–12", "Word lines of the array (one 7174A card)"),
-        new("columns", "integer 1–12", "Bit lines of the array (one 7174A card)"),
-        new("technology", "rram | pcm", "Memory technology of the array", "rram"),
-        new("wordLineSlot", "integer 1–6", "707B slot whose card columns carry the word lines", "1"),
-        new("bitLineSlot", "integer 1–6", "707B slot whose card columns carry the bit lines", "2"),
-        new("hiRow", "letter A–H", "Card row cabled to the SMU force HI", "A"),
-        new("loRow", "letter A–H", "Card row cabled to the SMU LO", "B"),
-        new("biasRow", "letter A–H", "Card row cabled to the bias supply for unselected lines", "C"),
+        .. MatrixCabling.ArraySettings("the SMU force HI", "the SMU LO"),
         new("readComplianceA", "number", "Current limit during reads", "chip.safety.maxComplianceA"),
     ];
 

@@ -118,7 +118,7 @@ public sealed partial class EmulatedChip : IChip
     /// <summary>Programming pulses applied to one cell so far.</summary>
     public int PulseCount(CellAddress cell)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         lock (_gate)
         {
             return _pulsesPerCell[IndexOf(cell)];
@@ -128,7 +128,7 @@ public sealed partial class EmulatedChip : IChip
     /// <summary>Whether a cell has been formed (always true on PCM).</summary>
     public bool IsFormed(CellAddress cell)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         lock (_gate)
         {
             return _formed[IndexOf(cell)];
@@ -138,7 +138,7 @@ public sealed partial class EmulatedChip : IChip
     /// <summary>The noise-free conductance of a cell now (relaxation and drift included): the truth a read scatters around.</summary>
     public double TrueConductanceS(CellAddress cell)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         lock (_gate)
         {
             return TrueConductance(IndexOf(cell), NowSeconds());
@@ -148,7 +148,7 @@ public sealed partial class EmulatedChip : IChip
     /// <summary>PCM: the drift exponent ν the cell has now (it depends on the programmed state). RRAM: 0.</summary>
     public double DriftExponent(CellAddress cell)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         lock (_gate)
         {
             return _nu[IndexOf(cell)];
@@ -158,7 +158,7 @@ public sealed partial class EmulatedChip : IChip
     /// <summary>Virtual seconds since the last programming event of the cell (pulse that changed it, forming, or fabrication).</summary>
     public double SecondsSinceProgramming(CellAddress cell)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         lock (_gate)
         {
             return NowSeconds() - _lastProgramSeconds[IndexOf(cell)];
@@ -171,7 +171,7 @@ public sealed partial class EmulatedChip : IChip
     /// </summary>
     internal void ForceConductanceForTest(CellAddress cell, double conductanceS)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         lock (_gate)
         {
             var i = IndexOf(cell);
@@ -190,7 +190,7 @@ public sealed partial class EmulatedChip : IChip
     {
         ArgumentNullException.ThrowIfNull(pulse);
         cancellationToken.ThrowIfCancellationRequested();
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequirePositive("pulse amplitude", pulse.AmplitudeV, allowZero: true);
         RequirePositive("pulse width", pulse.WidthSeconds, allowZero: false);
         lock (_gate)
@@ -222,7 +222,7 @@ public sealed partial class EmulatedChip : IChip
     {
         ArgumentNullException.ThrowIfNull(pulse);
         cancellationToken.ThrowIfCancellationRequested();
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequirePositive("forming amplitude", pulse.AmplitudeV, allowZero: true);
         RequirePositive("forming width", pulse.WidthSeconds, allowZero: false);
         RequirePositive("forming compliance", pulse.ComplianceA, allowZero: false);
@@ -244,7 +244,7 @@ public sealed partial class EmulatedChip : IChip
     public Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        RequireCell(cell);
+        Geometry.Require(cell);
         RequireFinite("read voltage", readVoltageV);
         lock (_gate)
         {
@@ -262,10 +262,7 @@ public sealed partial class EmulatedChip : IChip
     {
         ArgumentNullException.ThrowIfNull(block);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!Geometry.Contains(block))
-        {
-            throw new CellOutOfRangeException($"block {block}", Geometry);
-        }
+        Geometry.Require(block);
 
         RequireFinite("read voltage", readVoltageV);
         var currents = new double[block.CellCount];
@@ -388,14 +385,6 @@ public sealed partial class EmulatedChip : IChip
 
         // Measurement noise is not clipped at 0: clipping would bias averages of low-conductance reads.
         return g + (ReadSigma(i, g, t) * z);
-    }
-
-    private void RequireCell(CellAddress cell)
-    {
-        if (!Geometry.Contains(cell))
-        {
-            throw new CellOutOfRangeException($"cell {cell}", Geometry);
-        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

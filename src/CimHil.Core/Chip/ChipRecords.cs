@@ -57,6 +57,25 @@ public sealed record ArrayGeometry
 
     public CellBlock All => new(0, 0, Rows, Columns);
 
+    /// <summary>Throws <see cref="CellOutOfRangeException"/> unless the array holds <paramref name="cell"/>.</summary>
+    public void Require(CellAddress cell)
+    {
+        if (!Contains(cell))
+        {
+            throw new CellOutOfRangeException($"cell {cell}", this);
+        }
+    }
+
+    /// <summary>Throws <see cref="CellOutOfRangeException"/> unless the array holds all of <paramref name="block"/>.</summary>
+    public void Require(CellBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (!Contains(block))
+        {
+            throw new CellOutOfRangeException($"block {block}", this);
+        }
+    }
+
     public override string ToString() => $"{Rows}x{Columns}";
 }
 

@@ -84,31 +84,28 @@ public sealed class SafeChip : IChip, IChipDecorator
 
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         var checkedPulse = Check(pulse);
         return await Guard(() => _inner.ApplyPulseAsync(cell, checkedPulse, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         Check(pulse);
         return await Guard(() => _inner.FormAsync(cell, pulse, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
-        RequireCell(cell);
+        Geometry.Require(cell);
         CheckRead("read", readVoltageV);
         return await Guard(() => _inner.ReadCellAsync(cell, readVoltageV, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
     {
-        if (!Geometry.Contains(block))
-        {
-            throw new CellOutOfRangeException($"block {block}", Geometry);
-        }
+        Geometry.Require(block);
 
         CheckRead("block read", readVoltageV);
         return await Guard(() => _inner.ReadBlockAsync(block, readVoltageV, cancellationToken)).ConfigureAwait(false);
@@ -170,14 +167,6 @@ public sealed class SafeChip : IChip, IChipDecorator
             }
 
             throw;
-        }
-    }
-
-    private void RequireCell(CellAddress cell)
-    {
-        if (!Geometry.Contains(cell))
-        {
-            throw new CellOutOfRangeException($"cell {cell}", Geometry);
         }
     }
 

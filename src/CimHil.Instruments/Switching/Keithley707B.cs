@@ -1,6 +1,7 @@
 using System.Globalization;
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
+using CimHil.Core.Drivers;
 using CimHil.Instruments.Scpi;
 
 namespace CimHil.Instruments.Switching;
@@ -26,6 +27,22 @@ public sealed record MatrixCabling
 
     /// <summary>The setting names <see cref="Parse"/> reads from a driver's <c>chip.settings</c>.</summary>
     public static IReadOnlyList<string> SettingNames { get; } = ["wordLineSlot", "bitLineSlot", "hiRow", "loRow", "biasRow"];
+
+    /// <summary>
+    /// The settings of a driver that reaches single cells through the matrix: array size, technology and cabling, for
+    /// <c>cimhil instruments list</c>; <paramref name="hiSource"/> and <paramref name="loSource"/> say what the HI and LO rows carry.
+    /// </summary>
+    public static IReadOnlyList<DriverSetting> ArraySettings(string hiSource, string loSource) =>
+    [
+        new("rows", "integer 1–12", "Word lines of the array (one 7174A card)"),
+        new("columns", "integer 1–12", "Bit lines of the array (one 7174A card)"),
+        new("technology", "rram | pcm", "Memory technology of the array", "rram"),
+        new("wordLineSlot", "integer 1–6", "707B slot whose card columns carry the word lines", "1"),
+        new("bitLineSlot", "integer 1–6", "707B slot whose card columns carry the bit lines", "2"),
+        new("hiRow", "letter A–H", $"Card row cabled to {hiSource}", "A"),
+        new("loRow", "letter A–H", $"Card row cabled to {loSource}", "B"),
+        new("biasRow", "letter A–H", "Card row cabled to the bias supply for unselected lines", "C"),
+    ];
 
     /// <summary>Reads wordLineSlot, bitLineSlot, hiRow, loRow and biasRow (all optional) with JSON-path errors.</summary>
     public static MatrixCabling Parse(JsonSection settings)

@@ -459,30 +459,10 @@ public sealed class InferencePlan
         const int R = 6;
         var fan = c * k * k;
         var blocks = (outC + R - 1) / R;
-        for (var b = 0; b < blocks; b++)
-        {
-            for (var f = 0; f < fan; f++)
-            {
-                for (var r = 0; r < R; r++)
-                {
-                    var row = (b * R) + r;
-                    packed[(((b * fan) + f) * R) + r] = row < outC ? w[(row * fan) + f] : 0f;
-                }
-            }
-        }
-
+        PackChannelBlocks(w, outC, fan, R, packed);
         var plane = hp * wp;
         Span<int> offsets = fan <= 4096 ? stackalloc int[fan] : new int[fan];
-        for (var ch = 0; ch < c; ch++)
-        {
-            for (var ki = 0; ki < k; ki++)
-            {
-                for (var kj = 0; kj < k; kj++)
-                {
-                    offsets[(((ch * k) + ki) * k) + kj] = (ch * count * plane) + (ki * wp) + kj;
-                }
-            }
-        }
+        TapOffsets(c, k, count * plane, wp, offsets);
 
         ref var s0 = ref MemoryMarshal.GetArrayDataReference(src);
         ref var p0 = ref MemoryMarshal.GetArrayDataReference(packed);
@@ -569,29 +549,10 @@ public sealed class InferencePlan
         const int R = 16, P = 5;
         var fan = c * k * k;
         var blocks = outC / R;
-        for (var b = 0; b < blocks; b++)
-        {
-            for (var f = 0; f < fan; f++)
-            {
-                for (var r = 0; r < R; r++)
-                {
-                    packed[(((b * fan) + f) * R) + r] = w[(((b * R) + r) * fan) + f];
-                }
-            }
-        }
-
+        PackChannelBlocks(w, outC, fan, R, packed);
         var plane = hp * wp;
         Span<int> offsets = fan <= 4096 ? stackalloc int[fan] : new int[fan];
-        for (var ch = 0; ch < c; ch++)
-        {
-            for (var ki = 0; ki < k; ki++)
-            {
-                for (var kj = 0; kj < k; kj++)
-                {
-                    offsets[(((ch * k) + ki) * k) + kj] = (ch * count * plane) + (ki * wp) + kj;
-                }
-            }
-        }
+        TapOffsets(c, k, count * plane, wp, offsets);
 
         ref var s0 = ref MemoryMarshal.GetArrayDataReference(src);
         ref var p0 = ref MemoryMarshal.GetArrayDataReference(packed);
@@ -681,6 +642,41 @@ public sealed class InferencePlan
                             Unsafe.Add(ref yb, (r * outStride) + outBase + ox) = Unsafe.Add(ref accRef, r);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// W [outC, fan] repacked as [⌈outC/R⌉][fan][R]: the R output channels of one tap side by side (zero rows pad the last block),
+    /// the layout both direct-convolution kernels stream.
+    /// </summary>
+    private static void PackChannelBlocks(float[] w, int outC, int fan, int r, float[] packed)
+    {
+        var blocks = (outC + r - 1) / r;
+        for (var b = 0; b < blocks; b++)
+        {
+            for (var f = 0; f < fan; f++)
+            {
+                for (var q = 0; q < r; q++)
+                {
+                    var row = (b * r) + q;
+                    packed[(((b * fan) + f) * r) + q] = row < outC ? w[(row * fan) + f] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>Offset of every tap (channel, ki, kj) from the top-left input of an output pixel, in CNHW planes of <paramref name="channelStride"/> floats.</summary>
+    private static void TapOffsets(int c, int k, int channelStride, int wp, Span<int> offsets)
+    {
+        for (var ch = 0; ch < c; ch++)
+        {
+            for (var ki = 0; ki < k; ki++)
+            {
+                for (var kj = 0; kj < k; kj++)
+                {
+                    offsets[(((ch * k) + ki) * k) + kj] = (ch * channelStride) + (ki * wp) + kj;
                 }
             }
         }

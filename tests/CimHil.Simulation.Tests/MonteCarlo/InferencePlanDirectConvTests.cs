@@ -29,38 +29,8 @@ public class InferencePlanDirectConvTests
             ("flatten", new Flatten()),
             ("fc", new Linear(4 * 16 * 14, 10, rng)));
         var net = new Network("direct-conv-test", body, [3, 22, 20], 10);
-        var plan = InferencePlan.TryCompile(net, chunkSize: chunk);
-        Assert.NotNull(plan);
-        const int images = 7;
-        var rngX = new Random(5);
-        var x = Tensor.Zeros(images, 3, 22, 20);
-        for (var i = 0; i < x.Length; i++)
-        {
-            x.Data[i] = (float)(rngX.NextDouble() - 0.5);
-        }
 
-        Tensor expected;
-        using (Tensor.NoGrad())
-        {
-            expected = net.Forward(x);
-        }
-
-        var ws = plan.CreateWorkspace();
-        plan.PrepareWeights(ws, net.WeightedLayers.Select(l => l.Weight.Data).ToArray());
-        var per = 3 * 22 * 20;
-        for (var start = 0; start < images; start += chunk)
-        {
-            var count = Math.Min(chunk, images - start);
-            var logits = plan.Run(ws, x.Data.AsSpan(start * per, count * per), count).ToArray();
-            Assert.Equal(count * 10, logits.Length);
-            for (var i = 0; i < logits.Length; i++)
-            {
-                var e = expected.Data[(start * 10) + i];
-                Assert.Equal(e, logits[i], 1e-4f * (1 + Math.Abs(e)));
-            }
-        }
-
-        Assert.Equal(images, plan.CountCorrect(ws, x, net.Predict(x)));
+        AssertPlanMatchesEngine(net, images: 7, chunk, seed: 5);
     }
 
     /// <summary>
@@ -82,11 +52,18 @@ public class InferencePlanDirectConvTests
             ("flatten", new Flatten()),
             ("fc", new Linear(4 * 10 * 9, 10, rng)));
         var net = new Network("channel-conv-test", body, [3, 14, 13], 10);
+
+        AssertPlanMatchesEngine(net, images: 5, chunk, seed: 6);
+    }
+
+    /// <summary>Runs random images through the compiled plan in chunks and compares every logit with the engine's forward pass.</summary>
+    private static void AssertPlanMatchesEngine(Network net, int images, int chunk, int seed)
+    {
         var plan = InferencePlan.TryCompile(net, chunkSize: chunk);
         Assert.NotNull(plan);
-        const int images = 5;
-        var rngX = new Random(6);
-        var x = Tensor.Zeros(images, 3, 14, 13);
+        int c = net.InputShape[0], h = net.InputShape[1], w = net.InputShape[2];
+        var rngX = new Random(seed);
+        var x = Tensor.Zeros(images, c, h, w);
         for (var i = 0; i < x.Length; i++)
         {
             x.Data[i] = (float)(rngX.NextDouble() - 0.5);
@@ -100,16 +77,20 @@ public class InferencePlanDirectConvTests
 
         var ws = plan.CreateWorkspace();
         plan.PrepareWeights(ws, net.WeightedLayers.Select(l => l.Weight.Data).ToArray());
-        var per = 3 * 14 * 13;
+        var per = c * h * w;
+        var classes = net.ClassCount;
         for (var start = 0; start < images; start += chunk)
         {
             var count = Math.Min(chunk, images - start);
             var logits = plan.Run(ws, x.Data.AsSpan(start * per, count * per), count).ToArray();
+            Assert.Equal(count * classes, logits.Length);
             for (var i = 0; i < logits.Length; i++)
             {
-                var e = expected.Data[(start * 10) + i];
+                var e = expected.Data[(start * classes) + i];
                 Assert.Equal(e, logits[i], 1e-4f * (1 + Math.Abs(e)));
             }
         }
+
+        Assert.Equal(images, plan.CountCorrect(ws, x, net.Predict(x)));
     }
 }
