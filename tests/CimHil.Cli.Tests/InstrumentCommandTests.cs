@@ -25,6 +25,33 @@ public class InstrumentCommandTests
     }
 
     [Fact]
+    public async Task Probe_B1500InFlex_ReadsItsErrorQueueWithErrx()
+    {
+        var bench = new Emulator.Instruments.B1500.B1500Bench(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Serilog.Core.Logger.None);
+        await using var server = new Emulator.Instruments.LineInstrumentServer(bench.Mainframe, Serilog.Core.Logger.None);
+        server.Start();
+        await bench.Mainframe.ExecuteAsync("BOGUS", CancellationToken.None);
+
+        var (code, output, error) = await CliHarness.RunAsync("instruments", "probe", server.ResourceString, "--count", "2", "--error-query", "ERRX?", "--json");
+
+        Assert.True(code == ExitCodes.Success, error);
+        var json = CliHarness.Json(output);
+        Assert.Contains("B1500A", json.GetProperty("identity").ToString(), StringComparison.Ordinal);
+        Assert.Equal("100", json.GetProperty("errors")[0].GetString()![..3]);
+        Assert.Equal(1, json.GetProperty("errors").GetArrayLength());
+        Assert.Equal("ERRX?", server.Received[^1]);
+    }
+
+    [Fact]
+    public async Task Probe_ErrorQueryThatIsNotAQuery_IsAUsageError()
+    {
+        var (code, _, error) = await CliHarness.RunAsync("instruments", "probe", "TCPIP0::127.0.0.1::5025::SOCKET", "--error-query", "ERRX");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--error-query 'ERRX'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Probe_NobodyListening_ExitsWith5()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

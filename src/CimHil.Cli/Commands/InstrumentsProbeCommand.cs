@@ -20,8 +20,13 @@ public static class InstrumentsProbeCommand
         var count = new Option<int>("--count", "-n") { Description = "How many *IDN? round trips to time", DefaultValueFactory = _ => 10 };
         var visa = new Option<VisaPreference>("--visa") { Description = "Use the VISA library: Auto (only for GPIB/USB/INSTR), Always, Never", DefaultValueFactory = _ => VisaPreference.Auto };
         var baud = new Option<int>("--baud") { Description = "Serial baud rate (ASRL resources)", DefaultValueFactory = _ => SerialSettings.Default.BaudRate };
+        var errorQuery = new Option<string>("--error-query")
+        {
+            Description = "The instrument's error-queue query, answered as code,\"message\" (SCPI: SYST:ERR?; a Keysight B1500 in FLEX: ERRX?)",
+            DefaultValueFactory = _ => ScpiSessionOptions.Default.ErrorQuery,
+        };
         var json = CliServices.JsonOption();
-        var probe = new Command("probe", "Open an instrument, ask *IDN? and report the round-trip latency") { resource, count, visa, baud, json };
+        var probe = new Command("probe", "Open an instrument, ask *IDN? and report the round-trip latency") { resource, count, visa, baud, errorQuery, json };
         probe.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var n = parse.GetValue(count);
@@ -53,7 +58,13 @@ public static class InstrumentsProbeCommand
             };
 
             var start = Stopwatch.GetTimestamp();
-            await using var session = await ScpiSession.OpenAsync(parsed.Canonical, options, logger, ct);
+            var query = parse.GetValue(errorQuery);
+            if (string.IsNullOrWhiteSpace(query) || !query.TrimEnd().EndsWith('?'))
+            {
+                throw new CliUsageException($"--error-query '{query}' is not a query (it must end in '?')");
+            }
+
+            await using var session = await ScpiSession.OpenAsync(parsed.Canonical, options, logger, ct, sessionOptions: new ScpiSessionOptions { ErrorQuery = query.Trim() });
             var connectMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
             start = Stopwatch.GetTimestamp();
