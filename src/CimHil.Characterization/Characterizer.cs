@@ -1,5 +1,6 @@
 using CimHil.Characterization.Plans;
 using CimHil.Characterization.Procedures;
+using CimHil.Characterization.Resume;
 using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
 using Serilog;
@@ -19,7 +20,11 @@ public sealed record CharacterizationSummary(
     long Measurements,
     long Units,
     int UnitsThisSession,
-    double ElapsedSeconds);
+    double ElapsedSeconds)
+{
+    /// <summary>What the resume check found (a restored emulator state, the fingerprint, procedures restarted on a new chip).</summary>
+    public ResumeCheck Resume { get; init; } = ResumeCheck.Fresh;
+}
 
 /// <summary>
 /// Runs a <see cref="CharacterizationPlan"/> on a chip through <see cref="IChip"/> only, writing every pulse and
@@ -33,11 +38,13 @@ public sealed class Characterizer
     private readonly CharacterizationPlan _plan;
     private readonly ILogger _log;
     private readonly IProgress<CharacterizationProgress>? _progress;
+    private readonly CharacterizerOptions _options;
     private readonly Dictionary<string, int> _doneCount = new(StringComparer.Ordinal);
     private int _unitsThisSession;
 
-    public Characterizer(IChip chip, MeasurementStore store, CharacterizationPlan plan, ILogger logger, IProgress<CharacterizationProgress>? progress = null)
+    public Characterizer(IChip chip, MeasurementStore store, CharacterizationPlan plan, ILogger logger, IProgress<CharacterizationProgress>? progress = null, CharacterizerOptions? options = null)
     {
+        _options = options ?? CharacterizerOptions.Default;
         _chip = chip;
         _store = store;
         _plan = plan;
@@ -55,6 +62,10 @@ public sealed class Characterizer
     {
         var started = DateTimeOffset.UtcNow;
         var resumed = _store.Session > 1;
+
+        // Before any pulse: a resume must continue on the chip it measured, in the state it left it (or restart what
+        // depends on that state, when the user says so). On the emulator this also keeps its state saved with every commit.
+        var resume = await ResumeGuard.PrepareAsync(_chip, _store, _options, _log, cancellationToken).ConfigureAwait(false);
 
         // A restarted emulator's virtual clock begins at its epoch again; move it past what is stored so timestamps stay ordered.
         if (_chip.Clock.IsVirtual && _store.LatestTimestamp() is { } latest && latest > _chip.Clock.Now)
@@ -99,7 +110,10 @@ public sealed class Characterizer
 
         _store.FinishRun(_chip.Clock.Now);
         var (measured, units, _) = _store.Counts();
-        return new CharacterizationSummary(_store.Run.RunId, _store.Path, _store.Session, resumed, ran, measured, units, _unitsThisSession, (DateTimeOffset.UtcNow - started).TotalSeconds);
+        return new CharacterizationSummary(_store.Run.RunId, _store.Path, _store.Session, resumed, ran, measured, units, _unitsThisSession, (DateTimeOffset.UtcNow - started).TotalSeconds)
+        {
+            Resume = resume,
+        };
     }
 
     private async Task FormingAsync(FormingSpec spec, CancellationToken ct)

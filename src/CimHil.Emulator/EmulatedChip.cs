@@ -10,7 +10,7 @@ namespace CimHil.Emulator;
 /// drift and relaxation follow it, and it only moves when someone advances it (operations take no virtual time).
 /// Thread-safe: operations are serialised. Safety limits are not checked here; wrap in <c>SafeChip</c> for that.
 /// </summary>
-public sealed partial class EmulatedChip : IChip
+public sealed partial class EmulatedChip
 {
     private readonly object _gate = new();
     private readonly EmulatorSettings _settings;
@@ -38,6 +38,7 @@ public sealed partial class EmulatedChip : IChip
     private long _vmmOperations;
     private int _safeStateCalls;
     private bool _disposed;
+    private readonly Lazy<string> _fabrication;
 
     /// <summary>Fabricates a chip; <paramref name="clock"/> defaults to a new virtual clock at <see cref="VirtualClock.DefaultEpoch"/>.</summary>
     public EmulatedChip(EmulatorSettings settings, VirtualClock? clock = null)
@@ -51,6 +52,7 @@ public sealed partial class EmulatedChip : IChip
         _cells = Geometry.CellCount;
         _p = CellParameterArrays.Fabricate(settings);
         GroundTruth = new EmulatorGroundTruth(settings, _p);
+        _fabrication = new Lazy<string>(() => FabricationDigest(_p));
         _stable = new double[_cells];
         _transient = new double[_cells];
         _lastProgramSeconds = new double[_cells];

@@ -154,12 +154,14 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.InRange(doneBefore, 1, 4 * 250);
         }
 
-        // Resume on a new chip object (as after a crash): a different emulator instance, same store.
+        // Resume on a new chip object (as after a crash): a different emulator instance, same store; the characteriser
+        // restores the array from the state file saved with the last commit.
         await using (var resumedChip = ChildHost.Chip(DeviceTechnology.Rram, 21, 16))
         {
-            await ChildHost.RestoreFormedStateAsync(resumedChip, CancellationToken.None);
             var summary = await ChildHost.RunAsync(plan, db, resumedChip, true, CancellationToken.None);
             Assert.True(summary.Resumed);
+            Assert.True(summary.Resume.StateRestored);
+            Assert.Equal(summary.Resume.Fingerprint!.Cells.Count, summary.Resume.Fingerprint.Agreeing);
 
             // No pulse of the resumed session touched a multilevel unit the first session had finished.
             using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
@@ -168,6 +170,10 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
 
         Assert.Equal(Keys(full).Units, Keys(db).Units);
         Assert.Equal(DeterministicKeys(full), DeterministicKeys(db));
+
+        // Not just the same keys: the same experiment, value for value.
+        Assert.Equal(StoreSnapshot.Units(full), StoreSnapshot.Units(db));
+        Assert.Equal(StoreSnapshot.Records(full), StoreSnapshot.Records(db));
     }
 
     [Fact]
@@ -216,6 +222,8 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(records.Count, records.Distinct().Count());
         Assert.Equal(Keys(full).Units, units);
         Assert.Equal(DeterministicKeys(full), DeterministicKeys(db));
+        Assert.Equal(StoreSnapshot.Units(full), StoreSnapshot.Units(db));
+        Assert.Equal(StoreSnapshot.Records(full), StoreSnapshot.Records(db));
         using (var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))
         {
             Assert.Subset(s.CompletedUnits(ProcedureNames.Multilevel), afterKill);
@@ -224,7 +232,7 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
-    private static long CountUnits(string db, string procedure)
+    internal static long CountUnits(string db, string procedure)
     {
         if (!File.Exists(db))
         {

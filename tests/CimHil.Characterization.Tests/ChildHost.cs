@@ -30,35 +30,17 @@ public static class ChildHost
     public static EmulatedChip Chip(DeviceTechnology technology, long seed, int size = 64) =>
         new(EmulatorSettings.Defaults with { Technology = technology, Seed = seed, Rows = size, Columns = size });
 
+    /// <summary>
+    /// A fresh emulator, as a restarted process gets; on resume the characteriser restores the array from the state file
+    /// next to the store (a fabricated chip keeps its state across a crash of the software, and so does the emulator).
+    /// </summary>
     public static async Task<CharacterizationSummary> RunAsync(CharacterizationPlan plan, string db, DeviceTechnology technology, long seed, bool resume, CancellationToken ct, int size = 64, IProgress<CharacterizationProgress>? progress = null)
     {
         await using var chip = Chip(technology, seed, size);
-        if (resume)
-        {
-            await RestoreFormedStateAsync(chip, ct);
-        }
-
         return await RunAsync(plan, db, chip, resume, ct, progress);
     }
 
-    /// <summary>
-    /// A restarted process gets a pristine emulator, but a real chip keeps its formed filaments across a crash of the
-    /// software. Forming every cell again (outside the characterisation, unrecorded) stands in for that persistence.
-    /// </summary>
-    public static async Task RestoreFormedStateAsync(IChip chip, CancellationToken ct)
-    {
-        if (!chip.Supports(ChipCapabilities.RequiresForming))
-        {
-            return;
-        }
-
-        foreach (var cell in chip.Geometry.All.Cells())
-        {
-            await chip.FormAsync(cell, new FormingPulse { AmplitudeV = 4.0, WidthSeconds = 1e-5, ComplianceA = 1e-4 }, ct);
-        }
-    }
-
-    public static async Task<CharacterizationSummary> RunAsync(CharacterizationPlan plan, string db, IChip chip, bool resume, CancellationToken ct, IProgress<CharacterizationProgress>? progress = null)
+    public static async Task<CharacterizationSummary> RunAsync(CharacterizationPlan plan, string db, IChip chip, bool resume, CancellationToken ct, IProgress<CharacterizationProgress>? progress = null, CharacterizerOptions? options = null)
     {
         var provenance = new RunProvenance
         {
@@ -70,7 +52,7 @@ public static class ChildHost
             SoftwareVersion = RunProvenance.CurrentSoftwareVersion,
         };
         using var store = resume ? MeasurementStore.Open(db, DateTimeOffset.UtcNow) : MeasurementStore.Create(db, plan.Name, plan.Json, provenance, DateTimeOffset.UtcNow);
-        var characterizer = new Characterizer(chip, store, plan, Log.Logger, progress);
+        var characterizer = new Characterizer(chip, store, plan, Log.Logger, progress, options);
         return await characterizer.RunAsync(ct);
     }
 }

@@ -32,7 +32,7 @@ public sealed class MeasurementStoreException : Exception
 /// transaction, so after a crash a unit is either wholly present or absent, and resuming redoes exactly the
 /// absent ones. The primary keys make a duplicate record impossible rather than merely unlikely.
 /// </summary>
-public sealed class MeasurementStore : IDisposable
+public sealed partial class MeasurementStore : IDisposable
 {
     /// <summary>PRAGMA application_id of our files: "CIMH" in ASCII (SQLite file format, header offset 68).</summary>
     public const int ApplicationId = 0x43494D48;
@@ -445,7 +445,12 @@ public sealed class MeasurementStore : IDisposable
                 Insert(_insertUnit, $"unit {unit.Key.Procedure}({unit.Key.Row},{unit.Key.Column})#{unit.Key.Step}");
             }
 
+            var before = CommittedTotals();
+            var after = new StoreTotals(before.Measurements + measurements.Count, before.Units + units.Count);
+            CommitListener?.BeforeCommit(after);
             tx.Commit();
+            _totals = after;
+            CommitListener?.AfterCommit(after);
         }
         finally
         {

@@ -15,17 +15,23 @@ public static class CharacterizeCommand
         var plan = new Option<string?>("--plan") { Description = "Plan file (plans/default-rram.json, plans/default-pcm.json); with --resume the run's own plan is used when omitted" };
         var output = new Option<string>("--out") { Description = "Measurement database to create (runs/<name>.db)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out: finished cells are not programmed again" };
+        var newChip = new Option<bool>("--resume-on-new-chip") { Description = "With --resume: go on even if the chip is not the one that was measured (forming, stuck map and unfinished procedures start again; recorded in the store)" };
         var csv = new Option<string?>("--csv") { Description = "Also export the run as CSV files into this directory" };
         var json = CliServices.JsonOption();
         var command = new Command("characterize", "Run characterisation procedures (forming, I–V, multilevel, cycle-to-cycle, read noise, drift, stuck map) and store every pulse and read")
         {
-            plan, output, resume, csv, json,
+            plan, output, resume, newChip, csv, json,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var outPath = parse.GetValue(output)!;
             var isResume = parse.GetValue(resume);
             var planPath = parse.GetValue(plan);
+            if (!isResume && parse.GetValue(newChip))
+            {
+                throw new CliUsageException("--resume-on-new-chip only makes sense with --resume");
+            }
+
             if (!isResume && planPath is null)
             {
                 throw new CliUsageException("--plan is required for a new run (only --resume may omit it)");
@@ -46,10 +52,11 @@ public static class CharacterizeCommand
                 : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, RunProvenance.Of(chip, config), DateTimeOffset.UtcNow);
             var thePlan = givenPlan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{outPath} (stored plan)");
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            var options = new CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             CharacterizationSummary summary;
             if (quiet)
             {
-                summary = await new Characterizer(chip, store, thePlan, logger).RunAsync(ct);
+                summary = await new Characterizer(chip, store, thePlan, logger, null, options).RunAsync(ct);
             }
             else
             {
@@ -67,7 +74,7 @@ public static class CharacterizeCommand
 
                             task.Value = p.UnitsDone;
                         });
-                        var result = await new Characterizer(chip, store, thePlan, logger, reporter).RunAsync(ct);
+                        var result = await new Characterizer(chip, store, thePlan, logger, reporter, options).RunAsync(ct);
                         foreach (var t in tasks.Values)
                         {
                             t.Value = t.MaxValue;

@@ -18,10 +18,11 @@ public static class RunCommand
     public static Command Create(CliServices services)
     {
         var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this folder (runs/<timestamp>): finished stages are kept, characterisation resumes cell by cell" };
+        var newChip = new Option<bool>("--resume-on-new-chip") { Description = "With --resume: go on even if the chip is not the one that was measured (forming, stuck map and unfinished procedures start again; recorded in the store)" };
         var json = CliServices.JsonOption();
         var command = new Command("run", "The main job: characterise the configured chip, calibrate its variation model, then Monte-Carlo and worst-case accuracy of LeNet-5, with report.html")
         {
-            resume, json,
+            resume, newChip, json,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
@@ -47,13 +48,14 @@ public static class RunCommand
             }
 
             Directory.CreateDirectory(folder);
+            var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
             using var runLog = RunLogger(services, parse, folder);
             await using var chip = await services.ConnectAsync(parse, ct);
             RunResults results;
             if (quiet)
             {
-                var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p => { }));
+                var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p => { })) { CharacterizerOptions = options };
                 results = await pipeline.RunAsync(chip, folder, ct);
             }
             else
@@ -80,7 +82,7 @@ public static class RunCommand
                             {
                                 task.StopTask();
                             }
-                        }));
+                        })) { CharacterizerOptions = options };
                         return await pipeline.RunAsync(chip, folder, ct);
                     });
             }

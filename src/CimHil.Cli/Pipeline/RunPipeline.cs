@@ -115,6 +115,9 @@ public sealed class RunPipeline
         _progress = progress;
     }
 
+    /// <summary>How characterisation treats a resume (<c>--resume-on-new-chip</c>).</summary>
+    public CharacterizerOptions CharacterizerOptions { get; init; } = CharacterizerOptions.Default;
+
     /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
     public static string NewRunFolder(RunSettings settings, DateTimeOffset now) => NewRunFolder(settings.OutputRoot, now);
 
@@ -213,7 +216,7 @@ public sealed class RunPipeline
             : MeasurementStore.Create(db, runId, plan.Json, StoreProvenance.Of(chip, _config), DateTimeOffset.UtcNow);
         var reporter = new Reporter<CharacterizationProgress>(p =>
             _progress.Report(new StageProgress("characterise", p.UnitsDone, Math.Max(1, p.UnitsTotal), p.Procedure)));
-        var summary = await new Characterizer(chip, store, plan, _log, reporter).RunAsync(ct);
+        var summary = await new Characterizer(chip, store, plan, _log, reporter, CharacterizerOptions).RunAsync(ct);
         _log.Information("Characterisation: {Units} units, {Measurements} records", summary.Units, summary.Measurements);
 
         // The conductance map shows the array as characterisation left it, read in one bulk operation.

@@ -31,3 +31,8 @@ public sealed class CellOutOfRangeException(string what, ArrayGeometry geometry)
 public sealed class UnsupportedOperationException(string message) : ChipException(message)
 {
 }
+
+/// <summary>A saved chip state that does not fit this chip (another fabrication, another geometry) or cannot be read.</summary>
+public sealed class ChipStateMismatchException(string message) : ChipException(message)
+{
+}

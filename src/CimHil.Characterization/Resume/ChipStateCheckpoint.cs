@@ -1,0 +1,108 @@
+using CimHil.Characterization.Store;
+using CimHil.Core.Chip;
+
+namespace CimHil.Characterization.Resume;
+
+/// <summary>
+/// Keeps a stateful chip's saved state (the emulator's) next to the measurement store, always matching a committed store.
+/// Before each commit the state is written to <c>STORE.chip-state.pending</c>, tagged with the totals the store will hold;
+/// after the commit it is renamed over <c>STORE.chip-state</c>. A kill before the commit leaves the old file matching the
+/// old store; a kill between commit and rename leaves the pending file matching the new one. On resume the file whose
+/// tag equals the store's totals is loaded, so the emulated array is exactly the one whose measurements are stored.
+/// </summary>
+/// <remarks>
+/// The state is written synchronously inside the store's (synchronous) commit and not fsync'd: a killed process loses
+/// nothing that reached the page cache, and the SQLite store itself commits with synchronous=NORMAL, no stronger.
+/// </remarks>
+public sealed class ChipStateCheckpoint : IStoreCommitListener
+{
+    private const string Header = "CimHil chip state v1";
+    private readonly IStatefulChip _chip;
+
+    public ChipStateCheckpoint(IStatefulChip chip, string storePath)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        _chip = chip;
+        FilePath = PathFor(storePath);
+    }
+
+    /// <summary>The confirmed state file.</summary>
+    public string FilePath { get; }
+
+    private string PendingPath => FilePath + ".pending";
+
+    /// <summary>The state file of the store at <paramref name="storePath"/>.</summary>
+    public static string PathFor(string storePath) => storePath + ".chip-state";
+
+    public void BeforeCommit(StoreTotals after) => Write(PendingPath, after);
+
+    public void AfterCommit(StoreTotals after) => File.Move(PendingPath, FilePath, overwrite: true);
+
+    /// <summary>Saves the state as matching a store that holds <paramref name="totals"/> now (at the start of a session).</summary>
+    public void Save(StoreTotals totals)
+    {
+        Write(PendingPath, totals);
+        File.Move(PendingPath, FilePath, overwrite: true);
+    }
+
+    /// <summary>
+    /// Loads the saved state that matches <paramref name="totals"/>, if one does: true when the chip now holds it.
+    /// <paramref name="found"/> says what was there, for the log and for a refusal's evidence.
+    /// </summary>
+    public bool TryRestore(StoreTotals totals, out string found)
+    {
+        var seen = new List<string>();
+        foreach (var path in new[] { FilePath, PendingPath })
+        {
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            StoreTotals tag;
+            try
+            {
+                if (reader.ReadString() != Header)
+                {
+                    seen.Add($"{Path.GetFileName(path)}: not a chip state file");
+                    continue;
+                }
+
+                tag = new StoreTotals(reader.ReadInt64(), reader.ReadInt64());
+            }
+            catch (EndOfStreamException)
+            {
+                seen.Add($"{Path.GetFileName(path)}: truncated");
+                continue;
+            }
+
+            if (tag != totals)
+            {
+                seen.Add($"{Path.GetFileName(path)} fits a store of {tag}");
+                continue;
+            }
+
+            _chip.LoadState(stream);
+            found = $"{Path.GetFileName(path)} ({tag})";
+            return true;
+        }
+
+        found = seen.Count == 0 ? "no saved chip state" : string.Join("; ", seen);
+        return false;
+    }
+
+    private void Write(string path, StoreTotals tag)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Header);
+            writer.Write(tag.Measurements);
+            writer.Write(tag.Units);
+        }
+
+        _chip.SaveState(stream);
+    }
+}
