@@ -26,7 +26,17 @@ public static class ResumeGuard
         var checkpoint = stateful is null ? null : new ChipStateCheckpoint(stateful, store.Path);
         var check = ResumeCheck.Fresh;
         var totals = store.CommittedTotals();
-        if (store.Session > 1 && totals.Measurements > 0)
+        if (store.Session > 1 && totals.Measurements > 0 && store.Run.FinishedUtc is not null)
+        {
+            // A finished run applies nothing more; the emulator's state is still restored, so what is read afterwards
+            // (the run's conductance map) is what the uninterrupted run read.
+            if (checkpoint is not null && checkpoint.TryRestore(totals, out var found))
+            {
+                log.Information("Chip state restored from {StateFile}", found);
+                check = new ResumeCheck(true, null, null);
+            }
+        }
+        else if (store.Session > 1 && totals.Measurements > 0)
         {
             check = await VerifyAsync(chip, store, checkpoint, options, log, cancellationToken).ConfigureAwait(false);
         }

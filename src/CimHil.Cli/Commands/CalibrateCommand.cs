@@ -16,10 +16,11 @@ public static class CalibrateCommand
         var name = new Option<string?>("--name") { Description = "Model name (default: the file name of --out)" };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples per confidence interval", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap", DefaultValueFactory = _ => 1 };
+        var strict = new Option<bool>("--strict") { Description = "Fail (exit 3) when the fit lacks a part the plan measured: a level, drift, cycle-to-cycle, an unfinished procedure" };
         var json = CliServices.JsonOption();
         var command = new Command("calibrate", "Fit a device variation model (programming error, read noise, drift, stuck-at, window, d2d and c2c spread) with bootstrap intervals")
         {
-            database, output, name, bootstrap, seed, json,
+            database, output, name, bootstrap, seed, strict, json,
         };
         command.SetAction((ParseResult parse, CancellationToken ct) =>
         {
@@ -33,7 +34,18 @@ public static class CalibrateCommand
 
             using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
             var model = Calibrator.Fit(store, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(outPath), new CalibrationOptions { BootstrapSamples = n, Seed = parse.GetValue(seed) });
+            var gaps = CalibrationGaps.Find(model, store);
+            if (gaps.Count > 0 && parse.GetValue(strict))
+            {
+                throw new CalibrationException($"{db}: --strict: the fit is incomplete ({string.Join("; ", gaps)}); no model was written");
+            }
+
             DeviceModelFile.Save(model, outPath);
+            foreach (var gap in gaps)
+            {
+                services.Error.WriteLine($"warning: {gap}");
+            }
+
             if (parse.GetValue(json))
             {
                 services.WriteJson(new
@@ -51,6 +63,7 @@ public static class CalibrateCommand
                     model.DeviceToDevice,
                     model.CycleToCycle,
                     model.Provenance,
+                    warnings = gaps,
                 });
                 return Task.FromResult(ExitCodes.Success);
             }

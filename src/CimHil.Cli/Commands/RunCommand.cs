@@ -19,10 +19,11 @@ public static class RunCommand
     {
         var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this folder (runs/<timestamp>): finished stages are kept, characterisation resumes cell by cell" };
         var newChip = new Option<bool>("--resume-on-new-chip") { Description = "With --resume: go on even if the chip is not the one that was measured (forming, stuck map and unfinished procedures start again; recorded in the store)" };
+        var strict = new Option<bool>("--strict") { Description = "Fail (exit 3) after calibration when the fit lacks a part the plan measured, instead of warning" };
         var json = CliServices.JsonOption();
         var command = new Command("run", "The main job: characterise the configured chip, calibrate its variation model, then Monte-Carlo and worst-case accuracy of LeNet-5, with report.html")
         {
-            resume, newChip, json,
+            resume, newChip, strict, json,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
@@ -55,7 +56,7 @@ public static class RunCommand
             RunResults results;
             if (quiet)
             {
-                var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p => { })) { CharacterizerOptions = options };
+                var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p => { })) { CharacterizerOptions = options, Strict = parse.GetValue(strict) };
                 results = await pipeline.RunAsync(chip, folder, ct);
             }
             else
@@ -82,7 +83,7 @@ public static class RunCommand
                             {
                                 task.StopTask();
                             }
-                        })) { CharacterizerOptions = options };
+                        })) { CharacterizerOptions = options, Strict = parse.GetValue(strict) };
                         return await pipeline.RunAsync(chip, folder, ct);
                     });
             }
@@ -94,6 +95,11 @@ public static class RunCommand
             }
 
             AnsiConsole.Write(Summary(results));
+            foreach (var warning in results.Warnings)
+            {
+                AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+            }
+
             AnsiConsole.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(results.Report))}[/]");
             return ExitCodes.Success;
         });

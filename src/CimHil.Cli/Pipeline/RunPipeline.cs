@@ -82,6 +82,9 @@ public sealed record RunResults
     public ReportPageResult? ReportCheck { get; init; }
 
     public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;
+
+    /// <summary>What the plan measured that the calibrated model lacks (levels, drift, cycle-to-cycle, unfinished procedures).</summary>
+    public ImmutableArray<string> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -118,6 +121,9 @@ public sealed class RunPipeline
     /// <summary>How characterisation treats a resume (<c>--resume-on-new-chip</c>).</summary>
     public CharacterizerOptions CharacterizerOptions { get; init; } = CharacterizerOptions.Default;
 
+    /// <summary>Stop after calibration when the fit lacks a part the plan measured (<c>--strict</c>), instead of warning.</summary>
+    public bool Strict { get; init; }
+
     /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
     public static string NewRunFolder(RunSettings settings, DateTimeOffset now) => NewRunFolder(settings.OutputRoot, now);
 
@@ -135,6 +141,7 @@ public sealed class RunPipeline
         var (map, measurements) = await Stage("characterise", () => CharacteriseAsync(chip, db, runId, ct));
         var calibrationPath = Path.Combine(folder, CalibrationFile);
         var model = await Stage("calibrate", () => Task.FromResult(Calibrate(db, calibrationPath, runId)));
+        var warnings = FitWarnings(db, model);
         var (network, floatAccuracy) = await Stage("model", () => LoadOrTrainAsync(ct));
         var mapping = CimMappingOptions.FromJson(_config.Section("simulation").SectionOrEmpty("mapping"));
         mapping.Validate();
@@ -158,6 +165,7 @@ public sealed class RunPipeline
             MonteCarlo = mc,
             WorstCase = wc,
             Report = Path.Combine(folder, ReportFile),
+            Warnings = warnings,
         };
 
         string? screenshot = null;
@@ -222,6 +230,24 @@ public sealed class RunPipeline
         // The conductance map shows the array as characterisation left it, read in one bulk operation.
         var map = await chip.ReadArrayAsync(Math.Min(0.2, chip.Limits.MaxReadVoltageV), ct);
         return (map, summary.Measurements);
+    }
+
+    /// <summary>The fit's gaps, logged as warnings; under <see cref="Strict"/> they stop the run before any simulation.</summary>
+    private ImmutableArray<string> FitWarnings(string db, DeviceVariationModel model)
+    {
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var gaps = CalibrationGaps.Find(model, store);
+        if (gaps.Count > 0 && Strict)
+        {
+            throw new CalibrationException($"{db}: --strict: the calibrated model is incomplete ({string.Join("; ", gaps)})");
+        }
+
+        foreach (var gap in gaps)
+        {
+            _log.Warning("Calibration incomplete: {Gap}", gap);
+        }
+
+        return [.. gaps];
     }
 
     private DeviceVariationModel Calibrate(string db, string path, string runId)
@@ -443,7 +469,10 @@ public sealed class RunPipeline
                 ConfidenceLevel = mc?.ConfidenceLevel ?? 0.95,
                 WorstCase = wcPoints,
             },
-            Sections = [new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }],
+            Sections = results.Warnings.IsEmpty
+                ? [new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }]
+                : [new ReportSection { Title = "Warning: the calibrated model is incomplete", Text = string.Join(" ", results.Warnings.Select(w => w + ".")) + " The simulation used defaults for what is missing." },
+                   new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }],
         };
     }
 

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CimHil.Characterization.Procedures;
+using CimHil.Characterization.Store;
+
+namespace CimHil.Cli.Tests;
+
+/// <summary>
+/// The reproductions of "a resumed run gives wrong numbers with exit 0": <c>cimhil characterize</c> killed with SIGKILL and
+/// resumed, on the in-process emulator (restored from its state file: the same experiment) and on the served emulator
+/// (the same array continues; a restarted server is refused).
+/// </summary>
+public sealed partial class ResumeCommandTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private const string PlanJson = """
+        {
+          "name": "cli-resume", "readVoltageV": 0.2, "seed": 3,
+          "programVerify": {
+            "toleranceS": 1e-6, "maxPulses": 80,
+            "set": { "startV": 0.85, "stepV": 0.02, "maxV": 2.0, "widthSeconds": 1e-8, "gateV": 2.0 },
+            "reset": { "startV": 0.95, "stepV": 0.02, "maxV": 2.5, "widthSeconds": 1e-8 },
+            "finalReads": 2
+          },
+          "forming": { "amplitudeV": 3.0, "stepV": 0.1, "maxAmplitudeV": 4.0, "widthSeconds": 1e-5, "complianceA": 1e-4 },
+          "stuckMap": { "set": { "amplitudeV": 2.0, "widthSeconds": 1e-6, "gateV": 3.0 }, "reset": { "amplitudeV": 2.2, "widthSeconds": 1e-6 }, "pulses": 6 },
+          "multilevel": { "targetsS": [10e-6, 30e-6, 50e-6, 70e-6] },
+          "readNoise": { "targetsS": [10e-6, 50e-6], "reads": 8, "sampleCount": 32 }
+        }
+        """;
+
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "cimhil.dll");
+
+    private static (string Config, string Plan, string Dir) Setup(Func<JsonObject, JsonObject>? chip = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("cimhil-resume-").FullName;
+        var plan = Path.Combine(dir, "plan.json");
+        File.WriteAllText(plan, PlanJson);
+        var config = CliHarness.ConfigVariant(text =>
+        {
+            var node = JsonNode.Parse(text)!.AsObject();
+            node["emulator"]!["rows"] = 24;
+            node["emulator"]!["columns"] = 24;
+            if (chip is not null)
+            {
+                node["chip"] = chip(node["chip"]!.AsObject());
+            }
+
+            return node.ToJsonString();
+        });
+        return (config, plan, dir);
+    }
+
+    private static Process Start(params string[] args) =>
+        Process.Start(new ProcessStartInfo("dotnet", [Cli, .. args]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+
+    /// <summary>
+    /// Starts characterize in a child process and SIGKILLs it inside multilevel: after a delay from the store's creation,
+    /// shortened or lengthened until the kill lands with some but not all multilevel units committed.
+    /// </summary>
+    private async Task KillMidwayAsync(string config, string plan, string db)
+    {
+        var delaySeconds = 1.5;
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            foreach (var f in Directory.GetFiles(Path.GetDirectoryName(db)!, Path.GetFileName(db) + "*"))
+            {
+                File.Delete(f);
+            }
+
+            using var child = Start("characterize", "--plan", plan, "--out", db, "--json", "--config", config);
+            _ = child.StandardOutput.ReadToEndAsync();
+            _ = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!File.Exists(db) && !child.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(delaySeconds));
+            var exited = child.HasExited;
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
+            using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+            var units = s.Units(ProcedureNames.Multilevel).Count;
+            output.WriteLine($"attempt {attempt}: killed {delaySeconds:F2} s after the store appeared, {units} multilevel units committed");
+            if (!exited && s.Run.FinishedUtc is null && units > 0 && !s.IsProcedureFinished(ProcedureNames.Multilevel))
+            {
+                return;
+            }
+
+            delaySeconds *= units == 0 ? 1.5 : 0.6;
+        }
+
+        Assert.Fail("no kill landed inside multilevel");
+    }
+
+    private static List<string> Units(string db, bool values)
+    {
+        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        return s.Units().Select(u => values ? $"{u.Key} {u.Outcome} {u.ValueS:R} {u.Pulses}" : $"{u.Key}").Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
+    public async Task Characterize_KilledAndResumed_OnTheInProcessEmulator_IsTheUninterruptedExperiment()
+    {
+        var (config, plan, dir) = Setup();
+        var full = Path.Combine(dir, "full.db");
+        var (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", plan, "--out", full, "--json", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+
+        var db = Path.Combine(dir, "killed.db");
+        await KillMidwayAsync(config, plan, db);
+        Assert.True(File.Exists(db + ".chip-state"), "the emulator's state file is kept next to the store");
+
+        (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", db, "--json", "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal(Units(full, values: true), Units(db, values: true));
+    }
+
+    [Fact]
+    public async Task Characterize_ResumedWithoutTheStateFile_IsRefusedWithTheEvidence_AndResumeOnNewChipGoesOn()
+    {
+        var (config, plan, dir) = Setup();
+        var db = Path.Combine(dir, "killed.db");
+        await KillMidwayAsync(config, plan, db);
+        File.Delete(db + ".chip-state");
+        File.Delete(db + ".chip-state.pending");
+
+        var (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", db, "--config", config);
+
+        Assert.Equal(ExitCodes.ChipError, code);
+        Assert.Contains("is not the one whose measurements are stored", error, StringComparison.Ordinal);
+        Assert.Contains("--resume-on-new-chip", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+
+        (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--resume-on-new-chip", "--out", db, "--json", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        Assert.Equal(1, s.ChipChanges());
+    }
+
+    [Fact]
+    public async Task Characterize_OnTheServedEmulator_KilledAndResumed_Finishes_AndARestartedServerIsRefused()
+    {
+        var serverOut = new StringWriter();
+        var writer = TextWriter.Synchronized(serverOut);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var serving = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--rows", "24", "--columns", "24", "--config", CliHarness.ShippedConfig], writer, TextWriter.Null, stop.Token);
+        var resource = await WaitForResourceAsync(writer, serverOut, serving);
+        var (config, plan, dir) = Setup(chip => BoardChip(chip, resource));
+        var db = Path.Combine(dir, "served.db");
+        await KillMidwayAsync(config, plan, db);
+        Assert.False(File.Exists(db + ".chip-state"), "a served chip keeps its own state");
+
+        // The server kept its array: the resume goes on on the same chip and finishes every unit.
+        var (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", db, "--json", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+        var (referenceConfig, _, _) = Setup();
+        var reference = Path.Combine(dir, "reference.db");
+        (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", plan, "--out", reference, "--json", "--config", referenceConfig);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal(Units(reference, values: false), Units(db, values: false));
+
+        // A restarted server is an unformed array: a resume there is refused, before any pulse.
+        await stop.CancelAsync();
+        await serving;
+        var second = Path.Combine(dir, "second.db");
+        using var stop2 = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var serverOut2 = new StringWriter();
+        var writer2 = TextWriter.Synchronized(serverOut2);
+        var serving2 = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--rows", "24", "--columns", "24", "--config", CliHarness.ShippedConfig], writer2, TextWriter.Null, stop2.Token);
+        var resource2 = await WaitForResourceAsync(writer2, serverOut2, serving2);
+        var (config2, _, _) = Setup(chip => BoardChip(chip, resource2));
+        await KillMidwayAsync(config2, plan, second);
+        await stop2.CancelAsync();
+        await serving2;
+
+        using var stop3 = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var serverOut3 = new StringWriter();
+        var writer3 = TextWriter.Synchronized(serverOut3);
+        var serving3 = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--rows", "24", "--columns", "24", "--config", CliHarness.ShippedConfig], writer3, TextWriter.Null, stop3.Token);
+        var resource3 = await WaitForResourceAsync(writer3, serverOut3, serving3);
+        var (config3, _, _) = Setup(chip => BoardChip(chip, resource3));
+        (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", second, "--config", config3);
+        await stop3.CancelAsync();
+        await serving3;
+
+        Assert.Equal(ExitCodes.ChipError, code);
+        Assert.Contains("re-read cells differ", error, StringComparison.Ordinal);
+        Assert.Contains("Stopped after", serverOut3.ToString(), StringComparison.Ordinal);
+        Assert.Contains(", 0 programming pulses, 0 forming pulses.", serverOut3.ToString(), StringComparison.Ordinal);
+    }
+
+    private static JsonObject BoardChip(JsonObject chip, string resource)
+    {
+        chip["driver"] = "cimhil-board";
+        chip["settings"] = new JsonObject { ["resource"] = resource };
+        return chip;
+    }
+
+    private static async Task<string> WaitForResourceAsync(TextWriter writer, StringWriter buffer, Task<int> serving)
+    {
+        for (var i = 0; i < 600 && !serving.IsCompleted; i++)
+        {
+            string text;
+            lock (writer)
+            {
+                text = buffer.ToString();
+            }
+
+            if (TcpResource().Match(text) is { Success: true } m)
+            {
+                return m.Groups[1].Value;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException($"the server printed no TCP resource: {buffer}");
+    }
+
+    [GeneratedRegex(@"TCP\s+(TCPIP0::127\.0\.0\.1::\d+::SOCKET)")]
+    private static partial Regex TcpResource();
+}
