@@ -64,7 +64,22 @@ public sealed partial class EmulatedChip : IStatefulChip
                 throw new ChipStateMismatchException("the saved state is of a chip fabricated from other emulator settings (seed, technology or device parameters differ)");
             }
 
+            // Everything is read before anything is replaced: a damaged file leaves the chip as it was.
             var ticks = r.ReadInt64();
+            var stable = ReadArray<double>(r, _cells);
+            var transient = ReadArray<double>(r, _cells);
+            var lastProgram = ReadArray<double>(r, _cells);
+            var nu = ReadArray<double>(r, _cells);
+            var formed = ReadArray<bool>(r, _cells);
+            var pulsesPerCell = ReadArray<int>(r, _cells);
+            var eventCounter = ReadArray<ulong>(r, _cells);
+            var readCounter = ReadArray<ulong>(r, _cells);
+            var scalars = new ulong[6];
+            for (var k = 0; k < scalars.Length; k++)
+            {
+                scalars[k] = r.ReadUInt64();
+            }
+
             lock (_gate)
             {
                 ThrowIfDisposed();
@@ -74,20 +89,20 @@ public sealed partial class EmulatedChip : IStatefulChip
                     throw new ChipStateMismatchException($"the saved clock {new DateTimeOffset(ticks, TimeSpan.Zero):O} is earlier than this chip's clock {VirtualClock.Now:O}");
                 }
 
-                ReadArray(r, _stable);
-                ReadArray(r, _transient);
-                ReadArray(r, _lastProgramSeconds);
-                ReadArray(r, _nu);
-                ReadArray(r, _formed);
-                ReadArray(r, _pulsesPerCell);
-                ReadArray(r, _eventCounter);
-                ReadArray(r, _readCounter);
-                _vmmCounter = r.ReadUInt64();
-                _totalPulses = r.ReadInt64();
-                _totalForming = r.ReadInt64();
-                _totalCellReads = r.ReadInt64();
-                _readOperations = r.ReadInt64();
-                _vmmOperations = r.ReadInt64();
+                stable.CopyTo(_stable, 0);
+                transient.CopyTo(_transient, 0);
+                lastProgram.CopyTo(_lastProgramSeconds, 0);
+                nu.CopyTo(_nu, 0);
+                formed.CopyTo(_formed, 0);
+                pulsesPerCell.CopyTo(_pulsesPerCell, 0);
+                eventCounter.CopyTo(_eventCounter, 0);
+                readCounter.CopyTo(_readCounter, 0);
+                _vmmCounter = scalars[0];
+                _totalPulses = (long)scalars[1];
+                _totalForming = (long)scalars[2];
+                _totalCellReads = (long)scalars[3];
+                _readOperations = (long)scalars[4];
+                _vmmOperations = (long)scalars[5];
                 VirtualClock.Advance(TimeSpan.FromTicks(ticks - now));
             }
         }
@@ -117,15 +132,17 @@ public sealed partial class EmulatedChip : IStatefulChip
         w.Write(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
-    private static void ReadArray<T>(BinaryReader r, T[] into)
+    private static T[] ReadArray<T>(BinaryReader r, int expected)
         where T : unmanaged
     {
         var n = r.ReadInt32();
-        if (n != into.Length)
+        if (n != expected)
         {
-            throw new ChipStateMismatchException($"the saved state holds {n} cells where {into.Length} were expected");
+            throw new ChipStateMismatchException($"the saved state holds {n} cells where {expected} were expected");
         }
 
-        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(into.AsSpan()));
+        var values = new T[n];
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
     }
 }
