@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CimHil.Core.IO;
 using CimHil.Reporting.Svg;
 
 namespace CimHil.Reporting;
@@ -10,30 +11,18 @@ namespace CimHil.Reporting;
 /// </summary>
 public static class ReportWriter
 {
-    /// <summary>Renders the report and writes it to <paramref name="path"/> (UTF-8, directories created).</summary>
+    /// <summary>Renders the report and writes it to <paramref name="path"/> atomically (UTF-8, directories created).</summary>
     public static void Write(RunReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        File.WriteAllText(path, Render(report), new UTF8Encoding(false));
+        AtomicFile.WriteAllText(path, Render(report));
     }
 
     /// <summary>Renders the report and writes it to <paramref name="path"/> asynchronously.</summary>
     public static async Task WriteAsync(RunReport report, string path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        await File.WriteAllTextAsync(path, Render(report), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAllTextAsync(path, Render(report), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The complete HTML document.</summary>

@@ -165,6 +165,120 @@ public sealed class MeasurementStoreTests
         Assert.True(ex.Message.Contains("corrupt", StringComparison.Ordinal) || ex.Message.Contains("not a readable", StringComparison.Ordinal), ex.Message);
     }
 
+    /// <summary>A store with <paramref name="units"/> committed units (4 reads each, one commit per unit), left open.</summary>
+    private static MeasurementStore StoreWithUnits(string path, int units)
+    {
+        var s = MeasurementStore.Create(path, "r", "{}", Provenance(), T0);
+        s.BeginProcedure("multilevel", 1, "{}", T0);
+        var b = s.BeginBatch();
+        for (var u = 0; u < units; u++)
+        {
+            for (var seq = 0; seq < 4; seq++)
+            {
+                b.Add(Read("multilevel", u / 8, u % 8, 0, seq, 1e-5));
+            }
+
+            b.Complete(new UnitResult { Key = new UnitKey("multilevel", u / 8, u % 8, 0), Outcome = "converged", Pulses = 4 });
+            b.Commit(T0);
+        }
+
+        return s;
+    }
+
+    /// <summary>
+    /// The files of a store as a kill -9 leaves them: copied while the writer still has them open, so nothing was
+    /// checkpointed and the write-ahead log holds every commit.
+    /// </summary>
+    private static string SnapshotWhileOpen(string path)
+    {
+        var copy = Path.Combine(TestPlans.TempDir(), "snapshot.db");
+        File.Copy(path, copy);
+        File.Copy(path + "-wal", copy + "-wal");
+        File.Copy(path + ".commits", copy + ".commits");
+        return copy;
+    }
+
+    [Fact]
+    public void Create_WritesTheApplicationIdIntoTheMainFileBeforeAnyCheckpoint()
+    {
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        using var s = StoreWithUnits(path, 3);
+        var copy = SnapshotWhileOpen(path);
+        File.Delete(copy + "-wal");
+
+        var header = File.ReadAllBytes(copy)[68..72];
+
+        Assert.Equal("CIMH"u8.ToArray(), header);
+    }
+
+    [Fact]
+    public void Open_KilledBeforeTheFirstCheckpoint_OpensWithEveryCommittedUnit()
+    {
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        using var s = StoreWithUnits(path, 30);
+        var copy = SnapshotWhileOpen(path);
+
+        using var again = MeasurementStore.Open(copy, T0);
+
+        Assert.Equal((120L, 30L, 1L), again.Counts());
+        Assert.Equal(2, again.Session);
+    }
+
+    [Fact]
+    public void Open_WalWithADamagedCommittedFrame_IsRefusedNamingWhatWasLostAndKeepsTheLog()
+    {
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        using var s = StoreWithUnits(path, 40);
+        var copy = SnapshotWhileOpen(path);
+
+        // Flip 16 bytes in the page of the middle frame (WAL: 32-byte header, frames of a 24-byte header plus one page).
+        var wal = File.ReadAllBytes(copy + "-wal");
+        var pageSize = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(wal.AsSpan(8));
+        var frames = (wal.Length - 32) / (24 + pageSize);
+        var page = 32 + (frames / 2 * (24 + pageSize)) + 24;
+        for (var i = 100; i < 116; i++)
+        {
+            wal[page + i] ^= 0xFF;
+        }
+
+        File.WriteAllBytes(copy + "-wal", wal);
+
+        var ex = Assert.Throws<MeasurementStoreException>(() => MeasurementStore.Open(copy, T0));
+        var readOnly = Assert.Throws<MeasurementStoreException>(() => MeasurementStore.Open(copy, T0, readOnly: true));
+
+        var got = System.Text.RegularExpressions.Regex.Match(ex.Message, "lost committed data: expected 40 units / got ([0-9]+) ");
+        Assert.True(got.Success, ex.Message);
+        Assert.InRange(int.Parse(got.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 39);
+        Assert.Contains($"write-ahead log {copy}-wal ({wal.Length} bytes) is damaged", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"keep a copy of {copy}, {copy}-wal and {copy}.commits", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(ex.Message, readOnly.Message);
+
+        // Nothing was written: no session row, no checkpoint of the readable part, the damaged log is kept as found.
+        Assert.Equal(wal, File.ReadAllBytes(copy + "-wal"));
+    }
+
+    [Fact]
+    public void Open_ProcessDiedBetweenCommitAndAcknowledgement_OpensAndCatchesTheJournalUp()
+    {
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        using var s = StoreWithUnits(path, 5);
+        var copy = SnapshotWhileOpen(path);
+
+        // Drop the last acknowledgement (32 bytes) and tear the one before, as a death mid-append would.
+        var journal = File.ReadAllBytes(copy + ".commits");
+        File.WriteAllBytes(copy + ".commits", journal[..^40]);
+
+        using (var again = MeasurementStore.Open(copy, T0))
+        {
+            Assert.Equal(5L, again.Counts().Units);
+        }
+
+        // The journal was cut at its last intact record and caught up with the store: header + 4 acknowledged + 1 catch-up.
+        Assert.Equal(48 + (5 * 32), new FileInfo(copy + ".commits").Length);
+        using var third = MeasurementStore.Open(copy, T0);
+        Assert.Equal(3, third.Session);
+    }
+
     [Fact]
     public void CsvExport_WritesEveryRecordWithItsKeyAndIsoTimestamps()
     {

@@ -114,6 +114,76 @@ public class RunPipelineTests
     }
 
     [Fact]
+    public async Task Run_ResumedWithTruncatedStageFiles_RecomputesThoseStagesWithAWarningAndTheSameNumbers()
+    {
+        var (config, _) = SmallRun();
+        var (code, output, error) = await CliHarness.RunAsync("run", "--json", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+        var first = CliHarness.Json(output);
+        var folder = first.GetProperty("folder").GetString()!;
+        var stages = new Dictionary<string, string> { ["calibration.json"] = "calibrate", ["monte-carlo.json"] = "monte-carlo", ["worst-case.json"] = "worst-case" };
+        var before = stages.Keys.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(folder, f)));
+
+        // Half-written files, as an older version writing in place left them when it was killed mid-write.
+        foreach (var file in stages.Keys.Append("results.json").Append("report.html"))
+        {
+            var path = Path.Combine(folder, file);
+            var bytes = await File.ReadAllBytesAsync(path);
+            await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
+        }
+
+        (code, output, error) = await CliHarness.RunAsync("run", "--json", "--resume", folder, "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        var second = CliHarness.Json(output);
+        var log = await File.ReadAllTextAsync(Path.Combine(folder, "run.log"));
+        foreach (var (file, stage) in stages)
+        {
+            var path = Path.Combine(folder, file);
+            Assert.Equal(WithoutSeconds(before[file]), WithoutSeconds(await File.ReadAllTextAsync(path)));
+            Assert.Equal(before[file].Length / 2, new FileInfo(path + ".damaged").Length);
+            Assert.Contains($"Stage \"{stage}\": \"{path}\" is damaged", log, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(first.GetProperty("measurements").GetInt64(), second.GetProperty("measurements").GetInt64());
+        Assert.Equal(WithoutSeconds(first.GetProperty("monteCarlo").ToString()), WithoutSeconds(second.GetProperty("monteCarlo").ToString()));
+        Assert.Equal(first.GetProperty("worstCase").GetProperty("points").ToString(), second.GetProperty("worstCase").GetProperty("points").ToString());
+        Assert.EndsWith("</html>", (await File.ReadAllTextAsync(Path.Combine(folder, "report.html"))).TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(folder, CliHarness.Json(await File.ReadAllTextAsync(Path.Combine(folder, "results.json"))).GetProperty("folder").GetString());
+    }
+
+    /// <summary>A stage's JSON without wall-clock durations and times ("seconds", "…Utc"), which a recomputation cannot reproduce.</summary>
+    private static string WithoutSeconds(string json)
+    {
+        var node = JsonNode.Parse(json)!;
+        Strip(node);
+        return node.ToJsonString();
+
+        static void Strip(JsonNode? n)
+        {
+            if (n is JsonObject o)
+            {
+                foreach (var key in o.Select(p => p.Key).Where(k => k == "seconds" || k.EndsWith("Utc", StringComparison.Ordinal)).ToList())
+                {
+                    o.Remove(key);
+                }
+
+                foreach (var (_, child) in o)
+                {
+                    Strip(child);
+                }
+            }
+            else if (n is JsonArray a)
+            {
+                foreach (var child in a)
+                {
+                    Strip(child);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Run_WithoutJson_PrintsTheSummaryTable()
     {
         var (config, _) = SmallRun();

@@ -7,30 +7,13 @@ using SQLitePCL;
 
 namespace CimHil.Characterization.Store;
 
-/// <summary>The file is not a CimHil measurement database, is damaged, or does not hold what the caller asked for.</summary>
-public sealed class MeasurementStoreException : Exception
-{
-    public MeasurementStoreException(string path, string problem)
-        : base($"{path}: {problem}")
-    {
-        StorePath = path;
-    }
-
-    public MeasurementStoreException(string path, string problem, Exception inner)
-        : base($"{path}: {problem}", inner)
-    {
-        StorePath = path;
-    }
-
-    public string StorePath { get; }
-}
-
 /// <summary>
 /// One characterisation run in one SQLite file: the run's provenance and plan, the procedures, every
 /// pulse and read with its chip timestamp, and the units of work already completed.
 /// Writes go through <see cref="UnitBatch"/>: the measurements of a unit and the unit's completion are one
 /// transaction, so after a crash a unit is either wholly present or absent, and resuming redoes exactly the
-/// absent ones. The primary keys make a duplicate record impossible rather than merely unlikely.
+/// absent ones. The primary keys make a duplicate record impossible rather than merely unlikely. Every commit is also
+/// acknowledged in a <see cref="CommitJournal"/> next to the file, so a store that silently lost commits is refused on open.
 /// </summary>
 public sealed partial class MeasurementStore : IDisposable
 {
@@ -45,17 +28,23 @@ public sealed partial class MeasurementStore : IDisposable
     private readonly SqliteConnection _db;
     private sqlite3_stmt? _rawInsert;
     private readonly SqliteCommand _insertUnit;
+    private readonly SqliteCommand _bumpSequence;
+    private readonly CommitJournal? _journal;
+    private CommitMark _mark;
     private bool _disposed;
 
-    private MeasurementStore(string path, SqliteConnection db, RunInfo run, int session)
+    private MeasurementStore(string path, SqliteConnection db, RunInfo run, int session, CommitMark mark, CommitJournal? journal)
     {
         Path = path;
         _db = db;
         Run = run;
         Session = session;
+        _mark = mark;
+        _journal = journal;
         _insertUnit = Prepare(
             "INSERT INTO units(procedure,row,col,step,outcome,target_s,value_s,pulses,session,completed_ticks) VALUES($p,$r,$c,$s,$o,$t,$val,$n,$sess,$ts)",
             "$p", "$r", "$c", "$s", "$o", "$t", "$val", "$n", "$sess", "$ts");
+        _bumpSequence = Prepare("UPDATE commit_seq SET seq=seq+1 WHERE id=1");
     }
 
     public string Path { get; }
@@ -64,89 +53,6 @@ public sealed partial class MeasurementStore : IDisposable
 
     /// <summary>This process's session number: 1 for the first start, +1 for each resume.</summary>
     public int Session { get; }
-
-    /// <summary>Creates a new store for a new run; refuses to overwrite an existing file.</summary>
-    public static MeasurementStore Create(string path, string name, string planJson, RunProvenance provenance, DateTimeOffset nowUtc)
-    {
-        if (File.Exists(path))
-        {
-            throw new MeasurementStoreException(path, "already exists; resume it (--resume) or choose another file");
-        }
-
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        var db = Connect(path, SqliteOpenMode.ReadWriteCreate);
-        try
-        {
-            Exec(db, $"PRAGMA journal_mode=WAL; PRAGMA application_id={ApplicationId}; PRAGMA user_version={SchemaVersion};");
-            using (var tx = db.BeginTransaction())
-            {
-                Exec(db, Schema, tx);
-                using var cmd = db.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText =
-                    "INSERT INTO run(id,run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version) " +
-                    "VALUES(1,$id,$name,$created,$plan,$hash,$vendor,$model,$serial,$fw,$tech,$rows,$cols,$virtual,$driver,$instr,$cfg,$sw)";
-                cmd.Parameters.AddWithValue("$id", Guid.NewGuid().ToString("N"));
-                cmd.Parameters.AddWithValue("$name", name);
-                cmd.Parameters.AddWithValue("$created", nowUtc.ToString("O", CultureInfo.InvariantCulture));
-                cmd.Parameters.AddWithValue("$plan", planJson);
-                cmd.Parameters.AddWithValue("$hash", Hash(planJson));
-                cmd.Parameters.AddWithValue("$vendor", provenance.Chip.Vendor);
-                cmd.Parameters.AddWithValue("$model", provenance.Chip.Model);
-                cmd.Parameters.AddWithValue("$serial", provenance.Chip.Serial);
-                cmd.Parameters.AddWithValue("$fw", provenance.Chip.Firmware);
-                cmd.Parameters.AddWithValue("$tech", provenance.Chip.Technology.ToString());
-                cmd.Parameters.AddWithValue("$rows", provenance.Geometry.Rows);
-                cmd.Parameters.AddWithValue("$cols", provenance.Geometry.Columns);
-                cmd.Parameters.AddWithValue("$virtual", provenance.VirtualClock ? 1 : 0);
-                cmd.Parameters.AddWithValue("$driver", provenance.Driver);
-                cmd.Parameters.AddWithValue("$instr", string.Join("\n", provenance.Instruments));
-                cmd.Parameters.AddWithValue("$cfg", (object?)provenance.ConfigHash ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$sw", provenance.SoftwareVersion);
-                cmd.ExecuteNonQuery();
-                tx.Commit();
-            }
-
-            return Start(path, db, nowUtc, resumed: false);
-        }
-        catch
-        {
-            db.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Opens an existing store to resume its run (a new session) or to read it.</summary>
-    public static MeasurementStore Open(string path, DateTimeOffset nowUtc, bool readOnly = false)
-    {
-        CheckHeader(path);
-        var db = Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite);
-        try
-        {
-            Validate(path, db);
-            if (!readOnly)
-            {
-                Exec(db, "PRAGMA journal_mode=WAL;");
-            }
-
-            return readOnly ? new MeasurementStore(path, db, ReadRun(path, db), 0) : Start(path, db, nowUtc, resumed: true);
-        }
-        catch (SqliteException ex)
-        {
-            db.Dispose();
-            throw new MeasurementStoreException(path, $"is not a readable CimHil measurement database: {ex.Message}", ex);
-        }
-        catch
-        {
-            db.Dispose();
-            throw;
-        }
-    }
 
     /// <summary>Registers a procedure with its parameters; on resume the parameters must be those it started with.</summary>
     public void BeginProcedure(string procedure, int ordinal, string parametersJson, DateTimeOffset now)
@@ -365,6 +271,8 @@ public sealed partial class MeasurementStore : IDisposable
         _disposed = true;
         _rawInsert?.Dispose();
         _insertUnit.Dispose();
+        _bumpSequence.Dispose();
+        _journal?.Dispose();
         _db.Dispose();
     }
 
@@ -445,6 +353,8 @@ public sealed partial class MeasurementStore : IDisposable
                 Insert(_insertUnit, $"unit {unit.Key.Procedure}({unit.Key.Row},{unit.Key.Column})#{unit.Key.Step}");
             }
 
+            _bumpSequence.Transaction = tx;
+            _bumpSequence.ExecuteNonQuery();
             var before = CommittedTotals();
             var after = new StoreTotals(before.Measurements + measurements.Count, before.Units + units.Count);
             CommitListener?.BeforeCommit(after);
@@ -455,7 +365,12 @@ public sealed partial class MeasurementStore : IDisposable
         finally
         {
             _insertUnit.Transaction = null;
+            _bumpSequence.Transaction = null;
         }
+
+        // Acknowledged only once the journal has it on disk; a death in between leaves the journal one behind, which is safe.
+        _mark = new CommitMark(_mark.Sequence + 1, _mark.Units + units.Count, _mark.Measurements + measurements.Count);
+        _journal?.Append(_mark);
     }
 
     private void Insert(SqliteCommand cmd, string what)
@@ -506,127 +421,6 @@ public sealed partial class MeasurementStore : IDisposable
         }
 
         return cmd;
-    }
-
-    private static MeasurementStore Start(string path, SqliteConnection db, DateTimeOffset nowUtc, bool resumed)
-    {
-        using (var cmd = db.CreateCommand())
-        {
-            cmd.CommandText = "UPDATE sessions SET outcome='interrupted' WHERE outcome IS NULL; INSERT INTO sessions(started_utc,resumed) VALUES($t,$r); SELECT last_insert_rowid();";
-            cmd.Parameters.AddWithValue("$t", nowUtc.ToString("O", CultureInfo.InvariantCulture));
-            cmd.Parameters.AddWithValue("$r", resumed ? 1 : 0);
-            var session = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-            return new MeasurementStore(path, db, ReadRun(path, db), session);
-        }
-    }
-
-    private static void CheckHeader(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new MeasurementStoreException(path, "measurement database not found");
-        }
-
-        var header = new byte[100];
-        int n;
-        using (var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-        {
-            n = f.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        }
-
-        if (n < 100 || !header.AsSpan(0, 16).SequenceEqual(SqliteMagic))
-        {
-            throw new MeasurementStoreException(path, "is not a CimHil measurement database (not an SQLite file)");
-        }
-
-        // Header offset 68: the application id, big-endian (https://www.sqlite.org/fileformat.html, 1.3).
-        var app = (header[68] << 24) | (header[69] << 16) | (header[70] << 8) | header[71];
-        if (app != ApplicationId)
-        {
-            throw new MeasurementStoreException(path, $"is an SQLite database of another application (application_id 0x{app:X8}, expected 0x{ApplicationId:X8}), not a CimHil measurement database");
-        }
-    }
-
-    private static void Validate(string path, SqliteConnection db)
-    {
-        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version"), CultureInfo.InvariantCulture);
-        if (version > SchemaVersion)
-        {
-            throw new MeasurementStoreException(path, $"schema version {version} is newer than this CimHil understands ({SchemaVersion})");
-        }
-
-        if (version < 1)
-        {
-            throw new MeasurementStoreException(path, "has no CimHil schema (user_version 0)");
-        }
-
-        var check = Scalar(db, "PRAGMA quick_check") as string;
-        if (!string.Equals(check, "ok", StringComparison.Ordinal))
-        {
-            throw new MeasurementStoreException(path, $"is corrupt (SQLite quick_check: {check})");
-        }
-
-        foreach (var table in new[] { "run", "sessions", "procedures", "units", "measurements" })
-        {
-            if (Scalar(db, $"SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='{table}'") is not 1L)
-            {
-                throw new MeasurementStoreException(path, $"is missing the '{table}' table; not a complete CimHil measurement database");
-            }
-        }
-    }
-
-    private static RunInfo ReadRun(string path, SqliteConnection db)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version,finished_utc,(SELECT COUNT(*) FROM sessions) FROM run WHERE id=1";
-        using var r = cmd.ExecuteReader();
-        if (!r.Read())
-        {
-            throw new MeasurementStoreException(path, "holds no run");
-        }
-
-        var instruments = r.GetString(14);
-        return new RunInfo
-        {
-            RunId = r.GetString(0),
-            Name = r.GetString(1),
-            CreatedUtc = DateTimeOffset.Parse(r.GetString(2), CultureInfo.InvariantCulture),
-            PlanJson = r.GetString(3),
-            PlanHash = r.GetString(4),
-            Provenance = new RunProvenance
-            {
-                Chip = new ChipIdentity(r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8), Enum.Parse<DeviceTechnology>(r.GetString(9))),
-                Geometry = new ArrayGeometry(r.GetInt32(10), r.GetInt32(11)),
-                VirtualClock = r.GetInt64(12) != 0,
-                Driver = r.GetString(13),
-                Instruments = instruments.Length == 0 ? [] : instruments.Split('\n'),
-                ConfigHash = r.IsDBNull(15) ? null : r.GetString(15),
-                SoftwareVersion = r.GetString(16),
-            },
-            FinishedUtc = r.IsDBNull(17) ? null : DateTimeOffset.Parse(r.GetString(17), CultureInfo.InvariantCulture),
-            Sessions = r.GetInt32(18),
-        };
-    }
-
-    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
-    {
-        // Pooling off: the file is released on Dispose, so a test or a resume can reopen or delete it at once.
-        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString();
-        var db = new SqliteConnection(cs);
-        try
-        {
-            db.Open();
-
-            // WAL with synchronous=NORMAL: a committed transaction survives the death of the process (kill -9);
-            // only an OS crash or power loss may lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
-            Exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
-            return db;
-        }
-        catch (SqliteException ex)
-        {
-            db.Dispose();
-            throw new MeasurementStoreException(path, $"cannot be opened as a CimHil measurement database: {ex.Message}", ex);
-        }
     }
 
     private static object? Scalar(SqliteConnection db, string sql)
@@ -684,39 +478,4 @@ public sealed partial class MeasurementStore : IDisposable
           timestamp_ticks INTEGER NOT NULL, session INTEGER NOT NULL,
           PRIMARY KEY(procedure, row, col, step, seq)) WITHOUT ROWID;
         """;
-}
-
-/// <summary>
-/// Measurements and unit results collected while a batch of units is taken; <see cref="Commit"/> writes them
-/// in one transaction. A batch that is never committed (crash, cancellation) leaves no trace.
-/// </summary>
-public sealed class UnitBatch
-{
-    private readonly MeasurementStore _store;
-    private readonly List<Measurement> _measurements = new(256);
-    private readonly List<UnitResult> _units = new(64);
-
-    internal UnitBatch(MeasurementStore store) => _store = store;
-
-    public int Count => _measurements.Count;
-
-    /// <summary>Units completed in this batch so far.</summary>
-    public int UnitCount => _units.Count;
-
-    public void Add(Measurement m) => _measurements.Add(m);
-
-    public void Complete(UnitResult unit) => _units.Add(unit);
-
-    /// <summary>Writes and commits everything added, then empties the batch for reuse.</summary>
-    public void Commit(DateTimeOffset now)
-    {
-        if (_measurements.Count == 0 && _units.Count == 0)
-        {
-            return;
-        }
-
-        _store.Write(_measurements, _units, now);
-        _measurements.Clear();
-        _units.Clear();
-    }
 }

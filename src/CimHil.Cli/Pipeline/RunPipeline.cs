@@ -10,6 +10,7 @@ using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Core.Devices;
+using CimHil.Core.IO;
 using CimHil.Core.Safety;
 using CimHil.Reporting;
 using CimHil.Reporting.Browser;
@@ -89,8 +90,9 @@ public sealed record RunResults
 
 /// <summary>
 /// The main job: connect, characterise, calibrate, train or load the model, Monte-Carlo, worst case, report — all into one run
-/// folder. Every stage writes its output file when it finishes; a resumed run skips the stages whose file exists and resumes
-/// characterisation inside its database, so an interrupted run loses nothing it had finished.
+/// folder. Every stage writes its output file atomically when it finishes; a resumed run skips the stages whose file exists
+/// and reads back whole, recomputes a stage whose file is damaged (set aside, with a warning), and resumes characterisation
+/// inside its database, so an interrupted run loses nothing it had finished.
 /// </summary>
 public sealed class RunPipeline
 {
@@ -140,7 +142,7 @@ public sealed class RunPipeline
 
         var (map, measurements) = await Stage("characterise", () => CharacteriseAsync(chip, db, runId, ct));
         var calibrationPath = Path.Combine(folder, CalibrationFile);
-        var model = await Stage("calibrate", () => Task.FromResult(Calibrate(db, calibrationPath, runId)));
+        var model = await Stage("calibrate", () => CalibrateAsync(db, calibrationPath, runId, ct));
         var warnings = FitWarnings(db, model);
         var (network, floatAccuracy) = await Stage("model", () => LoadOrTrainAsync(ct));
         var mapping = CimMappingOptions.FromJson(_config.Section("simulation").SectionOrEmpty("mapping"));
@@ -199,7 +201,7 @@ public sealed class RunPipeline
         });
 
         results = results with { FinishedUtc = DateTimeOffset.UtcNow, Screenshot = screenshot, ReportCheck = page, StageSeconds = _stageSeconds.ToImmutableDictionary() };
-        await File.WriteAllTextAsync(Path.Combine(folder, ResultsFile), JsonSerializer.Serialize(results, Json), ct);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, ResultsFile), JsonSerializer.Serialize(results, Json), ct);
         return results;
     }
 
@@ -250,11 +252,11 @@ public sealed class RunPipeline
         return [.. gaps];
     }
 
-    private DeviceVariationModel Calibrate(string db, string path, string runId)
+    private async Task<DeviceVariationModel> CalibrateAsync(string db, string path, string runId, CancellationToken ct)
     {
-        if (File.Exists(path))
+        if (await StageResultFile.TryLoadAsync(path, "calibrate", (p, _) => Task.FromResult(DeviceModelFile.Load(p)), _log, ct) is { } stored)
         {
-            return DeviceModelFile.Load(path);
+            return stored;
         }
 
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
@@ -265,9 +267,8 @@ public sealed class RunPipeline
 
     private async Task<(Network Network, double? FloatAccuracy)> LoadOrTrainAsync(CancellationToken ct)
     {
-        if (File.Exists(_settings.Model))
+        if (await StageResultFile.TryLoadAsync(_settings.Model, "model", (p, c) => Checkpoint.LoadAsync(p, cancellationToken: c), _log, ct) is { } loaded)
         {
-            var loaded = await Checkpoint.LoadAsync(_settings.Model, cancellationToken: ct);
             return (loaded, null);
         }
 
@@ -291,27 +292,27 @@ public sealed class RunPipeline
 
     private async Task<MonteCarloSummary> MonteCarloAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string path, CancellationToken ct)
     {
-        if (File.Exists(path))
+        var stored = await StageResultFile.TryLoadAsync(path, "monte-carlo", (p, c) => StageResultFile.ReadJsonAsync<MonteCarloSummary>(p, Json, s => !s.ChipAccuracies.IsDefaultOrEmpty, c), _log, ct);
+        if (stored is not null)
         {
-            return JsonSerializer.Deserialize<MonteCarloSummary>(await File.ReadAllTextAsync(path, ct), Json)
-                ?? throw new InvalidDataException($"{path}: empty Monte-Carlo result; delete it to recompute");
+            return stored;
         }
 
         var variation = VariationSpec.Parse(calibration);
         var options = new MonteCarloOptions { Chips = _settings.MonteCarloChips, Percentile = _settings.Percentile, Seed = _settings.Seed };
         var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(_settings.MonteCarloImages);
         var summary = await MonteCarloSummaryAsync(network, mapping, variation, options, test, directory, "monte-carlo", _progress, ct);
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
+        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
         return summary;
     }
 
     private async Task<WorstCaseSummary> WorstCaseAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string folder, CancellationToken ct)
     {
         var path = Path.Combine(folder, WorstCaseFile);
-        if (File.Exists(path))
+        var stored = await StageResultFile.TryLoadAsync(path, "worst-case", (p, c) => StageResultFile.ReadJsonAsync<WorstCaseSummary>(p, Json, s => !s.Points.IsDefaultOrEmpty, c), _log, ct);
+        if (stored is not null)
         {
-            return JsonSerializer.Deserialize<WorstCaseSummary>(await File.ReadAllTextAsync(path, ct), Json)
-                ?? throw new InvalidDataException($"{path}: empty worst-case result; delete it to recompute");
+            return stored;
         }
 
         var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(_settings.WorstCaseImages);
@@ -325,7 +326,7 @@ public sealed class RunPipeline
             Path.Combine(folder, "worst-case"),
             _log,
             ct);
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
+        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, Json), ct);
         return summary;
     }
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using CimHil.Core.Config;
 using CimHil.Core.Devices;
+using CimHil.Core.IO;
 using CimHil.Simulation.Data;
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Mapping;
@@ -172,8 +173,8 @@ public sealed class Study
             Rows = [.. rows],
             StageSeconds = _stageSeconds.ToImmutableDictionary(),
         };
-        await File.WriteAllTextAsync(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(results, CliServices.Json), ct);
-        await File.WriteAllTextAsync(Path.Combine(folder, MarkdownFile), Markdown(results), ct);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(results, CliServices.Json), ct);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, MarkdownFile), Markdown(results), ct);
         return results;
     }
 

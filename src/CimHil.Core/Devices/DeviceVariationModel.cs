@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
+using CimHil.Core.IO;
 
 namespace CimHil.Core.Devices;
 
@@ -294,15 +295,7 @@ public static class DeviceModelFile
     public static void Save(DeviceVariationModel model, string path)
     {
         Validate(model, path);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(model, JsonOptions) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(model, JsonOptions) + "\n");
     }
 
     public static void Validate(DeviceVariationModel m, string source)

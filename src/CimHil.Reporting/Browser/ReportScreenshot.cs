@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CimHil.Core.IO;
 using Microsoft.Playwright;
 
 namespace CimHil.Reporting.Browser;
@@ -158,10 +159,11 @@ public static class ReportScreenshot
                 plots[i] = plots[i] with { Visible = plots[i].Visible && visible };
             }
 
+            // Taken into memory and written atomically, so an interrupted capture never leaves a truncated PNG.
             var pngFull = Path.GetFullPath(pngPath);
-            Directory.CreateDirectory(Path.GetDirectoryName(pngFull)!);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = pngFull, FullPage = true, Type = ScreenshotType.Png, Timeout = timeoutMs }).ConfigureAwait(false);
+            var png = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true, Type = ScreenshotType.Png, Timeout = timeoutMs }).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            await AtomicFile.WriteAllBytesAsync(pngFull, png, cancellationToken).ConfigureAwait(false);
 
             lock (gate)
             {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using CimHil.Core.IO;
 
 namespace CimHil.Simulation.Engine;
 
@@ -244,13 +245,8 @@ public static class Safetensors
     /// <summary>Writes a file.</summary>
     public static async Task WriteAsync(string path, IReadOnlyDictionary<string, SafetensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        await File.WriteAllBytesAsync(path, Serialize(tensors, metadata), cancellationToken).ConfigureAwait(false);
+        // Atomic: a model or Δ file that a crash cut short would otherwise be read back as a damaged file on resume.
+        await AtomicFile.WriteAllBytesAsync(path, Serialize(tensors, metadata), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a file; a missing file raises <see cref="FileNotFoundException"/> naming it.</summary>

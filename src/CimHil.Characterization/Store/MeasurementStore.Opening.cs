@@ -1,0 +1,197 @@
+using System.Globalization;
+using CimHil.Core.Chip;
+using Microsoft.Data.Sqlite;
+
+namespace CimHil.Characterization.Store;
+
+/// <summary>Creating a store and opening an existing one (a new session, or read-only).</summary>
+public sealed partial class MeasurementStore
+{
+    /// <summary>Creates a new store for a new run; refuses to overwrite an existing file.</summary>
+    public static MeasurementStore Create(string path, string name, string planJson, RunProvenance provenance, DateTimeOffset nowUtc)
+    {
+        if (File.Exists(path))
+        {
+            throw new MeasurementStoreException(path, "already exists; resume it (--resume) or choose another file");
+        }
+
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var db = Connect(path, SqliteOpenMode.ReadWriteCreate);
+        CommitJournal? journal = null;
+        try
+        {
+            // Identity, schema and run row go into the main file itself (rollback journal) before the switch to WAL: a
+            // process killed before its first checkpoint then still leaves a file whose header says what it is.
+            Exec(db, $"PRAGMA application_id={ApplicationId}; PRAGMA user_version={SchemaVersion};");
+            var runId = Guid.NewGuid().ToString("N");
+            using (var tx = db.BeginTransaction())
+            {
+                Exec(db, Schema, tx);
+                Exec(db, CommitSchema, tx);
+                using var cmd = db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText =
+                    "INSERT INTO run(id,run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version) " +
+                    "VALUES(1,$id,$name,$created,$plan,$hash,$vendor,$model,$serial,$fw,$tech,$rows,$cols,$virtual,$driver,$instr,$cfg,$sw)";
+                cmd.Parameters.AddWithValue("$id", runId);
+                cmd.Parameters.AddWithValue("$name", name);
+                cmd.Parameters.AddWithValue("$created", nowUtc.ToString("O", CultureInfo.InvariantCulture));
+                cmd.Parameters.AddWithValue("$plan", planJson);
+                cmd.Parameters.AddWithValue("$hash", Hash(planJson));
+                cmd.Parameters.AddWithValue("$vendor", provenance.Chip.Vendor);
+                cmd.Parameters.AddWithValue("$model", provenance.Chip.Model);
+                cmd.Parameters.AddWithValue("$serial", provenance.Chip.Serial);
+                cmd.Parameters.AddWithValue("$fw", provenance.Chip.Firmware);
+                cmd.Parameters.AddWithValue("$tech", provenance.Chip.Technology.ToString());
+                cmd.Parameters.AddWithValue("$rows", provenance.Geometry.Rows);
+                cmd.Parameters.AddWithValue("$cols", provenance.Geometry.Columns);
+                cmd.Parameters.AddWithValue("$virtual", provenance.VirtualClock ? 1 : 0);
+                cmd.Parameters.AddWithValue("$driver", provenance.Driver);
+                cmd.Parameters.AddWithValue("$instr", string.Join("\n", provenance.Instruments));
+                cmd.Parameters.AddWithValue("$cfg", (object?)provenance.ConfigHash ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$sw", provenance.SoftwareVersion);
+                cmd.ExecuteNonQuery();
+                tx.Commit();
+            }
+
+            Exec(db, "PRAGMA journal_mode=WAL;");
+            journal = CommitJournal.Create(CommitJournal.PathOf(path), runId, default);
+            return Start(path, db, nowUtc, resumed: false, default, journal);
+        }
+        catch
+        {
+            journal?.Dispose();
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens an existing store to resume its run (a new session) or to read it. Refused when the file is not a sound
+    /// CimHil store or holds fewer commits than its journal acknowledged (see <see cref="CommitJournal"/>).
+    /// </summary>
+    public static MeasurementStore Open(string path, DateTimeOffset nowUtc, bool readOnly = false)
+    {
+        CheckHeader(path);
+        var db = Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite);
+        CommitJournal? journal = null;
+        try
+        {
+            CheckpointOnClose(db, allowed: false);
+            Validate(path, db);
+            var run = ReadRun(path, db);
+            var mark = ReadMark(db);
+            var journalPath = CommitJournal.PathOf(path);
+            var acknowledged = CommitJournal.Read(journalPath);
+            VerifyNothingLost(path, run.RunId, mark, acknowledged);
+            CheckpointOnClose(db, allowed: true);
+            if (readOnly)
+            {
+                return new MeasurementStore(path, db, run, 0, mark, null);
+            }
+
+            Exec(db, "PRAGMA journal_mode=WAL;");
+            Exec(db, CommitSchema);
+
+            // A journal of this run continues (and catches up when the process died between a commit and its
+            // acknowledgement); a missing one, or one left by another run at this path, starts afresh from the store.
+            if (acknowledged is not null && string.Equals(acknowledged.RunId, run.RunId, StringComparison.Ordinal))
+            {
+                journal = CommitJournal.Continue(journalPath, acknowledged);
+                if (mark != acknowledged.Last)
+                {
+                    journal.Append(mark);
+                }
+            }
+            else
+            {
+                journal = CommitJournal.Create(journalPath, run.RunId, mark);
+            }
+
+            return Start(path, db, nowUtc, resumed: true, mark, journal);
+        }
+        catch (SqliteException ex)
+        {
+            journal?.Dispose();
+            db.Dispose();
+            throw new MeasurementStoreException(path, $"is not a readable CimHil measurement database: {ex.Message}", ex);
+        }
+        catch
+        {
+            journal?.Dispose();
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private static MeasurementStore Start(string path, SqliteConnection db, DateTimeOffset nowUtc, bool resumed, CommitMark mark, CommitJournal journal)
+    {
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = "UPDATE sessions SET outcome='interrupted' WHERE outcome IS NULL; INSERT INTO sessions(started_utc,resumed) VALUES($t,$r); SELECT last_insert_rowid();";
+            cmd.Parameters.AddWithValue("$t", nowUtc.ToString("O", CultureInfo.InvariantCulture));
+            cmd.Parameters.AddWithValue("$r", resumed ? 1 : 0);
+            var session = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            return new MeasurementStore(path, db, ReadRun(path, db), session, mark, journal);
+        }
+    }
+
+    private static RunInfo ReadRun(string path, SqliteConnection db)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version,finished_utc,(SELECT COUNT(*) FROM sessions) FROM run WHERE id=1";
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
+        {
+            throw new MeasurementStoreException(path, "holds no run");
+        }
+
+        var instruments = r.GetString(14);
+        return new RunInfo
+        {
+            RunId = r.GetString(0),
+            Name = r.GetString(1),
+            CreatedUtc = DateTimeOffset.Parse(r.GetString(2), CultureInfo.InvariantCulture),
+            PlanJson = r.GetString(3),
+            PlanHash = r.GetString(4),
+            Provenance = new RunProvenance
+            {
+                Chip = new ChipIdentity(r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8), Enum.Parse<DeviceTechnology>(r.GetString(9))),
+                Geometry = new ArrayGeometry(r.GetInt32(10), r.GetInt32(11)),
+                VirtualClock = r.GetInt64(12) != 0,
+                Driver = r.GetString(13),
+                Instruments = instruments.Length == 0 ? [] : instruments.Split('\n'),
+                ConfigHash = r.IsDBNull(15) ? null : r.GetString(15),
+                SoftwareVersion = r.GetString(16),
+            },
+            FinishedUtc = r.IsDBNull(17) ? null : DateTimeOffset.Parse(r.GetString(17), CultureInfo.InvariantCulture),
+            Sessions = r.GetInt32(18),
+        };
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
+    {
+        // Pooling off: the file is released on Dispose, so a test or a resume can reopen or delete it at once.
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString();
+        var db = new SqliteConnection(cs);
+        try
+        {
+            db.Open();
+
+            // WAL with synchronous=NORMAL: a committed transaction survives the death of the process (kill -9);
+            // only an OS crash or power loss may lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
+            Exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+            return db;
+        }
+        catch (SqliteException ex)
+        {
+            db.Dispose();
+            throw new MeasurementStoreException(path, $"cannot be opened as a CimHil measurement database: {ex.Message}", ex);
+        }
+    }
+}
