@@ -29,6 +29,9 @@ public sealed partial class BoardProtocol : IDisposable
     /// <summary>Error-queue depth; on overflow the newest entry becomes -350 (SCPI-99 vol. 2 section 21.8.2).</summary>
     public const int ErrorQueueCapacity = 32;
 
+    /// <summary>Longest error-queue text, "Description;detail" (SCPI-99 volume 2, section 21.8: at most 255 characters).</summary>
+    public const int MaxErrorTextLength = 255;
+
     private readonly IChip _chip;
     private readonly SafeChip _safety;
     private readonly int _maxReplyBytes;
@@ -172,6 +175,14 @@ public sealed partial class BoardProtocol : IDisposable
     /// <summary>Adds an entry to the error queue (used by the servers for framing errors, e.g. -363 input buffer overrun).</summary>
     public void PushError(int code, string message)
     {
+        ArgumentNullException.ThrowIfNull(message);
+
+        // SCPI-99 limits an error's text to 255 characters; it also keeps 32 entries about a 1 MiB message small.
+        if (message.Length > MaxErrorTextLength)
+        {
+            message = message[..(MaxErrorTextLength - 3)] + "...";
+        }
+
         lock (_errorGate)
         {
             if (_errors.Count >= ErrorQueueCapacity)

@@ -154,6 +154,21 @@ public sealed class BoardWireBoundsTests
     }
 
     [Fact]
+    public async Task ErrorText_OfAHugeUndefinedHeader_IsCutTo255Characters()
+    {
+        var (chip, board, tcp, client) = await ServeAsync();
+        await using var _ = chip;
+        await using var __ = tcp;
+        using var ___ = board;
+        using var ____ = client;
+
+        await client.SendAsync(new string('X', 500_000) + "?\nSYST:ERR?\n");
+
+        var error = await client.ReadLineAsync();
+        Assert.Equal("-113,\"Undefined header;" + new string('X', 255 - 3 - "Undefined header;".Length) + "...\"", error);
+    }
+
+    [Fact]
     public async Task ReplyCap_HoldsOnThePseudoTerminalToo()
     {
         Assert.True(OperatingSystem.IsLinux(), "the pseudo-terminal server needs Linux");
