@@ -60,14 +60,6 @@ internal sealed class WireClient : IDisposable
         }
     }
 
-    /// <summary>Bytes that arrive within <paramref name="wait"/> (0 when the server stayed silent).</summary>
-    public async Task<int> DrainAsync(TimeSpan wait)
-    {
-        await Task.Delay(wait);
-        var extra = (int)_pending.Length + _socket.Available;
-        return extra;
-    }
-
     public void Dispose()
     {
         _socket.Dispose();
