@@ -250,6 +250,11 @@ public sealed class CimHilBoardChip : IChip
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await TrySafeStateAsync(ex).ConfigureAwait(false);
+            if (ex is ScpiErrorException scpi && BoardRefusal.AsSafetyLimit(scpi, _session.Resource) is { } refusal)
+            {
+                throw refusal;
+            }
+
             throw;
         }
     }

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using CimHil.Tests.Shared;
 
@@ -69,6 +71,7 @@ public partial class EmulatorServeCommandTests
     [InlineData("--rows", "13", "--rows 13")]
     [InlineData("--corrupt", "1", "--corrupt applies to the board bench only")]
     [InlineData("--serial", null, "--serial applies to the board bench only")]
+    [InlineData("--max-reply-bytes", "4096", "--max-reply-bytes applies to the board bench only")]
     public async Task ServeSmuMatrix_WithWhatTheStationCannotDo_IsAUsageError(string option, string? value, string message)
     {
         string[] args = value is null
@@ -79,6 +82,59 @@ public partial class EmulatorServeCommandTests
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeBoard_EnforcesTheConfigsChipSafetyAndReplyCap_AndPrintsThem()
+    {
+        var config = CliHarness.ConfigVariant(text => text.Replace("\"maxSetVoltageV\": 3.0", "\"maxSetVoltageV\": 1.5", StringComparison.Ordinal));
+        var output = new StringWriter();
+        var serverOut = TextWriter.Synchronized(output);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var serving = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--max-reply-bytes", "300", "--config", config], serverOut, TextWriter.Null, stop.Token);
+
+        var chipLine = await WaitForLineAsync(serverOut, output, "\"chip\":", serving);
+        Assert.Contains("\"driver\": \"cimhil-board\"", chipLine, StringComparison.Ordinal);
+        Assert.Contains("\"safety\": { \"maxSetVoltageV\": 1.5, \"maxResetVoltageV\": 3.5,", chipLine, StringComparison.Ordinal);
+        var port = int.Parse(BoardPort().Match(chipLine).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync("127.0.0.1", port);
+        var geometry = string.Join(';', Enumerable.Repeat("ARR:GEOM?", 60)); // 60 × "64,64" and separators: 359 bytes > 300
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"CELL:PROG 1,1,SET,2,1e-6\nSYST:ERR?\n{geometry}\nSYST:ERR?\nSYST:PULS:COUN?\n"));
+        var reply = await ReceiveLinesAsync(socket, 3);
+        await stop.CancelAsync();
+
+        Assert.Equal(ExitCodes.Success, await serving);
+        Assert.Equal(
+            "-222,\"Data out of range;SET pulse refused: |amplitude| 2 V exceeds the safety limit 1.5 V; nothing was applied\"\n"
+            + "-430,\"Query DEADLOCKED;the responses to this message exceed the 300-byte output queue at unit 51 (ARR:GEOM?); output discarded, the rest of the message not executed\"\n"
+            + "0\n",
+            reply);
+        Assert.Contains("replies up to 300 bytes", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeBoard_ReplyCapBelowTheMinimum_IsAUsageError()
+    {
+        var (code, _, error) = await CliHarness.RunAsync("emulator", "serve", "--port", "0", "--max-reply-bytes", "10", "--config", CliHarness.ShippedConfig);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--max-reply-bytes 10: must be at least 256 bytes", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReceiveLinesAsync(Socket socket, int lines)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (text.ToString().Count(c => c == '\n') < lines)
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            Assert.True(n > 0, $"the board closed the connection after: {text}");
+            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        return text.ToString();
     }
 
     [Fact]
@@ -116,6 +172,9 @@ public partial class EmulatorServeCommandTests
 
     [GeneratedRegex("\"driver\": \"b1500\", \"settings\": \\{[^}]*\\}")]
     private static partial Regex B1500DriverAndSettings();
+
+    [GeneratedRegex("\"resource\": \"TCPIP0::127\\.0\\.0\\.1::(\\d+)::SOCKET\"")]
+    private static partial Regex BoardPort();
 
     [GeneratedRegex("\"smu\": \"([^\"]+)\"")]
     private static partial Regex SmuResource();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using CimHil.Core.Config;
+using CimHil.Core.Safety;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
 using CimHil.Emulator.Instruments.B1500;
@@ -34,6 +35,16 @@ public static class EmulatorServeCommand
         var delayMs = new Option<double>("--delay-ms") { Description = "Fault: delay every reply by this many milliseconds", DefaultValueFactory = _ => 0 };
         var corrupt = new Option<int>("--corrupt") { Description = "Fault: corrupt the next N replies", DefaultValueFactory = _ => 0 };
         var stallAfter = new Option<int?>("--stall-after") { Description = "Fault: stop answering after N messages" };
+        var maxMessageBytes = new Option<int>("--max-message-bytes")
+        {
+            Description = "Longest program message the board accepts; longer ones are discarded with -363",
+            DefaultValueFactory = _ => BoardServerOptions.DefaultMaxMessageBytes,
+        };
+        var maxReplyBytes = new Option<int>("--max-reply-bytes")
+        {
+            Description = "Largest response message (and so the output queued per connection); larger ones are discarded with -430",
+            DefaultValueFactory = _ => BoardServerOptions.DefaultMaxReplyBytes,
+        };
         var bench = new Option<string>("--bench")
         {
             Description = "What to serve: 'board' (the array as a CimHil board), 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port) or 'b1500' (an emulated B1500A on --port, 707B on the next, B1530A WGFMU call lines on the one after)",
@@ -44,7 +55,7 @@ public static class EmulatorServeCommand
         var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" };
         var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
         {
-            bench, host, port, rows, columns, noTcp, serial, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter,
+            bench, host, port, rows, columns, noTcp, serial, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter, maxMessageBytes, maxReplyBytes,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
@@ -64,7 +75,7 @@ public static class EmulatorServeCommand
             };
             if (benchKind != BoardBenchName)
             {
-                var faultOptions = new Option[] { dropAfter, dropRepeat, delayMs, corrupt, stallAfter, serial, noTcp };
+                var faultOptions = new Option[] { dropAfter, dropRepeat, delayMs, corrupt, stallAfter, serial, noTcp, maxMessageBytes, maxReplyBytes };
                 if (faultOptions.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } used)
                 {
                     throw new CliUsageException($"{used.Name} applies to the board bench only; the {benchKind} bench serves its instruments on TCP");
@@ -78,8 +89,24 @@ public static class EmulatorServeCommand
                 throw new CliUsageException("--no-tcp needs --serial: there would be nothing to serve");
             }
 
+            // The board enforces the bench's safety limits (chip.safety of the config, else the defaults the shipped config
+            // states) on every stimulus, whoever connects: a raw socket client is not behind the CLI's SafeChip.
+            foreach (var (name, value) in new[] { ("--max-message-bytes", parse.GetValue(maxMessageBytes)), ("--max-reply-bytes", parse.GetValue(maxReplyBytes)) })
+            {
+                if (value < BoardServerOptions.MinimumBytes)
+                {
+                    throw new CliUsageException($"{name} {value}: must be at least {BoardServerOptions.MinimumBytes} bytes");
+                }
+            }
+
+            var options = new BoardServerOptions
+            {
+                Limits = config?.Chip.Safety ?? SafetyLimits.Default,
+                MaxMessageBytes = parse.GetValue(maxMessageBytes),
+                MaxReplyBytes = parse.GetValue(maxReplyBytes),
+            };
             await using var chip = new EmulatedChip(settings);
-            using var board = new BoardServer(chip, logger);
+            using var board = new BoardServer(chip, logger, options);
             board.Faults = new BoardFaults
             {
                 DropAfterCommands = parse.GetValue(dropAfter),
@@ -108,6 +135,9 @@ public static class EmulatorServeCommand
                     services.Output.WriteLine($"Serial  {pty.ResourceString}   (device {pty.DevicePath})");
                 }
 
+                services.Output.WriteLine($"hil-config.json chip section for the cimhil-board driver (the safety limits this board enforces, {(config is null ? "the defaults" : $"from {config.SourcePath}")}):");
+                services.Output.WriteLine($$"""  "chip": { "driver": "cimhil-board", "settings": { "resource": "{{tcp?.ResourceString ?? pty!.ResourceString}}" }, "safety": {{SafetyJson(options.Limits)}} }""");
+                services.Output.WriteLine($"Limits  messages up to {options.MaxMessageBytes} bytes (-363 beyond), replies up to {options.MaxReplyBytes} bytes (-430 beyond)");
                 await ServeUntilStoppedAsync(services, parse.GetValue(duration), ct);
                 services.Output.WriteLine($"Stopped after {board.Protocol.CommandsExecuted} commands, {board.PulsesApplied} programming pulses, {board.Protocol.FormingPulsesApplied} forming pulses.");
                 return ExitCodes.Success;
@@ -215,6 +245,10 @@ public static class EmulatorServeCommand
             // Ctrl+C is how a server is meant to stop.
         }
     }
+
+    /// <summary>The limits as hil-config.json's chip.safety object, so the printed section can be pasted as it is.</summary>
+    private static string SafetyJson(SafetyLimits l) => FormattableString.Invariant(
+        $$"""{ "maxSetVoltageV": {{l.MaxSetVoltageV:R}}, "maxResetVoltageV": {{l.MaxResetVoltageV:R}}, "maxFormVoltageV": {{l.MaxFormVoltageV:R}}, "maxReadVoltageV": {{l.MaxReadVoltageV:R}}, "maxGateVoltageV": {{l.MaxGateVoltageV:R}}, "maxComplianceA": {{l.MaxComplianceA:R}}, "maxPulseWidthSeconds": {{l.MaxPulseWidthSeconds:R}}, "minPulseWidthSeconds": {{l.MinPulseWidthSeconds:R}} }""");
 
     private static HilConfig? TryConfig(CliServices services, ParseResult parse)
     {

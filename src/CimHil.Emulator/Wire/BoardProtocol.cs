@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using CimHil.Core.Chip;
@@ -26,25 +24,37 @@ public enum BoardDataFormat
 /// <see cref="IChip"/>. One instance is the instrument: its error queue, data format and pulse counters are shared by
 /// every connection, as on a real instrument. Thread-safe; chip operations are serialised.
 /// </summary>
-public sealed class BoardProtocol : IDisposable
+public sealed partial class BoardProtocol : IDisposable
 {
     /// <summary>Error-queue depth; on overflow the newest entry becomes -350 (SCPI-99 vol. 2 section 21.8.2).</summary>
     public const int ErrorQueueCapacity = 32;
 
+    /// <summary>Longest error-queue text, "Description;detail" (SCPI-99 volume 2, section 21.8: at most 255 characters).</summary>
+    public const int MaxErrorTextLength = 255;
+
     private readonly IChip _chip;
+    private readonly SafeChip _safety;
+    private readonly int _maxReplyBytes;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _chipLock = new(1, 1);
     private readonly Lock _errorGate = new();
     private readonly Queue<(int Code, string Message)> _errors = new();
-    private readonly (ScpiHeader Header, Func<Request, CancellationToken, Task<byte[]?>> Handler)[] _commands;
+    private readonly (ScpiHeader Header, Func<BoardRequest, CancellationToken, Task<byte[]?>> Handler)[] _commands;
     private long _pulses;
     private long _formingPulses;
     private long _commandsExecuted;
     private int _eventStatus;
 
-    public BoardProtocol(IChip chip, ILogger logger)
+    /// <summary>The instrument over <paramref name="chip"/>, refusing what <paramref name="options"/> forbids (default: <see cref="BoardServerOptions.Default"/>).</summary>
+    public BoardProtocol(IChip chip, ILogger logger, BoardServerOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(chip);
+        options = (options ?? BoardServerOptions.Default).Validate();
         _chip = chip;
+
+        // Only the checks of SafeChip are used (one safety gate for every path); operations go to the chip itself.
+        _safety = new SafeChip(chip, options.Limits);
+        _maxReplyBytes = options.MaxReplyBytes;
         _logger = logger;
         _commands =
         [
@@ -86,6 +96,9 @@ public sealed class BoardProtocol : IDisposable
     /// <summary>The chip behind the wire.</summary>
     public IChip Chip => _chip;
 
+    /// <summary>The safety limits every stimulus is checked against before it reaches the chip.</summary>
+    public SafetyLimits Limits => _safety.Limits;
+
     /// <summary>Programming pulses applied (CELL:PROG), so tests can assert a pulse is never duplicated.</summary>
     public long PulsesApplied => Interlocked.Read(ref _pulses);
 
@@ -107,7 +120,9 @@ public sealed class BoardProtocol : IDisposable
     /// </summary>
     public async Task<byte[]?> ExecuteAsync(string message, CancellationToken cancellationToken)
     {
-        var responses = new List<byte[]>();
+        ArgumentNullException.ThrowIfNull(message);
+        using var output = new MemoryStream();
+        var executed = 0;
         foreach (var unit in SplitUnits(message))
         {
             if (unit.Length == 0)
@@ -116,47 +131,43 @@ public sealed class BoardProtocol : IDisposable
             }
 
             Interlocked.Increment(ref _commandsExecuted);
+            executed++;
             try
             {
                 var response = await ExecuteUnitAsync(unit, cancellationToken).ConfigureAwait(false);
-                if (response is not null)
+                if (response is null)
                 {
-                    responses.Add(response);
+                    continue;
                 }
+
+                // Several queries in one message: responses separated by ';' (IEEE 488.2 section 8.4.1).
+                var separator = output.Length > 0 ? 1 : 0;
+                if (output.Length + separator + response.Length > _maxReplyBytes)
+                {
+                    // The output queue is full and the client is still sending: IEEE 488.2 section 6.3.1.7 breaks this
+                    // deadlock by discarding the output (-430). The rest of the message is discarded like after any error,
+                    // so one message can never make the board hold more than the cap.
+                    throw new ScpiCommandException(-430, $"Query DEADLOCKED;the responses to this message exceed the {_maxReplyBytes}-byte output queue at unit {executed} ({Head(unit)}); output discarded, the rest of the message not executed");
+                }
+
+                if (separator == 1)
+                {
+                    output.WriteByte((byte)';');
+                }
+
+                output.Write(response);
             }
             catch (ScpiCommandException ex)
             {
                 PushError(ex.Code, ex.Message);
-                _logger.Debug("Board command {Command} failed: {Code} {Message}", unit, ex.Code, ex.Message);
+                _logger.Debug("Board command {Command} failed: {Code} {Message}", Head(unit), ex.Code, ex.Message);
 
                 // IEEE 488.2 section 6.1.10: after an error the rest of the message is discarded and no response is sent.
                 return null;
             }
         }
 
-        if (responses.Count == 0)
-        {
-            return null;
-        }
-
-        if (responses.Count == 1)
-        {
-            return responses[0];
-        }
-
-        // Several queries in one message: responses separated by ';' (IEEE 488.2 section 8.4.1).
-        var joined = new List<byte>();
-        for (var i = 0; i < responses.Count; i++)
-        {
-            if (i > 0)
-            {
-                joined.Add((byte)';');
-            }
-
-            joined.AddRange(responses[i]);
-        }
-
-        return [.. joined];
+        return output.Length == 0 ? null : output.ToArray();
     }
 
     public void Dispose() => _chipLock.Dispose();
@@ -164,6 +175,14 @@ public sealed class BoardProtocol : IDisposable
     /// <summary>Adds an entry to the error queue (used by the servers for framing errors, e.g. -363 input buffer overrun).</summary>
     public void PushError(int code, string message)
     {
+        ArgumentNullException.ThrowIfNull(message);
+
+        // SCPI-99 limits an error's text to 255 characters; it also keeps 32 entries about a 1 MiB message small.
+        if (message.Length > MaxErrorTextLength)
+        {
+            message = message[..(MaxErrorTextLength - 3)] + "...";
+        }
+
         lock (_errorGate)
         {
             if (_errors.Count >= ErrorQueueCapacity)
@@ -229,7 +248,7 @@ public sealed class BoardProtocol : IDisposable
         {
             if (pattern.Matches(tokens, isQuery))
             {
-                var request = new Request(unit, SplitParameters(parameters));
+                var request = new BoardRequest(unit, SplitParameters(parameters));
                 return await handler(request, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -240,7 +259,7 @@ public sealed class BoardProtocol : IDisposable
     private static string[] SplitParameters(string parameters) =>
         parameters.Length == 0 ? [] : parameters.Split(',').Select(p => p.Trim()).ToArray();
 
-    private async Task<byte[]?> ResetAsync(Request request, CancellationToken cancellationToken)
+    private async Task<byte[]?> ResetAsync(BoardRequest request, CancellationToken cancellationToken)
     {
         request.Count(0, 0);
         Format = BoardDataFormat.Ascii;
@@ -260,7 +279,7 @@ public sealed class BoardProtocol : IDisposable
         return None();
     }
 
-    private async Task<byte[]?> AdvanceClockAsync(Request request, CancellationToken cancellationToken)
+    private async Task<byte[]?> AdvanceClockAsync(BoardRequest request, CancellationToken cancellationToken)
     {
         request.Count(1, 1);
         var seconds = request.Double(0, "seconds");
@@ -273,131 +292,14 @@ public sealed class BoardProtocol : IDisposable
         return null;
     }
 
-    private async Task<byte[]?> SafeStateAsync(Request request, CancellationToken cancellationToken)
+    private async Task<byte[]?> SafeStateAsync(BoardRequest request, CancellationToken cancellationToken)
     {
         request.Count(0, 0);
         await WithChipAsync(ct => _chip.SafeStateAsync(ct), cancellationToken).ConfigureAwait(false);
         return null;
     }
 
-    private async Task<byte[]?> ProgramAsync(Request request, CancellationToken cancellationToken)
-    {
-        request.Count(5, 7);
-        var cell = Cell(request, 0);
-        var polarity = request.Parameters[2].ToUpperInvariant() switch
-        {
-            "SET" => PulsePolarity.Set,
-            "RES" or "RESET" => PulsePolarity.Reset,
-            var other => throw new ScpiCommandException(-224, $"Illegal parameter value;polarity '{other}' is not SET or RESet"),
-        };
-        var pulse = new ProgramPulse
-        {
-            Polarity = polarity,
-            AmplitudeV = Positive(request, 3, "amplitude V"),
-            WidthSeconds = Positive(request, 4, "width s"),
-            GateVoltageV = request.OptionalDouble(5, "gate V"),
-            ComplianceA = request.OptionalDouble(6, "compliance A"),
-        };
-        await WithChipAsync(
-            async ct =>
-            {
-                await _chip.ApplyPulseAsync(cell, pulse, ct).ConfigureAwait(false);
-                Interlocked.Increment(ref _pulses);
-            },
-            cancellationToken).ConfigureAwait(false);
-        return null;
-    }
-
-    private async Task<byte[]?> FormAsync(Request request, bool reply, CancellationToken cancellationToken)
-    {
-        request.Count(5, 6);
-        var cell = Cell(request, 0);
-        var pulse = new FormingPulse
-        {
-            AmplitudeV = Positive(request, 2, "amplitude V"),
-            WidthSeconds = Positive(request, 3, "width s"),
-            ComplianceA = Positive(request, 4, "compliance A"),
-            GateVoltageV = request.OptionalDouble(5, "gate V"),
-        };
-        FormingResult? result = null;
-        await WithChipAsync(
-            async ct =>
-            {
-                result = await _chip.FormAsync(cell, pulse, ct).ConfigureAwait(false);
-                Interlocked.Increment(ref _formingPulses);
-            },
-            cancellationToken).ConfigureAwait(false);
-        return reply ? Encoding.ASCII.GetBytes($"{Number(result!.CurrentA)},{(result.Formed ? 1 : 0)}") : null;
-    }
-
-    private async Task<byte[]?> ReadCellAsync(Request request, CancellationToken cancellationToken)
-    {
-        request.Count(3, 3);
-        var cell = Cell(request, 0);
-        var readV = Positive(request, 2, "read voltage V");
-        ReadResult? result = null;
-        await WithChipAsync(async ct => result = await _chip.ReadCellAsync(cell, readV, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        return Encoding.ASCII.GetBytes(Number(result!.CurrentA));
-    }
-
-    private Task<byte[]?> ReadRowAsync(Request request, CancellationToken cancellationToken)
-    {
-        request.Count(2, 2);
-        var row = request.Int(0, "row");
-        if (row < 0 || row >= _chip.Geometry.Rows)
-        {
-            throw new ScpiCommandException(-222, $"Data out of range;row {row} is outside 0..{_chip.Geometry.Rows - 1}");
-        }
-
-        return ReadBlockCoreAsync(CellBlock.SingleRow(row, _chip.Geometry.Columns), Positive(request, 1, "read voltage V"), cancellationToken);
-    }
-
-    private Task<byte[]?> ReadBlockAsync(Request request, CancellationToken cancellationToken)
-    {
-        request.Count(5, 5);
-        var r = request.Int(0, "row");
-        var c = request.Int(1, "column");
-        var rows = request.Int(2, "rows");
-        var cols = request.Int(3, "columns");
-        if (r < 0 || c < 0 || rows < 1 || cols < 1 || r + rows > _chip.Geometry.Rows || c + cols > _chip.Geometry.Columns)
-        {
-            throw new ScpiCommandException(-222, $"Data out of range;block [{r}+{rows}, {c}+{cols}] is outside the {_chip.Geometry} array");
-        }
-
-        return ReadBlockCoreAsync(new CellBlock(r, c, rows, cols), Positive(request, 4, "read voltage V"), cancellationToken);
-    }
-
-    private async Task<byte[]?> ReadBlockCoreAsync(CellBlock block, double readV, CancellationToken cancellationToken)
-    {
-        BlockReadResult? result = null;
-        await WithChipAsync(async ct => result = await _chip.ReadBlockAsync(block, readV, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        return Bulk(result!.CurrentsA);
-    }
-
-    private async Task<byte[]?> MultiplyAsync(Request request, CancellationToken cancellationToken)
-    {
-        if (request.Parameters.Length == 0)
-        {
-            throw new ScpiCommandException(-109, "Missing parameter;ARR:VMM? needs one voltage per row");
-        }
-
-        if (request.Parameters.Length != _chip.Geometry.Rows)
-        {
-            throw new ScpiCommandException(-222, $"Data out of range;ARR:VMM? got {request.Parameters.Length} voltages for {_chip.Geometry.Rows} rows");
-        }
-
-        var voltages = new double[request.Parameters.Length];
-        for (var i = 0; i < voltages.Length; i++)
-        {
-            voltages[i] = request.Double(i, $"row {i} voltage V");
-        }
-
-        VmmResult? result = null;
-        await WithChipAsync(async ct => result = await _chip.MultiplyAsync(voltages, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        return Bulk(result!.ColumnCurrentsA);
-    }
-
-    private Task<byte[]?> SetFormat(Request request, CancellationToken cancellationToken)
+    private Task<byte[]?> SetFormat(BoardRequest request, CancellationToken cancellationToken)
     {
         request.Count(1, 2);
         var type = request.Parameters[0].ToUpperInvariant();
@@ -413,7 +315,7 @@ public sealed class BoardProtocol : IDisposable
         return None();
     }
 
-    private Task<byte[]?> SetByteOrder(Request request, CancellationToken cancellationToken)
+    private Task<byte[]?> SetByteOrder(BoardRequest request, CancellationToken cancellationToken)
     {
         request.Count(1, 1);
         BigEndian = request.Parameters[0].ToUpperInvariant() switch
@@ -464,84 +366,6 @@ public sealed class BoardProtocol : IDisposable
         }
     }
 
-    private CellAddress Cell(Request request, int index)
-    {
-        var cell = new CellAddress(request.Int(index, "row"), request.Int(index + 1, "column"));
-        if (!_chip.Geometry.Contains(cell))
-        {
-            throw new ScpiCommandException(-222, $"Data out of range;cell {cell} is outside the {_chip.Geometry} array");
-        }
-
-        return cell;
-    }
-
-    private static double Positive(Request request, int index, string what)
-    {
-        var value = request.Double(index, what);
-        if (!(value > 0) || double.IsInfinity(value))
-        {
-            throw new ScpiCommandException(-222, $"Data out of range;{what} {value:G6} must be positive");
-        }
-
-        return value;
-    }
-
-    private byte[] Bulk(ImmutableArray<double> values)
-    {
-        switch (Format)
-        {
-            case BoardDataFormat.Real64:
-                {
-                    var payload = new byte[values.Length * 8];
-                    for (var i = 0; i < values.Length; i++)
-                    {
-                        if (BigEndian)
-                        {
-                            BinaryPrimitives.WriteDoubleBigEndian(payload.AsSpan(i * 8), values[i]);
-                        }
-                        else
-                        {
-                            BinaryPrimitives.WriteDoubleLittleEndian(payload.AsSpan(i * 8), values[i]);
-                        }
-                    }
-
-                    return Block(payload);
-                }
-
-            case BoardDataFormat.Real32:
-                {
-                    var payload = new byte[values.Length * 4];
-                    for (var i = 0; i < values.Length; i++)
-                    {
-                        if (BigEndian)
-                        {
-                            BinaryPrimitives.WriteSingleBigEndian(payload.AsSpan(i * 4), (float)values[i]);
-                        }
-                        else
-                        {
-                            BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(i * 4), (float)values[i]);
-                        }
-                    }
-
-                    return Block(payload);
-                }
-
-            default:
-                return Encoding.ASCII.GetBytes(string.Join(',', values.Select(Number)));
-        }
-    }
-
-    /// <summary>IEEE 488.2 section 8.7.9 definite-length arbitrary block: #, digit count, length, bytes.</summary>
-    private static byte[] Block(byte[] payload)
-    {
-        var length = payload.Length.ToString(CultureInfo.InvariantCulture);
-        var header = Encoding.ASCII.GetBytes($"#{length.Length}{length}");
-        var result = new byte[header.Length + payload.Length];
-        header.CopyTo(result, 0);
-        payload.CopyTo(result, header.Length);
-        return result;
-    }
-
     private string Capabilities()
     {
         var caps = new List<string>();
@@ -588,6 +412,9 @@ public sealed class BoardProtocol : IDisposable
     /// <summary>IEEE 488.2 section 11.2: bit 2 = error/event queue not empty (SCPI EAV), bit 5 = ESB summary.</summary>
     private int StatusByte() => (ErrorCount() > 0 ? 0x04 : 0) | (Volatile.Read(ref _eventStatus) != 0 ? 0x20 : 0);
 
+    /// <summary>A unit shortened for the error queue and the log: a 1 MiB ARR:VMM? is not worth repeating in full.</summary>
+    private static string Head(string unit) => unit.Length <= 60 ? unit : unit[..60] + "...";
+
     /// <summary>NR3 with round-trip precision.</summary>
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
@@ -597,68 +424,4 @@ public sealed class BoardProtocol : IDisposable
     private static Task<byte[]?> Text(string reply) => Task.FromResult<byte[]?>(Encoding.ASCII.GetBytes(reply));
 
     private static Task<byte[]?> None() => Task.FromResult<byte[]?>(null);
-
-    /// <summary>One parsed program message unit.</summary>
-    private sealed record Request(string Unit, string[] Parameters)
-    {
-        public void Count(int min, int max)
-        {
-            if (Parameters.Length < min)
-            {
-                throw new ScpiCommandException(-109, $"Missing parameter;{Unit} needs {min} parameters, got {Parameters.Length}");
-            }
-
-            if (Parameters.Length > max)
-            {
-                throw new ScpiCommandException(-108, $"Parameter not allowed;{Unit} takes at most {max} parameters, got {Parameters.Length}");
-            }
-
-            if (Parameters.Any(p => p.Length == 0))
-            {
-                throw new ScpiCommandException(-109, $"Missing parameter;{Unit} has an empty parameter");
-            }
-        }
-
-        public int Int(int index, string what)
-        {
-            if (index >= Parameters.Length)
-            {
-                throw new ScpiCommandException(-109, $"Missing parameter;{what}");
-            }
-
-            if (!int.TryParse(Parameters[index], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            {
-                throw new ScpiCommandException(-104, $"Data type error;{what} '{Parameters[index]}' is not an integer");
-            }
-
-            return value;
-        }
-
-        public double Double(int index, string what)
-        {
-            if (index >= Parameters.Length)
-            {
-                throw new ScpiCommandException(-109, $"Missing parameter;{what}");
-            }
-
-            if (!double.TryParse(Parameters[index], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-            {
-                throw new ScpiCommandException(-104, $"Data type error;{what} '{Parameters[index]}' is not a number");
-            }
-
-            return value;
-        }
-
-        /// <summary>Absent or <c>DEF</c> (SCPI DEFault) means "use the chip's default".</summary>
-        public double? OptionalDouble(int index, string what) =>
-            index >= Parameters.Length || Parameters[index].Equals("DEF", StringComparison.OrdinalIgnoreCase) || Parameters[index].Equals("DEFAULT", StringComparison.OrdinalIgnoreCase)
-                ? null
-                : Double(index, what);
-    }
-}
-
-/// <summary>A command failed with a SCPI error code; the message is the error-queue text ("Description;detail").</summary>
-internal sealed class ScpiCommandException(int code, string message) : Exception(message)
-{
-    public int Code { get; } = code;
 }

@@ -11,19 +11,21 @@ namespace CimHil.Emulator.Wire;
 /// </summary>
 public sealed class BoardServer : IDisposable
 {
-    /// <summary>Longest program message accepted; longer input raises -363 "Input buffer overrun".</summary>
-    public const int MaxMessageBytes = 1024 * 1024;
-
     private readonly FaultState _faults = new();
     private readonly ILogger _logger;
 
-    public BoardServer(IChip chip, ILogger logger)
+    /// <summary>Serves <paramref name="chip"/> with the safety limits and wire bounds of <paramref name="options"/> (default: <see cref="BoardServerOptions.Default"/>).</summary>
+    public BoardServer(IChip chip, ILogger logger, BoardServerOptions? options = null)
     {
         _logger = logger;
-        Protocol = new BoardProtocol(chip, logger);
+        Options = (options ?? BoardServerOptions.Default).Validate();
+        Protocol = new BoardProtocol(chip, logger, Options);
     }
 
     public BoardProtocol Protocol { get; }
+
+    /// <summary>The safety limits and wire bounds in force.</summary>
+    public BoardServerOptions Options { get; }
 
     /// <summary>Programming pulses applied through the wire (never more than the client asked for).</summary>
     public long PulsesApplied => Protocol.PulsesApplied;
@@ -48,6 +50,10 @@ public sealed class BoardServer : IDisposable
     public async Task ServeAsync(Stream stream, bool canDrop, string peer, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
+        var maxMessageBytes = Options.MaxMessageBytes;
+
+        // Input is held only up to the cap: past it the message is marked overrun and its bytes are dropped as they
+        // arrive, until its LF; so one connection holds at most the cap plus one read buffer, however long the line.
         var message = new MemoryStream();
         var overrun = false;
         _logger.Debug("Board client {Peer} connected", peer);
@@ -69,10 +75,11 @@ public sealed class BoardServer : IDisposable
                         continue;
                     }
 
-                    message.Write(buffer, start, i - start);
+                    overrun = Append(message, buffer.AsSpan(start, i - start), overrun, maxMessageBytes);
                     start = i + 1;
                     if (overrun)
                     {
+                        // The whole over-long message is discarded, none of it executed; the next one is served normally.
                         overrun = false;
                         message.SetLength(0);
                         continue;
@@ -93,17 +100,7 @@ public sealed class BoardServer : IDisposable
                     }
                 }
 
-                message.Write(buffer, start, n - start);
-                if (message.Length > MaxMessageBytes && !overrun)
-                {
-                    overrun = true;
-                    Protocol.PushError(-363, $"Input buffer overrun;message longer than {MaxMessageBytes} bytes");
-                }
-
-                if (overrun)
-                {
-                    message.SetLength(0);
-                }
+                overrun = Append(message, buffer.AsSpan(start, n - start), overrun, maxMessageBytes);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -117,6 +114,30 @@ public sealed class BoardServer : IDisposable
         {
             _logger.Debug("Board client {Peer} disconnected", peer);
         }
+    }
+
+    /// <summary>
+    /// Adds bytes of the current message unless that would pass the cap: then -363 is queued once for the message
+    /// (SCPI-99: "input buffer overrun") and its bytes are dropped. Returns whether the message has overrun.
+    /// </summary>
+    private bool Append(MemoryStream message, ReadOnlySpan<byte> bytes, bool overrun, int maxMessageBytes)
+    {
+        if (overrun)
+        {
+            return true;
+        }
+
+        // A CR before the LF is not part of the message and does not count against the cap.
+        var counted = message.Length + bytes.Length - (bytes.Length > 0 && bytes[^1] == (byte)'\r' ? 1 : 0);
+        if (counted > maxMessageBytes)
+        {
+            Protocol.PushError(-363, $"Input buffer overrun;message longer than {maxMessageBytes} bytes, discarded unexecuted");
+            message.SetLength(0);
+            return true;
+        }
+
+        message.Write(bytes);
+        return false;
     }
 
     /// <summary>Executes one message with the armed faults; false when the link must be dropped.</summary>

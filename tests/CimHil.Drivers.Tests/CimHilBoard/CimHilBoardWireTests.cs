@@ -1,4 +1,5 @@
 using CimHil.Core.Chip;
+using CimHil.Core.Safety;
 using CimHil.Drivers.Tests.Support;
 using CimHil.Emulator.Wire;
 using CimHil.Instruments;
@@ -107,5 +108,20 @@ public sealed class CimHilBoardWireTests
 
         Assert.Equal(1, rig.Board.PulsesApplied);
         Assert.Equal(before + 1, rig.Backing.SafeStateCalls);
+    }
+
+    [Fact]
+    public async Task BoardRefusingAgainstItsOwnLimits_IsASafetyLimitExceptionNamingTheBoard_AndNothingIsApplied()
+    {
+        // The driver's own ceiling (BoardMaxima: SET 5 V, read 1 V) lets these through; the served board enforces the
+        // default limits (SET 3 V, read 0.5 V) and answers -222.
+        await using var rig = await Benches.BoardAsync();
+
+        var pulse = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 4, WidthSeconds = 1e-6, ComplianceA = 1e-4 }, CancellationToken.None));
+        var read = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.ReadCellAsync(new CellAddress(0, 0), 0.8, CancellationToken.None));
+
+        Assert.Equal(($"{rig.Resources[0]}: SET pulse", "|amplitude|", 4.0, 3.0), (pulse.Operation, pulse.Quantity, pulse.Value, pulse.Limit));
+        Assert.Equal(($"{rig.Resources[0]}: read", "|read voltage|", 0.8, 0.5), (read.Operation, read.Quantity, read.Value, read.Limit));
+        Assert.Equal((0L, 0L), (rig.Backing.TotalPulses, rig.Backing.ReadOperations));
     }
 }

@@ -29,7 +29,7 @@ public sealed class StandardClientTests
         using var server = new BoardServer(chip, BoardFixture.Logger);
         await using var pty = new BoardPtyServer(server, BoardFixture.Logger);
         pty.Start();
-        var output = await Socat.RunAsync("*IDN?\r\nCELL:READ? 1,1,1\r\n", expectedLines: 2, TimeSpan.FromSeconds(10), "-t", "1", "-", $"{pty.DevicePath},raw,echo=0");
-        Assert.Equal($"CimHil,Test chip,T-0001,test-1\n{TestChip.CurrentA(1, 1, 1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n", output);
+        var output = await Socat.RunAsync("*IDN?\r\nCELL:READ? 1,1,0.25\r\n", expectedLines: 2, TimeSpan.FromSeconds(10), "-t", "1", "-", $"{pty.DevicePath},raw,echo=0");
+        Assert.Equal($"CimHil,Test chip,T-0001,test-1\n{TestChip.CurrentA(1, 1, 0.25).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n", output);
     }
 }
