@@ -5,7 +5,7 @@ namespace CimHil.Characterization.Resume;
 
 /// <summary>
 /// Keeps a stateful chip's saved state (the emulator's) next to the measurement store, always matching a committed store.
-/// Before each commit the state is written to <c>STORE.chip-state.pending</c>, tagged with the totals the store will hold;
+/// Before each commit the state is written to <c>STORE.chip-state.pending</c>, tagged with the commit mark the store will hold;
 /// after the commit it is renamed over <c>STORE.chip-state</c>. A kill before the commit leaves the old file matching the
 /// old store; a kill between commit and rename leaves the pending file matching the new one. On resume the file whose
 /// tag equals the store's totals is loaded, so the emulated array is exactly the one whose measurements are stored.
@@ -34,12 +34,12 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
     /// <summary>The state file of the store at <paramref name="storePath"/>.</summary>
     public static string PathFor(string storePath) => storePath + ".chip-state";
 
-    public void BeforeCommit(StoreTotals after) => Write(PendingPath, after);
+    public void BeforeCommit(CommitMark after) => Write(PendingPath, after);
 
-    public void AfterCommit(StoreTotals after) => File.Move(PendingPath, FilePath, overwrite: true);
+    public void AfterCommit(CommitMark after) => File.Move(PendingPath, FilePath, overwrite: true);
 
     /// <summary>Saves the state as matching a store that holds <paramref name="totals"/> now (at the start of a session).</summary>
-    public void Save(StoreTotals totals)
+    public void Save(CommitMark totals)
     {
         Write(PendingPath, totals);
         File.Move(PendingPath, FilePath, overwrite: true);
@@ -49,7 +49,7 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
     /// Loads the saved state that matches <paramref name="totals"/>, if one does: true when the chip now holds it.
     /// <paramref name="found"/> says what was there, for the log and for a refusal's evidence.
     /// </summary>
-    public bool TryRestore(StoreTotals totals, out string found)
+    public bool TryRestore(CommitMark totals, out string found)
     {
         var seen = new List<string>();
         foreach (var path in new[] { FilePath, PendingPath })
@@ -61,7 +61,7 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
 
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            StoreTotals tag;
+            CommitMark tag;
             try
             {
                 if (reader.ReadString() != Header)
@@ -70,7 +70,7 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
                     continue;
                 }
 
-                tag = new StoreTotals(reader.ReadInt64(), reader.ReadInt64());
+                tag = new CommitMark(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
             }
             catch (EndOfStreamException)
             {
@@ -80,12 +80,12 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
 
             if (tag != totals)
             {
-                seen.Add($"{Path.GetFileName(path)} fits a store of {tag}");
+                seen.Add($"{Path.GetFileName(path)} fits a store of {Describe(tag)}, the store holds {Describe(totals)}");
                 continue;
             }
 
             _chip.LoadState(stream);
-            found = $"{Path.GetFileName(path)} ({tag})";
+            found = $"{Path.GetFileName(path)} ({Describe(tag)})";
             return true;
         }
 
@@ -93,14 +93,17 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
         return false;
     }
 
-    private void Write(string path, StoreTotals tag)
+    private static string Describe(CommitMark m) => $"{m.Sequence} commits, {m.Units} units, {m.Measurements} records";
+
+    private void Write(string path, CommitMark tag)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Header);
-            writer.Write(tag.Measurements);
+            writer.Write(tag.Sequence);
             writer.Write(tag.Units);
+            writer.Write(tag.Measurements);
         }
 
         _chip.SaveState(stream);

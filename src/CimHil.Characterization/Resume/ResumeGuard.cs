@@ -25,7 +25,7 @@ public static class ResumeGuard
         var stateful = chip.Unwrap<IStatefulChip>();
         var checkpoint = stateful is null ? null : new ChipStateCheckpoint(stateful, store.Path);
         var check = ResumeCheck.Fresh;
-        var totals = store.CommittedTotals();
+        var totals = store.CommittedMark;
         if (store.Session > 1 && totals.Measurements > 0 && store.Run.FinishedUtc is not null)
         {
             // A finished run applies nothing more; the emulator's state is still restored, so what is read afterwards
@@ -43,7 +43,7 @@ public static class ResumeGuard
 
         if (checkpoint is not null)
         {
-            checkpoint.Save(store.CommittedTotals());
+            checkpoint.Save(store.CommittedMark);
             store.CommitListener = checkpoint;
         }
 
@@ -52,7 +52,7 @@ public static class ResumeGuard
 
     private static async Task<ResumeCheck> VerifyAsync(IChip chip, MeasurementStore store, ChipStateCheckpoint? checkpoint, CharacterizerOptions options, ILogger log, CancellationToken ct)
     {
-        var totals = store.CommittedTotals();
+        var totals = store.CommittedMark;
         string? evidence = null;
         var stored = store.Run.Provenance.Chip;
         if (!string.Equals(stored.Vendor, chip.Identity.Vendor, StringComparison.Ordinal)

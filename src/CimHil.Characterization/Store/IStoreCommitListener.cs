@@ -7,8 +7,8 @@ namespace CimHil.Characterization.Store;
 public interface IStoreCommitListener
 {
     /// <summary>Called inside the transaction, before it commits; <paramref name="after"/> is what the store will hold once it has.</summary>
-    void BeforeCommit(StoreTotals after);
+    void BeforeCommit(CommitMark after);
 
     /// <summary>Called once the transaction has committed.</summary>
-    void AfterCommit(StoreTotals after);
+    void AfterCommit(CommitMark after);
 }

@@ -80,14 +80,16 @@ public sealed partial class MeasurementStore
     {
         var hasCounter = Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='commit_seq'") is 1L;
         var seq = hasCounter ? Convert.ToInt64(Scalar(db, "SELECT seq FROM commit_seq WHERE id=1") ?? 0L, CultureInfo.InvariantCulture) : 0;
-        var units = Convert.ToInt64(Scalar(db, "SELECT COUNT(*) FROM units"), CultureInfo.InvariantCulture);
-        var measurements = Convert.ToInt64(Scalar(db, "SELECT COUNT(*) FROM measurements"), CultureInfo.InvariantCulture);
+        // A resume on a new chip moves units and records into the superseded_ tables (never deletes them): they count.
+        var superseded = Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='superseded_units'") is 1L;
+        var units = Convert.ToInt64(Scalar(db, superseded ? "SELECT (SELECT COUNT(*) FROM units) + (SELECT COUNT(*) FROM superseded_units)" : "SELECT COUNT(*) FROM units"), CultureInfo.InvariantCulture);
+        var measurements = Convert.ToInt64(Scalar(db, superseded ? "SELECT (SELECT COUNT(*) FROM measurements) + (SELECT COUNT(*) FROM superseded_measurements)" : "SELECT COUNT(*) FROM measurements"), CultureInfo.InvariantCulture);
         return new CommitMark(seq, units, measurements);
     }
 
     /// <summary>
-    /// Refuses a store that holds fewer commits or units than its journal says were acknowledged. Units are never deleted,
-    /// so fewer of them is loss; the record count is reported, not compared (records may be rewritten by a procedure).
+    /// Refuses a store that holds fewer commits or units than its journal says were acknowledged. Units are never deleted
+    /// (a restart on a new chip sets them aside, counted), so fewer of them is loss; the record count is reported, not compared (records may be rewritten by a procedure).
     /// Without a journal (a store from before the journal, or one copied without it) there is nothing to compare.
     /// </summary>
     private static void VerifyNothingLost(string path, string runId, CommitMark stored, CommitJournalState? journal)

@@ -106,7 +106,6 @@ public sealed partial class MeasurementStore
         }
 
         tx.Commit();
-        _totals = null;
     }
 
     /// <summary>How many times a resume went on on a chip that was not the measured one (0 for most runs).</summary>

@@ -1,22 +1,11 @@
 namespace CimHil.Characterization.Store;
 
-/// <summary>The running totals of committed records and units, and who is told about commits.</summary>
+/// <summary>Who is told about commits, and how far the commits have got.</summary>
 public sealed partial class MeasurementStore
 {
-    private StoreTotals? _totals;
-
     /// <summary>Told before and after every commit (the emulator-state checkpoint uses it); null for none.</summary>
     public IStoreCommitListener? CommitListener { get; set; }
 
-    /// <summary>What the store holds now: counted once, then kept up to date by every commit of this process.</summary>
-    public StoreTotals CommittedTotals()
-    {
-        if (_totals is null)
-        {
-            var (measurements, units, _) = Counts();
-            _totals = new StoreTotals(measurements, units);
-        }
-
-        return _totals.Value;
-    }
+    /// <summary>The store's commit mark now: commit sequence number and cumulative unit and record counts (set-aside ones included).</summary>
+    public CommitMark CommittedMark => _mark;
 }

@@ -280,6 +280,7 @@ public sealed partial class MeasurementStore : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var tx = _db.BeginTransaction();
+        CommitMark after;
 
         // Measurements go through SQLite's C API with a statement prepared once and bound by index: the ADO.NET
         // command path costs several µs per row (reader set-up, bind by name), which dominated a 64×64 characterisation.
@@ -355,12 +356,9 @@ public sealed partial class MeasurementStore : IDisposable
 
             _bumpSequence.Transaction = tx;
             _bumpSequence.ExecuteNonQuery();
-            var before = CommittedTotals();
-            var after = new StoreTotals(before.Measurements + measurements.Count, before.Units + units.Count);
+            after = new CommitMark(_mark.Sequence + 1, _mark.Units + units.Count, _mark.Measurements + measurements.Count);
             CommitListener?.BeforeCommit(after);
             tx.Commit();
-            _totals = after;
-            CommitListener?.AfterCommit(after);
         }
         finally
         {
@@ -369,8 +367,9 @@ public sealed partial class MeasurementStore : IDisposable
         }
 
         // Acknowledged only once the journal has it on disk; a death in between leaves the journal one behind, which is safe.
-        _mark = new CommitMark(_mark.Sequence + 1, _mark.Units + units.Count, _mark.Measurements + measurements.Count);
+        _mark = after;
         _journal?.Append(_mark);
+        CommitListener?.AfterCommit(_mark);
     }
 
     private void Insert(SqliteCommand cmd, string what)
