@@ -264,7 +264,7 @@ public sealed class RunPipeline
     {
         if (File.Exists(path))
         {
-            return JsonSerializer.Deserialize<MonteCarloSummary>(await File.ReadAllTextAsync(path, ct), Json)
+            return JsonDuplicateKeys.Deserialize<MonteCarloSummary>(await File.ReadAllTextAsync(path, ct), Json, path)
                 ?? throw new InvalidDataException($"{path}: empty Monte-Carlo result; delete it to recompute");
         }
 
@@ -281,7 +281,7 @@ public sealed class RunPipeline
         var path = Path.Combine(folder, WorstCaseFile);
         if (File.Exists(path))
         {
-            return JsonSerializer.Deserialize<WorstCaseSummary>(await File.ReadAllTextAsync(path, ct), Json)
+            return JsonDuplicateKeys.Deserialize<WorstCaseSummary>(await File.ReadAllTextAsync(path, ct), Json, path)
                 ?? throw new InvalidDataException($"{path}: empty worst-case result; delete it to recompute");
         }
 
