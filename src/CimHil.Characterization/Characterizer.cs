@@ -56,6 +56,11 @@ public sealed class Characterizer
         var started = DateTimeOffset.UtcNow;
         var resumed = _store.Session > 1;
 
+        // Before anything reaches the chip: a plan the limits or the chip refuse would otherwise fail part-way, e.g.
+        // at the I–V sweep after every cell was formed. Callers check it before creating the store too (PlanValidator).
+        PlanValidator.Check(_plan, _chip).ThrowIfInvalid(_plan.Name);
+        AdoptPlan();
+
         // A restarted emulator's virtual clock begins at its epoch again; move it past what is stored so timestamps stay ordered.
         if (_chip.Clock.IsVirtual && _store.LatestTimestamp() is { } latest && latest > _chip.Clock.Now)
         {
@@ -100,6 +105,27 @@ public sealed class Characterizer
         _store.FinishRun(_chip.Clock.Now);
         var (measured, units, _) = _store.Counts();
         return new CharacterizationSummary(_store.Run.RunId, _store.Path, _store.Session, resumed, ran, measured, units, _unitsThisSession, (DateTimeOffset.UtcNow - started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// On resume: every procedure with stored records must keep its parameters; the rest may change (a corrected plan),
+    /// and the run then records the plan it continues with.
+    /// </summary>
+    private void AdoptPlan()
+    {
+        foreach (var name in ProcedureNames.InOrder)
+        {
+            if (_store.ProcedureParameters(name) is { } stored && _store.HasRecords(name) && !string.Equals(stored, _plan.SectionJson(name), StringComparison.Ordinal))
+            {
+                throw new MeasurementStoreException(_store.Path, $"procedure '{name}' was started with other parameters than the plan now gives; resume with the run's own plan");
+            }
+        }
+
+        if (!string.Equals(_store.Run.PlanJson, _plan.Json, StringComparison.Ordinal))
+        {
+            _log.Information("Run {RunId} continues with a changed plan {Plan}", _store.Run.RunId, _plan.Name);
+            _store.ReplacePlan(_plan.Json);
+        }
     }
 
     private async Task FormingAsync(FormingSpec spec, CancellationToken ct)
