@@ -69,7 +69,8 @@ public sealed class CimHilBoardChip : IChip
             "PCM" => DeviceTechnology.Pcm,
             var other => throw new InstrumentProtocolException(session.Resource, $"{session.Resource}: ARR:TECH? answered '{other}', expected RRAM or PCM"),
         };
-        var capabilities = ChipCapabilities.None;
+        // The board's PULSE and FORM commands take a gate voltage (docs/protocol.md); ARR:CAP? lists only the optional features.
+        var capabilities = ChipCapabilities.GateVoltage;
         foreach (var token in capabilitiesReply.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             capabilities |= token.ToUpperInvariant() switch

@@ -63,6 +63,11 @@ public sealed class Characterizer
         var started = DateTimeOffset.UtcNow;
         var resumed = _store.Session > 1;
 
+        // Before anything reaches the chip: a plan the limits or the chip refuse would otherwise fail part-way, e.g.
+        // at the I–V sweep after every cell was formed. Callers check it before creating the store too (PlanValidator).
+        PlanValidator.Check(_plan, _chip).ThrowIfInvalid(_plan.Name);
+        AdoptPlan();
+
         // Before any pulse: a resume must continue on the chip it measured, in the state it left it (or restart what
         // depends on that state, when the user says so). On the emulator this also keeps its state saved with every commit.
         var resume = await ResumeGuard.PrepareAsync(_chip, _store, _options, _log, cancellationToken).ConfigureAwait(false);
@@ -114,6 +119,27 @@ public sealed class Characterizer
         {
             Resume = resume,
         };
+    }
+
+    /// <summary>
+    /// On resume: every procedure with stored records must keep its parameters; the rest may change (a corrected plan),
+    /// and the run then records the plan it continues with.
+    /// </summary>
+    private void AdoptPlan()
+    {
+        foreach (var name in ProcedureNames.InOrder)
+        {
+            if (_store.ProcedureParameters(name) is { } stored && _store.HasRecords(name) && !string.Equals(stored, _plan.SectionJson(name), StringComparison.Ordinal))
+            {
+                throw new MeasurementStoreException(_store.Path, $"procedure '{name}' was started with other parameters than the plan now gives; resume with the run's own plan");
+            }
+        }
+
+        if (!string.Equals(_store.Run.PlanJson, _plan.Json, StringComparison.Ordinal))
+        {
+            _log.Information("Run {RunId} continues with a changed plan {Plan}", _store.Run.RunId, _plan.Name);
+            _store.ReplacePlan(_plan.Json);
+        }
     }
 
     private async Task FormingAsync(FormingSpec spec, CancellationToken ct)

@@ -70,7 +70,7 @@ public sealed partial class EmulatedChip
             _nu[i] = isPcm ? settings.Pcm.DriftNu(_stable[i], _p.DriftZ[i]) : 0.0;
         }
 
-        Capabilities = ChipCapabilities.VirtualClock
+        Capabilities = ChipCapabilities.VirtualClock | ChipCapabilities.GateVoltage
             | (settings.VectorMatrixMultiply ? ChipCapabilities.VectorMatrixMultiply : ChipCapabilities.None)
             | (isPcm ? ChipCapabilities.None : ChipCapabilities.RequiresForming);
         Identity = new ChipIdentity(

@@ -97,17 +97,58 @@ public sealed class MeasurementStoreTests
     }
 
     [Fact]
-    public void BeginProcedure_WithOtherParametersOnResume_IsRefused()
+    public void BeginProcedure_WithOtherParametersOnResume_AfterARecord_IsRefused()
     {
         var path = Path.Combine(TestPlans.TempDir(), "run.db");
         using (var s = MeasurementStore.Create(path, "r", "{}", Provenance(), T0))
         {
             s.BeginProcedure("drift", 1, "{\"a\":1}", T0);
+            var batch = s.BeginBatch();
+            batch.Add(Read("drift", 0, 0, 1, 0, 1e-5));
+            batch.Commit(T0);
         }
 
         using var again = MeasurementStore.Open(path, T0);
         again.BeginProcedure("drift", 1, "{\"a\":1}", T0);
-        Assert.Throws<MeasurementStoreException>(() => again.BeginProcedure("drift", 1, "{\"a\":2}", T0));
+        Assert.True(again.HasRecords("drift"));
+        var ex = Assert.Throws<MeasurementStoreException>(() => again.BeginProcedure("drift", 1, "{\"a\":2}", T0));
+        Assert.Contains("procedure 'drift' was started with other parameters", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("{\"a\":1}", again.ProcedureParameters("drift"));
+    }
+
+    [Fact]
+    public void BeginProcedure_WithOtherParametersOnResume_NothingStored_TakesTheCorrectedParameters()
+    {
+        // A procedure registered under parameters that were then refused (nothing measured) must not block a corrected plan.
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        using (var s = MeasurementStore.Create(path, "r", "{\"plan\":1}", Provenance(), T0))
+        {
+            s.BeginProcedure("ivSweep", 3, "{\"v\":0.8}", T0);
+        }
+
+        using var again = MeasurementStore.Open(path, T0.AddHours(1));
+        Assert.False(again.HasRecords("ivSweep"));
+        again.BeginProcedure("ivSweep", 3, "{\"v\":0.3}", T0.AddHours(1));
+        Assert.Equal("{\"v\":0.3}", again.ProcedureParameters("ivSweep"));
+        again.ReplacePlan("{\"plan\":2}");
+        Assert.Equal("{\"plan\":2}", again.Run.PlanJson);
+    }
+
+    [Fact]
+    public void ReplacePlan_IsWhatTheStoreHoldsWhenReopened()
+    {
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        string oldHash;
+        using (var s = MeasurementStore.Create(path, "r", "{\"plan\":1}", Provenance(), T0))
+        {
+            oldHash = s.Run.PlanHash;
+            s.ReplacePlan("{\"plan\":2}");
+        }
+
+        using var again = MeasurementStore.Open(path, T0, readOnly: true);
+        Assert.Equal("{\"plan\":2}", again.Run.PlanJson);
+        Assert.NotEqual(oldHash, again.Run.PlanHash);
+        Assert.Equal(64, again.Run.PlanHash.Length);
     }
 
     [Fact]

@@ -204,4 +204,25 @@ public class RunPipelineTests
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("run.worstCase.method", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_PlanWithAnIvStepAboveTheReadLimit_IsRefusedBeforeTheMeasurementStoreExists()
+    {
+        var baseDir = AppContext.BaseDirectory;
+        var plan = Path.Combine(Directory.CreateTempSubdirectory("cimhil-plan-").FullName, "bad.json");
+        File.WriteAllText(plan, File.ReadAllText(Path.Combine(baseDir, "plans", "default-rram.json")).Replace("0.45, 0.5]", "0.45, 0.8]", StringComparison.Ordinal));
+        var root = Directory.CreateTempSubdirectory("cimhil-run-").FullName;
+        var config = CliHarness.ConfigVariant(text =>
+        {
+            var node = JsonNode.Parse(text)!.AsObject();
+            node["run"] = new JsonObject { ["outputRoot"] = root, ["plan"] = plan };
+            return node.ToJsonString();
+        });
+
+        var (code, _, error) = await CliHarness.RunAsync("run", "--config", config, "--json");
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("ivSweep.voltagesV[9]: read refused: |read voltage| 0.8 V exceeds the safety limit 0.5 V", error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(root, Pipeline.RunPipeline.DatabaseFile, SearchOption.AllDirectories));
+    }
 }

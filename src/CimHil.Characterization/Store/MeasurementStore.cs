@@ -54,7 +54,10 @@ public sealed partial class MeasurementStore : IDisposable
     /// <summary>This process's session number: 1 for the first start, +1 for each resume.</summary>
     public int Session { get; }
 
-    /// <summary>Registers a procedure with its parameters; on resume the parameters must be those it started with.</summary>
+    /// <summary>
+    /// Registers a procedure with its parameters; on resume the parameters must be those its stored records were taken
+    /// with. A procedure registered but with nothing stored yet takes the new parameters (a corrected plan).
+    /// </summary>
     public void BeginProcedure(string procedure, int ordinal, string parametersJson, DateTimeOffset now)
     {
         using var q = _db.CreateCommand();
@@ -62,11 +65,22 @@ public sealed partial class MeasurementStore : IDisposable
         q.Parameters.AddWithValue("$p", procedure);
         if (q.ExecuteScalar() is string existing)
         {
-            if (!string.Equals(existing, parametersJson, StringComparison.Ordinal))
+            if (string.Equals(existing, parametersJson, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (HasRecords(procedure))
             {
                 throw new MeasurementStoreException(Path, $"procedure '{procedure}' was started with other parameters than the plan now gives; resume with the run's own plan");
             }
 
+            using var update = _db.CreateCommand();
+            update.CommandText = "UPDATE procedures SET parameters_json=$j, started_utc=$t WHERE procedure=$p";
+            update.Parameters.AddWithValue("$p", procedure);
+            update.Parameters.AddWithValue("$j", parametersJson);
+            update.Parameters.AddWithValue("$t", now.ToString("O", CultureInfo.InvariantCulture));
+            update.ExecuteNonQuery();
             return;
         }
 
@@ -77,6 +91,30 @@ public sealed partial class MeasurementStore : IDisposable
         cmd.Parameters.AddWithValue("$j", parametersJson);
         cmd.Parameters.AddWithValue("$t", now.ToString("O", CultureInfo.InvariantCulture));
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether a measurement or unit of the procedure is stored; from then on its parameters are fixed.</summary>
+    public bool HasRecords(string procedure)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM measurements WHERE procedure=$p) OR EXISTS(SELECT 1 FROM units WHERE procedure=$p)";
+        cmd.Parameters.AddWithValue("$p", procedure);
+        return cmd.ExecuteScalar() is long l && l == 1;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="planJson"/> the run's plan (a resume with a corrected plan), so calibration and a later
+    /// resume read the plan the measurements follow. The caller has checked that no procedure with records changed.
+    /// </summary>
+    public void ReplacePlan(string planJson)
+    {
+        using var cmd = _db.CreateCommand();
+        var hash = Hash(planJson);
+        cmd.CommandText = "UPDATE run SET plan_json=$plan, plan_hash=$hash WHERE id=1";
+        cmd.Parameters.AddWithValue("$plan", planJson);
+        cmd.Parameters.AddWithValue("$hash", hash);
+        cmd.ExecuteNonQuery();
+        Run = Run with { PlanJson = planJson, PlanHash = hash };
     }
 
     public void FinishProcedure(string procedure, DateTimeOffset now)

@@ -13,20 +13,26 @@ public static class CharacterizeCommand
     {
         ArgumentNullException.ThrowIfNull(services);
         var plan = new Option<string?>("--plan") { Description = "Plan file (plans/default-rram.json, plans/default-pcm.json); with --resume the run's own plan is used when omitted" };
-        var output = new Option<string>("--out") { Description = "Measurement database to create (runs/<name>.db)", Required = true };
+        var output = new Option<string?>("--out") { Description = "Measurement database to create (runs/<name>.db); required unless --dry-run" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out: finished cells are not programmed again" };
         var newChip = new Option<bool>("--resume-on-new-chip") { Description = "With --resume: go on even if the chip is not the one that was measured (forming, stuck map and unfinished procedures start again; recorded in the store)" };
         var csv = new Option<string?>("--csv") { Description = "Also export the run as CSV files into this directory" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check --plan against the safety limits and the chip, print what each procedure would apply and every violation; apply nothing, create no file" };
         var json = CliServices.JsonOption();
         var command = new Command("characterize", "Run characterisation procedures (forming, I–V, multilevel, cycle-to-cycle, read noise, drift, stuck map) and store every pulse and read")
         {
-            plan, output, resume, newChip, csv, json,
+            plan, output, resume, newChip, csv, dryRun, json,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            var outPath = parse.GetValue(output)!;
             var isResume = parse.GetValue(resume);
             var planPath = parse.GetValue(plan);
+            if (parse.GetValue(dryRun))
+            {
+                return await DryRunAsync(services, parse, planPath ?? throw new CliUsageException("--dry-run needs --plan"), parse.GetValue(json), ct);
+            }
+
+            var outPath = parse.GetValue(output) ?? throw new CliUsageException("--out is required (except with --dry-run)");
             if (!isResume && parse.GetValue(newChip))
             {
                 throw new CliUsageException("--resume-on-new-chip only makes sense with --resume");
@@ -47,6 +53,14 @@ public static class CharacterizeCommand
             var config = services.Config(parse);
             var logger = services.Logger(parse);
             await using var chip = await services.ConnectAsync(parse, ct);
+
+            // Every stimulus against the limits and the chip before the first pulse and before the store exists, so a
+            // refused plan leaves nothing behind (a resume without --plan is checked by the characteriser itself).
+            if (givenPlan is not null)
+            {
+                PlanValidator.Check(givenPlan, chip).ThrowIfInvalid(planPath!);
+            }
+
             using var store = isResume
                 ? MeasurementStore.Open(outPath, DateTimeOffset.UtcNow)
                 : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, RunProvenance.Of(chip, config), DateTimeOffset.UtcNow);
@@ -100,6 +114,26 @@ public static class CharacterizeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static async Task<int> DryRunAsync(CliServices services, ParseResult parse, string planPath, bool asJson, CancellationToken ct)
+    {
+        var plan = CharacterizationPlan.Load(planPath);
+
+        // Connecting reads the chip's geometry and capabilities; it applies nothing (cheap on the emulator, safe on a bench).
+        await using var chip = await services.ConnectAsync(parse, ct);
+        var check = PlanValidator.Check(plan, chip);
+        if (asJson)
+        {
+            services.WriteJson(check);
+        }
+        else
+        {
+            PlanPreviewText.Write(services.Output, check);
+        }
+
+        check.ThrowIfInvalid(planPath);
+        return ExitCodes.Success;
     }
 
     private sealed class Reporter(Action<CharacterizationProgress> report) : IProgress<CharacterizationProgress>

@@ -221,6 +221,7 @@ public sealed class RunPipeline
     {
         var planPath = _settings.Plan ?? Path.Combine("plans", $"default-{chip.Identity.Technology.ToString().ToLowerInvariant()}.json");
         var plan = CharacterizationPlan.Load(planPath);
+        PlanValidator.Check(plan, chip).ThrowIfInvalid(planPath);
         using var store = File.Exists(db)
             ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)
             : MeasurementStore.Create(db, runId, plan.Json, StoreProvenance.Of(chip, _config), DateTimeOffset.UtcNow);

@@ -41,12 +41,12 @@ public static class StageResultFile
         }
     }
 
-    /// <summary>Reads a JSON result; an empty document or one that <paramref name="complete"/> rejects counts as damaged.</summary>
+    /// <summary>Reads a JSON result; an empty document, a duplicated key or one that <paramref name="complete"/> rejects counts as damaged.</summary>
     public static async Task<T> ReadJsonAsync<T>(string path, JsonSerializerOptions options, Func<T, bool> complete, CancellationToken ct)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(complete);
-        var value = JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(path, ct), options);
+        var value = JsonDuplicateKeys.Deserialize<T>(await File.ReadAllTextAsync(path, ct), options, path);
         return value is not null && complete(value)
             ? value
             : throw new InvalidDataException($"{path}: does not hold a complete {typeof(T).Name}");

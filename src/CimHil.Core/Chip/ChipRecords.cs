@@ -202,4 +202,10 @@ public enum ChipCapabilities
 
     /// <summary>The chip's clock is virtual (emulator): delays advance it without waiting.</summary>
     VirtualClock = 4,
+
+    /// <summary>
+    /// Pulses can set the access transistor's gate voltage (1T1R word line). Two-terminal benches (one SMU through a
+    /// matrix, the B1500's WGFMU pair) lack it and refuse a pulse that names a gate voltage.
+    /// </summary>
+    GateVoltage = 8,
 }

@@ -1,10 +1,16 @@
 namespace CimHil.Core.Config;
 
 /// <summary>A configuration (or plan, or settings) file is wrong. <see cref="JsonPath"/> says where, the message says what.</summary>
-public sealed class ConfigException : Exception
+public class ConfigException : Exception
 {
     public ConfigException(string jsonPath, string problem, string? source = null)
-        : base(Format(jsonPath, problem, source))
+        : this(jsonPath, problem, source, Format(jsonPath, problem, source))
+    {
+    }
+
+    /// <summary>For a problem with several places (a plan's violations), whose message lists them all.</summary>
+    protected ConfigException(string jsonPath, string problem, string? source, string message)
+        : base(message)
     {
         JsonPath = jsonPath;
         Problem = problem;

@@ -25,12 +25,18 @@ public sealed class JsonSection
 
     public string Path { get; }
 
-    /// <summary>Parses JSON text; a syntax error becomes a <see cref="ConfigException"/> with line and column.</summary>
+    /// <summary>
+    /// Parses JSON text; a syntax error becomes a <see cref="ConfigException"/> with line and column, a key written
+    /// twice in one object one with its path and both values.
+    /// </summary>
     public static JsonSection Parse(string json, string source)
     {
         try
         {
             using var doc = JsonDocument.Parse(json, DocumentOptions);
+
+            // A key written twice must not silently override the first (a doubled safety limit once raised it).
+            JsonDuplicateKeys.Reject(doc.RootElement, source);
             var root = new JsonSection(doc.RootElement.Clone(), string.Empty);
             if (root.Element.ValueKind != JsonValueKind.Object)
             {

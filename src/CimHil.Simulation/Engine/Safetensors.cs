@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using CimHil.Core.Config;
 using CimHil.Core.IO;
 
 namespace CimHil.Simulation.Engine;
@@ -219,6 +220,12 @@ public static class Safetensors
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new SafetensorsFormatException(source, "header is not a JSON object.");
+            }
+
+            // A tensor named twice would silently load the second entry's bytes.
+            if (JsonDuplicateKeys.Find(doc.RootElement) is { } duplicate)
+            {
+                throw new SafetensorsFormatException(source, $"header: {duplicate.JsonPath}: {duplicate.Problem}.");
             }
 
             var tensors = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);

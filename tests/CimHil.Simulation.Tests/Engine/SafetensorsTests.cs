@@ -60,6 +60,20 @@ public class SafetensorsTests
     }
 
     [Fact]
+    public void Deserialize_TensorNamedTwiceInTheHeader_IsRefusedNamingBothEntries()
+    {
+        // Before, the second entry silently replaced the first; both point into the same 8-byte data section here.
+        var header = Encoding.UTF8.GetBytes("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""");
+        var bytes = new byte[8 + header.Length + 8];
+        BitConverter.GetBytes((ulong)header.Length).CopyTo(bytes, 0);
+        header.CopyTo(bytes, 8);
+
+        var ex = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Deserialize(bytes, "m.safetensors"));
+
+        Assert.Equal("m.safetensors: not a valid safetensors file: header: w: duplicate key (an object, then an object).", ex.Message);
+    }
+
+    [Fact]
     public async Task ReadAsync_MissingFile_NamesPath()
     {
         var ex = await Assert.ThrowsAsync<FileNotFoundException>(() => Safetensors.ReadAsync("/nonexistent/m.safetensors", CancellationToken.None));
