@@ -116,7 +116,7 @@ internal static class Benches
     public static DriverContext Context(HilConfig config) => new() { Config = config, Logger = Logger };
 
     /// <summary>The emulator served as a CimHil board on a loopback TCP port (or on a pseudo-terminal), and the cimhil-board driver connected to it.</summary>
-    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null)
+    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null, Action<BoardServer, RecordingTransportFactory>? beforeConnect = null)
     {
         var backing = new EmulatedChip(array ?? Array);
         var board = new BoardServer(backing, Logger);
@@ -136,6 +136,7 @@ internal static class Benches
         }
 
         var wire = new RecordingTransportFactory();
+        beforeConnect?.Invoke(board, wire);
         var driver = new CimHilBoardDriver();
         var config = Config("cimhil-board", $$"""{ "resource": "{{resource}}", "baudRate": 115200{{extraSettings}} }""");
         var settings = driver.Parse(config.Chip.Settings);
