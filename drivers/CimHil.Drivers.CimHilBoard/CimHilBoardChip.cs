@@ -141,12 +141,17 @@ public sealed class CimHilBoardChip : IChip
             throw new UncertainPulseException(cell, query, applied, sentAt, ex);
         }
 
-        _formingCounter.Counted();
         var parts = reply.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != 2 || !TryNum(parts[0], out var currentA) || parts[1] is not ("0" or "1"))
         {
-            throw new InstrumentProtocolException(_session.Resource, $"{_session.Resource}: reply '{reply}' to '{query}' is not <current>,<0|1>");
+            // A garbled reply to a forming query: the pulse left, its verdict did not arrive intact. Not retried (it is a
+            // pulse); the forming counter says whether it was applied.
+            var garbled = new InstrumentProtocolException(_session.Resource, $"{_session.Resource}: reply '{reply}' to '{query}' is not <current>,<0|1>");
+            var applied = await _formingCounter.ResolveAsync(_session, _logger, cancellationToken).ConfigureAwait(false);
+            throw new UncertainPulseException(cell, query, applied, sentAt, garbled);
         }
+
+        _formingCounter.Counted();
 
         return new FormingResult(cell, pulse, currentA, parts[1] == "1", Clock.Now);
     }
