@@ -1,6 +1,7 @@
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
+using CimHil.Core.Safety;
 using CimHil.Drivers.CimHilBoard;
 using CimHil.Emulator;
 using CimHil.Emulator.Wire;
@@ -51,7 +52,10 @@ public sealed class ServedBoard : IAsyncDisposable
 
     public static ILogger Logger { get; } = new LoggerConfiguration().MinimumLevel.Fatal().CreateLogger();
 
-    /// <summary>Connects the cimhil-board driver (no SafeChip: the driver's own board ceilings still apply).</summary>
+    /// <summary>The board's VISA resource string.</summary>
+    public string Resource => _tcp.ResourceString;
+
+    /// <summary>Connects the cimhil-board driver and wraps it in <see cref="SafeChip"/>, as the CLI does.</summary>
     public async Task<IChip> ConnectAsync(CancellationToken cancellationToken)
     {
         var config = HilConfigLoader.Parse($$"""
@@ -67,7 +71,8 @@ public sealed class ServedBoard : IAsyncDisposable
             """);
         var driver = new CimHilBoardDriver();
         var settings = driver.Parse(config.Chip.Settings);
-        return await driver.ConnectAsync(settings, new DriverContext { Config = config, Logger = Logger }, new HookedFactory(this), cancellationToken);
+        var chip = await driver.ConnectAsync(settings, new DriverContext { Config = config, Logger = Logger }, new HookedFactory(this), cancellationToken);
+        return new SafeChip(chip, config.Chip.Safety);
     }
 
     public async ValueTask DisposeAsync()
