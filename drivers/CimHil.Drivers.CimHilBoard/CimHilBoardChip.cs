@@ -107,6 +107,7 @@ public sealed class CimHilBoardChip : IChip
         Geometry.Require(cell);
         _ceiling.Check(pulse);
         var command = ProgramCommand(cell, pulse);
+        await _programCounter.EnsureKnownAsync(_session, cancellationToken).ConfigureAwait(false);
         var sentAt = Clock.Now;
         try
         {
@@ -129,6 +130,7 @@ public sealed class CimHilBoardChip : IChip
         _ceiling.Check(pulse);
         var query = $"CELL:FORM? {cell.Row},{cell.Column},{Num(pulse.AmplitudeV)},{Num(pulse.WidthSeconds)},{Num(pulse.ComplianceA)}"
             + (pulse.GateVoltageV is { } g ? $",{Num(g)}" : string.Empty);
+        await _formingCounter.EnsureKnownAsync(_session, cancellationToken).ConfigureAwait(false);
         var sentAt = Clock.Now;
         string reply;
         try

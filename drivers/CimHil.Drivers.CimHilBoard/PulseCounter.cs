@@ -17,6 +17,18 @@ internal sealed class PulseCounter(string query, long? known)
     /// <summary>The counter's value as of the last confirmed pulse; null once it could not be read.</summary>
     public long? Known { get; private set; } = known;
 
+    /// <summary>
+    /// Reads the counter again when an outage left it unknown, so the next uncertain pulse can be settled; a no-op
+    /// otherwise (no extra round trip per pulse).
+    /// </summary>
+    public async Task EnsureKnownAsync(ScpiSession session, CancellationToken cancellationToken)
+    {
+        if (Known is null)
+        {
+            Known = await session.QueryParsedAsync(query, ParseCount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A pulse was confirmed by the board.</summary>
     public void Counted() => Known++;
 

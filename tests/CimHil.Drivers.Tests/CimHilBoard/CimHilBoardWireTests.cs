@@ -123,6 +123,31 @@ public sealed class CimHilBoardWireTests
     }
 
     [Fact]
+    public async Task BoardStalledDuringAPulse_IsUnknown_AndTheNextPulseReReadsTheCounterFirst()
+    {
+        // Short timeouts: an outage is found in about a second instead of the rigs' 2 s per attempt.
+        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""");
+        var set = new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 };
+
+        // A board that neither executes nor answers: the pulse, the safe state and the counter query all go unanswered.
+        rig.Board!.Faults = new BoardFaults { StallAfterCommands = 0 };
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), set, CancellationToken.None));
+        Assert.Null(ex.Applied);
+        Assert.Equal(0, rig.Board.PulsesApplied);
+
+        // Back up: before the next pulse the driver reads the counter it lost, so a drop on that pulse is settled again.
+        rig.Board.Faults = BoardFaults.None;
+        rig.Wire.Clear();
+        await rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), set, CancellationToken.None);
+        Assert.Equal("SYST:PULS:COUN?\nCELL:PROG 2,2,SET,1.2,0.001,DEF,0.0001\n*OPC?\nSYST:ERR?\n", rig.Wire.Sent(rig.Resources[0]));
+
+        rig.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
+        var again = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), set, CancellationToken.None));
+        Assert.True(again.Applied);
+        Assert.Equal(2, rig.Board.PulsesApplied);
+    }
+
+    [Fact]
     public async Task LinkDroppedAfterAFormingPulse_IsUncertain_ResolvedAppliedByTheFormingCounter()
     {
         await using var rig = await Benches.BoardAsync();
