@@ -16,10 +16,18 @@ namespace CimHil.Drivers.CimHilBoard;
 /// </summary>
 public sealed class CimHilBoardChip : IChip
 {
+    /// <summary>The manufacturer field of every CimHil board's <c>*IDN?</c> reply (docs/protocol.md).</summary>
+    public const string BoardManufacturer = "CimHil";
+
+    private const string ProgramCountQuery = "SYST:PULS:COUN?";
+    private const string FormingCountQuery = "SYST:FORM:COUN?";
+
     private readonly ScpiSession _session;
     private readonly BoardReplyFormat _format;
     private readonly ILogger _logger;
     private readonly SafeChip _ceiling;
+    private PulseCounter _programCounter = new(ProgramCountQuery, null);
+    private PulseCounter _formingCounter = new(FormingCountQuery, null);
     private int _disposed;
 
     private CimHilBoardChip(ScpiSession session, BoardReplyFormat format, ILogger logger, ChipIdentity identity, ArrayGeometry geometry, ChipCapabilities capabilities, IChipClock clock)
@@ -54,24 +62,19 @@ public sealed class CimHilBoardChip : IChip
         ArgumentNullException.ThrowIfNull(logger);
 
         // *CLS first so an error left by an earlier client is not blamed on our first command (IEEE 488.2 section 10.3).
+        // Every connect query is parsed inside the session's retry scope: a garbled reply (a corrupted byte on the link)
+        // is a failed attempt that is retried after a reconnect, never a value taken as the chip's identity or geometry.
         await session.ClearStatusAsync(cancellationToken).ConfigureAwait(false);
-        var idn = await session.IdentifyAsync(cancellationToken).ConfigureAwait(false);
-        var geometryReply = await session.QueryAsync("ARR:GEOM?", cancellationToken).ConfigureAwait(false);
-        var technologyReply = await session.QueryAsync("ARR:TECH?", cancellationToken).ConfigureAwait(false);
-        var capabilitiesReply = await session.QueryAsync("ARR:CAP?", cancellationToken).ConfigureAwait(false);
-        var virtualClock = (await session.QueryAsync("SYST:CLOC:VIRT?", cancellationToken).ConfigureAwait(false)).Trim() == "1";
+        var idn = await session.QueryParsedAsync("*IDN?", ParseIdentity, cancellationToken).ConfigureAwait(false);
+        var geometry = await session.QueryParsedAsync("ARR:GEOM?", ParseGeometry, cancellationToken).ConfigureAwait(false);
+        var technology = await session.QueryParsedAsync("ARR:TECH?", ParseTechnology, cancellationToken).ConfigureAwait(false);
+        var capabilitiesReply = await session.QueryParsedAsync("ARR:CAP?", ParseCapabilityList, cancellationToken).ConfigureAwait(false);
+        var virtualClock = await session.QueryParsedAsync("SYST:CLOC:VIRT?", ParseFlag, cancellationToken).ConfigureAwait(false);
         await session.ExecuteAsync(format == BoardReplyFormat.Real64 ? "FORM REAL,64;FORM:BORD NORM" : "FORM ASC", cancellationToken).ConfigureAwait(false);
 
-        var geometry = ParseGeometry(session.Resource, geometryReply);
-        var technology = technologyReply.Trim().ToUpperInvariant() switch
-        {
-            "RRAM" => DeviceTechnology.Rram,
-            "PCM" => DeviceTechnology.Pcm,
-            var other => throw new InstrumentProtocolException(session.Resource, $"{session.Resource}: ARR:TECH? answered '{other}', expected RRAM or PCM"),
-        };
         // The board's PULSE and FORM commands take a gate voltage (docs/protocol.md); ARR:CAP? lists only the optional features.
         var capabilities = ChipCapabilities.GateVoltage;
-        foreach (var token in capabilitiesReply.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var token in capabilitiesReply)
         {
             capabilities |= token.ToUpperInvariant() switch
             {
@@ -89,9 +92,14 @@ public sealed class CimHilBoardChip : IChip
             clock = new BoardVirtualClock(session, DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)));
         }
 
+        // The board's pulse counters as of now: after a link failure during a pulse, a counter that moved by exactly one
+        // since then says the pulse was applied, one that did not move says it was not (see PulseCounter).
+        var programCounter = new PulseCounter(ProgramCountQuery, await session.QueryParsedAsync(ProgramCountQuery, PulseCounter.ParseCount, cancellationToken).ConfigureAwait(false));
+        var formingCounter = new PulseCounter(FormingCountQuery, await session.QueryParsedAsync(FormingCountQuery, PulseCounter.ParseCount, cancellationToken).ConfigureAwait(false));
+
         var identity = new ChipIdentity(idn.Manufacturer, idn.Model, idn.SerialNumber, idn.Firmware, technology);
         logger.Information("Connected to board {Identity} on {Resource}: {Geometry}, {Capabilities}", identity.ToString(), session.Resource, geometry.ToString(), capabilities);
-        return new CimHilBoardChip(session, format, logger, identity, geometry, capabilities, clock);
+        return new CimHilBoardChip(session, format, logger, identity, geometry, capabilities, clock) { _programCounter = programCounter, _formingCounter = formingCounter };
     }
 
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
@@ -100,7 +108,19 @@ public sealed class CimHilBoardChip : IChip
         Geometry.Require(cell);
         _ceiling.Check(pulse);
         var command = ProgramCommand(cell, pulse);
-        await GuardAsync(() => _session.ExecuteNonIdempotentAsync(command, cancellationToken)).ConfigureAwait(false);
+        await _programCounter.EnsureKnownAsync(_session, cancellationToken).ConfigureAwait(false);
+        var sentAt = Clock.Now;
+        try
+        {
+            await GuardAsync(() => _session.ExecuteNonIdempotentAsync(command, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (UncertainOutcomeException ex)
+        {
+            var applied = await _programCounter.ResolveAsync(_session, _logger, cancellationToken).ConfigureAwait(false);
+            throw new UncertainPulseException(cell, command, applied, sentAt, ex);
+        }
+
+        _programCounter.Counted();
         return new PulseResult(cell, pulse, Clock.Now);
     }
 
@@ -111,12 +131,30 @@ public sealed class CimHilBoardChip : IChip
         _ceiling.Check(pulse);
         var query = $"CELL:FORM? {cell.Row},{cell.Column},{Num(pulse.AmplitudeV)},{Num(pulse.WidthSeconds)},{Num(pulse.ComplianceA)}"
             + (pulse.GateVoltageV is { } g ? $",{Num(g)}" : string.Empty);
-        var reply = await GuardAsync(() => _session.QueryNonIdempotentAsync(query, cancellationToken)).ConfigureAwait(false);
+        await _formingCounter.EnsureKnownAsync(_session, cancellationToken).ConfigureAwait(false);
+        var sentAt = Clock.Now;
+        string reply;
+        try
+        {
+            reply = await GuardAsync(() => _session.QueryNonIdempotentAsync(query, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (UncertainOutcomeException ex)
+        {
+            var applied = await _formingCounter.ResolveAsync(_session, _logger, cancellationToken).ConfigureAwait(false);
+            throw new UncertainPulseException(cell, query, applied, sentAt, ex);
+        }
+
         var parts = reply.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != 2 || !TryNum(parts[0], out var currentA) || parts[1] is not ("0" or "1"))
         {
-            throw new InstrumentProtocolException(_session.Resource, $"{_session.Resource}: reply '{reply}' to '{query}' is not <current>,<0|1>");
+            // A garbled reply to a forming query: the pulse left, its verdict did not arrive intact. Not retried (it is a
+            // pulse); the forming counter says whether it was applied.
+            var garbled = new InstrumentProtocolException(_session.Resource, $"{_session.Resource}: reply '{reply}' to '{query}' is not <current>,<0|1>");
+            var applied = await _formingCounter.ResolveAsync(_session, _logger, cancellationToken).ConfigureAwait(false);
+            throw new UncertainPulseException(cell, query, applied, sentAt, garbled);
         }
+
+        _formingCounter.Counted();
 
         return new FormingResult(cell, pulse, currentA, parts[1] == "1", Clock.Now);
     }
@@ -279,7 +317,20 @@ public sealed class CimHilBoardChip : IChip
         }
     }
 
-    private static ArrayGeometry ParseGeometry(string resource, string reply)
+    // The connect-time parsers throw FormatException, which the session turns into a protocol error inside its retry
+    // scope (QueryParsedAsync): a corrupted reply is retried like a dropped one.
+    private static InstrumentIdentity ParseIdentity(string reply)
+    {
+        var idn = InstrumentIdentity.Parse(reply);
+        if (!string.Equals(idn.Manufacturer, BoardManufacturer, StringComparison.Ordinal) || idn.Model.Length == 0 || idn.SerialNumber.Length == 0)
+        {
+            throw new FormatException($"*IDN? answered '{reply}', expected '{BoardManufacturer},<model>,<serial>,<firmware>' (docs/protocol.md)");
+        }
+
+        return idn;
+    }
+
+    private static ArrayGeometry ParseGeometry(string reply)
     {
         var parts = reply.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var rows) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var columns) && rows > 0 && columns > 0)
@@ -287,8 +338,33 @@ public sealed class CimHilBoardChip : IChip
             return new ArrayGeometry(rows, columns);
         }
 
-        throw new InstrumentProtocolException(resource, $"{resource}: ARR:GEOM? answered '{reply}', expected <rows>,<columns>");
+        throw new FormatException($"ARR:GEOM? answered '{reply}', expected <rows>,<columns> (both positive)");
     }
+
+    private static DeviceTechnology ParseTechnology(string reply) => reply.Trim().ToUpperInvariant() switch
+    {
+        "RRAM" => DeviceTechnology.Rram,
+        "PCM" => DeviceTechnology.Pcm,
+        var other => throw new FormatException($"ARR:TECH? answered '{other}', expected RRAM or PCM"),
+    };
+
+    private static string[] ParseCapabilityList(string reply)
+    {
+        var tokens = reply.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length == 0 || tokens.Any(t => !t.All(char.IsAsciiLetterOrDigit)))
+        {
+            throw new FormatException($"ARR:CAP? answered '{reply}', expected a comma-separated list of capability names or NONE");
+        }
+
+        return tokens;
+    }
+
+    private static bool ParseFlag(string reply) => reply.Trim() switch
+    {
+        "1" => true,
+        "0" => false,
+        var other => throw new FormatException($"answered '{other}', expected 1 or 0"),
+    };
 
     private static string Head(string query) => query.Length <= 40 ? query : query[..40] + "…";
 
@@ -303,6 +379,9 @@ public sealed class CimHilBoardChip : IChip
     /// </summary>
     private sealed class BoardVirtualClock(ScpiSession session, DateTimeOffset start) : IChipClock
     {
+        /// <summary>Sends of one advance that may all end uncertain before the error is raised.</summary>
+        private const int MaxAdvanceAttempts = 3;
+
         private readonly VirtualClock _mirror = new(start);
 
         public DateTimeOffset Now => _mirror.Now;
@@ -316,9 +395,33 @@ public sealed class CimHilBoardChip : IChip
                 return;
             }
 
+            // SYST:CLOC:ADV is not idempotent: repeated, it moves the board's clock twice. It is sent once; after an
+            // uncertain outcome the board's clock (an idempotent query) says whether it moved, and only a command that
+            // certainly did not arrive is sent again.
             var seconds = duration.Ticks / (double)TimeSpan.TicksPerSecond;
-            await session.ExecuteAsync(new StringBuilder("SYST:CLOC:ADV ").Append(Num(seconds)).ToString(), cancellationToken).ConfigureAwait(false);
-            _mirror.Advance(duration);
+            var command = new StringBuilder("SYST:CLOC:ADV ").Append(Num(seconds)).ToString();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await session.ExecuteNonIdempotentAsync(command, cancellationToken).ConfigureAwait(false);
+                    _mirror.Advance(duration);
+                    return;
+                }
+                catch (UncertainOutcomeException) when (attempt < MaxAdvanceAttempts)
+                {
+                    var boardSeconds = await session.QueryDoubleAsync("SYST:CLOC?", cancellationToken).ConfigureAwait(false);
+                    var before = (_mirror.Now - DateTimeOffset.UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond;
+
+                    // The board's clock is either where the mirror is (not applied) or one duration later (applied);
+                    // SYST:CLOC? has 100 ns resolution, far below any wait, so the nearer of the two decides.
+                    if (Math.Abs(boardSeconds - (before + seconds)) < Math.Abs(boardSeconds - before))
+                    {
+                        _mirror.Advance(duration);
+                        return;
+                    }
+                }
+            }
         }
     }
 }

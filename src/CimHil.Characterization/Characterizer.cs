@@ -152,8 +152,9 @@ public sealed class Characterizer
         }
 
         var done = _store.CompletedUnits(name);
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
         var total = _chip.Geometry.CellCount;
-        var batch = _store.BeginBatch();
+        using var batch = _store.BeginBatch();
         for (var row = 0; row < _chip.Geometry.Rows; row++)
         {
             for (var col = 0; col < _chip.Geometry.Columns; col++)
@@ -165,13 +166,24 @@ public sealed class Characterizer
 
                 var cell = new CellAddress(row, col);
                 var amplitude = spec.AmplitudeV;
-                var seq = 0;
+                var seq = resumeSeq.GetValueOrDefault(new UnitKey(name, row, col, 0));
+                var pulses = 0;
+                var triesWithoutVerdict = 0;
                 FormingResult result;
                 while (true)
                 {
                     var pulse = new FormingPulse { AmplitudeV = amplitude, WidthSeconds = spec.WidthSeconds, ComplianceA = spec.ComplianceA, GateVoltageV = spec.GateVoltageV };
-                    result = await _chip.FormAsync(cell, pulse, ct).ConfigureAwait(false);
-                    batch.Add(Measurement.FromForming(new RecordKey(name, row, col, 0, seq++), result));
+                    var formed = await RecordedPulse.FormAsync(_chip, cell, pulse, () => new RecordKey(name, cell.Row, cell.Column, 0, seq++), _plan.ReadVoltageV, batch, ++triesWithoutVerdict >= RecordedPulse.MaxSendsWhenNotApplied, ct).ConfigureAwait(false);
+                    if (formed is null)
+                    {
+                        // The reply (and with it the verdict) was lost: the pulse and the read-back are recorded; the same
+                        // amplitude is tried again, and its reply decides.
+                        continue;
+                    }
+
+                    triesWithoutVerdict = 0;
+                    result = formed;
+                    pulses++;
                     if (result.Formed || spec.StepV <= 0 || amplitude + spec.StepV > spec.MaxAmplitudeV + 1e-12)
                     {
                         break;
@@ -180,7 +192,7 @@ public sealed class Characterizer
                     amplitude += spec.StepV;
                 }
 
-                batch.Complete(new UnitResult { Key = new UnitKey(name, row, col, 0), Outcome = result.Formed ? ProcedureNames.Formed : ProcedureNames.NotFormed, Pulses = seq });
+                batch.Complete(new UnitResult { Key = new UnitKey(name, row, col, 0), Outcome = result.Formed ? ProcedureNames.Formed : ProcedureNames.NotFormed, Pulses = pulses });
             }
 
             Commit(batch, name, done.Count, total);
@@ -192,8 +204,9 @@ public sealed class Characterizer
         const string name = ProcedureNames.StuckMap;
         var done = _store.CompletedUnits(name);
         var cols = _chip.Geometry.Columns;
-        var batch = _store.BeginBatch();
+        using var batch = _store.BeginBatch();
         var v = _plan.ReadVoltageV;
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
         for (var row = 0; row < _chip.Geometry.Rows; row++)
         {
             if (Enumerable.Range(0, cols).All(c => done.Contains(new UnitKey(name, row, c, 0))))
@@ -201,7 +214,8 @@ public sealed class Characterizer
                 continue;
             }
 
-            var seq = new int[cols];
+            var r0 = row;
+            var seq = Enumerable.Range(0, cols).Select(c => resumeSeq.GetValueOrDefault(new UnitKey(name, r0, c, 0))).ToArray();
             var set = new double[cols];
             var reset = new double[cols];
             foreach (var (polarity, pulseSpec, role, into) in new[] { (PulsePolarity.Set, spec.SetPulse, "set", set), (PulsePolarity.Reset, spec.ResetPulse, "reset", reset) })
@@ -211,8 +225,9 @@ public sealed class Characterizer
                 {
                     for (var k = 0; k < spec.Pulses; k++)
                     {
-                        var p = await _chip.ApplyPulseAsync(new CellAddress(row, col), pulse, ct).ConfigureAwait(false);
-                        batch.Add(Measurement.FromPulse(new RecordKey(name, row, col, 0, seq[col]++), role, p));
+                        // An uncertain pulse is recorded as such; the row read below is its read-back.
+                        var c0 = col;
+                        await RecordedPulse.ApplyAsync(_chip, new CellAddress(row, col), pulse, () => new RecordKey(name, r0, c0, 0, seq[c0]++), role, v, batch, ct).ConfigureAwait(false);
                     }
                 }
 
@@ -249,7 +264,8 @@ public sealed class Characterizer
         }
 
         var done = _store.CompletedUnits(name);
-        var batch = _store.BeginBatch();
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
+        using var batch = _store.BeginBatch();
         foreach (var cell in spec.Cells.Distinct())
         {
             if (done.Contains(new UnitKey(name, cell.Row, cell.Column, 0)))
@@ -257,7 +273,7 @@ public sealed class Characterizer
                 continue;
             }
 
-            var seq = 0;
+            var seq = resumeSeq.GetValueOrDefault(new UnitKey(name, cell.Row, cell.Column, 0));
             foreach (var v in spec.VoltagesV)
             {
                 var r = await _chip.ReadCellAsync(cell, v, ct).ConfigureAwait(false);
@@ -274,14 +290,15 @@ public sealed class Characterizer
         const string name = ProcedureNames.Multilevel;
         var cells = Sample(name, spec.Sample);
         var done = _store.CompletedUnits(name);
-        var batch = _store.BeginBatch();
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
+        using var batch = _store.BeginBatch();
         var total = cells.Count * spec.TargetsS.Length;
         for (var level = 0; level < spec.TargetsS.Length; level++)
         {
             foreach (var row in cells.GroupBy(c => c.Row).OrderBy(g => g.Key))
             {
                 var todo = row.Where(c => !done.Contains(new UnitKey(name, c.Row, c.Column, level)))
-                    .Select(c => new VerifyTarget(c.Column, level, spec.TargetsS[level])).ToList();
+                    .Select(c => new VerifyTarget(c.Column, level, spec.TargetsS[level], resumeSeq.GetValueOrDefault(new UnitKey(name, c.Row, c.Column, level)))).ToList();
                 if (todo.Count == 0)
                 {
                     continue;
@@ -299,7 +316,8 @@ public sealed class Characterizer
         const string name = ProcedureNames.CycleToCycle;
         var cells = Sample(name, spec.Sample);
         var done = _store.CompletedUnits(name);
-        var batch = _store.BeginBatch();
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
+        using var batch = _store.BeginBatch();
         var total = cells.Count * spec.Repeats;
         var probe = spec.Probe.ToPulse(spec.ProbePolarity);
         var v = _plan.ReadVoltageV;
@@ -308,7 +326,7 @@ public sealed class Characterizer
             for (var repeat = 0; repeat < spec.Repeats; repeat++)
             {
                 var todo = row.Where(c => !done.Contains(new UnitKey(name, c.Row, c.Column, repeat)))
-                    .Select(c => new VerifyTarget(c.Column, repeat, spec.StartTargetS)).ToList();
+                    .Select(c => new VerifyTarget(c.Column, repeat, spec.StartTargetS, resumeSeq.GetValueOrDefault(new UnitKey(name, c.Row, c.Column, repeat)))).ToList();
                 if (todo.Count == 0)
                 {
                     continue;
@@ -320,8 +338,9 @@ public sealed class Characterizer
                 var seq = outcomes.ToDictionary(o => o.Column, o => o.NextSeq);
                 foreach (var o in outcomes)
                 {
-                    var p = await _chip.ApplyPulseAsync(new CellAddress(row.Key, o.Column), probe, ct).ConfigureAwait(false);
-                    batch.Add(Measurement.FromPulse(new RecordKey(name, row.Key, o.Column, repeat, seq[o.Column]++), "probe", p));
+                    // An uncertain probe is recorded as such; the probe reads below are its read-back.
+                    var r = repeat;
+                    await RecordedPulse.ApplyAsync(_chip, new CellAddress(row.Key, o.Column), probe, () => new RecordKey(name, row.Key, o.Column, r, seq[o.Column]++), "probe", v, batch, ct).ConfigureAwait(false);
                 }
 
                 var sum = new Dictionary<int, double>();
@@ -358,13 +377,14 @@ public sealed class Characterizer
         const string name = ProcedureNames.ReadNoise;
         var cells = Sample(name, spec.Sample);
         var done = _store.CompletedUnits(name);
-        var batch = _store.BeginBatch();
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
+        using var batch = _store.BeginBatch();
         var v = _plan.ReadVoltageV;
         var levelOf = LevelAssignment(cells, spec.TargetsS.Length);
         foreach (var row in cells.GroupBy(c => c.Row).OrderBy(g => g.Key))
         {
             var todo = row.Where(c => !done.Contains(new UnitKey(name, c.Row, c.Column, levelOf[c])))
-                .Select(c => new VerifyTarget(c.Column, levelOf[c], spec.TargetsS[levelOf[c]])).ToList();
+                .Select(c => new VerifyTarget(c.Column, levelOf[c], spec.TargetsS[levelOf[c]], resumeSeq.GetValueOrDefault(new UnitKey(name, c.Row, c.Column, levelOf[c])))).ToList();
             if (todo.Count == 0)
             {
                 continue;
@@ -392,7 +412,8 @@ public sealed class Characterizer
         const string name = ProcedureNames.Drift;
         var cells = Sample(name, spec.Sample);
         var done = _store.CompletedUnits(name);
-        var batch = _store.BeginBatch();
+        var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
+        using var batch = _store.BeginBatch();
         var v = _plan.ReadVoltageV;
         var levelOf = LevelAssignment(cells, spec.TargetsS.Length);
         var total = cells.Count * (spec.TimesSeconds.Length + 1);
@@ -401,7 +422,7 @@ public sealed class Characterizer
         foreach (var row in cells.GroupBy(c => c.Row).OrderBy(g => g.Key))
         {
             var todo = row.Where(c => !done.Contains(new UnitKey(name, c.Row, c.Column, 0)))
-                .Select(c => new VerifyTarget(c.Column, 0, spec.TargetsS[levelOf[c]])).ToList();
+                .Select(c => new VerifyTarget(c.Column, 0, spec.TargetsS[levelOf[c]], resumeSeq.GetValueOrDefault(new UnitKey(name, c.Row, c.Column, 0)))).ToList();
             if (todo.Count == 0)
             {
                 continue;
@@ -448,7 +469,7 @@ public sealed class Characterizer
                         double? elapsed = programmed.TryGetValue((c.Row, c.Column), out var t) ? (read.Timestamp - t).TotalSeconds : null;
                         var current = read.CurrentA(c.Row, c.Column);
                         sum[j] += current / v;
-                        batch.Add(Measurement.FromRead(new RecordKey(name, c.Row, c.Column, step, k2), "drift", v, current, read.Timestamp, spec.TargetsS[levelOf[c]], elapsed));
+                        batch.Add(Measurement.FromRead(new RecordKey(name, c.Row, c.Column, step, resumeSeq.GetValueOrDefault(new UnitKey(name, c.Row, c.Column, step)) + k2), "drift", v, current, read.Timestamp, spec.TargetsS[levelOf[c]], elapsed));
                     }
                 }
 

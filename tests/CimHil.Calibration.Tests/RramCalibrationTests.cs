@@ -1,3 +1,5 @@
+using System.Text.Json;
+using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
 using CimHil.Core.Devices;
 using CimHil.Emulator;
@@ -114,6 +116,42 @@ public sealed class RramCalibrationTests(RramRunFixture fixture) : IClassFixture
         Assert.Equal(Model.Programming.SigmaS.Coefficients.ToArray(), loaded.Programming.SigmaS.Coefficients.ToArray());
         Assert.Equal(Model.CycleToCycle!.RelativeSigma, loaded.CycleToCycle!.RelativeSigma);
         Assert.Equal(DeviceTechnology.Rram, loaded.Technology);
+    }
+
+    [Fact]
+    public void RecordsOfAbortedAttempts_AreIgnored_TheModelIsTheSame()
+    {
+        // A copy of the run, plus what aborted attempts leave in a store (measurements taken in a session that did not
+        // finish their unit): absurd values in every role the calibration reads. The fit must not see them.
+        var copy = Path.Combine(Path.GetDirectoryName(Run.DatabasePath)!, "with-aborted-attempts.db");
+        File.Copy(Run.DatabasePath, copy);
+        using (var store = MeasurementStore.Open(copy, DateTimeOffset.UtcNow))
+        {
+            var batch = store.BeginBatch();
+            var roles = new Dictionary<string, string[]>
+            {
+                ["stuckMap"] = ["set", "reset"],
+                ["multilevel"] = ["verify", "final"],
+                ["cycleToCycle"] = ["final", "probe"],
+                ["readNoise"] = ["noise"],
+                ["drift"] = ["drift"],
+            };
+            foreach (var u in store.Units().Where(u => roles.ContainsKey(u.Key.Procedure)))
+            {
+                var seq = 100_000;
+                foreach (var role in roles[u.Key.Procedure])
+                {
+                    batch.Add(Measurement.FromRead(new RecordKey(u.Key.Procedure, u.Key.Row, u.Key.Column, u.Key.Step, seq++), role, 0.2, 0.2 * 900e-6, DateTimeOffset.UnixEpoch.AddDays(400), u.TargetS, 1e6));
+                }
+            }
+
+            batch.Commit(DateTimeOffset.UtcNow);
+            Assert.True(store.Counts().Measurements > store.Measurements().LongCount());
+        }
+
+        using var readBack = MeasurementStore.Open(copy, DateTimeOffset.UtcNow, readOnly: true);
+        var refit = Calibrator.Fit(readBack, Model.Name, new CalibrationOptions { BootstrapSamples = 100 }) with { Provenance = Model.Provenance };
+        Assert.Equal(JsonSerializer.Serialize(Model, DeviceModelFile.JsonOptions), JsonSerializer.Serialize(refit, DeviceModelFile.JsonOptions));
     }
 
     [Fact]

@@ -336,7 +336,7 @@ public sealed class MeasurementStoreTests
         var lines = File.ReadAllLines(files[0]);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("procedure,row,column,step,seq,kind,role,polarity,voltageV", lines[0], StringComparison.Ordinal);
-        Assert.Equal("multilevel,3,1,2,0,read,final,,0.2,,,,2.5E-06,1.25E-05,1E-05,,,2025-01-01T00:00:00.0000000+00:00,1", lines[1]);
+        Assert.Equal("multilevel,3,1,2,0,read,final,,0.2,,,,2.5E-06,1.25E-05,1E-05,,,2025-01-01T00:00:00.0000000+00:00,1,", lines[1]);
         Assert.StartsWith("multilevel,3,1,2,1,pulse,verify,reset,1.5,1E-07", lines[2], StringComparison.Ordinal);
         Assert.Equal(2, File.ReadAllLines(files[1]).Length);
         Assert.Contains(File.ReadAllLines(files[2]), l => l == "driver,smu-matrix");

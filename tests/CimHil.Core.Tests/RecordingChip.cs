@@ -12,6 +12,12 @@ internal sealed class RecordingChip : IChip
 
     public bool FailNextPulse { get; set; }
 
+    /// <summary>Thrown by the next pulse instead of applying it (once).</summary>
+    public Exception? NextPulseFailure { get; set; }
+
+    /// <summary>The safe state fails (after being counted), as it does while the link is down.</summary>
+    public bool SafeStateFails { get; set; }
+
     public ChipIdentity Identity { get; } = new("Test", "Recorder", "0", "1", DeviceTechnology.Rram);
 
     public ArrayGeometry Geometry { get; } = new(4, 4);
@@ -26,6 +32,12 @@ internal sealed class RecordingChip : IChip
         {
             FailNextPulse = false;
             throw new IOException("link dropped");
+        }
+
+        if (NextPulseFailure is { } failure)
+        {
+            NextPulseFailure = null;
+            throw failure;
         }
 
         Operations.Add($"pulse {cell} {pulse}");
@@ -59,7 +71,7 @@ internal sealed class RecordingChip : IChip
     public Task SafeStateAsync(CancellationToken cancellationToken)
     {
         SafeStateCalls++;
-        return Task.CompletedTask;
+        return SafeStateFails ? Task.FromException(new IOException("safe state: link still down")) : Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

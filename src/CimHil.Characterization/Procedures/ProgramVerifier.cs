@@ -4,8 +4,11 @@ using CimHil.Core.Chip;
 
 namespace CimHil.Characterization.Procedures;
 
-/// <summary>One cell of a row to program: its column, the procedure step it belongs to, and its target.</summary>
-public readonly record struct VerifyTarget(int Column, int Step, double TargetS);
+/// <summary>
+/// One cell of a row to program: its column, the procedure step it belongs to, its target, and the first sequence
+/// number free for its records (after those of an aborted earlier attempt, <see cref="MeasurementStore.NextSeqOfUnfinishedUnits"/>).
+/// </summary>
+public readonly record struct VerifyTarget(int Column, int Step, double TargetS, int FirstSeq = 0);
 
 /// <summary>What program-and-verify did to one cell.</summary>
 public sealed record VerifyOutcome(int Column, int Step, double TargetS, bool Converged, int Pulses, double FinalS, DateTimeOffset LastPulse, int NextSeq);
@@ -15,7 +18,9 @@ public sealed record VerifyOutcome(int Column, int Step, double TargetS, bool Co
 /// then gives each unfinished cell one pulse towards its target. Pulses are incremental-step (ISPP): each
 /// consecutive pulse of the same polarity is one step higher; a change of direction starts again from the
 /// start amplitude (Yu et al., "Emerging memory technologies", IEEE SSC Mag. 2016; the write-verify scheme of
-/// Alibart et al., Nanotechnology 23, 075201, 2012). Every pulse and verify read is added to the batch.
+/// Alibart et al., Nanotechnology 23, 075201, 2012). Every pulse and verify read is added to the batch. A pulse whose
+/// outcome the link left uncertain is recorded as such (<see cref="RecordedPulse"/>), and the cell's next step is decided
+/// from the next round's verify read — the read-back — never by repeating the pulse.
 /// </summary>
 public static class ProgramVerifier
 {
@@ -33,7 +38,11 @@ public static class ProgramVerifier
     {
         var n = cells.Count;
         var seq = new int[n];
-        Array.Fill(seq, firstSeq);
+        for (var i = 0; i < n; i++)
+        {
+            seq[i] = Math.Max(firstSeq, cells[i].FirstSeq);
+        }
+
         var pulses = new int[n];
         var run = new int[n];
         var lastPolarity = new PulsePolarity?[n];
@@ -93,10 +102,13 @@ public static class ProgramVerifier
                     GateVoltageV = ispp.GateVoltageV,
                     ComplianceA = ispp.ComplianceA,
                 };
-                var applied = await chip.ApplyPulseAsync(new CellAddress(row, t.Column), pulse, cancellationToken).ConfigureAwait(false);
-                batch.Add(Measurement.FromPulse(new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), "verify", applied, t.TargetS));
-                lastPulse[i] = applied.Timestamp;
-                pulses[i]++;
+                var record = await RecordedPulse.ApplyAsync(chip, new CellAddress(row, t.Column), pulse, () => new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), "verify", readVoltageV, batch, cancellationToken, t.TargetS).ConfigureAwait(false);
+                if (record.Uncertain != UncertainOutcome.NotApplied)
+                {
+                    // An unknown pulse counts against maxPulses: it may have reached the cell, and the budget bounds stress.
+                    lastPulse[i] = record.Timestamp;
+                    pulses[i]++;
+                }
             }
         }
 

@@ -14,13 +14,14 @@ public static class CsvExport
         using (var w = new StreamWriter(measurements))
         using (var csv = new CsvWriter(w, CultureInfo.InvariantCulture))
         {
-            foreach (var h in new[] { "procedure", "row", "column", "step", "seq", "kind", "role", "polarity", "voltageV", "widthSeconds", "gateVoltageV", "complianceA", "currentA", "conductanceS", "targetS", "elapsedSeconds", "formed", "timestampUtc", "session" })
+            foreach (var h in new[] { "procedure", "row", "column", "step", "seq", "kind", "role", "polarity", "voltageV", "widthSeconds", "gateVoltageV", "complianceA", "currentA", "conductanceS", "targetS", "elapsedSeconds", "formed", "timestampUtc", "session", "uncertain" })
             {
                 csv.WriteField(h);
             }
 
             csv.NextRecord();
-            foreach (var m in store.Measurements())
+            // Everything, including the records aborted attempts left (their session differs from their unit's, or they have no unit).
+            foreach (var m in store.Measurements(includeUnfinished: true))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 csv.WriteField(m.Key.Procedure);
@@ -39,6 +40,13 @@ public static class CsvExport
                 csv.WriteField(m.Formed is { } f ? (f ? "true" : "false") : string.Empty);
                 csv.WriteField(m.Timestamp.ToString("O", CultureInfo.InvariantCulture));
                 csv.WriteField(m.Session);
+                csv.WriteField(m.Uncertain switch
+                {
+                    UncertainOutcome.Applied => "applied",
+                    UncertainOutcome.NotApplied => "not-applied",
+                    UncertainOutcome.Unknown => "unknown",
+                    _ => string.Empty,
+                });
                 csv.NextRecord();
             }
         }

@@ -11,6 +11,22 @@ public enum MeasurementKind
 }
 
 /// <summary>
+/// Whether a pulse recorded after a link failure was applied. A confirmed pulse (and every read) has none: its
+/// <see cref="Measurement.Uncertain"/> is null.
+/// </summary>
+public enum UncertainOutcome
+{
+    /// <summary>The exchange failed, but the chip's pulse counter shows the pulse was applied.</summary>
+    Applied,
+
+    /// <summary>The exchange failed and the chip's pulse counter shows the pulse was not applied.</summary>
+    NotApplied,
+
+    /// <summary>The link stayed down: whether the pulse was applied could not be established.</summary>
+    Unknown,
+}
+
+/// <summary>
 /// The key every stored record is unique by: procedure, cell, the step of the procedure at that cell
 /// (a level, a repeat, a time point) and the sequence number inside that step. The store's primary key,
 /// so a record can never be written twice.
@@ -64,6 +80,12 @@ public sealed record Measurement
     /// <summary>The session (start or resume) that took it.</summary>
     public int Session { get; init; }
 
+    /// <summary>Null for a confirmed pulse and for reads; for a pulse whose exchange failed, whether it was applied.</summary>
+    public UncertainOutcome? Uncertain { get; init; }
+
+    /// <summary>Whether the record stands for a pulse that reached the cell (confirmed, or uncertain but shown applied).</summary>
+    public bool IsAppliedPulse => Kind is MeasurementKind.Pulse or MeasurementKind.Form && Uncertain is null or UncertainOutcome.Applied;
+
     public static Measurement FromPulse(RecordKey key, string role, PulseResult p, double? targetS = null) => new()
     {
         Key = key,
@@ -76,6 +98,36 @@ public sealed record Measurement
         ComplianceA = p.Pulse.ComplianceA,
         TargetS = targetS,
         Timestamp = p.Timestamp,
+    };
+
+    /// <summary>A programming pulse whose exchange failed: stored with what is known of whether it was applied.</summary>
+    public static Measurement FromUncertainPulse(RecordKey key, string role, ProgramPulse pulse, UncertainPulseException failure, double? targetS = null) => new()
+    {
+        Key = key,
+        Kind = MeasurementKind.Pulse,
+        Role = role,
+        Polarity = pulse.Polarity,
+        VoltageV = pulse.AmplitudeV,
+        WidthSeconds = pulse.WidthSeconds,
+        GateVoltageV = pulse.GateVoltageV,
+        ComplianceA = pulse.ComplianceA,
+        TargetS = targetS,
+        Timestamp = failure.Timestamp,
+        Uncertain = Outcome(failure),
+    };
+
+    /// <summary>A forming pulse whose exchange failed: no current and no formed flag came back.</summary>
+    public static Measurement FromUncertainForming(RecordKey key, FormingPulse pulse, UncertainPulseException failure) => new()
+    {
+        Key = key,
+        Kind = MeasurementKind.Form,
+        Role = "form",
+        VoltageV = pulse.AmplitudeV,
+        WidthSeconds = pulse.WidthSeconds,
+        GateVoltageV = pulse.GateVoltageV,
+        ComplianceA = pulse.ComplianceA,
+        Timestamp = failure.Timestamp,
+        Uncertain = Outcome(failure),
     };
 
     public static Measurement FromRead(RecordKey key, string role, double readVoltageV, double currentA, DateTimeOffset timestamp, double? targetS = null, double? elapsedSeconds = null) => new()
@@ -103,6 +155,13 @@ public sealed record Measurement
         CurrentA = f.CurrentA,
         Formed = f.Formed,
         Timestamp = f.Timestamp,
+    };
+
+    private static UncertainOutcome Outcome(UncertainPulseException failure) => failure.Applied switch
+    {
+        true => UncertainOutcome.Applied,
+        false => UncertainOutcome.NotApplied,
+        null => UncertainOutcome.Unknown,
     };
 }
 

@@ -20,8 +20,8 @@ public sealed partial class MeasurementStore : IDisposable
     /// <summary>PRAGMA application_id of our files: "CIMH" in ASCII (SQLite file format, header offset 68).</summary>
     public const int ApplicationId = 0x43494D48;
 
-    /// <summary>PRAGMA user_version: the schema version of the store.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>PRAGMA user_version: the schema version of the store (2 added measurements.uncertain; a version-1 file gains it on its first write).</summary>
+    public const int SchemaVersion = 2;
 
     private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
@@ -202,25 +202,36 @@ public sealed partial class MeasurementStore : IDisposable
         return list;
     }
 
-    /// <summary>Streams the measurements of a procedure (all when null), optionally of one role, in key order.</summary>
-    public IEnumerable<Measurement> Measurements(string? procedure = null, string? role = null)
+    /// <summary>
+    /// Streams the measurements of a procedure (all when null), optionally of one role, in key order. By default only the
+    /// records of finished units, taken by the session that finished them: records an aborted attempt left (kept so that
+    /// no applied pulse goes unrecorded) are included only with <paramref name="includeUnfinished"/>.
+    /// </summary>
+    public IEnumerable<Measurement> Measurements(string? procedure = null, string? role = null, bool includeUnfinished = false)
     {
+        var hasUncertain = HasUncertainColumn();
         using var cmd = _db.CreateCommand();
         var where = new List<string>();
         if (procedure is not null)
         {
-            where.Add("procedure=$p");
+            where.Add("m.procedure=$p");
             cmd.Parameters.AddWithValue("$p", procedure);
         }
 
         if (role is not null)
         {
-            where.Add("role=$role");
+            where.Add("m.role=$role");
             cmd.Parameters.AddWithValue("$role", role);
         }
 
-        cmd.CommandText = "SELECT procedure,row,col,step,seq,kind,role,polarity,voltage_v,width_seconds,gate_v,compliance_a,current_a,conductance_s,target_s,elapsed_seconds,formed,timestamp_ticks,session FROM measurements" +
-            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) + " ORDER BY procedure,row,col,step,seq";
+        if (!includeUnfinished)
+        {
+            where.Add(FinishedAttempt);
+        }
+
+        cmd.CommandText = "SELECT m.procedure,m.row,m.col,m.step,m.seq,m.kind,m.role,m.polarity,m.voltage_v,m.width_seconds,m.gate_v,m.compliance_a,m.current_a,m.conductance_s,m.target_s,m.elapsed_seconds,m.formed,m.timestamp_ticks,m.session," +
+            (hasUncertain ? "m.uncertain" : "NULL") + " FROM measurements m" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) + " ORDER BY m.procedure,m.row,m.col,m.step,m.seq";
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -241,6 +252,7 @@ public sealed partial class MeasurementStore : IDisposable
                 Formed = r.IsDBNull(16) ? null : r.GetInt64(16) != 0,
                 Timestamp = new DateTimeOffset(r.GetInt64(17), TimeSpan.Zero),
                 Session = r.GetInt32(18),
+                Uncertain = r.IsDBNull(19) ? null : ParseUncertain(r.GetString(19)),
             };
         }
     }
@@ -250,7 +262,9 @@ public sealed partial class MeasurementStore : IDisposable
     {
         var map = new Dictionary<(int Row, int Column), DateTimeOffset>();
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT row,col,MAX(timestamp_ticks) FROM measurements WHERE procedure=$p AND kind='pulse'" + (step is null ? string.Empty : " AND step=$s") + " GROUP BY row,col";
+        // A pulse shown not applied never reached the cell, so it does not start the cell's drift.
+        cmd.CommandText = "SELECT row,col,MAX(timestamp_ticks) FROM measurements WHERE procedure=$p AND kind='pulse'" +
+            (HasUncertainColumn() ? " AND (uncertain IS NULL OR uncertain<>'not-applied')" : string.Empty) + (step is null ? string.Empty : " AND step=$s") + " GROUP BY row,col";
         cmd.Parameters.AddWithValue("$p", procedure);
         if (step is { } st)
         {
@@ -317,6 +331,7 @@ public sealed partial class MeasurementStore : IDisposable
     internal void Write(IReadOnlyList<Measurement> measurements, IReadOnlyList<UnitResult> units, DateTimeOffset now)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        AddUncertainColumnIfMissing();
         using var tx = _db.BeginTransaction();
         CommitMark after;
 
@@ -361,6 +376,15 @@ public sealed partial class MeasurementStore : IDisposable
 
             raw.sqlite3_bind_int64(stmt, 18, m.Timestamp.UtcTicks);
             raw.sqlite3_bind_int(stmt, 19, Session);
+            if (m.Uncertain is { } uncertain)
+            {
+                raw.sqlite3_bind_text(stmt, 20, UncertainName(uncertain));
+            }
+            else
+            {
+                raw.sqlite3_bind_null(stmt, 20);
+            }
+
             var rc = raw.sqlite3_step(stmt);
             if (rc != raw.SQLITE_DONE)
             {
@@ -437,8 +461,8 @@ public sealed partial class MeasurementStore : IDisposable
 
     private sqlite3_stmt PrepareRaw()
     {
-        const string sql = "INSERT INTO measurements(procedure,row,col,step,seq,kind,role,polarity,voltage_v,width_seconds,gate_v,compliance_a,current_a,conductance_s,target_s,elapsed_seconds,formed,timestamp_ticks,session) " +
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        const string sql = "INSERT INTO measurements(procedure,row,col,step,seq,kind,role,polarity,voltage_v,width_seconds,gate_v,compliance_a,current_a,conductance_s,target_s,elapsed_seconds,formed,timestamp_ticks,session,uncertain) " +
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
         var rc = raw.sqlite3_prepare_v2(_db.Handle, sql, out var stmt);
         if (rc != raw.SQLITE_OK)
         {
@@ -513,6 +537,7 @@ public sealed partial class MeasurementStore : IDisposable
           polarity TEXT CHECK (polarity IN ('set','reset')), voltage_v REAL, width_seconds REAL, gate_v REAL, compliance_a REAL,
           current_a REAL, conductance_s REAL, target_s REAL, elapsed_seconds REAL, formed INTEGER,
           timestamp_ticks INTEGER NOT NULL, session INTEGER NOT NULL,
+          uncertain TEXT CHECK (uncertain IN ('applied','not-applied','unknown')),
           PRIMARY KEY(procedure, row, col, step, seq)) WITHOUT ROWID;
         """;
 }

@@ -157,13 +157,19 @@ public sealed class SafeChip : IChip, IChipDecorator
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentException and not CellOutOfRangeException)
         {
+            // An uncertain pulse keeps its type even when the safe state fails too (the link is likely still down): the
+            // caller must be able to record that pulse, and its next read meets the outage (and the safe state) again.
             try
             {
                 await _inner.SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception safeStateError)
+            catch (Exception safeStateError) when (ex is not UncertainPulseException)
             {
                 throw new AggregateException($"{ex.Message}; bringing the chip to its safe state also failed: {safeStateError.Message}", ex, safeStateError);
+            }
+            catch (Exception)
+            {
+                // The uncertain pulse is rethrown below as it is; the failed safe state is the same outage.
             }
 
             throw;

@@ -72,6 +72,32 @@ public class SafeChipTests
     }
 
     [Fact]
+    public async Task ApplyPulse_WhenTheChipAndTheSafeStateFail_RaisesBoth()
+    {
+        var inner = new RecordingChip { FailNextPulse = true, SafeStateFails = true };
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        var ex = await Assert.ThrowsAsync<AggregateException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), Set, default));
+
+        Assert.Equal(["link dropped", "safe state: link still down"], ex.InnerExceptions.Select(e => e.Message));
+    }
+
+    [Fact]
+    public async Task ApplyPulse_Uncertain_WhenTheSafeStateFailsToo_StaysTheUncertainPulse()
+    {
+        // The caller records an uncertain pulse by its type; a failed safe state (same outage) must not hide it.
+        var uncertain = new UncertainPulseException(new CellAddress(1, 2), "CELL:PROG 1,2,SET,1.5,1E-07,DEF,DEF", null, VirtualClock.DefaultEpoch, new IOException("link dropped"));
+        var inner = new RecordingChip { NextPulseFailure = uncertain, SafeStateFails = true };
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => chip.ApplyPulseAsync(new CellAddress(1, 2), Set, default));
+
+        Assert.Same(uncertain, ex);
+        Assert.Null(ex.Applied);
+        Assert.Equal(1, inner.SafeStateCalls);
+    }
+
+    [Fact]
     public async Task Dispose_LeavesTheChipInTheSafeState()
     {
         var inner = new RecordingChip();

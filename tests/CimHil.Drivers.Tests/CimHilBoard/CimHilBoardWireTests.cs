@@ -15,7 +15,7 @@ public sealed class CimHilBoardWireTests
         await using var rig = await Benches.BoardAsync();
 
         Assert.Equal(
-            "*CLS\n*IDN?\nARR:GEOM?\nARR:TECH?\nARR:CAP?\nSYST:CLOC:VIRT?\nFORM REAL,64;FORM:BORD NORM\n*OPC?\nSYST:ERR?\nSYST:CLOC?\n",
+            "*CLS\n*IDN?\nARR:GEOM?\nARR:TECH?\nARR:CAP?\nSYST:CLOC:VIRT?\nFORM REAL,64;FORM:BORD NORM\n*OPC?\nSYST:ERR?\nSYST:CLOC?\nSYST:PULS:COUN?\nSYST:FORM:COUN?\n",
             rig.Wire.Sent(rig.Resources[0]));
         Assert.True(rig.Chip.Clock.IsVirtual);
         Assert.Equal(rig.Backing.Clock.Now, rig.Chip.Clock.Now);
@@ -98,16 +98,109 @@ public sealed class CimHilBoardWireTests
     }
 
     [Fact]
-    public async Task LinkDroppedAfterAPulse_IsUncertain_AppliedOnce_AndTheBoardIsMadeSafe()
+    public async Task LinkDroppedAfterAPulse_IsUncertain_ResolvedAppliedByThePulseCounter_AppliedOnce_AndTheBoardIsMadeSafe()
     {
         await using var rig = await Benches.BoardAsync();
         var before = rig.Backing.SafeStateCalls;
         rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
+        rig.Wire.Clear();
 
-        await Assert.ThrowsAsync<UncertainOutcomeException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(0, 0), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(0, 0), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
 
+        Assert.True(ex.Applied);
+        Assert.Equal(new CellAddress(0, 0), ex.Cell);
+        Assert.IsType<UncertainOutcomeException>(ex.InnerException);
         Assert.Equal(1, rig.Board.PulsesApplied);
         Assert.Equal(before + 1, rig.Backing.SafeStateCalls);
+
+        // The pulse once, never again; then the safe state and the counter that settles the outcome.
+        Assert.Equal("CELL:PROG 0,0,SET,1.2,0.001,DEF,0.0001\n*OPC?\nSYST:ERR?\nSYST:SAFE\n*OPC?\nSYST:ERR?\nSYST:PULS:COUN?\n", rig.Wire.Sent(rig.Resources[0]));
+
+        // The next pulse is counted from the resolved value: a second drop on it resolves as applied too.
+        rig.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
+        var again = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(0, 1), new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = 1.2, WidthSeconds = 1e-3 }, CancellationToken.None));
+        Assert.True(again.Applied);
+        Assert.Equal(2, rig.Board.PulsesApplied);
+    }
+
+    [Fact]
+    public async Task BoardStalledDuringAPulse_IsUnknown_AndTheNextPulseReReadsTheCounterFirst()
+    {
+        // Short timeouts: an outage is found in about a second instead of the rigs' 2 s per attempt.
+        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""");
+        var set = new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 };
+
+        // A board that neither executes nor answers: the pulse, the safe state and the counter query all go unanswered.
+        rig.Board!.Faults = new BoardFaults { StallAfterCommands = 0 };
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), set, CancellationToken.None));
+        Assert.Null(ex.Applied);
+        Assert.Equal(0, rig.Board.PulsesApplied);
+
+        // Back up: before the next pulse the driver reads the counter it lost, so a drop on that pulse is settled again.
+        rig.Board.Faults = BoardFaults.None;
+        rig.Wire.Clear();
+        await rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), set, CancellationToken.None);
+        Assert.Equal("SYST:PULS:COUN?\nCELL:PROG 2,2,SET,1.2,0.001,DEF,0.0001\n*OPC?\nSYST:ERR?\n", rig.Wire.Sent(rig.Resources[0]));
+
+        rig.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
+        var again = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), set, CancellationToken.None));
+        Assert.True(again.Applied);
+        Assert.Equal(2, rig.Board.PulsesApplied);
+    }
+
+    [Fact]
+    public async Task LinkDroppedAfterAFormingPulse_IsUncertain_ResolvedAppliedByTheFormingCounter()
+    {
+        await using var rig = await Benches.BoardAsync();
+        rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
+
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.FormAsync(new CellAddress(1, 1), new FormingPulse { AmplitudeV = 4, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+
+        Assert.True(ex.Applied);
+        Assert.Equal(1, rig.Board.Protocol.FormingPulsesApplied);
+    }
+
+    [Fact]
+    public async Task ClockAdvance_DropLandsOnIt_IsNotRepeated_TheBoardClockMovesOnce()
+    {
+        await using var rig = await Benches.BoardAsync();
+        var start = rig.Chip.Clock.Now;
+        rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
+        rig.Wire.Clear();
+
+        await rig.Chip.Clock.DelayAsync(TimeSpan.FromSeconds(100), CancellationToken.None);
+
+        Assert.Equal(start + TimeSpan.FromSeconds(100), rig.Chip.Clock.Now);
+        Assert.Equal(start + TimeSpan.FromSeconds(100), rig.Backing.Clock.Now);
+        Assert.Equal("SYST:CLOC:ADV 100\n*OPC?\nSYST:ERR?\nSYST:CLOC?\n", rig.Wire.Sent(rig.Resources[0]));
+    }
+
+    [Fact]
+    public async Task Connect_CorruptedIdentityReply_IsRetried_NeverAccepted()
+    {
+        // The server's corrupt fault replaces the first byte of the next reply: "CimHil,…" arrives as "?imHil,…".
+        await using var rig = await Benches.BoardAsync(beforeConnect: (board, _) => board.Faults = new BoardFaults { CorruptReplies = 1 });
+
+        Assert.Equal("CimHil", rig.Chip.Identity.Vendor);
+        Assert.Equal(rig.Backing.Identity, rig.Chip.Identity);
+        Assert.StartsWith("*CLS\n*IDN?\n*IDN?\nARR:GEOM?\n", rig.Wire.Sent(rig.Resources[0]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_CorruptedGeometryReply_IsRetried_LikeEveryQuery()
+    {
+        // Armed exactly when ARR:GEOM? leaves, so it is the geometry reply ("4,4") that arrives as "?,4".
+        var armed = 0;
+        await using var rig = await Benches.BoardAsync(beforeConnect: (board, wire) => wire.BeforeWrite = text =>
+        {
+            if (text == "ARR:GEOM?\n" && Interlocked.Exchange(ref armed, 1) == 0)
+            {
+                board.Faults = new BoardFaults { CorruptReplies = 1 };
+            }
+        });
+
+        Assert.Equal(new ArrayGeometry(4, 4), rig.Chip.Geometry);
+        Assert.StartsWith("*CLS\n*IDN?\nARR:GEOM?\nARR:GEOM?\nARR:TECH?\n", rig.Wire.Sent(rig.Resources[0]), StringComparison.Ordinal);
     }
 
     [Fact]

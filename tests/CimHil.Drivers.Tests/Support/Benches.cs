@@ -92,7 +92,7 @@ internal static class Benches
     };
 
     /// <summary>A hil-config.json for <paramref name="driver"/> with <paramref name="settingsJson"/> and <see cref="Limits"/>.</summary>
-    public static HilConfig Config(string driver, string settingsJson)
+    public static HilConfig Config(string driver, string settingsJson, string? transportJson = null)
     {
         var l = Limits;
         string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -107,16 +107,19 @@ internal static class Benches
                   "maxPulseWidthSeconds": {{N(l.MaxPulseWidthSeconds)}}, "minPulseWidthSeconds": {{N(l.MinPulseWidthSeconds)}}
                 }
               },
-              "transport": { "timeoutSeconds": 2, "connectTimeoutSeconds": 2, "retries": 2, "retryBaseDelaySeconds": 0.005, "retryMaxDelaySeconds": 0.02 }
+              "transport": {{transportJson ?? DefaultTransport}}
             }
             """;
         return HilConfigLoader.Parse(json);
     }
 
+    /// <summary>The rigs' transport settings: 2 s timeouts, 2 retries with short backoff.</summary>
+    public const string DefaultTransport = """{ "timeoutSeconds": 2, "connectTimeoutSeconds": 2, "retries": 2, "retryBaseDelaySeconds": 0.005, "retryMaxDelaySeconds": 0.02 }""";
+
     public static DriverContext Context(HilConfig config) => new() { Config = config, Logger = Logger };
 
     /// <summary>The emulator served as a CimHil board on a loopback TCP port (or on a pseudo-terminal), and the cimhil-board driver connected to it.</summary>
-    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null)
+    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null, Action<BoardServer, RecordingTransportFactory>? beforeConnect = null, string? transportJson = null)
     {
         var backing = new EmulatedChip(array ?? Array);
         var board = new BoardServer(backing, Logger);
@@ -136,8 +139,9 @@ internal static class Benches
         }
 
         var wire = new RecordingTransportFactory();
+        beforeConnect?.Invoke(board, wire);
         var driver = new CimHilBoardDriver();
-        var config = Config("cimhil-board", $$"""{ "resource": "{{resource}}", "baudRate": 115200{{extraSettings}} }""");
+        var config = Config("cimhil-board", $$"""{ "resource": "{{resource}}", "baudRate": 115200{{extraSettings}} }""", transportJson);
         var settings = driver.Parse(config.Chip.Settings);
         var chip = await driver.ConnectAsync(settings, Context(config), wire, CancellationToken.None);
         return new Rig(chip, backing, wire, async () =>

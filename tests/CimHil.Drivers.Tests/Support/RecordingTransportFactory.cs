@@ -16,10 +16,13 @@ internal sealed class RecordingTransportFactory : ITransportFactory
     /// <summary>Write calls so far, over every resource.</summary>
     public int WriteCount => _writes.Count;
 
+    /// <summary>Called with each write (as ASCII) before it is sent: lets a test arm a board fault at an exact message.</summary>
+    public Action<string>? BeforeWrite { get; set; }
+
     public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var inner = await TransportFactory.Instance.OpenAsync(resource, options, logger, cancellationToken);
-        return new RecordingTransport(inner, resource, _writes);
+        return new RecordingTransport(inner, resource, _writes, this);
     }
 
     /// <summary>Everything written to <paramref name="resource"/> since the last <see cref="Clear"/>, as ASCII.</summary>
@@ -28,7 +31,7 @@ internal sealed class RecordingTransportFactory : ITransportFactory
 
     public void Clear() => _writes.Clear();
 
-    private sealed class RecordingTransport(ITransport inner, string resource, ConcurrentQueue<(string Resource, byte[] Bytes)> writes) : ITransport
+    private sealed class RecordingTransport(ITransport inner, string resource, ConcurrentQueue<(string Resource, byte[] Bytes)> writes, RecordingTransportFactory owner) : ITransport
     {
         public string Resource => inner.Resource;
 
@@ -44,6 +47,7 @@ internal sealed class RecordingTransportFactory : ITransportFactory
 
         public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
+            owner.BeforeWrite?.Invoke(Encoding.ASCII.GetString(data.Span));
             writes.Enqueue((resource, data.ToArray()));
             return inner.WriteAsync(data, cancellationToken);
         }
