@@ -18,6 +18,11 @@ public class UserErrorTests
         File.WriteAllText(Path.Combine(Files, "wrong-type.json"), "{ \"chip\": 5 }");
         File.WriteAllText(Path.Combine(Files, "bad.safetensors"), "not a model");
         File.WriteAllText(Path.Combine(Files, "not-sqlite.db"), "not a database");
+        File.WriteAllText(Path.Combine(Files, "bad-plan-type.json"), "{ \"name\": \"x\", \"readVoltageV\": \"abc\" }");
+        var shipped = File.ReadAllText(Config);
+        File.WriteAllText(Path.Combine(Files, "no-driver.json"), shipped.Replace("\"driver\": \"emulator\"", "\"driver\": \"nosuch\"", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(Files, "bad-resource.json"), shipped.Replace(
+            "\"driver\": \"emulator\",\n    \"settings\": {},", "\"driver\": \"cimhil-board\",\n    \"settings\": { \"resource\": \"TCPIP0::::SOCKET\" },", StringComparison.Ordinal));
     }
 
     public static TheoryData<int, string> BadInputs => new()
@@ -43,6 +48,8 @@ public class UserErrorTests
         { ExitCodes.Usage, "worst-case --model {model} --device-model gaussian:0.1 --k abc" },
         { ExitCodes.Usage, "worst-case --model {model} --device-model gaussian:0.1 --k 1 --images 0" },
         { ExitCodes.Usage, "worst-case --model {model} --device-model gaussian:0.1 --k 1 --steps 2147483647" },
+        { ExitCodes.Usage, "worst-case --model {model} --device-model gaussian:0.1 --k 1 --method nosuch" },
+        { ExitCodes.Usage, "evaluate --model {model} --device-model gaussian:0.1 --time -1" },
         { ExitCodes.Usage, "train --epochs 2147483647" },
         { ExitCodes.Usage, "train --model nosuch --epochs 1" },
         { ExitCodes.Usage, "train --epochs 1 --batch-size 0" },
@@ -72,6 +79,10 @@ public class UserErrorTests
         { ExitCodes.BadInput, "calibrate {files}/not-sqlite.db --out {files}/x.json" },
         { ExitCodes.BadInput, "characterize --plan {files}/missing.json --out {files}/x.db" },
         { ExitCodes.BadInput, "characterize --plan {files}/bad.json --out {files}/x.db" },
+        { ExitCodes.BadInput, "characterize --plan {files}/bad-plan-type.json --out {files}/x.db" },
+        { ExitCodes.BadInput, "study --device-model {files}/missing.json --epochs 1" },
+        { ExitCodes.BadInput, "info --config {files}/no-driver.json" },
+        { ExitCodes.BadInput, "read --cell 0,0 --config {files}/bad-resource.json" },
         { ExitCodes.BadInput, "instruments probe GPIB0::5::INSTR --count 1" },
 
         // 4: refused by a safety limit

@@ -37,6 +37,9 @@ public static class CliLimits
     /// <summary>Search steps, probes, rounds and draws of the training methods.</summary>
     public const int MaxMethodIterations = 10_000;
 
+    /// <summary>Inference time after programming for drift: 10⁹ s is about 32 years.</summary>
+    public const double MaxInferenceTimeSeconds = 1e9;
+
     /// <summary>OpenBLAS threads.</summary>
     public const int MaxBlasThreads = 256;
 

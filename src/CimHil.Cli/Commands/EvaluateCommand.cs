@@ -31,7 +31,7 @@ public static class EvaluateCommand
         var slices = new Option<int?>("--slices") { Description = "Device slices per weight (default: config, else 1)" };
         var adcBits = new Option<int?>("--adc-bits") { Description = "ADC bits per tile partial sum (default: config, else ideal)" };
         var dacBits = new Option<int?>("--dac-bits") { Description = "Input DAC bits (default: config, else ideal)" };
-        var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" };
+        var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" }.Within(0, CliLimits.MaxInferenceTimeSeconds);
         var compensate = new Option<bool>("--drift-compensation") { Description = "Global drift compensation (scale outputs by the measured mean drift)" };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
         var json = CliServices.JsonOption();

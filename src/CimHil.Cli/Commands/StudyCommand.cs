@@ -189,7 +189,8 @@ public static class StudyCommand
 
         if (!File.Exists(s.DeviceModel))
         {
-            throw new CliUsageException($"device model {s.DeviceModel}: no such calibration file (study.deviceModel or --device-model)");
+            // A missing file is exit 3 (docs/cli.md), like every other missing input file.
+            throw new FileNotFoundException($"device model {s.DeviceModel}: no such calibration file (study.deviceModel or --device-model)", s.DeviceModel);
         }
 
         return s with { Parameters = m.Settings(parse, s.Parameters), RcnSearch = m.Search(parse, s.RcnSearch) };

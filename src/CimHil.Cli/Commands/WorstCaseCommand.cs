@@ -79,7 +79,17 @@ public static class WorstCaseCommand
                 return same ? ExitCodes.Success : ExitCodes.BadInput;
             }
 
-            var options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = parse.GetValue(seed) };
+            WorstCaseOptions options;
+            try
+            {
+                options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = parse.GetValue(seed) };
+            }
+            catch (Core.Config.ConfigException ex)
+            {
+                // The preset named on the command line, not a config file: a usage error (2).
+                throw new CliUsageException($"--method {parse.GetValue(method)}: {ex.Message}");
+            }
+
             if (parse.GetValue(steps) is { } st)
             {
                 options = options with { Steps = st };
