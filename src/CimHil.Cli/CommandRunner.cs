@@ -72,7 +72,7 @@ public static class CommandRunner
                 message += $"; then: {ClassifyCore(later).Message}";
             }
 
-            return (code, message);
+            return (code, OwnMessage(agg) is { } own ? (own.Contains(agg.InnerExceptions[0].Message, StringComparison.Ordinal) ? own : $"{own}: {message}") : message);
         }
 
         return ex switch
@@ -108,6 +108,14 @@ public static class CommandRunner
         var text = string.Join("; ", lines);
         var parameter = text.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
         return parameter > 0 && text.EndsWith("')", StringComparison.Ordinal) ? text[..parameter] : text;
+    }
+
+    /// <summary>The message an AggregateException was given (SafeChip's tells the whole story), without the inner messages .NET appends; null if none was given.</summary>
+    private static string? OwnMessage(AggregateException agg)
+    {
+        var appended = string.Concat(agg.InnerExceptions.Select(e => $" ({e.Message})"));
+        var own = agg.Message.EndsWith(appended, StringComparison.Ordinal) ? agg.Message[..^appended.Length] : agg.Message;
+        return own.Length == 0 || own == new AggregateException().Message ? null : own;
     }
 
     private static void TryLog(CliServices services, ParseResult parse, Exception ex, int code)

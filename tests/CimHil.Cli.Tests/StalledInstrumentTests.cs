@@ -27,7 +27,7 @@ public partial class StalledInstrumentTests
         Assert.True(code == ExitCodes.InstrumentError, $"exit {code}: {error}");
         var said = Assert.Single(error.Split('\n'), l => l.StartsWith("cimhil: ", StringComparison.Ordinal));
         Assert.Contains($"{resource}: the outcome of 'CELL:PROG 0,0,SET,1,", said, StringComparison.Ordinal);
-        Assert.Contains($"then: {resource}: 'SYST:SAFE'", said, StringComparison.Ordinal);
+        Assert.Contains($"; bringing the chip to its safe state also failed: {resource}: 'SYST:SAFE'", said, StringComparison.Ordinal);
         Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         await stop.CancelAsync();
