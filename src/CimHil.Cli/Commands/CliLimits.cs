@@ -11,8 +11,8 @@ namespace CimHil.Cli.Commands;
 /// </summary>
 public static class CliLimits
 {
-    /// <summary>Monte-Carlo chips (evaluate, study, worst-case --mc-chips).</summary>
-    public const int MaxChips = 10_000;
+    /// <summary>Monte-Carlo chips (evaluate, study, worst-case --mc-chips): the ceiling of hil-config.json's monteCarlo.chips.</summary>
+    public const int MaxChips = 1_000_000;
 
     /// <summary>Test images: the Fashion-MNIST test split has 10 000.</summary>
     public const int MaxTestImages = 10_000;
@@ -26,7 +26,7 @@ public static class CliLimits
     /// <summary>Images per forward pass / samples per training step.</summary>
     public const int MaxBatch = 10_000;
 
-    /// <summary>Worst-case bound multiplier k (box ±k·σ): far past any calibrated tail, and a finite box.</summary>
+    /// <summary>Worst-case bound multiplier k (box ±k·σ): far past any calibrated tail, and a finite box (also for the config's ks).</summary>
     public const double MaxWorstCaseK = 100;
 
     /// <summary>Worst-case gradient steps per start and random restarts.</summary>
