@@ -93,6 +93,10 @@ public static class CommandRunner
             ArgumentException => (ExitCodes.Usage, ex.Message),
             TimeoutException or IOException or System.Net.Sockets.SocketException => (ExitCodes.InstrumentError, ex.Message),
             Instruments.InstrumentException or Instruments.Scpi.ScpiErrorException or Instruments.Scpi.BinaryBlockFormatException => (ExitCodes.InstrumentError, ex.Message),
+            // A wrapper we do not know around one we do (a library's own exception around a timeout or a missing file):
+            // the cause decides the code, the wrapper's message keeps its context. Not a wrapped argument error: that is
+            // a bug between our own calls, not a wrong command line.
+            _ when ex.InnerException is { } cause && ClassifyCore(cause) is { Code: not (ExitCodes.InternalError or ExitCodes.Usage) } known => (known.Code, $"{ex.Message} ({known.Message})"),
             _ => (ExitCodes.InternalError, $"internal error: {ex.GetType().Name}: {ex.Message} (details in the log file)"),
         };
     }

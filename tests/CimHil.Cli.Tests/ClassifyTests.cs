@@ -28,6 +28,24 @@ public class ClassifyTests
     }
 
     [Fact]
+    public void UnknownWrapperAroundAnInstrumentError_TakesTheCausesCode()
+    {
+        var ex = new InvalidOperationException("reading the clock failed", new InstrumentTimeoutException("BOARD", "'SYST:CLOC?'", TimeSpan.FromSeconds(2)));
+
+        var (code, message) = CommandRunner.Classify(ex);
+
+        Assert.Equal(ExitCodes.InstrumentError, code);
+        Assert.Equal("reading the clock failed (BOARD: 'SYST:CLOC?' timed out after 2 s (transport.timeoutSeconds))", message);
+    }
+
+    [Fact]
+    public void UnknownException_IsAnInternalError()
+    {
+        Assert.Equal(ExitCodes.InternalError, CommandRunner.Classify(new InvalidOperationException("bug")).Code);
+        Assert.Equal(ExitCodes.InternalError, CommandRunner.Classify(new InvalidOperationException("bug", new ArgumentException("between our calls"))).Code);
+    }
+
+    [Fact]
     public void MissingNativeLibrary_Is3_WithTheLibrarysMessage()
     {
         var (code, message) = CommandRunner.Classify(new DllNotFoundException("no VISA library found; install NI-VISA"));

@@ -113,6 +113,16 @@ public class UserErrorTests
     }
 
     [Fact]
+    public async Task Probe_GpibWithoutAVisaLibrary_Exits3_NamingTheLibraryAndWhatToInstall()
+    {
+        var (code, _, error) = await CliHarness.RunAsync("instruments", "probe", "GPIB0::5::INSTR", "--count", "1", "--config", Config);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("cimhil: no VISA library found (tried $CIMHIL_VISA_LIBRARY and libvisa.so.0", error, StringComparison.Ordinal);
+        Assert.Contains("install NI-VISA, Keysight IO Libraries or R&S VISA", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadInput_StackTraceGoesToTheLogFile()
     {
         var config = CliHarness.ConfigVariant(s => s); // its log file lies beside it
