@@ -74,7 +74,7 @@ public sealed class CliServices : IDisposable
             var lc = new LoggerConfiguration()
                 .MinimumLevel.Verbose()
                 .Enrich.WithProperty("Application", "cimhil")
-                .WriteTo.Console(restrictedToMinimumLevel: console, standardErrorFromLevel: LogEventLevel.Verbose);
+                .WriteTo.Logger(c => ConsoleSink(c.MinimumLevel.Verbose().Filter.ByExcluding(e => e.Properties.ContainsKey(FileOnlyProperty)), console));
             if (cfg.FilePath is { } file)
             {
                 var fileLevel = Enum.Parse<LogEventLevel>(cfg.FileLevel);
@@ -87,6 +87,12 @@ public sealed class CliServices : IDisposable
         return _logger;
     }
 
+    /// <summary>An event carrying this property goes to the log file only (the console already has its one-line summary).</summary>
+    public const string FileOnlyProperty = "FileOnly";
+
+    // No {Exception} on the console: a user sees one line per event, the stack trace goes to the log file only.
+    private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}";
+
     public DriverRegistry Registry => _registry ??= DriverRegistry.FromDirectory(AppContext.BaseDirectory);
 
     /// <summary>Connects the configured chip behind its safety limits.</summary>
@@ -94,4 +100,17 @@ public sealed class CliServices : IDisposable
         ChipConnector.ConnectAsync(Config(parse), Registry, Logger(parse), cancellationToken);
 
     public void Dispose() => _logger?.Dispose();
+
+    /// <summary>The console log goes to <see cref="Error"/>: the real stderr (coloured) for the process, the caller's writer in-process.</summary>
+    private void ConsoleSink(LoggerConfiguration c, LogEventLevel level)
+    {
+        if (ReferenceEquals(Error, Console.Error))
+        {
+            c.WriteTo.Console(restrictedToMinimumLevel: level, outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Verbose);
+        }
+        else
+        {
+            c.WriteTo.Sink(new TextWriterSink(Error, ConsoleTemplate), level);
+        }
+    }
 }

@@ -37,7 +37,7 @@ public class CommandTests
         var (code, _, error) = await CliHarness.RunAsync("program", "--cell", "0,0", "--polarity", "set", "--amplitude", "3.5", "--config", Config);
 
         Assert.Equal(ExitCodes.SafetyRefused, code);
-        Assert.Contains("exceeds the safety limit 3 V", error, StringComparison.Ordinal);
+        Assert.Contains("SET pulse refused: |amplitude| 3.5 V exceeds the maximum 3 V; nothing was applied", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -136,6 +136,7 @@ public class StudyCommandTests
 
     [Theory]
     [InlineData("""{"worstCase": {"ks": [1, -2]}}""", "study.worstCase.ks[1]")]
+    [InlineData("""{"worstCase": {"ks": [1e308]}}""", "study.worstCase.ks[0]")]
     [InlineData("""{"gaussianModel": "calibration/emulator-rram.json"}""", "study.gaussianModel")]
     [InlineData("""{"parameters": {"biScaleRatio": 1}}""", "study.parameters.biScaleRatio")]
     [InlineData("""{"parameters": {"thresholdSigmas": "high"}}""", "study.parameters.thresholdSigmas")]

@@ -155,6 +155,22 @@ public abstract class ChipConformanceTests : IAsyncLifetime
         Assert.False(Rig.Backing.IsFormed(cell));
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.2)]
+    public async Task ZeroOrNegativeReadVoltage_IsASafetyRefusal_AndNothingReachesTheInstrument(double readVoltageV)
+    {
+        var sent = Rig.Wire.WriteCount;
+        var reads = Rig.Backing.TotalReads;
+
+        var cell = await Assert.ThrowsAsync<SafetyLimitException>(() => Chip.ReadCellAsync(new CellAddress(0, 0), readVoltageV, CancellationToken.None));
+        var block = await Assert.ThrowsAsync<SafetyLimitException>(() => Chip.ReadBlockAsync(new CellBlock(0, 0, 2, 2), readVoltageV, CancellationToken.None));
+
+        Assert.Equal($"read refused: read voltage {readVoltageV.ToString(System.Globalization.CultureInfo.InvariantCulture)} V must be above 0 V; nothing was applied", cell.Message);
+        Assert.Equal("block read refused: read voltage", block.Message[..32]);
+        Assert.Equal((sent, reads), (Rig.Wire.WriteCount, Rig.Backing.TotalReads));
+    }
+
     [Fact]
     public async Task Dispose_LeavesTheInstrumentsInTheirSafeState()
     {

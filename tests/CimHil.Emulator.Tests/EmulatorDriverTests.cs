@@ -36,6 +36,21 @@ public class EmulatorDriverTests
         await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ReadCellAsync(new CellAddress(0, 0), 0.6, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.2)]
+    public async Task Driver_ZeroOrNegativeReadVoltage_IsRefusedByTheSafetyLayer(double readVoltageV)
+    {
+        var config = HilConfigLoader.Parse(Config("""{"technology":"rram","seed":5,"rows":4,"columns":4}"""));
+        await using var chip = await ChipConnector.ConnectAsync(config, DriverRegistry.Scan([typeof(EmulatorDriver).Assembly]), new LoggerConfiguration().CreateLogger(), CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ReadCellAsync(new CellAddress(1, 1), readVoltageV, CancellationToken.None));
+
+        Assert.Equal($"read refused: read voltage {readVoltageV.ToString(System.Globalization.CultureInfo.InvariantCulture)} V must be above 0 V; nothing was applied", ex.Message);
+        Assert.Equal(SafetyRule.Above, ex.Rule);
+        await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ReadBlockAsync(new CellBlock(0, 0, 4, 4), readVoltageV, CancellationToken.None));
+    }
+
     [Fact]
     public async Task Driver_WithBadEmulatorSection_ReportsTheJsonPath()
     {

@@ -26,15 +26,15 @@ public static class EmulatorServeCommand
     {
         ArgumentNullException.ThrowIfNull(services);
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port", "-p") { Description = "TCP port (0 picks a free one)", DefaultValueFactory = _ => 5025 };
+        var port = new Option<int>("--port", "-p") { Description = "TCP port (0 picks a free one)", DefaultValueFactory = _ => 5025 }.Within(0, 65535);
         var noTcp = new Option<bool>("--no-tcp") { Description = "Do not listen on TCP" };
         var serial = new Option<bool>("--serial") { Description = "Also serve on a pseudo-terminal serial line (its path is printed)" };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
-        var dropAfter = new Option<int?>("--drop-after") { Description = "Fault: drop the link on the N-th message (it is executed, its reply lost)" };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" }.Within(0, 31_536_000);
+        var dropAfter = new Option<int?>("--drop-after") { Description = "Fault: drop the link on the N-th message (it is executed, its reply lost)" }.Within(0, int.MaxValue);
         var dropRepeat = new Option<bool>("--drop-repeat") { Description = "Fault: drop on every N-th message, not only once" };
-        var delayMs = new Option<double>("--delay-ms") { Description = "Fault: delay every reply by this many milliseconds", DefaultValueFactory = _ => 0 };
-        var corrupt = new Option<int>("--corrupt") { Description = "Fault: corrupt the next N replies", DefaultValueFactory = _ => 0 };
-        var stallAfter = new Option<int?>("--stall-after") { Description = "Fault: stop answering after N messages" };
+        var delayMs = new Option<double>("--delay-ms") { Description = "Fault: delay every reply by this many milliseconds", DefaultValueFactory = _ => 0 }.Within(0, 3_600_000);
+        var corrupt = new Option<int>("--corrupt") { Description = "Fault: corrupt the next N replies", DefaultValueFactory = _ => 0 }.Within(0, int.MaxValue);
+        var stallAfter = new Option<int?>("--stall-after") { Description = "Fault: stop answering after N messages" }.Within(0, int.MaxValue);
         var maxMessageBytes = new Option<int>("--max-message-bytes")
         {
             Description = "Longest program message the board accepts; longer ones are discarded with -363",
@@ -51,8 +51,8 @@ public static class EmulatorServeCommand
             DefaultValueFactory = _ => BoardBenchName,
         };
         bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName, B1500BenchName);
-        var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the matrix benches reach at most 12)" };
-        var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" };
+        var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
+        var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
         var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
         {
             bench, host, port, rows, columns, noTcp, serial, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter, maxMessageBytes, maxReplyBytes,

@@ -22,18 +22,18 @@ public static class EvaluateCommand
             Description = "Variation: a calibration JSON (programming error, read noise, drift, stuck-at), gaussian:σ (w' = w + N(0,(σ·max|W|)²)), gaussian-conductance:σ (g' = g + N(0,(σ·(Gmax−Gmin))²)) or none",
             Required = true,
         };
-        var chips = new Option<int>("--chips") { Description = "Simulated chips", DefaultValueFactory = _ => 100 };
-        var k = new Option<double>("--k") { Description = "Report the k-th percentile accuracy over chips", DefaultValueFactory = _ => 1 };
+        var chips = new Option<int>("--chips") { Description = "Simulated chips", DefaultValueFactory = _ => 100 }.Within(1, CliLimits.MaxChips);
+        var k = new Option<double>("--k") { Description = "Report the k-th percentile accuracy over chips", DefaultValueFactory = _ => 1 }.Within(0, 100);
         var seed = new Option<long>("--seed") { Description = "Run seed (chip i uses the stream of (seed, i))", DefaultValueFactory = _ => 1 };
-        var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 };
+        var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 }.Within(1, CliLimits.MaxTestImages);
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
         var bits = new Option<int?>("--bits") { Description = "Bits per device (default: simulation.mapping.bitsPerDevice of the config, else 4)" };
         var slices = new Option<int?>("--slices") { Description = "Device slices per weight (default: config, else 1)" };
         var adcBits = new Option<int?>("--adc-bits") { Description = "ADC bits per tile partial sum (default: config, else ideal)" };
         var dacBits = new Option<int?>("--dac-bits") { Description = "Input DAC bits (default: config, else ideal)" };
-        var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" };
+        var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" }.Within(0, CliLimits.MaxInferenceTimeSeconds);
         var compensate = new Option<bool>("--drift-compensation") { Description = "Global drift compensation (scale outputs by the measured mean drift)" };
-        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
         var json = CliServices.JsonOption();
         var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
         {

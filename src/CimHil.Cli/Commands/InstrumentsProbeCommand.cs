@@ -17,7 +17,7 @@ public static class InstrumentsProbeCommand
     {
         ArgumentNullException.ThrowIfNull(services);
         var resource = new Argument<string>("resource") { Description = "VISA resource string (TCPIP0::host::5025::SOCKET, ASRL/dev/ttyUSB0::INSTR, GPIB0::22::INSTR, …) or an alias from hil-config.json" };
-        var count = new Option<int>("--count", "-n") { Description = "How many *IDN? round trips to time", DefaultValueFactory = _ => 10 };
+        var count = new Option<int>("--count", "-n") { Description = "How many *IDN? round trips to time", DefaultValueFactory = _ => 10 }.Within(1, CliLimits.MaxProbeCount);
         var visa = new Option<VisaPreference>("--visa") { Description = "Use the VISA library: Auto (only for GPIB/USB/INSTR), Always, Never", DefaultValueFactory = _ => VisaPreference.Auto };
         var baud = new Option<int>("--baud") { Description = "Serial baud rate (ASRL resources)", DefaultValueFactory = _ => SerialSettings.Default.BaudRate };
         var errorQuery = new Option<string>("--error-query")

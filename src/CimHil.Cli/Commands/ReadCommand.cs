@@ -12,8 +12,8 @@ public static class ReadCommand
     public static Command Create(CliServices services)
     {
         var cell = new Option<string?>("--cell") { Description = "Cell ROW,COLUMN" };
-        var row = new Option<int?>("--row") { Description = "A whole row" };
-        var column = new Option<int?>("--column") { Description = "A whole column" };
+        var row = new Option<int?>("--row") { Description = "A whole row" }.Within(0, int.MaxValue);
+        var column = new Option<int?>("--column") { Description = "A whole column" }.Within(0, int.MaxValue);
         var block = new Option<string?>("--block") { Description = "Block ROW,COLUMN,ROWS,COLUMNS" };
         var voltage = new Option<double>("--voltage") { Description = "Read voltage in volts", DefaultValueFactory = _ => DefaultReadVoltageV };
         var json = CliServices.JsonOption();

@@ -20,17 +20,17 @@ public static class StudyCommand
     {
         ArgumentNullException.ThrowIfNull(services);
         var methods = new Option<string?>("--methods") { Description = $"Comma-separated methods (default: study.methods, else all: {string.Join(",", RobustnessMethods.Names)})" };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs per method (default study.epochs)" };
-        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (default study.trainSamples, else all)" };
-        var chips = new Option<int?>("--chips") { Description = "Monte-Carlo chips (default study.monteCarlo.chips)" };
-        var images = new Option<int?>("--images") { Description = "Monte-Carlo test images (default study.monteCarlo.images)" };
-        var wcImages = new Option<int?>("--worst-case-images") { Description = "Worst-case test images (default study.worstCase.images)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs per method (default study.epochs)" }.Within(1, CliLimits.MaxEpochs);
+        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (default study.trainSamples, else all)" }.Within(1, CliLimits.MaxTrainSamples);
+        var chips = new Option<int?>("--chips") { Description = "Monte-Carlo chips (default study.monteCarlo.chips)" }.Within(1, CliLimits.MaxChips);
+        var images = new Option<int?>("--images") { Description = "Monte-Carlo test images (default study.monteCarlo.images)" }.Within(1, CliLimits.MaxTestImages);
+        var wcImages = new Option<int?>("--worst-case-images") { Description = "Worst-case test images (default study.worstCase.images)" }.Within(1, CliLimits.MaxTestImages);
         var ks = new Option<string?>("--ks") { Description = "Worst-case bounds, comma separated (default study.worstCase.ks = 1,2,3)" };
         var seed = new Option<int?>("--seed") { Description = "Sets the training, Monte-Carlo and worst-case seeds at once (default study.seeds)" };
         var deviceModel = new Option<string?>("--device-model") { Description = "Calibrated model (calibration JSON; default study.deviceModel)" };
         var gaussian = new Option<string?>("--gaussian") { Description = "Plain Gaussian model, gaussian:σ or gaussian-conductance:σ (default study.gaussianModel)" };
         var output = new Option<string?>("--out") { Description = "Output root for the run folder (default study.outputRoot)" };
-        var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads for training", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads for training", DefaultValueFactory = _ => 1 }.Within(1, CliLimits.MaxBlasThreads);
         var json = CliServices.JsonOption();
         var m = new MethodOptions();
         var command = new Command("study", "Train every robustness method and tabulate clean, Monte-Carlo mean, 1st-percentile and worst-case accuracy under the calibrated and the Gaussian model")
@@ -158,7 +158,7 @@ public static class StudyCommand
             foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 values.Add(double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var k) && k >= 0 && double.IsFinite(k)
-                    ? k
+                    ? CliLimits.Require("--ks", k, 0, CliLimits.MaxWorstCaseK)
                     : throw new CliUsageException($"--ks {text}: '{part}' must be a finite number ≥ 0"));
             }
 
@@ -189,7 +189,8 @@ public static class StudyCommand
 
         if (!File.Exists(s.DeviceModel))
         {
-            throw new CliUsageException($"device model {s.DeviceModel}: no such calibration file (study.deviceModel or --device-model)");
+            // A missing file is exit 3 (docs/cli.md), like every other missing input file.
+            throw new FileNotFoundException($"device model {s.DeviceModel}: no such calibration file (study.deviceModel or --device-model)", s.DeviceModel);
         }
 
         return s with { Parameters = m.Settings(parse, s.Parameters), RcnSearch = m.Search(parse, s.RcnSearch) };

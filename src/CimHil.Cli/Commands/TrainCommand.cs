@@ -26,15 +26,15 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(services);
         var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => ModelZoo.LeNet5 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 8 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 8 }.Within(1, CliLimits.MaxEpochs);
         var output = new Option<string?>("--out") { Description = "Checkpoint to write (default: <model>-fmnist.safetensors)" };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling", DefaultValueFactory = _ => 1 };
-        var batch = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => 64 };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => 64 }.Within(1, CliLimits.MaxBatch);
         var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1e-3f };
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
-        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples" };
+        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples" }.Within(1, CliLimits.MaxTrainSamples);
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
-        var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads (1 is often fastest for LeNet-sized layers)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads (1 is often fastest for LeNet-sized layers)", DefaultValueFactory = _ => 1 }.Within(1, CliLimits.MaxBlasThreads);
         var json = CliServices.JsonOption();
         var m = new MethodOptions();
         var command = new Command("train", "Train a model on Fashion-MNIST (standard or a robustness method, docs/robustness.md) and save it as safetensors")
@@ -216,16 +216,16 @@ internal sealed class MethodOptions
     private readonly Option<double?> _sigma = new("--sigma") { Description = "σ_rel of the injected noise, relative to each layer's max|W| (noise, rcn, atrice, biscale); default 0.1" };
     private readonly Option<string?> _threshold = new("--threshold") { Description = "Right-censoring threshold in units of σ (rcn, atrice); 'inf' = plain Gaussian; default 1" };
     private readonly Option<double?> _lambda = new("--lambda") { Description = "Weight of the Hessian-trace penalty (hessian); default 1e-4" };
-    private readonly Option<int?> _probes = new("--probes") { Description = "Hutchinson probes per step (hessian); default 1" };
-    private readonly Option<double?> _k = new("--k") { Description = "Worst-case box multiplier of the adversary (atrice); default 1" };
-    private readonly Option<int?> _adversarySteps = new("--adversary-steps") { Description = "Search steps of the adversary per training step (atrice); default 5" };
+    private readonly Option<int?> _probes = new Option<int?>("--probes") { Description = "Hutchinson probes per step (hessian); default 1" }.Within(1, CliLimits.MaxMethodIterations);
+    private readonly Option<double?> _k = new Option<double?>("--k") { Description = "Worst-case box multiplier of the adversary (atrice); default 1" }.Within(0, CliLimits.MaxWorstCaseK);
+    private readonly Option<int?> _adversarySteps = new Option<int?>("--adversary-steps") { Description = "Search steps of the adversary per training step (atrice); default 5" }.Within(1, CliLimits.MaxMethodIterations);
     private readonly Option<string?> _variation = new("--variation") { Description = "Noise source: calibration JSON, gaussian:σ or gaussian-conductance:σ (noise, biscale; atrice: the worst-case box); default: Gaussian of --sigma" };
     private readonly Option<double?> _ratio = new("--biscale-ratio") { Description = "α_large/α_small of the bi-scale representation (biscale); default 8" };
     private readonly Option<bool> _rcnSearch = new("--rcn-search") { Description = "rcn: search σ and threshold for the best 1st-percentile accuracy (Yan et al., ICCAD 2023) before training" };
     private readonly Option<string?> _rcnSigmas = new("--rcn-sigmas") { Description = "Search grid of σ_rel, comma separated (default 0.05,0.1,0.15,0.2)" };
     private readonly Option<string?> _rcnThresholds = new("--rcn-thresholds") { Description = "Search grid of thresholds in σ, comma separated, 'inf' allowed (default 0,0.5,1,2,inf)" };
-    private readonly Option<int?> _rcnRounds = new("--rcn-rounds") { Description = "Refinement rounds of the search (default 1)" };
-    private readonly Option<int?> _rcnSamples = new("--rcn-samples") { Description = "Monte-Carlo draws per search candidate (default 20)" };
+    private readonly Option<int?> _rcnRounds = new Option<int?>("--rcn-rounds") { Description = "Refinement rounds of the search (default 1)" }.Within(0, CliLimits.MaxMethodIterations);
+    private readonly Option<int?> _rcnSamples = new Option<int?>("--rcn-samples") { Description = "Monte-Carlo draws per search candidate (default 20)" }.Within(1, CliLimits.MaxMethodIterations);
 
     /// <summary>Adds the options to <paramref name="command"/>; <paramref name="withMethod"/> false leaves out --method.</summary>
     public void AddTo(Command command, bool withMethod = true)

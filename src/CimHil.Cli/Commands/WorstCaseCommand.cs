@@ -23,15 +23,15 @@ public static class WorstCaseCommand
         };
         var ks = new Option<string>("--k") { Description = "Bound multipliers, comma-separated", DefaultValueFactory = _ => "0,0.5,1,2,3" };
         var method = new Option<string>("--method") { Description = "Search: default (stronger) or paper (Yan et al., ICCAD 2022)", DefaultValueFactory = _ => "default" };
-        var steps = new Option<int?>("--steps") { Description = "Gradient steps per start (default: the method's)" };
-        var restarts = new Option<int?>("--restarts") { Description = "Random restarts after the first start (default: the method's)" };
-        var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 };
+        var steps = new Option<int?>("--steps") { Description = "Gradient steps per start (default: the method's)" }.Within(1, CliLimits.MaxSearchSteps);
+        var restarts = new Option<int?>("--restarts") { Description = "Random restarts after the first start (default: the method's)" }.Within(0, CliLimits.MaxRestarts);
+        var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 }.Within(1, CliLimits.MaxTestImages);
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
         var bits = new Option<int>("--bits") { Description = "Bits per device", DefaultValueFactory = _ => 4 };
         var slices = new Option<int>("--slices") { Description = "Device slices per weight", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Folder for the Δ files (worst-case-k<k>.safetensors)", DefaultValueFactory = _ => "worst-case" };
-        var chips = new Option<int>("--mc-chips") { Description = "Monte-Carlo chips for the reference (0: none)", DefaultValueFactory = _ => 100 };
-        var percentile = new Option<double>("--mc-percentile") { Description = "k-th percentile of the Monte-Carlo accuracies to report", DefaultValueFactory = _ => 1 };
+        var chips = new Option<int>("--mc-chips") { Description = "Monte-Carlo chips for the reference (0: none)", DefaultValueFactory = _ => 100 }.Within(0, CliLimits.MaxChips);
+        var percentile = new Option<double>("--mc-percentile") { Description = "k-th percentile of the Monte-Carlo accuracies to report", DefaultValueFactory = _ => 1 }.Within(0, 100);
         var seed = new Option<int>("--seed") { Description = "Seed of the random restarts and of the Monte-Carlo chips", DefaultValueFactory = _ => 1 };
         var verify = new Option<string?>("--verify") { Description = "Re-apply a saved Δ file instead of searching, and compare with the accuracy recorded in it" };
         var json = CliServices.JsonOption();
@@ -79,7 +79,17 @@ public static class WorstCaseCommand
                 return same ? ExitCodes.Success : ExitCodes.BadInput;
             }
 
-            var options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = parse.GetValue(seed) };
+            WorstCaseOptions options;
+            try
+            {
+                options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = parse.GetValue(seed) };
+            }
+            catch (Core.Config.ConfigException ex)
+            {
+                // The preset named on the command line, not a config file: a usage error (2).
+                throw new CliUsageException($"--method {parse.GetValue(method)}: {ex.Message}");
+            }
+
             if (parse.GetValue(steps) is { } st)
             {
                 options = options with { Steps = st };
@@ -166,7 +176,7 @@ public static class WorstCaseCommand
         }
 
         return parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var k) && k >= 0 && double.IsFinite(k)
-            ? k
+            ? CliLimits.Require("--k", k, 0, CliLimits.MaxWorstCaseK)
             : throw new CliUsageException($"--k: '{p}' is not a finite number ≥ 0")).ToArray();
     }
 }

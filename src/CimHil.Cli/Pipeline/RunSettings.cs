@@ -44,9 +44,9 @@ public sealed record RunSettings
         var ks = wc.Has("ks") ? wc.Doubles("ks", 1) : [0, 0.5, 1, 2, 3];
         for (var i = 0; i < ks.Count; i++)
         {
-            if (ks[i] < 0)
+            if (!(ks[i] >= 0 && ks[i] <= Commands.CliLimits.MaxWorstCaseK))
             {
-                throw new ConfigException($"{wc.PathOf("ks")}[{i}]", $"{ks[i]} must be ≥ 0");
+                throw new ConfigException($"{wc.PathOf("ks")}[{i}]", $"{ks[i]} must be between 0 and {Commands.CliLimits.MaxWorstCaseK}");
             }
         }
 

@@ -74,12 +74,16 @@ public sealed class SafeChip : IChip, IChipDecorator
     public void CheckRead(string op, double readVoltageV)
     {
         RequireFinite(op, "read voltage", readVoltageV);
-        if (readVoltageV == 0)
+
+        // 0 V measures no conductance, and every driver reads with a positive bias (conductance = I / V): a negative
+        // read voltage would report a negative current as a negative conductance, or reach an instrument as a
+        // polarity it was not set up for. Refuse both here, before any driver sees them.
+        if (readVoltageV <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(readVoltageV), $"{op}: a read voltage of 0 V measures no conductance");
+            throw new SafetyLimitException(op, "read voltage", readVoltageV, 0, "V", SafetyRule.Above);
         }
 
-        Max(op, "|read voltage|", Math.Abs(readVoltageV), Limits.MaxReadVoltageV, "V");
+        Max(op, "read voltage", readVoltageV, Limits.MaxReadVoltageV, "V");
     }
 
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
@@ -182,7 +186,7 @@ public sealed class SafeChip : IChip, IChipDecorator
         Max(op, "width", widthSeconds, Limits.MaxPulseWidthSeconds, "s");
         if (widthSeconds < Limits.MinPulseWidthSeconds)
         {
-            throw new SafetyLimitException(op, "width (below minimum)", widthSeconds, Limits.MinPulseWidthSeconds, "s");
+            throw new SafetyLimitException(op, "width", widthSeconds, Limits.MinPulseWidthSeconds, "s", SafetyRule.Minimum);
         }
     }
 

@@ -36,16 +36,3 @@ public sealed record SafetyLimits
         MinPulseWidthSeconds = 10e-9,
     };
 }
-
-/// <summary>An operation was refused because it would exceed a configured safety limit; nothing was sent.</summary>
-public sealed class SafetyLimitException(string operation, string quantity, double value, double limit, string unit)
-    : Chip.ChipException($"{operation} refused: {quantity} {value:G6} {unit} exceeds the safety limit {limit:G6} {unit}; nothing was applied")
-{
-    public string Operation { get; } = operation;
-
-    public string Quantity { get; } = quantity;
-
-    public double Value { get; } = value;
-
-    public double Limit { get; } = limit;
-}

@@ -14,12 +14,19 @@ namespace CimHil.Instruments.Resilience;
 /// </summary>
 public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, ResiliencePipeline NonIdempotent, TimeSpan OperationTimeout)
 {
+    /// <summary>Polly's bounds on a breaker's sampling duration.</summary>
+    private static readonly TimeSpan MaxSamplingDuration = TimeSpan.FromDays(1);
+
+    /// <summary>The breaker's sampling window as built: the configured one, stretched to hold minimumThroughput hung exchanges.</summary>
+    public TimeSpan BreakerSamplingDuration { get; init; }
+
     /// <summary>Builds the pipelines from hil-config.json's <c>transport</c> section (built once per session, then reused).</summary>
     public static InstrumentPipelines Build(TransportConfig config, string resource, ILogger logger, TimeProvider? timeProvider = null)
     {
         // One exchange = a reply read (bounded by the transport at TimeoutSeconds) plus, when a query is answered by
         // silence, a reconnect and an error-queue read: so the whole exchange gets 2 × timeout + connect timeout.
         var operationTimeout = TimeSpan.FromSeconds((2 * config.TimeoutSeconds) + config.ConnectTimeoutSeconds);
+        var sampling = BreakerSampling(config, operationTimeout);
         var transient = new PredicateBuilder()
             .Handle<InstrumentIOException>()
             .Handle<TimeoutRejectedException>();
@@ -34,7 +41,7 @@ public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, Resilien
             {
                 FailureRatio = config.BreakerFailureRatio,
                 MinimumThroughput = config.BreakerMinimumThroughput,
-                SamplingDuration = TimeSpan.FromSeconds(config.BreakerSamplingSeconds),
+                SamplingDuration = sampling,
                 BreakDuration = TimeSpan.FromSeconds(config.BreakerBreakSeconds),
                 ShouldHandle = transient,
                 OnOpened = args =>
@@ -75,6 +82,22 @@ public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, Resilien
         }
 
         var idempotent = idempotentBuilder.AddPipeline(core).Build();
-        return new InstrumentPipelines(idempotent, core, operationTimeout);
+        return new InstrumentPipelines(idempotent, core, operationTimeout) { BreakerSamplingDuration = sampling };
+    }
+
+    /// <summary>
+    /// The breaker opens when failureRatio of at least minimumThroughput calls in the sampling window fail. A hung
+    /// instrument fails one attempt per operation timeout (plus a retry back-off), so the shipped window (10 s) against
+    /// a 9 s operation timeout never held more than two failures and the breaker (minimumThroughput 8) never opened.
+    /// The window is therefore at least minimumThroughput × (operation timeout + longest back-off): minimumThroughput
+    /// consecutive timeouts always fall in one window and open it.
+    /// </summary>
+    public static TimeSpan BreakerSampling(TransportConfig config, TimeSpan operationTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var longestBackoff = TimeSpan.FromSeconds(Math.Max(config.RetryMaxDelaySeconds, config.RetryBaseDelaySeconds));
+        var hung = (operationTimeout + longestBackoff) * config.BreakerMinimumThroughput;
+        var configured = TimeSpan.FromSeconds(config.BreakerSamplingSeconds);
+        return TimeSpan.FromTicks(Math.Min(Math.Max(configured.Ticks, hung.Ticks), MaxSamplingDuration.Ticks));
     }
 }

@@ -54,9 +54,9 @@ public sealed class ScpiSession : IAsyncDisposable
     private bool _needsReopen;
     private long _exchanges;
 
-    /// <summary>A session over an existing transport (opened on first use if it is not open yet).</summary>
-    public ScpiSession(ITransport transport, TransportConfig config, ILogger logger, ScpiSessionOptions? options = null)
-        : this(transport, InstrumentPipelines.Build(config, transport.Resource, logger), logger, options)
+    /// <summary>A session over an existing transport (opened on first use); <paramref name="timeProvider"/> clocks the pipelines, not the transport.</summary>
+    public ScpiSession(ITransport transport, TransportConfig config, ILogger logger, ScpiSessionOptions? options = null, TimeProvider? timeProvider = null)
+        : this(transport, InstrumentPipelines.Build(config, transport.Resource, logger, timeProvider), logger, options)
     {
         // The transport bounds each read/write by the configured timeout; the pipeline bounds a whole exchange.
         transport.Timeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
@@ -90,7 +90,7 @@ public sealed class ScpiSession : IAsyncDisposable
         ScpiSessionOptions? sessionOptions = null)
     {
         var transport = await (factory ?? TransportFactory.Instance).OpenAsync(resource, options, logger, cancellationToken).ConfigureAwait(false);
-        return new ScpiSession(transport, options.Config, logger, sessionOptions ?? new ScpiSessionOptions { Terminator = options.Terminator });
+        return new ScpiSession(transport, options.Config, logger, sessionOptions ?? new ScpiSessionOptions { Terminator = options.Terminator }, options.TimeProvider);
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ public sealed record TransportOptions
     /// <summary>Message termination character (SCPI over sockets and serial uses LF, IEEE 488.2 section 7.5).</summary>
     public byte Terminator { get; init; } = (byte)'\n';
 
+    /// <summary>The clock of the session's resilience pipelines (timeouts, back-off, breaker); null: the system clock.</summary>
+    public TimeProvider? TimeProvider { get; init; }
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(Config.TimeoutSeconds);
 
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(Config.ConnectTimeoutSeconds);

@@ -11,7 +11,7 @@ public class SafeChipTests
     [InlineData(PulsePolarity.Set, 3.01, 100e-9, "|amplitude|")]
     [InlineData(PulsePolarity.Reset, 3.6, 100e-9, "|amplitude|")]
     [InlineData(PulsePolarity.Set, 1.0, 2e-3, "width")]
-    [InlineData(PulsePolarity.Set, 1.0, 1e-9, "width (below minimum)")]
+    [InlineData(PulsePolarity.Set, 1.0, 1e-9, "width")]
     public async Task ApplyPulse_OverALimit_IsRefusedAndNothingReachesTheChip(PulsePolarity polarity, double amplitudeV, double widthSeconds, string quantity)
     {
         var inner = new RecordingChip();
@@ -23,6 +23,37 @@ public class SafeChipTests
         Assert.Equal(quantity, ex.Quantity);
         Assert.Empty(inner.Operations);
         Assert.Contains("nothing was applied", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(3.5, 100e-9, "SET pulse refused: |amplitude| 3.5 V exceeds the maximum 3 V; nothing was applied")]
+    [InlineData(1.0, 2e-3, "SET pulse refused: width 0.002 s exceeds the maximum 0.001 s; nothing was applied")]
+    [InlineData(1.0, 1e-9, "SET pulse refused: width 1E-09 s is below the minimum 1E-08 s; nothing was applied")]
+    public async Task ApplyPulse_OutsideALimit_SaysWhichSideOfTheLimit(double amplitudeV, double widthSeconds, string message)
+    {
+        var chip = new SafeChip(new RecordingChip(), SafetyLimits.Default);
+
+        var ex = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), Set with { AmplitudeV = amplitudeV, WidthSeconds = widthSeconds }, default));
+
+        Assert.Equal(message, ex.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0, "read refused: read voltage 0 V must be above 0 V; nothing was applied")]
+    [InlineData(-0.2, "read refused: read voltage -0.2 V must be above 0 V; nothing was applied")]
+    [InlineData(0.6, "read refused: read voltage 0.6 V exceeds the maximum 0.5 V; nothing was applied")]
+    public async Task Read_ZeroNegativeOrOverTheLimit_IsASafetyRefusal(double readVoltageV, string message)
+    {
+        var inner = new RecordingChip();
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        var ex = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ReadCellAsync(new CellAddress(0, 0), readVoltageV, default));
+        var block = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ReadBlockAsync(new CellBlock(0, 0, 2, 2), readVoltageV, default));
+
+        Assert.Equal(message, ex.Message);
+        Assert.Equal("read voltage", block.Quantity);
+        Assert.Equal(readVoltageV, block.Value);
+        Assert.Empty(inner.Operations);
     }
 
     [Fact]

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+
+namespace CimHil.Cli.Tests;
+
+/// <summary>A served board that stops answering in the middle of <c>cimhil program</c>: an instrument error (5), not a bug (1).</summary>
+public partial class StalledInstrumentTests
+{
+    [Fact]
+    public async Task Program_ServerStallsAtThePulse_ExitsWith5AndNamesTheCommand()
+    {
+        // Messages before the pulse: *CLS, *IDN?, ARR:GEOM?, ARR:TECH?, ARR:CAP?, SYST:CLOC:VIRT?, FORM + *OPC? + SYST:ERR?,
+        // SYST:CLOC?, the read before: 11. The 12th, CELL:PROG, is never answered, and neither is the safe state after it.
+        var output = new StringWriter();
+        var serverOut = TextWriter.Synchronized(output);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var serving = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--stall-after", "11", "--config", CliHarness.ShippedConfig], serverOut, TextWriter.Null, stop.Token);
+        var resource = await WaitForResourceAsync(serverOut, output, serving);
+        var config = CliHarness.ConfigVariant(text => text
+            .Replace("\"driver\": \"emulator\",\n    \"settings\": {},", $"\"driver\": \"cimhil-board\",\n    \"settings\": {{ \"resource\": \"{resource}\" }},", StringComparison.Ordinal)
+            .Replace("\"timeoutSeconds\": 2.0", "\"timeoutSeconds\": 0.3", StringComparison.Ordinal)
+            .Replace("\"connectTimeoutSeconds\": 5.0", "\"connectTimeoutSeconds\": 1", StringComparison.Ordinal)
+            .Replace("\"retries\": 3", "\"retries\": 0", StringComparison.Ordinal));
+        Assert.Contains("cimhil-board", File.ReadAllText(config), StringComparison.Ordinal);
+
+        var (code, _, error) = await CliHarness.RunAsync("program", "--cell", "0,0", "--polarity", "set", "--amplitude", "1", "--config", config);
+
+        Assert.True(code == ExitCodes.InstrumentError, $"exit {code}: {error}");
+        var said = Assert.Single(error.Split('\n'), l => l.StartsWith("cimhil: ", StringComparison.Ordinal));
+        Assert.Contains($"{resource}: the outcome of 'CELL:PROG 0,0,SET,1,", said, StringComparison.Ordinal);
+        Assert.Contains($"; bringing the chip to its safe state also failed: {resource}: 'SYST:SAFE'", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await serving);
+    }
+
+    private static async Task<string> WaitForResourceAsync(TextWriter writer, StringWriter buffer, Task<int> serving)
+    {
+        for (var i = 0; i < 600 && !serving.IsCompleted; i++)
+        {
+            string text;
+            lock (writer)
+            {
+                text = buffer.ToString();
+            }
+
+            if (TcpLine().Match(text) is { Success: true } m)
+            {
+                return m.Groups[1].Value;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException($"the server never printed its TCP resource: {buffer}");
+    }
+
+    [GeneratedRegex(@"TCP\s+(TCPIP0::127\.0\.0\.1::\d+::SOCKET)")]
+    private static partial Regex TcpLine();
+}
