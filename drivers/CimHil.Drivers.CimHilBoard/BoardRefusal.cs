@@ -28,10 +28,17 @@ internal static partial class BoardRefusal
             return null;
         }
 
-        return new SafetyLimitException($"{resource}: {m.Groups["operation"].Value}", m.Groups["quantity"].Value, value, limit, m.Groups["unit"].Value);
+        var rule = m.Groups["rule"].Value switch
+        {
+            "is below the minimum" => SafetyRule.Minimum,
+            "must be above" => SafetyRule.Above,
+            _ => SafetyRule.Maximum,
+        };
+        return new SafetyLimitException($"{resource}: {m.Groups["operation"].Value}", m.Groups["quantity"].Value, value, limit, m.Groups["unit"].Value, rule);
     }
 
-    // "Data out of range;SET pulse refused: |amplitude| 4 V exceeds the safety limit 3 V; nothing was applied"
-    [GeneratedRegex(@"^Data out of range;(?<operation>.+?) refused: (?<quantity>.+) (?<value>\S+) (?<unit>\S+) exceeds the safety limit (?<limit>\S+) \k<unit>; nothing was applied$", RegexOptions.CultureInvariant)]
+    // "Data out of range;SET pulse refused: |amplitude| 4 V exceeds the maximum 3 V; nothing was applied" (the wording of
+    // SafetyLimitException: "exceeds the maximum", "is below the minimum" or "must be above").
+    [GeneratedRegex(@"^Data out of range;(?<operation>.+?) refused: (?<quantity>.+) (?<value>\S+) (?<unit>\S+) (?<rule>exceeds the maximum|is below the minimum|must be above) (?<limit>\S+) \k<unit>; nothing was applied$", RegexOptions.CultureInvariant)]
     private static partial Regex Refusal();
 }

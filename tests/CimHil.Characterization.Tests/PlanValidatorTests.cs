@@ -94,9 +94,9 @@ public sealed class PlanValidatorTests
         Assert.Equal(
             new[] { "programVerify.set.gateV", "programVerify.reset.maxV", "forming.maxAmplitudeV", "stuckMap.reset.widthSeconds", "ivSweep.voltagesV[1]", "cycleToCycle.probe.complianceA" },
             check.Violations.Select(v => v.JsonPath));
-        Assert.Contains("|amplitude| 5.5 V exceeds the safety limit 5 V", check.Violations[2].Problem, StringComparison.Ordinal);
-        Assert.Contains("|read voltage| 0.6 V exceeds the safety limit 0.5 V", check.Violations[4].Problem, StringComparison.Ordinal);
-        Assert.Contains("0.001 A exceeds the safety limit 0.0005 A", check.Violations[5].Problem, StringComparison.Ordinal);
+        Assert.Contains("|amplitude| 5.5 V exceeds the maximum 5 V", check.Violations[2].Problem, StringComparison.Ordinal);
+        Assert.Contains("read voltage 0.6 V exceeds the maximum 0.5 V", check.Violations[4].Problem, StringComparison.Ordinal);
+        Assert.Contains("0.001 A exceeds the maximum 0.0005 A", check.Violations[5].Problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class PlanValidatorTests
         {
             var again = await Assert.ThrowsAsync<PlanValidationException>(() => new Characterizer(chip.Safe, store, Bad, Log.Logger).RunAsync(CancellationToken.None));
             Assert.StartsWith("form-iv: plan 'form-iv' cannot run on ", again.Message, StringComparison.Ordinal);
-            Assert.Contains("ivSweep.voltagesV[2]: read refused: |read voltage| 0.8 V exceeds the safety limit 0.5 V", again.Message, StringComparison.Ordinal);
+            Assert.Contains("ivSweep.voltagesV[2]: read refused: read voltage 0.8 V exceeds the maximum 0.5 V", again.Message, StringComparison.Ordinal);
             Assert.Equal((0L, 0L, 0L), store.Counts());
         }
 

@@ -107,7 +107,7 @@ public partial class EmulatorServeCommandTests
 
         Assert.Equal(ExitCodes.Success, await serving);
         Assert.Equal(
-            "-222,\"Data out of range;SET pulse refused: |amplitude| 2 V exceeds the safety limit 1.5 V; nothing was applied\"\n"
+            "-222,\"Data out of range;SET pulse refused: |amplitude| 2 V exceeds the maximum 1.5 V; nothing was applied\"\n"
             + "-430,\"Query DEADLOCKED;the responses to this message exceed the 300-byte output queue at unit 51 (ARR:GEOM?); output discarded, the rest of the message not executed\"\n"
             + "0\n",
             reply);

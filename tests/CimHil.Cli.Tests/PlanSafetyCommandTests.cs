@@ -80,7 +80,7 @@ public sealed class PlanSafetyCommandTests
 
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("plan 'form-iv' cannot run on", error, StringComparison.Ordinal);
-        Assert.Contains("ivSweep.voltagesV[2]: read refused: |read voltage| 0.8 V exceeds the safety limit 0.5 V", error, StringComparison.Ordinal);
+        Assert.Contains("ivSweep.voltagesV[2]: read refused: read voltage 0.8 V exceeds the maximum 0.5 V", error, StringComparison.Ordinal);
         Assert.False(File.Exists(db));
         Assert.Equal(0, bench.Chip.TotalFormingPulses);
         Assert.Equal(0, bench.Chip.TotalPulses);
@@ -115,7 +115,7 @@ public sealed class PlanSafetyCommandTests
                 "ivSweep: 2 units of cell, at most 0 pulses",
                 "read (ivSweep.voltagesV): 0.1 … 0.8 V",
                 "1 violation(s):",
-                "ivSweep.voltagesV[2]: read refused: |read voltage| 0.8 V exceeds the safety limit 0.5 V; nothing was applied",
+                "ivSweep.voltagesV[2]: read refused: read voltage 0.8 V exceeds the maximum 0.5 V; nothing was applied",
             },
             lines[1..]);
         Assert.Contains("ivSweep.voltagesV[2]", error, StringComparison.Ordinal);

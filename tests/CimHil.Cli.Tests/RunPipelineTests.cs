@@ -222,7 +222,7 @@ public class RunPipelineTests
         var (code, _, error) = await CliHarness.RunAsync("run", "--config", config, "--json");
 
         Assert.Equal(ExitCodes.BadInput, code);
-        Assert.Contains("ivSweep.voltagesV[9]: read refused: |read voltage| 0.8 V exceeds the safety limit 0.5 V", error, StringComparison.Ordinal);
+        Assert.Contains("ivSweep.voltagesV[9]: read refused: read voltage 0.8 V exceeds the maximum 0.5 V", error, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(root, Pipeline.RunPipeline.DatabaseFile, SearchOption.AllDirectories));
     }
 }

@@ -214,7 +214,7 @@ public sealed class CimHilBoardWireTests
         var read = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.ReadCellAsync(new CellAddress(0, 0), 0.8, CancellationToken.None));
 
         Assert.Equal(($"{rig.Resources[0]}: SET pulse", "|amplitude|", 4.0, 3.0), (pulse.Operation, pulse.Quantity, pulse.Value, pulse.Limit));
-        Assert.Equal(($"{rig.Resources[0]}: read", "|read voltage|", 0.8, 0.5), (read.Operation, read.Quantity, read.Value, read.Limit));
+        Assert.Equal(($"{rig.Resources[0]}: read", "read voltage", 0.8, 0.5), (read.Operation, read.Quantity, read.Value, read.Limit));
         Assert.Equal((0L, 0L), (rig.Backing.TotalPulses, rig.Backing.ReadOperations));
     }
 }

@@ -34,7 +34,7 @@ public sealed class BoardSafetyLimitTests
         await using var s = await ServeAsync();
         await s.Client.SendAsync("CELL:PROG 10,10,SET,1000,100,1e6,10\nSYST:ERR?\n");
 
-        Assert.Equal("-222,\"Data out of range;SET pulse refused: |amplitude| 1000 V exceeds the safety limit 3 V; nothing was applied\"", await s.Client.ReadLineAsync());
+        Assert.Equal("-222,\"Data out of range;SET pulse refused: |amplitude| 1000 V exceeds the maximum 3 V; nothing was applied\"", await s.Client.ReadLineAsync());
         s.AssertNothingApplied();
         Assert.Equal(0, s.Chip.PulseCount(new Core.Chip.CellAddress(10, 10)));
     }
@@ -45,22 +45,22 @@ public sealed class BoardSafetyLimitTests
         await using var s = await ServeAsync();
         await s.Client.SendAsync("CELL:FORM? 11,11,1e9,1e-6,1e-4\nSYST:ERR?\n");
 
-        Assert.Equal("-222,\"Data out of range;forming pulse refused: |amplitude| 1E+09 V exceeds the safety limit 5 V; nothing was applied\"", await s.Client.ReadLineAsync());
+        Assert.Equal("-222,\"Data out of range;forming pulse refused: |amplitude| 1E+09 V exceeds the maximum 5 V; nothing was applied\"", await s.Client.ReadLineAsync());
         s.AssertNothingApplied();
     }
 
     [Theory]
-    [InlineData("CELL:PROG 1,1,SET,3.01,1e-6", -222, "|amplitude| 3.01 V exceeds the safety limit 3 V")]
-    [InlineData("CELL:PROG 1,1,RES,3.6,1e-6", -222, "|amplitude| 3.6 V exceeds the safety limit 3.5 V")]
+    [InlineData("CELL:PROG 1,1,SET,3.01,1e-6", -222, "|amplitude| 3.01 V exceeds the maximum 3 V")]
+    [InlineData("CELL:PROG 1,1,RES,3.6,1e-6", -222, "|amplitude| 3.6 V exceeds the maximum 3.5 V")]
     [InlineData("CELL:PROG 1,1,SET,0,1e-6", -222, "amplitude V 0 must be positive")]
     [InlineData("CELL:PROG 1,1,SET,-1,1e-6", -222, "amplitude V -1 must be positive")]
     [InlineData("CELL:PROG 1,1,SET,1,0", -222, "width s 0 must be positive")]
-    [InlineData("CELL:PROG 1,1,SET,1,100", -222, "width 100 s exceeds the safety limit 0.001 s")]
-    [InlineData("CELL:PROG 1,1,SET,1,1e-9", -222, "width (below minimum) 1E-09 s exceeds the safety limit 1E-08 s")]
-    [InlineData("CELL:PROG 1,1,SET,1,1e-6,1e6", -222, "|gate voltage| 1E+06 V exceeds the safety limit 3 V")]
+    [InlineData("CELL:PROG 1,1,SET,1,100", -222, "width 100 s exceeds the maximum 0.001 s")]
+    [InlineData("CELL:PROG 1,1,SET,1,1e-9", -222, "width 1E-09 s is below the minimum 1E-08 s")]
+    [InlineData("CELL:PROG 1,1,SET,1,1e-6,1e6", -222, "|gate voltage| 1E+06 V exceeds the maximum 3 V")]
     [InlineData("CELL:PROG 1,1,RES,1,1e-6,0", -222, "gate V 0 must be positive")]
     [InlineData("CELL:PROG 1,1,SET,1,1e-6,-2", -222, "gate V -2 must be positive")]
-    [InlineData("CELL:PROG 1,1,SET,1,1e-6,DEF,10", -222, "compliance 10 A exceeds the safety limit 0.0005 A")]
+    [InlineData("CELL:PROG 1,1,SET,1,1e-6,DEF,10", -222, "compliance 10 A exceeds the maximum 0.0005 A")]
     [InlineData("CELL:PROG 1,1,SET,1,1e-6,DEF,0", -222, "compliance A 0 must be positive")]
     [InlineData("CELL:PROG 1,1,SET,1,1e-6,DEF,-1e-4", -222, "compliance A -0.0001 must be positive")]
     [InlineData("CELL:PROG 1,1,SET,1e999,1e-6", -222, "amplitude V '1e999' is beyond the range of a double")]
@@ -70,26 +70,26 @@ public sealed class BoardSafetyLimitTests
     [InlineData("CELL:PROG 1,1,SET,1,1e-6,-Infinity", -104, "gate V '-Infinity' is not a number")]
     [InlineData("CELL:PROG 1,1,SET,1,1e-6,DEF,nan", -104, "compliance A 'nan' is not a number")]
     [InlineData("CELL:PROG 1,1,UP,1,1e-6", -224, "polarity 'UP' is not SET or RESet")]
-    [InlineData("CELL:FORM 1,1,5.5,1e-6,1e-4", -222, "|amplitude| 5.5 V exceeds the safety limit 5 V")]
-    [InlineData("CELL:FORM? 1,1,4,1e-6,1e-3", -222, "compliance 0.001 A exceeds the safety limit 0.0005 A")]
+    [InlineData("CELL:FORM 1,1,5.5,1e-6,1e-4", -222, "|amplitude| 5.5 V exceeds the maximum 5 V")]
+    [InlineData("CELL:FORM? 1,1,4,1e-6,1e-3", -222, "compliance 0.001 A exceeds the maximum 0.0005 A")]
     [InlineData("CELL:FORM? 1,1,4,1e-6,0", -222, "compliance A 0 must be positive")]
-    [InlineData("CELL:FORM? 1,1,4,2e-3,1e-4", -222, "width 0.002 s exceeds the safety limit 0.001 s")]
-    [InlineData("CELL:FORM? 1,1,4,5e-9,1e-4", -222, "width (below minimum) 5E-09 s exceeds the safety limit 1E-08 s")]
-    [InlineData("CELL:FORM? 1,1,4,1e-6,1e-4,3.5", -222, "|gate voltage| 3.5 V exceeds the safety limit 3 V")]
+    [InlineData("CELL:FORM? 1,1,4,2e-3,1e-4", -222, "width 0.002 s exceeds the maximum 0.001 s")]
+    [InlineData("CELL:FORM? 1,1,4,5e-9,1e-4", -222, "width 5E-09 s is below the minimum 1E-08 s")]
+    [InlineData("CELL:FORM? 1,1,4,1e-6,1e-4,3.5", -222, "|gate voltage| 3.5 V exceeds the maximum 3 V")]
     [InlineData("CELL:FORM? 1,1,4,1e-6,1e-4,-1", -222, "gate V -1 must be positive")]
     [InlineData("CELL:FORM? 1,1,-4,1e-6,1e-4", -222, "amplitude V -4 must be positive")]
     [InlineData("CELL:FORM? 1,1,4,1e-6,NaN", -104, "compliance A 'NaN' is not a number")]
-    [InlineData("CELL:READ? 1,1,0.6", -222, "read refused: |read voltage| 0.6 V exceeds the safety limit 0.5 V")]
+    [InlineData("CELL:READ? 1,1,0.6", -222, "read refused: read voltage 0.6 V exceeds the maximum 0.5 V")]
     [InlineData("CELL:READ? 1,1,0", -222, "read voltage V 0 must be positive")]
     [InlineData("CELL:READ? 1,1,-0.2", -222, "read voltage V -0.2 must be positive")]
     [InlineData("CELL:READ? 1,1,INF", -104, "read voltage V 'INF' is not a number")]
-    [InlineData("ROW:READ? 1,0.6", -222, "row read refused: |read voltage| 0.6 V exceeds the safety limit 0.5 V")]
+    [InlineData("ROW:READ? 1,0.6", -222, "row read refused: read voltage 0.6 V exceeds the maximum 0.5 V")]
     [InlineData("ROW:READ? 1,0", -222, "read voltage V 0 must be positive")]
     [InlineData("ROW:READ? 1,NaN", -104, "read voltage V 'NaN' is not a number")]
-    [InlineData("BLK:READ? 0,0,2,2,100", -222, "block read refused: |read voltage| 100 V exceeds the safety limit 0.5 V")]
+    [InlineData("BLK:READ? 0,0,2,2,100", -222, "block read refused: read voltage 100 V exceeds the maximum 0.5 V")]
     [InlineData("BLK:READ? 0,0,2,2,-0.1", -222, "read voltage V -0.1 must be positive")]
-    [InlineData("VMM 5 0.6", -222, "vector-matrix multiply refused: |row 5 voltage| 0.6 V exceeds the safety limit 0.5 V")]
-    [InlineData("VMM 63 -0.7", -222, "vector-matrix multiply refused: |row 63 voltage| 0.7 V exceeds the safety limit 0.5 V")]
+    [InlineData("VMM 5 0.6", -222, "vector-matrix multiply refused: |row 5 voltage| 0.6 V exceeds the maximum 0.5 V")]
+    [InlineData("VMM 63 -0.7", -222, "vector-matrix multiply refused: |row 63 voltage| 0.7 V exceeds the maximum 0.5 V")]
     [InlineData("VMM 0 NaN", -104, "row 0 voltage V 'NaN' is not a number")]
     [InlineData("VMM 2 1e400", -222, "row 2 voltage V '1e400' is beyond the range of a double")]
     public async Task Stimulus_OutOfRange_IsRefusedWithTheScpiErrorAndNothingApplied(string command, int code, string detail)
@@ -156,8 +156,8 @@ public sealed class BoardSafetyLimitTests
 
         await s.Client.SendAsync("CELL:PROG 1,1,SET,1.2,1e-6\nSYST:ERR?\nCELL:READ? 1,1,0.2\nSYST:ERR?\nCELL:PROG 1,1,SET,1.0,1e-6\n*OPC?\n");
 
-        Assert.Contains("|amplitude| 1.2 V exceeds the safety limit 1 V", await s.Client.ReadLineAsync(), StringComparison.Ordinal);
-        Assert.Contains("|read voltage| 0.2 V exceeds the safety limit 0.1 V", await s.Client.ReadLineAsync(), StringComparison.Ordinal);
+        Assert.Contains("|amplitude| 1.2 V exceeds the maximum 1 V", await s.Client.ReadLineAsync(), StringComparison.Ordinal);
+        Assert.Contains("read voltage 0.2 V exceeds the maximum 0.1 V", await s.Client.ReadLineAsync(), StringComparison.Ordinal);
         Assert.Equal("1", await s.Client.ReadLineAsync());
         Assert.Equal((1L, 1L, 0L), (s.Board.PulsesApplied, s.Chip.TotalPulses, s.Chip.ReadOperations));
         Assert.Same(limits, s.Board.Protocol.Limits);
