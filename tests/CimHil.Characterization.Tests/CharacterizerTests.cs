@@ -224,6 +224,46 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
+    [Fact]
+    public async Task KillDashNine_BeforeTheFirstCheckpoint_StoreOpensAndTheRunResumesToTheEnd()
+    {
+        var plan = TestPlans.PlanPath("small-rram-early-kill");
+        File.WriteAllText(plan, TestPlans.SmallRramJson);
+        var db = Path.Combine(TestPlans.TempDir(), "killed.db");
+        var dll = typeof(ChildHost).Assembly.Location;
+        using var child = Process.Start(new ProcessStartInfo("dotnet", [dll, plan, db, "rram", "34", "32", "freeze-after", "32"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+
+        // The child freezes right after committing the first forming row (32 units), long before the 1000-page automatic
+        // checkpoint, and its store is never closed; then it gets SIGKILL (no cleanup at all).
+        var line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        if (line != ChildHost.FrozenLine)
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.Fail($"child said '{line}'; " + await child.StandardError.ReadToEndAsync());
+        }
+
+        child.Kill(entireProcessTree: true);
+        await child.WaitForExitAsync();
+        Assert.NotEqual(0, child.ExitCode);
+
+        // No checkpoint happened: the main file alone holds none of the units, the write-ahead log holds them all.
+        var mainOnly = Path.Combine(TestPlans.TempDir(), "main-only.db");
+        File.Copy(db, mainOnly);
+        Assert.Equal(0, CountUnits(mainOnly, ProcedureNames.Forming));
+        Assert.True(new FileInfo(db + "-wal").Length > 0);
+
+        using (var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            Assert.Equal(32, s.CompletedUnits(ProcedureNames.Forming).Count);
+        }
+
+        await ChildHost.MainAsync([plan, db, "rram", "34", "32", "resume"]);
+        using var done = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        Assert.All(ProcedureNames.InOrder, p => Assert.True(done.IsProcedureFinished(p), p));
+        Assert.Equal(32 * 32, done.CompletedUnits(ProcedureNames.Forming).Count);
+        Assert.Equal(2, done.Run.Sessions);
+    }
+
     private static long CountUnits(string db, string procedure)
     {
         if (!File.Exists(db))
