@@ -124,5 +124,15 @@ public sealed partial class MeasurementStore
         raw.sqlite3_db_config(db.Handle, raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, allowed ? 0 : 1, out _);
     }
 
+    /// <summary>Switches to WAL; SQLite answers a switch it could not make with the old mode, not an error, so the answer is checked.</summary>
+    private static void UseWriteAheadLog(string path, SqliteConnection db)
+    {
+        var mode = Scalar(db, "PRAGMA journal_mode=WAL") as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MeasurementStoreException(path, $"cannot switch to write-ahead logging (journal_mode stays '{mode}'); is another program holding the file open?");
+        }
+    }
+
     private static string WalPath(string path) => path + "-wal";
 }

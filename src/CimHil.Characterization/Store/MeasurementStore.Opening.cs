@@ -59,7 +59,7 @@ public sealed partial class MeasurementStore
                 tx.Commit();
             }
 
-            Exec(db, "PRAGMA journal_mode=WAL;");
+            UseWriteAheadLog(path, db);
             journal = CommitJournal.Create(CommitJournal.PathOf(path), runId, default);
             return Start(path, db, nowUtc, resumed: false, default, journal);
         }
@@ -95,7 +95,7 @@ public sealed partial class MeasurementStore
                 return new MeasurementStore(path, db, run, 0, mark, null);
             }
 
-            Exec(db, "PRAGMA journal_mode=WAL;");
+            UseWriteAheadLog(path, db);
             Exec(db, CommitSchema);
 
             // A journal of this run continues (and catches up when the process died between a commit and its
