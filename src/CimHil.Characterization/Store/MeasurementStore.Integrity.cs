@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -16,6 +17,8 @@ public sealed partial class MeasurementStore
         CREATE TABLE IF NOT EXISTS commit_seq(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
         INSERT OR IGNORE INTO commit_seq(id, seq) VALUES(1, 0);
         """;
+
+    private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
     private static void CheckHeader(string path)
     {
