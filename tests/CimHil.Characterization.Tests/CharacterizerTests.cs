@@ -203,9 +203,16 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
             }
         }
 
-        Assert.False(child.HasExited, "the child finished before it could be killed; " + await child.StandardError.ReadToEndAsync());
+        // The message is built only on failure: reading stderr to its end waits for the child to exit, which made this
+        // test wait for the whole run instead of killing it mid-way.
+        if (child.HasExited)
+        {
+            Assert.Fail("the child finished before it could be killed; " + await child.StandardError.ReadToEndAsync());
+        }
+
         child.Kill(entireProcessTree: true);
         await child.WaitForExitAsync();
+        Assert.NotEqual(0, child.ExitCode);
         output.WriteLine($"killed at {sw.Elapsed.TotalSeconds:F1} s with {committedBeforeKill} multilevel units committed");
 
         // Everything committed before the kill is there, readable, and stays there after the resume.
@@ -230,6 +237,46 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Equal(afterKill.Count, s.Units(ProcedureNames.Multilevel).Count(u => u.Session == 1));
             Assert.Equal(2, s.Run.Sessions);
         }
+    }
+
+    [Fact]
+    public async Task KillDashNine_BeforeTheFirstCheckpoint_StoreOpensAndTheRunResumesToTheEnd()
+    {
+        var plan = TestPlans.PlanPath("small-rram-early-kill");
+        File.WriteAllText(plan, TestPlans.SmallRramJson);
+        var db = Path.Combine(TestPlans.TempDir(), "killed.db");
+        var dll = typeof(ChildHost).Assembly.Location;
+        using var child = Process.Start(new ProcessStartInfo("dotnet", [dll, plan, db, "rram", "34", "32", "freeze-after", "32"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+
+        // The child freezes right after committing the first forming row (32 units), long before the 1000-page automatic
+        // checkpoint, and its store is never closed; then it gets SIGKILL (no cleanup at all).
+        var line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        if (line != ChildHost.FrozenLine)
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.Fail($"child said '{line}'; " + await child.StandardError.ReadToEndAsync());
+        }
+
+        child.Kill(entireProcessTree: true);
+        await child.WaitForExitAsync();
+        Assert.NotEqual(0, child.ExitCode);
+
+        // No checkpoint happened: the main file alone holds none of the units, the write-ahead log holds them all.
+        var mainOnly = Path.Combine(TestPlans.TempDir(), "main-only.db");
+        File.Copy(db, mainOnly);
+        Assert.Equal(0, CountUnits(mainOnly, ProcedureNames.Forming));
+        Assert.True(new FileInfo(db + "-wal").Length > 0);
+
+        using (var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            Assert.Equal(32, s.CompletedUnits(ProcedureNames.Forming).Count);
+        }
+
+        await ChildHost.MainAsync([plan, db, "rram", "34", "32", "resume"]);
+        using var done = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        Assert.All(ProcedureNames.InOrder, p => Assert.True(done.IsProcedureFinished(p), p));
+        Assert.Equal(32 * 32, done.CompletedUnits(ProcedureNames.Forming).Count);
+        Assert.Equal(2, done.Run.Sessions);
     }
 
     internal static long CountUnits(string db, string procedure)

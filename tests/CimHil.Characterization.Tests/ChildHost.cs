@@ -9,12 +9,19 @@ namespace CimHil.Characterization.Tests;
 /// <summary>Runs one characterisation on a fresh emulator: in-process for tests, or as a child process that gets killed.</summary>
 public static class ChildHost
 {
-    /// <summary>args: plan-path db-path technology seed size [resume].</summary>
+    /// <summary>Printed (one line on stdout) by a child started with "freeze-after N" once it is frozen.</summary>
+    public const string FrozenLine = "frozen";
+
+    /// <summary>
+    /// args: plan-path db-path technology seed size [resume | freeze-after N]. "freeze-after N" stops the child for good
+    /// right after the first commit that brings a procedure to N units (it prints <see cref="FrozenLine"/>), so a test
+    /// can kill it at a known point instead of racing it.
+    /// </summary>
     public static async Task<int> MainAsync(string[] args)
     {
         if (args.Length < 5)
         {
-            await Console.Error.WriteLineAsync("usage: plan db technology seed size [resume]");
+            await Console.Error.WriteLineAsync("usage: plan db technology seed size [resume | freeze-after N]");
             return 2;
         }
 
@@ -23,7 +30,14 @@ public static class ChildHost
         var seed = long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
         var size = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
         var resume = args.Length > 5 && args[5] == "resume";
-        await RunAsync(plan, args[1], technology, seed, resume, CancellationToken.None, size);
+        IProgress<CharacterizationProgress>? freeze = null;
+        if (args.Length > 6 && args[5] == "freeze-after")
+        {
+            var units = int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture);
+            freeze = new Freeze(units);
+        }
+
+        await RunAsync(plan, args[1], technology, seed, resume, CancellationToken.None, size, freeze);
         return 0;
     }
 
@@ -54,5 +68,19 @@ public static class ChildHost
         using var store = resume ? MeasurementStore.Open(db, DateTimeOffset.UtcNow) : MeasurementStore.Create(db, plan.Name, plan.Json, provenance, DateTimeOffset.UtcNow);
         var characterizer = new Characterizer(chip, store, plan, Log.Logger, progress, options);
         return await characterizer.RunAsync(ct);
+    }
+
+    /// <summary>Progress is reported right after a commit; blocking here keeps the process alive with nothing in flight.</summary>
+    private sealed class Freeze(int units) : IProgress<CharacterizationProgress>
+    {
+        public void Report(CharacterizationProgress value)
+        {
+            if (value.UnitsDone >= units)
+            {
+                Console.Out.WriteLine(FrozenLine);
+                Console.Out.Flush();
+                Thread.Sleep(Timeout.Infinite);
+            }
+        }
     }
 }

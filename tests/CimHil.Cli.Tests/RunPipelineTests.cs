@@ -142,7 +142,8 @@ public class RunPipelineTests
             var path = Path.Combine(folder, file);
             Assert.Equal(WithoutSeconds(before[file]), WithoutSeconds(await File.ReadAllTextAsync(path)));
             Assert.Equal(before[file].Length / 2, new FileInfo(path + ".damaged").Length);
-            Assert.Contains($"Stage \"{stage}\": \"{path}\" is damaged", log, StringComparison.Ordinal);
+            Assert.Contains($"[WRN] Stage {stage}: {path} is damaged (", log, StringComparison.Ordinal);
+            Assert.Contains($"set aside as {path}.damaged, recomputing the stage", log, StringComparison.Ordinal);
         }
 
         Assert.Equal(first.GetProperty("measurements").GetInt64(), second.GetProperty("measurements").GetInt64());

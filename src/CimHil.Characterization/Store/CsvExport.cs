@@ -1,9 +1,10 @@
 using System.Globalization;
+using CimHil.Core.IO;
 using CsvHelper;
 
 namespace CimHil.Characterization.Store;
 
-/// <summary>Writes a run as CSV: measurements.csv (every pulse and read), units.csv (unit outcomes) and run.csv (provenance).</summary>
+/// <summary>Writes a run as CSV (each file atomically, <see cref="AtomicFile"/>): measurements.csv (every pulse and read), units.csv (unit outcomes) and run.csv (provenance).</summary>
 public static class CsvExport
 {
     /// <summary>Writes the three files into <paramref name="directory"/> and returns their paths.</summary>
@@ -11,7 +12,7 @@ public static class CsvExport
     {
         Directory.CreateDirectory(directory);
         var measurements = Path.Combine(directory, "measurements.csv");
-        using (var w = new StreamWriter(measurements))
+        using (var w = AtomicFile.CreateText(measurements))
         using (var csv = new CsvWriter(w, CultureInfo.InvariantCulture))
         {
             foreach (var h in new[] { "procedure", "row", "column", "step", "seq", "kind", "role", "polarity", "voltageV", "widthSeconds", "gateVoltageV", "complianceA", "currentA", "conductanceS", "targetS", "elapsedSeconds", "formed", "timestampUtc", "session", "uncertain" })
@@ -49,10 +50,12 @@ public static class CsvExport
                 });
                 csv.NextRecord();
             }
+
+            w.Commit();
         }
 
         var units = Path.Combine(directory, "units.csv");
-        using (var w = new StreamWriter(units))
+        using (var w = AtomicFile.CreateText(units))
         using (var csv = new CsvWriter(w, CultureInfo.InvariantCulture))
         {
             foreach (var h in new[] { "procedure", "row", "column", "step", "outcome", "targetS", "valueS", "pulses", "session" })
@@ -74,10 +77,12 @@ public static class CsvExport
                 csv.WriteField(u.Session);
                 csv.NextRecord();
             }
+
+            w.Commit();
         }
 
         var run = Path.Combine(directory, "run.csv");
-        using (var w = new StreamWriter(run))
+        using (var w = AtomicFile.CreateText(run))
         using (var csv = new CsvWriter(w, CultureInfo.InvariantCulture))
         {
             var r = store.Run;
@@ -99,6 +104,8 @@ public static class CsvExport
                 csv.WriteField(v);
                 csv.NextRecord();
             }
+
+            w.Commit();
         }
 
         return [measurements, units, run];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -16,6 +17,8 @@ public sealed partial class MeasurementStore
         CREATE TABLE IF NOT EXISTS commit_seq(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
         INSERT OR IGNORE INTO commit_seq(id, seq) VALUES(1, 0);
         """;
+
+    private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
     private static void CheckHeader(string path)
     {
@@ -124,6 +127,16 @@ public sealed partial class MeasurementStore
         // SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE (https://www.sqlite.org/c3ref/c_dbconfig_defensive.html): without it the last
         // connection to close checkpoints the readable part of a damaged log into the database and deletes the log.
         raw.sqlite3_db_config(db.Handle, raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, allowed ? 0 : 1, out _);
+    }
+
+    /// <summary>Switches to WAL; SQLite answers a switch it could not make with the old mode, not an error, so the answer is checked.</summary>
+    private static void UseWriteAheadLog(string path, SqliteConnection db)
+    {
+        var mode = Scalar(db, "PRAGMA journal_mode=WAL") as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MeasurementStoreException(path, $"cannot switch to write-ahead logging (journal_mode stays '{mode}'); is another program holding the file open?");
+        }
     }
 
     private static string WalPath(string path) => path + "-wal";

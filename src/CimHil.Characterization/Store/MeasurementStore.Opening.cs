@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using CimHil.Core.Chip;
 using Microsoft.Data.Sqlite;
 
@@ -59,7 +61,7 @@ public sealed partial class MeasurementStore
                 tx.Commit();
             }
 
-            Exec(db, "PRAGMA journal_mode=WAL;");
+            UseWriteAheadLog(path, db);
             journal = CommitJournal.Create(CommitJournal.PathOf(path), runId, default);
             return Start(path, db, nowUtc, resumed: false, default, journal);
         }
@@ -95,7 +97,7 @@ public sealed partial class MeasurementStore
                 return new MeasurementStore(path, db, run, 0, mark, null);
             }
 
-            Exec(db, "PRAGMA journal_mode=WAL;");
+            UseWriteAheadLog(path, db);
             Exec(db, CommitSchema);
 
             // A journal of this run continues (and catches up when the process died between a commit and its
@@ -194,4 +196,21 @@ public sealed partial class MeasurementStore
             throw new MeasurementStoreException(path, $"cannot be opened as a CimHil measurement database: {ex.Message}", ex);
         }
     }
+
+    private static object? Scalar(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    private static void Exec(SqliteConnection db, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using CimHil.Core.Chip;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -22,8 +20,6 @@ public sealed partial class MeasurementStore : IDisposable
 
     /// <summary>PRAGMA user_version: the schema version of the store (2 added measurements.uncertain; a version-1 file gains it on its first write).</summary>
     public const int SchemaVersion = 2;
-
-    private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
     private readonly SqliteConnection _db;
     private sqlite3_stmt? _rawInsert;
@@ -483,23 +479,6 @@ public sealed partial class MeasurementStore : IDisposable
 
         return cmd;
     }
-
-    private static object? Scalar(SqliteConnection db, string sql)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
-    }
-
-    private static void Exec(SqliteConnection db, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     private static object Db(double? v) => v is { } d ? d : DBNull.Value;
 

@@ -76,6 +76,13 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>A writer whose text replaces <paramref name="path"/> only when it is committed (see <see cref="AtomicTextWriter"/>).</summary>
+    public static AtomicTextWriter CreateText(string path)
+    {
+        var tmp = BeginWrite(path);
+        return new AtomicTextWriter(Path.GetFullPath(path), tmp, OpenTemporary(tmp, useAsync: false));
+    }
+
     /// <summary>The temporary file's name: hidden, in the target's directory (a rename across file systems is not atomic).</summary>
     private static string BeginWrite(string path)
     {
@@ -95,7 +102,7 @@ public static class AtomicFile
             Options = useAsync ? FileOptions.Asynchronous : FileOptions.None,
         });
 
-    private static void TryDelete(string tmp)
+    internal static void TryDelete(string tmp)
     {
         try
         {

@@ -66,4 +66,43 @@ public class AtomicFileTests
 
         Assert.Equal([0xCF, 0x83, (byte)'=', (byte)'1'], File.ReadAllBytes(path));
     }
+
+    [Fact]
+    public void CreateText_DisposedWithoutCommit_OldFileIntact()
+    {
+        var dir = TempDir();
+        var path = Path.Combine(dir, "measurements.csv");
+        File.WriteAllText(path, "a,b\n1,2\n");
+
+        Assert.Throws<InvalidOperationException>(Export);
+
+        void Export()
+        {
+            using var w = AtomicFile.CreateText(path);
+            w.WriteLine("a,b");
+            w.WriteLine("3,");
+            throw new InvalidOperationException("store closed mid-export");
+        }
+
+        Assert.Equal("a,b\n1,2\n", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void CreateText_Committed_ReplacesTheFileOnDispose()
+    {
+        var dir = TempDir();
+        var path = Path.Combine(dir, "units.csv");
+        File.WriteAllText(path, "old");
+
+        using (var w = AtomicFile.CreateText(path))
+        {
+            w.Write("new");
+            w.Commit();
+            Assert.Equal("old", File.ReadAllText(path));
+        }
+
+        Assert.Equal("new", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(dir));
+    }
 }
