@@ -241,7 +241,7 @@ public sealed class Characterizer
 
             // A cell is stuck ON when even full RESET leaves it above the row's log-midpoint between the typical SET and
             // RESET levels, stuck OFF when even full SET leaves it below (the bit-map test of Chen et al., IEEE TCAD 36(7), 2017).
-            var mid = Math.Sqrt(Median(set) * Math.Max(Median(reset), 1e-15));
+            var mid = Math.Sqrt(CellSampling.Median(set) * Math.Max(CellSampling.Median(reset), 1e-15));
             for (var col = 0; col < cols; col++)
             {
                 var outcome = reset[col] > mid ? ProcedureNames.StuckOn : set[col] < mid ? ProcedureNames.StuckOff : ProcedureNames.Ok;
@@ -288,7 +288,7 @@ public sealed class Characterizer
     private async Task MultilevelAsync(MultilevelSpec spec, CancellationToken ct)
     {
         const string name = ProcedureNames.Multilevel;
-        var cells = Sample(name, spec.Sample);
+        var cells = CellSampling.Sample(_store, _chip.Geometry, _plan.Seed, name, spec.Sample);
         var done = _store.CompletedUnits(name);
         var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
         using var batch = _store.BeginBatch();
@@ -314,7 +314,7 @@ public sealed class Characterizer
     private async Task CycleToCycleAsync(CycleToCycleSpec spec, CancellationToken ct)
     {
         const string name = ProcedureNames.CycleToCycle;
-        var cells = Sample(name, spec.Sample);
+        var cells = CellSampling.Sample(_store, _chip.Geometry, _plan.Seed, name, spec.Sample);
         var done = _store.CompletedUnits(name);
         var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
         using var batch = _store.BeginBatch();
@@ -375,12 +375,12 @@ public sealed class Characterizer
     private async Task ReadNoiseAsync(ReadNoiseSpec spec, CancellationToken ct)
     {
         const string name = ProcedureNames.ReadNoise;
-        var cells = Sample(name, spec.Sample);
+        var cells = CellSampling.Sample(_store, _chip.Geometry, _plan.Seed, name, spec.Sample);
         var done = _store.CompletedUnits(name);
         var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
         using var batch = _store.BeginBatch();
         var v = _plan.ReadVoltageV;
-        var levelOf = LevelAssignment(cells, spec.TargetsS.Length);
+        var levelOf = CellSampling.LevelAssignment(cells, spec.TargetsS.Length);
         foreach (var row in cells.GroupBy(c => c.Row).OrderBy(g => g.Key))
         {
             var todo = row.Where(c => !done.Contains(new UnitKey(name, c.Row, c.Column, levelOf[c])))
@@ -410,12 +410,12 @@ public sealed class Characterizer
     private async Task DriftAsync(DriftSpec spec, CancellationToken ct)
     {
         const string name = ProcedureNames.Drift;
-        var cells = Sample(name, spec.Sample);
+        var cells = CellSampling.Sample(_store, _chip.Geometry, _plan.Seed, name, spec.Sample);
         var done = _store.CompletedUnits(name);
         var resumeSeq = _store.NextSeqOfUnfinishedUnits(name);
         using var batch = _store.BeginBatch();
         var v = _plan.ReadVoltageV;
-        var levelOf = LevelAssignment(cells, spec.TargetsS.Length);
+        var levelOf = CellSampling.LevelAssignment(cells, spec.TargetsS.Length);
         var total = cells.Count * (spec.TimesSeconds.Length + 1);
 
         // Step 0 programs every sampled cell (the target level is the unit's target); steps 1..n are the time points.
@@ -512,58 +512,5 @@ public sealed class Characterizer
             _doneCount[procedure] = _doneCount.GetValueOrDefault(procedure, doneAtStart) + units;
             _progress.Report(new CharacterizationProgress(procedure, _doneCount[procedure], total));
         }
-    }
-
-    /// <summary>
-    /// The cells a procedure uses: cells that formed and are not stuck (per the store), in a pseudo-random order fixed by
-    /// the plan's seed and the procedure's name, the first <see cref="SampleSpec.Count"/> of them; row-major in the result.
-    /// </summary>
-    private List<CellAddress> Sample(string procedure, SampleSpec sample)
-    {
-        var excluded = new HashSet<(int, int)>(
-            _store.Units(ProcedureNames.StuckMap).Where(u => u.Outcome != ProcedureNames.Ok)
-                .Concat(_store.Units(ProcedureNames.Forming).Where(u => u.Outcome != ProcedureNames.Formed))
-                .Select(u => (u.Key.Row, u.Key.Column)));
-        var salt = 0UL;
-        foreach (var ch in procedure)
-        {
-            salt = (salt * 31) + ch;
-        }
-
-        var g = _chip.Geometry;
-        var eligible = Enumerable.Range(0, g.CellCount)
-            .Select(i => new CellAddress(i / g.Columns, i % g.Columns))
-            .Where(c => !excluded.Contains((c.Row, c.Column)));
-        var chosen = sample.Count is { } n
-            ? eligible.OrderBy(c => Mix((ulong)_plan.Seed, salt, (ulong)((c.Row * g.Columns) + c.Column))).Take(n)
-            : eligible;
-        return chosen.OrderBy(c => c.Row).ThenBy(c => c.Column).ToList();
-    }
-
-    /// <summary>Spreads the levels evenly over the sampled cells: cell i (row-major) gets level i mod N.</summary>
-    private static Dictionary<CellAddress, int> LevelAssignment(List<CellAddress> cells, int levels)
-    {
-        var map = new Dictionary<CellAddress, int>(cells.Count);
-        for (var i = 0; i < cells.Count; i++)
-        {
-            map[cells[i]] = i % levels;
-        }
-
-        return map;
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
-    }
-
-    // SplitMix64 finaliser (Steele, Lea, Flood, OOPSLA 2014): a stable hash, unlike string.GetHashCode, across processes.
-    private static ulong Mix(ulong seed, ulong salt, ulong index)
-    {
-        var z = seed ^ (salt * 0x9E3779B97F4A7C15UL) ^ (index * 0xD1B54A32D192ED03UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

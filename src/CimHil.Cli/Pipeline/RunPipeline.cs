@@ -29,65 +29,6 @@ using ReportProvenance = CimHil.Reporting.RunProvenance;
 
 namespace CimHil.Cli.Pipeline;
 
-/// <summary>What one stage of the pipeline reports while it works.</summary>
-public sealed record StageProgress(string Stage, double Done, double Total, string? Detail = null);
-
-/// <summary>Monte-Carlo outcome as kept in the run folder (monte-carlo.json).</summary>
-public sealed record MonteCarloSummary(
-    double CleanAccuracy, double Mean, double StandardDeviation, double Minimum, double PercentileK, double Percentile,
-    Interval PercentileInterval, Interval MeanInterval, double ConfidenceLevel, int Images, string Variation, long Seed,
-    double Seconds, ImmutableArray<double> ChipAccuracies);
-
-/// <summary>One bound's worst case as kept in worst-case.json.</summary>
-public sealed record WorstCaseSummaryPoint(double K, double Accuracy, string? Perturbation);
-
-/// <summary>Worst-case outcome as kept in the run folder (worst-case.json).</summary>
-public sealed record WorstCaseSummary(string Method, string Bound, double CleanAccuracy, int Images, long Devices, ImmutableArray<WorstCaseSummaryPoint> Points, double Seconds);
-
-/// <summary>Everything the run produced; results.json.</summary>
-public sealed record RunResults
-{
-    public required string RunId { get; init; }
-
-    public required string Folder { get; init; }
-
-    public required DateTimeOffset StartedUtc { get; init; }
-
-    public DateTimeOffset FinishedUtc { get; init; }
-
-    public required string Chip { get; init; }
-
-    public required string Driver { get; init; }
-
-    public required string ConfigHash { get; init; }
-
-    public required string Database { get; init; }
-
-    public long Measurements { get; init; }
-
-    public required string Calibration { get; init; }
-
-    public required string Model { get; init; }
-
-    public double? ModelFloatAccuracy { get; init; }
-
-    public MonteCarloSummary? MonteCarlo { get; init; }
-
-    public WorstCaseSummary? WorstCase { get; init; }
-
-    public required string Report { get; init; }
-
-    public string? Screenshot { get; init; }
-
-    /// <summary>What headless Chromium saw when it opened report.html: console errors, failed requests, every plot's marks.</summary>
-    public ReportPageResult? ReportCheck { get; init; }
-
-    public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;
-
-    /// <summary>What the plan measured that the calibrated model lacks (levels, drift, cycle-to-cycle, unfinished procedures).</summary>
-    public ImmutableArray<string> Warnings { get; init; } = [];
-}
-
 /// <summary>
 /// The main job: connect, characterise, calibrate, train or load the model, Monte-Carlo, worst case, report — all into one run
 /// folder. Every stage writes its output file atomically when it finishes; a resumed run skips the stages whose file exists
@@ -174,7 +115,7 @@ public sealed class RunPipeline
         ReportPageResult? page = null;
         await Stage("report", async () =>
         {
-            var report = BuildReport(results, model, map, db);
+            var report = RunReportBuilder.Build(results, model, map, db, _settings.Seed, _config.Section("emulator").Long("seed", 0));
             await ReportWriter.WriteAsync(report, results.Report, ct);
             if (_settings.Screenshot)
             {
@@ -379,121 +320,6 @@ public sealed class RunPipeline
             report.Devices,
             [.. report.Points.Select(p => new WorstCaseSummaryPoint(p.K, p.Accuracy, p.PerturbationPath))],
             report.Seconds);
-    }
-
-    private RunReport BuildReport(RunResults results, DeviceVariationModel model, BlockReadResult map, string db)
-    {
-        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
-        var levels = store.Units(ProcedureNames.Multilevel)
-            .Where(u => u.TargetS is not null && u.ValueS is not null)
-            .GroupBy(u => u.TargetS!.Value)
-            .OrderBy(g => g.Key)
-            .Select(g =>
-            {
-                var fit = model.Programming.Levels.FirstOrDefault(l => Math.Abs(l.TargetS - g.Key) <= 1e-12);
-                return new LevelHistogram
-                {
-                    TargetS = g.Key,
-                    SamplesS = [.. g.Select(u => u.ValueS!.Value)],
-                    Fit = fit is null ? null : new FittedDistribution(fit.Family, fit.OffsetS, fit.SigmaS),
-                };
-            })
-            .ToImmutableArray();
-
-        var drift = store.Measurements(ProcedureNames.Drift, "drift")
-            .Where(m => m.TargetS is not null && m.ElapsedSeconds is > 0 && m.ConductanceS is not null)
-            .GroupBy(m => m.TargetS!.Value)
-            .OrderBy(g => g.Key)
-            .Select(g =>
-            {
-                var points = g.GroupBy(m => Math.Round(Math.Log10(m.ElapsedSeconds!.Value), 3))
-                    .Select(t => new DriftPoint(t.Average(m => m.ElapsedSeconds!.Value), t.Average(m => m.ConductanceS!.Value)))
-                    .OrderBy(p => p.TimeSeconds)
-                    .ToImmutableArray();
-                PowerLawFit? fit = null;
-                if (model.Drift is { } d && points.Length > 0)
-                {
-                    var nu = d.NuMean.Evaluate(model.Window.Normalise(g.Key));
-                    var first = points[0];
-                    fit = new PowerLawFit(first.MeanConductanceS * Math.Pow(first.TimeSeconds / d.T0Seconds, nu), d.T0Seconds, nu);
-                }
-
-                return new DriftLevel { TargetS = g.Key, Points = points, Fit = fit };
-            })
-            .ToImmutableArray();
-
-        var wcPoints = results.WorstCase?.Points.Select(p => new CimHil.Reporting.WorstCasePoint(p.K, p.Accuracy)).ToImmutableArray() ?? [];
-        var marked = results.WorstCase?.Points.OrderBy(p => Math.Abs(p.K - 1)).FirstOrDefault();
-        var mc = results.MonteCarlo;
-        return new RunReport
-        {
-            Title = $"CimHil run {results.RunId}",
-            Provenance = new ReportProvenance
-            {
-                RunId = results.RunId,
-                StartedUtc = results.StartedUtc,
-                FinishedUtc = DateTimeOffset.UtcNow,
-                Chip = results.Chip,
-                Driver = results.Driver,
-                ConfigHash = results.ConfigHash,
-                SoftwareVersion = StoreProvenance.CurrentSoftwareVersion,
-                DeviceModel = $"{model.Name} ({model.Technology}), {results.Calibration}",
-                Seeds = [new("run", _settings.Seed), new("emulator", _config.Section("emulator").Long("seed", 0))],
-                Host = Environment.MachineName,
-                Extra = [new("model", results.Model), new("measurements", results.Measurements.ToString(CultureInfo.InvariantCulture))],
-            },
-            ConductanceMap = new ConductanceMap(map.Block.Rows, map.Block.Columns, [.. map.CurrentsA.Select(i => i / map.ReadVoltageV)])
-            {
-                Caption = $"after characterisation, read at {map.ReadVoltageV} V",
-            },
-            LevelHistograms = levels,
-            Sigma = SigmaCurve.FromModel(model),
-            Drift = drift.IsEmpty ? null : new DriftReport { Levels = drift },
-            MonteCarlo = mc is null ? null : new MonteCarloAccuracy
-            {
-                Accuracies = mc.ChipAccuracies,
-                PercentileRank = mc.PercentileK,
-                Percentile = mc.Percentile,
-                PercentileInterval = mc.PercentileInterval,
-                WorstCase = marked?.Accuracy,
-                Clean = mc.CleanAccuracy,
-            },
-            WorstCase = wcPoints.IsEmpty ? null : new WorstCaseCurve { Series = [new WorstCaseSeries($"worst case ({results.WorstCase!.Method} search)", wcPoints)] },
-            Summary = new AccuracySummary
-            {
-                Clean = mc?.CleanAccuracy,
-                MonteCarloMean = mc?.Mean,
-                MonteCarloSd = mc?.StandardDeviation,
-                MonteCarloChips = mc?.ChipAccuracies.Length,
-                PercentileRank = mc?.PercentileK ?? 1,
-                Percentile = mc?.Percentile,
-                PercentileInterval = mc?.PercentileInterval,
-                ConfidenceLevel = mc?.ConfidenceLevel ?? 0.95,
-                WorstCase = wcPoints,
-            },
-            Sections = results.Warnings.IsEmpty
-                ? [new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }]
-                : [new ReportSection { Title = "Warning: the calibrated model is incomplete", Text = string.Join(" ", results.Warnings.Select(w => w + ".")) + " The simulation used defaults for what is missing." },
-                   new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }],
-        };
-    }
-
-    private static string MethodNote(RunResults r)
-    {
-        var mc = r.MonteCarlo;
-        var wc = r.WorstCase;
-        var parts = new List<string>();
-        if (mc is not null)
-        {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"Monte-Carlo: {mc.ChipAccuracies.Length} simulated chips drawn from the calibrated model ({mc.Variation}), each evaluated on the first {mc.Images} Fashion-MNIST test images, with read noise per inference; percentile intervals are bootstrap {mc.ConfidenceLevel:P0} intervals."));
-        }
-
-        if (wc is not null)
-        {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"Worst case: {wc.Method} search over {wc.Devices} devices on the first {wc.Images} test images, box {wc.Bound}, read noise off (the worst case is over the programmed conductances); its k = 0 point is the clean accuracy on those images, so it can differ slightly from the Monte-Carlo clean accuracy. The accuracy is non-increasing in k by construction (each bound starts from the previous bound's deviation); the deviations are saved under worst-case/ and can be re-applied with 'cimhil worst-case --verify'."));
-        }
-
-        return string.Join(" ", parts);
     }
 
     /// <summary>Reports synchronously on the caller's thread (Progress&lt;T&gt; would post to a context the CLI does not have).</summary>
