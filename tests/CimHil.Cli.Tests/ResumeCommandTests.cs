@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using CimHil.Characterization.Procedures;
 using CimHil.Characterization.Store;
 
@@ -11,7 +10,7 @@ namespace CimHil.Cli.Tests;
 /// resumed, on the in-process emulator (restored from its state file: the same experiment) and on the served emulator
 /// (the same array continues; a restarted server is refused).
 /// </summary>
-public sealed partial class ResumeCommandTests(Xunit.Abstractions.ITestOutputHelper output)
+public sealed class ResumeCommandTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string PlanJson = """
         {
@@ -144,53 +143,42 @@ public sealed partial class ResumeCommandTests(Xunit.Abstractions.ITestOutputHel
     [Fact]
     public async Task Characterize_OnTheServedEmulator_KilledAndResumed_Finishes_AndARestartedServerIsRefused()
     {
-        var serverOut = new StringWriter();
-        var writer = TextWriter.Synchronized(serverOut);
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var serving = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--rows", "24", "--columns", "24", "--config", CliHarness.ShippedConfig], writer, TextWriter.Null, stop.Token);
-        var resource = await WaitForResourceAsync(writer, serverOut, serving);
-        var (config, plan, dir) = Setup(chip => BoardChip(chip, resource));
+        string[] array = ["--rows", "24", "--columns", "24"];
+        var (_, plan, dir) = Setup();
         var db = Path.Combine(dir, "served.db");
-        await KillMidwayAsync(config, plan, db);
-        Assert.False(File.Exists(db + ".chip-state"), "a served chip keeps its own state");
+        await using (var board = await ServedBoard.StartAsync(array))
+        {
+            var (config, _, _) = Setup(chip => BoardChip(chip, board.Resource));
+            await KillMidwayAsync(config, plan, db);
+            Assert.False(File.Exists(db + ".chip-state"), "a served chip keeps its own state");
 
-        // The server kept its array: the resume goes on on the same chip and finishes every unit.
-        var (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", db, "--json", "--config", config);
-        Assert.True(code == ExitCodes.Success, error);
+            // The server kept its array: the resume goes on on the same chip and finishes every unit.
+            var (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", db, "--json", "--config", config);
+            Assert.True(code == ExitCodes.Success, error);
+        }
+
         var (referenceConfig, _, _) = Setup();
         var reference = Path.Combine(dir, "reference.db");
-        (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", plan, "--out", reference, "--json", "--config", referenceConfig);
-        Assert.True(code == ExitCodes.Success, error);
+        var (refCode, _, refError) = await CliHarness.RunAsync("characterize", "--plan", plan, "--out", reference, "--json", "--config", referenceConfig);
+        Assert.True(refCode == ExitCodes.Success, refError);
         Assert.Equal(Units(reference, values: false), Units(db, values: false));
 
         // A restarted server is an unformed array: a resume there is refused, before any pulse.
-        await stop.CancelAsync();
-        await serving;
         var second = Path.Combine(dir, "second.db");
-        using var stop2 = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var serverOut2 = new StringWriter();
-        var writer2 = TextWriter.Synchronized(serverOut2);
-        var serving2 = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--rows", "24", "--columns", "24", "--config", CliHarness.ShippedConfig], writer2, TextWriter.Null, stop2.Token);
-        var resource2 = await WaitForResourceAsync(writer2, serverOut2, serving2);
-        var (config2, _, _) = Setup(chip => BoardChip(chip, resource2));
-        await KillMidwayAsync(config2, plan, second);
-        await stop2.CancelAsync();
-        await serving2;
+        await using (var board = await ServedBoard.StartAsync(array))
+        {
+            var (config, _, _) = Setup(chip => BoardChip(chip, board.Resource));
+            await KillMidwayAsync(config, plan, second);
+        }
 
-        using var stop3 = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var serverOut3 = new StringWriter();
-        var writer3 = TextWriter.Synchronized(serverOut3);
-        var serving3 = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--rows", "24", "--columns", "24", "--config", CliHarness.ShippedConfig], writer3, TextWriter.Null, stop3.Token);
-        var resource3 = await WaitForResourceAsync(writer3, serverOut3, serving3);
-        var (config3, _, _) = Setup(chip => BoardChip(chip, resource3));
-        (code, _, error) = await CliHarness.RunAsync("characterize", "--resume", "--out", second, "--config", config3);
-        await stop3.CancelAsync();
-        await serving3;
+        await using var restarted = await ServedBoard.StartAsync(array);
+        var (restartedConfig, _, _) = Setup(chip => BoardChip(chip, restarted.Resource));
+        var (code2, _, error2) = await CliHarness.RunAsync("characterize", "--resume", "--out", second, "--config", restartedConfig);
+        await restarted.StopAsync();
 
-        Assert.Equal(ExitCodes.ChipError, code);
-        Assert.Contains("re-read cells differ", error, StringComparison.Ordinal);
-        Assert.Contains("Stopped after", serverOut3.ToString(), StringComparison.Ordinal);
-        Assert.Contains(", 0 programming pulses, 0 forming pulses.", serverOut3.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.ChipError, code2);
+        Assert.Contains("re-read cells differ", error2, StringComparison.Ordinal);
+        Assert.Contains(", 0 programming pulses, 0 forming pulses.", restarted.Output, StringComparison.Ordinal);
     }
 
     private static JsonObject BoardChip(JsonObject chip, string resource)
@@ -199,28 +187,4 @@ public sealed partial class ResumeCommandTests(Xunit.Abstractions.ITestOutputHel
         chip["settings"] = new JsonObject { ["resource"] = resource };
         return chip;
     }
-
-    private static async Task<string> WaitForResourceAsync(TextWriter writer, StringWriter buffer, Task<int> serving)
-    {
-        for (var i = 0; i < 600 && !serving.IsCompleted; i++)
-        {
-            string text;
-            lock (writer)
-            {
-                text = buffer.ToString();
-            }
-
-            if (TcpResource().Match(text) is { Success: true } m)
-            {
-                return m.Groups[1].Value;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new InvalidOperationException($"the server printed no TCP resource: {buffer}");
-    }
-
-    [GeneratedRegex(@"TCP\s+(TCPIP0::127\.0\.0\.1::\d+::SOCKET)")]
-    private static partial Regex TcpResource();
 }

@@ -1,9 +1,7 @@
-using System.Text.RegularExpressions;
-
 namespace CimHil.Cli.Tests;
 
 /// <summary>A served board that stops answering in the middle of <c>cimhil program</c>: an instrument error (5), not a bug (1).</summary>
-public partial class StalledInstrumentTests
+public class StalledInstrumentTests
 {
     [Fact]
     public async Task Program_ServerStallsAtThePulse_ExitsWith5AndNamesTheCommand()
@@ -32,11 +30,8 @@ public partial class StalledInstrumentTests
 
     private static async Task<(int Code, string Error, string Resource)> ProgramAgainstAStallingServerAsync(int stallAfter)
     {
-        var output = new StringWriter();
-        var serverOut = TextWriter.Synchronized(output);
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var serving = CliApp.RunAsync(["emulator", "serve", "--port", "0", "--stall-after", stallAfter.ToString(System.Globalization.CultureInfo.InvariantCulture), "--config", CliHarness.ShippedConfig], serverOut, TextWriter.Null, stop.Token);
-        var resource = await WaitForResourceAsync(serverOut, output, serving);
+        await using var board = await ServedBoard.StartAsync("--stall-after", stallAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var resource = board.Resource;
         var config = CliHarness.ConfigVariant(text => text
             .Replace("\"driver\": \"emulator\",\n    \"settings\": {},", $"\"driver\": \"cimhil-board\",\n    \"settings\": {{ \"resource\": \"{resource}\" }},", StringComparison.Ordinal)
             .Replace("\"timeoutSeconds\": 2.0", "\"timeoutSeconds\": 0.3", StringComparison.Ordinal)
@@ -45,32 +40,7 @@ public partial class StalledInstrumentTests
         Assert.Contains("cimhil-board", File.ReadAllText(config), StringComparison.Ordinal);
 
         var (code, _, error) = await CliHarness.RunAsync("program", "--cell", "0,0", "--polarity", "set", "--amplitude", "1", "--config", config);
-        await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Success, await serving);
+        Assert.Equal(ExitCodes.Success, await board.StopAsync());
         return (code, error, resource);
     }
-
-    private static async Task<string> WaitForResourceAsync(TextWriter writer, StringWriter buffer, Task<int> serving)
-    {
-        for (var i = 0; i < 600 && !serving.IsCompleted; i++)
-        {
-            string text;
-            lock (writer)
-            {
-                text = buffer.ToString();
-            }
-
-            if (TcpLine().Match(text) is { Success: true } m)
-            {
-                return m.Groups[1].Value;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new InvalidOperationException($"the server never printed its TCP resource: {buffer}");
-    }
-
-    [GeneratedRegex(@"TCP\s+(TCPIP0::127\.0\.0\.1::\d+::SOCKET)")]
-    private static partial Regex TcpLine();
 }
