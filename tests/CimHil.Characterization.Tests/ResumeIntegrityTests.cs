@@ -156,7 +156,7 @@ public sealed class ResumeIntegrityTests(Xunit.Abstractions.ITestOutputHelper ou
             _ = child.StandardOutput.ReadToEndAsync();
 
             // Random instants over the child's life: process start-up, store open, the resume check, and every procedure.
-            await Task.Delay(TimeSpan.FromSeconds(0.3 + (random.NextDouble() * 1.2)));
+            await Task.Delay(TimeSpan.FromSeconds(0.25 + (random.NextDouble() * 0.75)));
             if (child.HasExited)
             {
                 await child.WaitForExitAsync();
