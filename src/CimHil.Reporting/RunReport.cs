@@ -189,9 +189,6 @@ public sealed record MonteCarloAccuracy
     public double? Clean { get; init; }
 }
 
-/// <summary>One point of a worst-case curve: bound k and the accuracy reached.</summary>
-public sealed record WorstCasePoint(double K, double Accuracy);
-
 /// <summary>A named series of worst-case points (e.g. "worst-case search", "MC minimum", "MC 1st percentile").</summary>
 public sealed record WorstCaseSeries(string Name, ImmutableArray<WorstCasePoint> Points);
 

@@ -53,7 +53,7 @@ internal static class RunReportBuilder
             })
             .ToImmutableArray();
 
-        var wcPoints = results.WorstCase?.Points.Select(p => new CimHil.Reporting.WorstCasePoint(p.K, p.Accuracy)).ToImmutableArray() ?? [];
+        var wcPoints = results.WorstCase?.Points.Select(p => new WorstCasePoint(p.K, p.Accuracy)).ToImmutableArray() ?? [];
         var marked = results.WorstCase?.Points.OrderBy(p => Math.Abs(p.K - 1)).FirstOrDefault();
         var mc = results.MonteCarlo;
         return new RunReport
