@@ -71,9 +71,6 @@ public sealed class SmuMatrixChip : IChip
         return chip;
     }
 
-    /// <summary>TSP that opens every crosspoint (707B manual, channel.open()).</summary>
-    public const string OpenAllCommand = Keithley707B.OpenAllCommand;
-
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pulse);
@@ -218,13 +215,6 @@ public sealed class SmuMatrixChip : IChip
 
     /// <summary>SMU query that reads one routed cell and leaves the output off at 0 V.</summary>
     public static string MeasureQuery(double readVoltageV) => $":SOUR:VOLT:LEV {Num(readVoltageV)};:OUTP ON;:READ?;:OUTP OFF;:SOUR:VOLT:LEV 0";
-
-    /// <summary>TSP that routes one cell (word line to HI, bit line to LO, all other lines to the bias bus); see <see cref="Keithley707B.RouteCommand"/>.</summary>
-    public static string RouteCommand(CellAddress cell, SmuMatrixSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        return Keithley707B.RouteCommand(cell, settings.Wiring, settings.Rows, settings.Columns);
-    }
 
     private async Task<double> MeasureAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {

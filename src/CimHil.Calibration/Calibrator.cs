@@ -66,7 +66,7 @@ public static class Calibrator
                 ChipId = store.Run.Provenance.Chip.ToString(),
                 Driver = store.Run.Provenance.Driver,
                 ConfigHash = store.Run.Provenance.ConfigHash,
-                SoftwareVersion = Characterization.Store.RunProvenance.CurrentSoftwareVersion,
+                SoftwareVersion = Core.Chip.RunProvenance.CurrentSoftwareVersion,
                 CreatedUtc = DateTimeOffset.UtcNow,
             },
         };

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CimHil.Core.Chip;
 using CimHil.Core.Devices;
 
 namespace CimHil.Reporting;
@@ -15,7 +16,7 @@ public sealed record RunReport
     public required string Title { get; init; }
 
     /// <summary>Where the numbers come from: run id, times, chip, driver, config hash, versions, seeds, host.</summary>
-    public RunProvenance? Provenance { get; init; }
+    public ReportProvenance? Provenance { get; init; }
 
     /// <summary>Conductance of every cell of the array.</summary>
     public ConductanceMap? ConductanceMap { get; init; }
@@ -42,8 +43,11 @@ public sealed record RunReport
     public ImmutableArray<ReportSection> Sections { get; init; } = [];
 }
 
-/// <summary>Provenance of a run: what was measured, with what, by which software, when and where.</summary>
-public sealed record RunProvenance
+/// <summary>
+/// The report's provenance table: the run's own <see cref="RunProvenance"/> (chip, driver, config hash, software; the
+/// type the measurement store keeps) plus when and where the report's numbers were made, with which model and seeds.
+/// </summary>
+public sealed record ReportProvenance
 {
     public required string RunId { get; init; }
 
@@ -51,15 +55,8 @@ public sealed record RunProvenance
 
     public DateTimeOffset? FinishedUtc { get; init; }
 
-    /// <summary>Chip identity as reported by the chip (free text, e.g. <c>ChipIdentity.ToString()</c>).</summary>
-    public string? Chip { get; init; }
-
-    public string? Driver { get; init; }
-
-    /// <summary>Hash of the effective hil-config.json (e.g. SHA-256 hex).</summary>
-    public string? ConfigHash { get; init; }
-
-    public string? SoftwareVersion { get; init; }
+    /// <summary>What took the run: chip, driver, config hash and software version (geometry, clock and instruments are not shown).</summary>
+    public RunProvenance? Run { get; init; }
 
     public string? DeviceModel { get; init; }
 
@@ -191,9 +188,6 @@ public sealed record MonteCarloAccuracy
     /// <summary>Accuracy without variation, drawn as a marker.</summary>
     public double? Clean { get; init; }
 }
-
-/// <summary>One point of a worst-case curve: bound k and the accuracy reached.</summary>
-public sealed record WorstCasePoint(double K, double Accuracy);
 
 /// <summary>A named series of worst-case points (e.g. "worst-case search", "MC minimum", "MC 1st percentile").</summary>
 public sealed record WorstCaseSeries(string Name, ImmutableArray<WorstCasePoint> Points);

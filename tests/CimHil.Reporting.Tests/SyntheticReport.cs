@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CimHil.Core.Chip;
 using CimHil.Core.Devices;
 
 namespace CimHil.Reporting.Tests;
@@ -84,15 +85,20 @@ internal static class SyntheticReport
         return new RunReport
         {
             Title = "CimHil run <demo> & \"synthetic\" chip",
-            Provenance = new RunProvenance
+            Provenance = new ReportProvenance
             {
                 RunId = "run-2026-11-22T21-00-00Z-7f3a",
                 StartedUtc = new DateTimeOffset(2026, 11, 22, 21, 0, 0, TimeSpan.Zero),
                 FinishedUtc = new DateTimeOffset(2026, 11, 22, 21, 14, 33, TimeSpan.Zero),
-                Chip = "CimHil,EMU-RRAM-32,SN0042,1.0.3 (Rram)",
-                Driver = "emulator",
-                ConfigHash = "sha256:9c1f0e5b7a3d4c2e8f6a1b0d9e7c5a3f1e2d4c6b8a0f9e7d5c3b1a2f4e6d8c0b",
-                SoftwareVersion = "0.1.0+72e3400",
+                Run = new RunProvenance
+                {
+                    Chip = new ChipIdentity("CimHil", "EMU-RRAM-32", "SN0042", "1.0.3", DeviceTechnology.Rram),
+                    Geometry = new ArrayGeometry(Rows, Columns),
+                    VirtualClock = true,
+                    Driver = "emulator",
+                    ConfigHash = "sha256:9c1f0e5b7a3d4c2e8f6a1b0d9e7c5a3f1e2d4c6b8a0f9e7d5c3b1a2f4e6d8c0b",
+                    SoftwareVersion = "0.1.0+72e3400",
+                },
                 DeviceModel = "rram-emulator-2026-11 (calibration/emulator.json)",
                 Seeds = [new("programming", 42), new("monte-carlo", 20261122)],
                 Host = "bench-01",

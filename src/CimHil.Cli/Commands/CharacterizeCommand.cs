@@ -2,6 +2,7 @@ using System.CommandLine;
 using CimHil.Characterization;
 using CimHil.Characterization.Plans;
 using CimHil.Characterization.Store;
+using CimHil.Core.Chip;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;

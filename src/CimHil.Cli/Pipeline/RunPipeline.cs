@@ -24,8 +24,6 @@ using CimHil.Simulation.Training;
 using CimHil.Simulation.Variation;
 using CimHil.Simulation.WorstCase;
 using Serilog;
-using StoreProvenance = CimHil.Characterization.Store.RunProvenance;
-using ReportProvenance = CimHil.Reporting.RunProvenance;
 
 namespace CimHil.Cli.Pipeline;
 
@@ -115,7 +113,7 @@ public sealed class RunPipeline
         ReportPageResult? page = null;
         await Stage("report", async () =>
         {
-            var report = RunReportBuilder.Build(results, model, map, db, _settings.Seed, _config.Section("emulator").Long("seed", 0));
+            var report = RunReportBuilder.Build(results, RunProvenance.Of(chip, _config), model, map, db, _settings.Seed, _config.Section("emulator").Long("seed", 0));
             await ReportWriter.WriteAsync(report, results.Report, ct);
             if (_settings.Screenshot)
             {
@@ -165,7 +163,7 @@ public sealed class RunPipeline
         PlanValidator.Check(plan, chip).ThrowIfInvalid(planPath);
         using var store = File.Exists(db)
             ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)
-            : MeasurementStore.Create(db, runId, plan.Json, StoreProvenance.Of(chip, _config), DateTimeOffset.UtcNow);
+            : MeasurementStore.Create(db, runId, plan.Json, RunProvenance.Of(chip, _config), DateTimeOffset.UtcNow);
         var reporter = new Reporter<CharacterizationProgress>(p =>
             _progress.Report(new StageProgress("characterise", p.UnitsDone, Math.Max(1, p.UnitsTotal), p.Procedure)));
         var summary = await new Characterizer(chip, store, plan, _log, reporter, CharacterizerOptions).RunAsync(ct);

@@ -5,16 +5,14 @@ using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
 using CimHil.Core.Devices;
 using CimHil.Reporting;
-using ReportProvenance = CimHil.Reporting.RunProvenance;
-using StoreProvenance = CimHil.Characterization.Store.RunProvenance;
 
 namespace CimHil.Cli.Pipeline;
 
 /// <summary>Assembles report.html's content from what a run produced (<see cref="RunPipeline"/>).</summary>
 internal static class RunReportBuilder
 {
-    /// <summary>The report of a finished run: its chip, calibration, Monte-Carlo and worst case, and any warnings.</summary>
-    public static RunReport Build(RunResults results, DeviceVariationModel model, BlockReadResult map, string db, long runSeed, long emulatorSeed)
+    /// <summary>The report of a finished run: its chip (<paramref name="provenance"/>), calibration, Monte-Carlo and worst case, and any warnings.</summary>
+    public static RunReport Build(RunResults results, RunProvenance provenance, DeviceVariationModel model, BlockReadResult map, string db, long runSeed, long emulatorSeed)
     {
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         var levels = store.Units(ProcedureNames.Multilevel)
@@ -55,7 +53,7 @@ internal static class RunReportBuilder
             })
             .ToImmutableArray();
 
-        var wcPoints = results.WorstCase?.Points.Select(p => new CimHil.Reporting.WorstCasePoint(p.K, p.Accuracy)).ToImmutableArray() ?? [];
+        var wcPoints = results.WorstCase?.Points.Select(p => new WorstCasePoint(p.K, p.Accuracy)).ToImmutableArray() ?? [];
         var marked = results.WorstCase?.Points.OrderBy(p => Math.Abs(p.K - 1)).FirstOrDefault();
         var mc = results.MonteCarlo;
         return new RunReport
@@ -66,10 +64,7 @@ internal static class RunReportBuilder
                 RunId = results.RunId,
                 StartedUtc = results.StartedUtc,
                 FinishedUtc = DateTimeOffset.UtcNow,
-                Chip = results.Chip,
-                Driver = results.Driver,
-                ConfigHash = results.ConfigHash,
-                SoftwareVersion = StoreProvenance.CurrentSoftwareVersion,
+                Run = provenance,
                 DeviceModel = $"{model.Name} ({model.Technology}), {results.Calibration}",
                 Seeds = [new("run", runSeed), new("emulator", emulatorSeed)],
                 Host = Environment.MachineName,

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Core.Devices;
 using CimHil.Core.IO;
@@ -18,7 +19,6 @@ using CimHil.Simulation.Training;
 using CimHil.Simulation.Variation;
 using CimHil.Simulation.WorstCase;
 using Serilog;
-using StoreProvenance = CimHil.Characterization.Store.RunProvenance;
 
 namespace CimHil.Cli.Pipeline;
 
@@ -164,7 +164,7 @@ public sealed class Study
             StartedUtc = started,
             FinishedUtc = DateTimeOffset.UtcNow,
             ConfigHash = _config.ContentHash,
-            SoftwareVersion = StoreProvenance.CurrentSoftwareVersion,
+            SoftwareVersion = RunProvenance.CurrentSoftwareVersion,
             Host = Environment.MachineName,
             Dataset = directory,
             Settings = _settings,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using CimHil.Emulator.Wire;
 using Serilog;
 
@@ -413,6 +412,4 @@ internal static class ScpiText
         var t = text.Trim();
         return t.Length >= 2 && (t[0] == '"' || t[0] == '\'') && t[^1] == t[0] ? t[1..^1] : t;
     }
-
-    public static string Join(IEnumerable<string> parts) => new StringBuilder().AppendJoin(';', parts).ToString();
 }

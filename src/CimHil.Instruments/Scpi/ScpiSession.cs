@@ -168,10 +168,6 @@ public sealed class ScpiSession : IAsyncDisposable
     /// <summary><c>*CLS</c> (section 10.3): clears the status and the error queue.</summary>
     public Task ClearStatusAsync(CancellationToken cancellationToken) => WriteAsync("*CLS", cancellationToken);
 
-    /// <summary><c>*OPC?</c> (section 10.19): true once every pending operation has completed.</summary>
-    public async Task<bool> OperationCompleteAsync(CancellationToken cancellationToken) =>
-        (await QueryAsync("*OPC?", cancellationToken).ConfigureAwait(false)).Trim() == "1";
-
     /// <summary>Reads <c>SYST:ERR?</c> until <c>0,"No error"</c>; returns the errors, oldest first.</summary>
     public async Task<IReadOnlyList<ScpiError>> DrainErrorsAsync(CancellationToken cancellationToken)
     {

@@ -90,10 +90,3 @@ public sealed class TransportFactory : ITransportFactory
         return transport;
     }
 }
-
-/// <summary>Shortcut: <c>Transport.OpenAsync(resource, options, logger, ct)</c> with the built-in factory.</summary>
-public static class Transport
-{
-    public static Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken) =>
-        TransportFactory.Instance.OpenAsync(resource, options, logger, cancellationToken);
-}

@@ -42,8 +42,11 @@ public sealed record WorstCaseRun
     public ImmutableArray<WorstCaseTracePoint> Trace { get; init; } = [];
 }
 
-/// <summary>One point of the accuracy-versus-bound curve.</summary>
-public sealed record WorstCasePoint
+/// <summary>
+/// The result at one bound k: the accuracy-versus-bound curve's point with how it was found. The plain point (k and
+/// accuracy, what a report plots) is <see cref="CimHil.Core.Devices.WorstCasePoint"/>.
+/// </summary>
+public sealed record WorstCaseBoundResult
 {
     /// <summary>The bound multiplier k (|Δg_i| ≤ k·σ_i).</summary>
     public required double K { get; init; }
@@ -89,7 +92,7 @@ public sealed record WorstCaseReport
     public required long Devices { get; init; }
 
     /// <summary>The curve, k ascending.</summary>
-    public required ImmutableArray<WorstCasePoint> Points { get; init; }
+    public required ImmutableArray<WorstCaseBoundResult> Points { get; init; }
 
     /// <summary>Monte-Carlo statistics for the same device model, if run.</summary>
     public MonteCarloReference? MonteCarlo { get; init; }

@@ -183,11 +183,11 @@ public sealed class WorstCaseSearch
     /// up to that bound, so the curve is non-increasing by construction. <paramref name="save"/>, when given, is called with
     /// each point's k and Δ and returns the path it wrote (or null).
     /// </summary>
-    public async Task<IReadOnlyList<WorstCasePoint>> SweepAsync(IReadOnlyList<double> ks, Func<double, ConductancePerturbation, double, CancellationToken, Task<string?>>? save = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<WorstCaseBoundResult>> SweepAsync(IReadOnlyList<double> ks, Func<double, ConductancePerturbation, double, CancellationToken, Task<string?>>? save = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ks);
         var ordered = ks.Distinct().Order().ToArray();
-        var points = new List<WorstCasePoint>();
+        var points = new List<WorstCaseBoundResult>();
         var bestDelta = ConductancePerturbation.Zero(Forward.Mapped);
         var bestAccuracy = CleanAccuracy;
         foreach (var k in ordered)
@@ -211,7 +211,7 @@ public sealed class WorstCaseSearch
             }
 
             var path = save is null ? null : await save(k, bestDelta, bestAccuracy, cancellationToken).ConfigureAwait(false);
-            points.Add(new WorstCasePoint
+            points.Add(new WorstCaseBoundResult
             {
                 K = k,
                 Accuracy = bestAccuracy,
