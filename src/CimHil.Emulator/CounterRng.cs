@@ -1,9 +1,11 @@
+using CimHil.Core.Numerics;
+
 namespace CimHil.Emulator;
 
 /// <summary>
 /// Counter-based random numbers: every draw is a pure function of (seed, stream, cell, counter), so results do not
 /// depend on how operations are batched (a block read equals the same cells read one by one) and no generator state
-/// is shared between cells. The mixer is SplitMix64's finaliser (Steele, Lea, Flood, OOPSLA 2014), applied per input word.
+/// is shared between cells. The mixer is <see cref="SplitMix64.Finalise"/>, applied per input word.
 /// </summary>
 internal static class CounterRng
 {
@@ -19,10 +21,10 @@ internal static class CounterRng
 
     public static ulong Hash(long seed, ulong stream, long cell, ulong counter)
     {
-        var h = Mix(unchecked((ulong)seed) + 0x9E3779B97F4A7C15UL);
-        h = Mix(h ^ (stream * 0xD1B54A32D192ED03UL));
-        h = Mix(h ^ unchecked((ulong)cell * 0xAEF17502108EF2D9UL));
-        return Mix(h ^ (counter + 0x632BE59BD9B4E019UL));
+        var h = SplitMix64.Finalise(unchecked((ulong)seed) + SplitMix64.Gamma);
+        h = SplitMix64.Finalise(h ^ (stream * 0xD1B54A32D192ED03UL));
+        h = SplitMix64.Finalise(h ^ unchecked((ulong)cell * 0xAEF17502108EF2D9UL));
+        return SplitMix64.Finalise(h ^ (counter + 0x632BE59BD9B4E019UL));
     }
 
     /// <summary>Uniform in (0, 1), never 0 so it is safe under a logarithm.</summary>
@@ -40,11 +42,4 @@ internal static class CounterRng
     public static double Normal(long seed, Stream stream, long cell, ulong counter) => Normal(seed, (ulong)stream, cell, counter);
 
     public static double UniformDraw(long seed, ulong stream, long cell, ulong counter) => Uniform(Hash(seed, stream, cell, counter));
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 }

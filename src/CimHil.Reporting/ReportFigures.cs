@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Reporting.Svg;
 
 namespace CimHil.Reporting;
@@ -262,7 +263,7 @@ public static class ReportFigures
         }
 
         var sorted = mc.Accuracies.Where(double.IsFinite).Order().ToArray();
-        return sorted.Length == 0 ? null : HistogramBins.Quantile(sorted, mc.PercentileRank / 100);
+        return sorted.Length == 0 ? null : OrderStatistics.Percentile(sorted, Math.Clamp(mc.PercentileRank, 0, 100));
     }
 
     /// <summary>Probability density of a family parameterised by mean and standard deviation (all three have finite variance).</summary>

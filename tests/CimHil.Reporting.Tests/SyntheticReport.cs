@@ -79,7 +79,7 @@ internal static class SyntheticReport
         var sorted = accuracies.Order().ToArray();
         var mean = accuracies.Average();
         var sd = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Length - 1));
-        var p1 = CimHil.Reporting.Svg.HistogramBins.Quantile(sorted, 0.01);
+        var p1 = CimHil.Core.Numerics.OrderStatistics.Percentile(sorted, 1);
         var worst = new[] { new WorstCasePoint(0, 0.901), new WorstCasePoint(0.5, 0.874), new WorstCasePoint(1, 0.842), new WorstCasePoint(2, 0.761), new WorstCasePoint(3, 0.612) };
 
         return new RunReport

@@ -1,6 +1,7 @@
 using CimHil.Characterization.Plans;
 using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
+using CimHil.Core.Numerics;
 
 namespace CimHil.Characterization.Procedures;
 
@@ -51,12 +52,7 @@ internal static class CellSampling
         return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
     }
 
-    // SplitMix64 finaliser (Steele, Lea, Flood, OOPSLA 2014): a stable hash, unlike string.GetHashCode, across processes.
-    private static ulong Mix(ulong seed, ulong salt, ulong index)
-    {
-        var z = seed ^ (salt * 0x9E3779B97F4A7C15UL) ^ (index * 0xD1B54A32D192ED03UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    // The SplitMix64 finaliser: a stable hash across processes, unlike string.GetHashCode.
+    private static ulong Mix(ulong seed, ulong salt, ulong index) =>
+        SplitMix64.Finalise(seed ^ (salt * SplitMix64.Gamma) ^ (index * 0xD1B54A32D192ED03UL));
 }

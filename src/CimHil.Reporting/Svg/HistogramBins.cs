@@ -1,3 +1,5 @@
+using CimHil.Core.Numerics;
+
 namespace CimHil.Reporting.Svg;
 
 /// <summary>Equal-width histogram: bin edges (Count + 1 of them) and counts; the last bin includes its right edge.</summary>
@@ -67,24 +69,13 @@ public sealed record HistogramBins(IReadOnlyList<double> Edges, IReadOnlyList<in
         }
 
         var range = sortedValues[^1] - sortedValues[0];
-        var iqr = Quantile(sortedValues, 0.75) - Quantile(sortedValues, 0.25);
+        var iqr = Quartile(sortedValues, 75) - Quartile(sortedValues, 25);
         var bins = iqr > 0 && range > 0
             ? (int)Math.Ceiling(range / (2 * iqr * Math.Pow(n, -1.0 / 3)))
             : (int)Math.Ceiling(Math.Log2(n) + 1);
         return Math.Clamp(bins, minBins, maxBins);
     }
 
-    /// <summary>Linear-interpolation quantile of sorted data (Hyndman &amp; Fan 1996, type 7, the R default).</summary>
-    public static double Quantile(IReadOnlyList<double> sortedValues, double p)
-    {
-        if (sortedValues.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var h = (sortedValues.Count - 1) * Math.Clamp(p, 0, 1);
-        var lo = (int)Math.Floor(h);
-        var hi = Math.Min(lo + 1, sortedValues.Count - 1);
-        return sortedValues[lo] + ((h - lo) * (sortedValues[hi] - sortedValues[lo]));
-    }
+    private static double Quartile(IReadOnlyList<double> sortedValues, double p) =>
+        OrderStatistics.Percentile(sortedValues as double[] ?? sortedValues.ToArray(), p);
 }

@@ -1,3 +1,4 @@
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Nn;
 
@@ -191,7 +192,7 @@ public sealed class CrossbarForward
                 var seg = xm.AsSpan((r * k) + k0, kt);
                 if (_calibrate)
                 {
-                    dac[t] = Math.Max(dac[t], MaxAbs(seg));
+                    dac[t] = Math.Max(dac[t], Norms.MaxAbs(seg));
                 }
                 else if (o.DacBits is { } db)
                 {
@@ -219,7 +220,7 @@ public sealed class CrossbarForward
                         var seg = tmp.AsSpan((r * outCount) + c0, cn);
                         if (_calibrate)
                         {
-                            adc[s] = Math.Max(adc[s], MaxAbs(seg));
+                            adc[s] = Math.Max(adc[s], Norms.MaxAbs(seg));
                         }
                         else if (o.AdcBits is { } ab)
                         {
@@ -288,16 +289,5 @@ public sealed class CrossbarForward
                 }
             }
         }
-    }
-
-    private static double MaxAbs(ReadOnlySpan<float> v)
-    {
-        var mx = 0f;
-        foreach (var a in v)
-        {
-            mx = Math.Max(mx, Math.Abs(a));
-        }
-
-        return mx;
     }
 }

@@ -1,4 +1,5 @@
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Nn;
 
 namespace CimHil.Simulation.Mapping;
@@ -88,13 +89,13 @@ public sealed class DifferentialPairEncoding(CimMappingOptions options) : Weight
         var scales = new float[rows];
         if (Options.Scale == ScaleGranularity.PerLayer)
         {
-            Array.Fill(scales, MaxAbs(w));
+            Array.Fill(scales, Norms.MaxAbs(w));
         }
         else
         {
             for (var o = 0; o < rows; o++)
             {
-                scales[o] = MaxAbs(w.AsSpan(o * cols, cols));
+                scales[o] = Norms.MaxAbs(w.AsSpan(o * cols, cols));
             }
         }
 
@@ -120,16 +121,5 @@ public sealed class DifferentialPairEncoding(CimMappingOptions options) : Weight
         }
 
         return new MappedLayer(layer, window, targets, coeff, scales, nominal);
-    }
-
-    private static float MaxAbs(ReadOnlySpan<float> v)
-    {
-        var m = 0f;
-        foreach (var x in v)
-        {
-            m = Math.Max(m, Math.Abs(x));
-        }
-
-        return m;
     }
 }

@@ -1,4 +1,5 @@
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Variation;
 
 namespace CimHil.Simulation.MonteCarlo;
@@ -6,28 +7,6 @@ namespace CimHil.Simulation.MonteCarlo;
 /// <summary>Order statistics and percentile-bootstrap confidence intervals over per-chip accuracies.</summary>
 public static class Bootstrap
 {
-    /// <summary>
-    /// The p-th percentile (p in [0, 100]) of <paramref name="sorted"/> (ascending) by linear interpolation between order
-    /// statistics at rank (n − 1)·p/100 — Hyndman &amp; Fan (1996) definition 7, numpy's default.
-    /// </summary>
-    public static double Percentile(ReadOnlySpan<double> sorted, double p)
-    {
-        if (sorted.IsEmpty)
-        {
-            throw new ArgumentException("Percentile of an empty sample.", nameof(sorted));
-        }
-
-        if (!(p >= 0 && p <= 100))
-        {
-            throw new ArgumentOutOfRangeException(nameof(p), $"percentile {p} must lie in [0, 100]");
-        }
-
-        var h = (sorted.Length - 1) * p / 100.0;
-        var lo = (int)Math.Floor(h);
-        var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
-    }
-
     /// <summary>
     /// Percentile-bootstrap interval (Efron &amp; Tibshirani, "An Introduction to the Bootstrap", 1993, §13.3) of
     /// <paramref name="statistic"/>: resample with replacement <paramref name="resamples"/> times (seeded, deterministic),
@@ -62,14 +41,14 @@ public static class Bootstrap
         }
 
         Array.Sort(reps);
-        return new Interval(Percentile(reps, 100 * (1 - level) / 2), Percentile(reps, 100 * (1 + level) / 2));
+        return new Interval(OrderStatistics.Percentile(reps, 100 * (1 - level) / 2), OrderStatistics.Percentile(reps, 100 * (1 + level) / 2));
     }
 
     /// <summary>Statistic: the p-th percentile of an unsorted sample (sorts it in place).</summary>
     public static Func<double[], double> PercentileStatistic(double p) => s =>
     {
         Array.Sort(s);
-        return Percentile(s, p);
+        return OrderStatistics.Percentile(s, p);
     };
 
     /// <summary>Statistic: the mean.</summary>

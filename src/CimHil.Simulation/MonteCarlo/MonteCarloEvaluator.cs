@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Variation;
@@ -246,7 +247,7 @@ public sealed class MonteCarloEvaluator
             StandardDeviation = sd,
             Minimum = sorted[0],
             PercentileK = Options.Percentile,
-            Percentile = Bootstrap.Percentile(sorted, Options.Percentile),
+            Percentile = OrderStatistics.Percentile(sorted, Options.Percentile),
             MeanInterval = Bootstrap.Interval(accuracies, Bootstrap.Mean, Options.BootstrapResamples, Options.ConfidenceLevel, Options.Seed),
             PercentileInterval = Bootstrap.Interval(accuracies, Bootstrap.PercentileStatistic(Options.Percentile), Options.BootstrapResamples, Options.ConfidenceLevel, Options.Seed + 1),
             ConfidenceLevel = Options.ConfidenceLevel,

@@ -1,4 +1,5 @@
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Nn;
 
@@ -61,8 +62,8 @@ public sealed class BiScaleEncoding : WeightEncoding
         for (var o = 0; o < rows; o++)
         {
             var m = Options.Scale == ScaleGranularity.PerLayer
-                ? RobustnessMath.MaxAbs(w)
-                : RobustnessMath.MaxAbs(w.AsSpan(o * cols, cols));
+                ? Norms.MaxAbs(w)
+                : Norms.MaxAbs(w.AsSpan(o * cols, cols));
             scales[o] = m > 0 ? (float)m : 1f;
         }
 

@@ -113,6 +113,11 @@ public static class RightCensoredSearch
     }
 
     /// <summary>Lower nearest-rank percentile: the value at index ⌊k/100·(n − 1)⌋ of the sorted sample.</summary>
+    /// <remarks>
+    /// Deliberately not <see cref="CimHil.Core.Numerics.OrderStatistics.Percentile"/> (type 7, interpolated): the search's
+    /// KPP objective is an observed chip's accuracy, as in Yan et al., and trained candidates and their recorded
+    /// rcn_search_kpp depend on it.
+    /// </remarks>
     public static double Percentile(IReadOnlyList<double> values, double k)
     {
         ArgumentNullException.ThrowIfNull(values);

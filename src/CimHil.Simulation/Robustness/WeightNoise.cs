@@ -1,3 +1,4 @@
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Nn;
 using CimHil.Simulation.Variation;
@@ -48,7 +49,7 @@ public sealed class GaussianWeightNoise : IWeightNoise
         var rng = new SimulationRng(seed);
         return network.WeightedLayers.Select(l =>
         {
-            var s = SigmaRelative * RobustnessMath.MaxAbs(l.Weight.Data);
+            var s = SigmaRelative * Norms.MaxAbs(l.Weight.Data);
             var d = new float[l.Weight.Length];
             for (var i = 0; i < d.Length; i++)
             {
@@ -107,7 +108,7 @@ public sealed class RightCensoredGaussianNoise : IWeightNoise
         var rng = new SimulationRng(seed);
         return network.WeightedLayers.Select(l =>
         {
-            var scale = RobustnessMath.MaxAbs(l.Weight.Data);
+            var scale = (double)Norms.MaxAbs(l.Weight.Data);
             var d = new float[l.Weight.Length];
             for (var i = 0; i < d.Length; i++)
             {
@@ -150,20 +151,5 @@ public sealed class DeviceModelWeightNoise(VariationSpec spec, CimMappingOptions
         }
 
         return weights;
-    }
-}
-
-/// <summary>Small numeric helpers shared by the robustness methods.</summary>
-internal static class RobustnessMath
-{
-    public static double MaxAbs(ReadOnlySpan<float> v)
-    {
-        var m = 0.0;
-        foreach (var x in v)
-        {
-            m = Math.Max(m, Math.Abs(x));
-        }
-
-        return m;
     }
 }

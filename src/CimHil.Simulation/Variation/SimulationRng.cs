@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 
 namespace CimHil.Simulation.Variation;
 
@@ -17,21 +18,21 @@ public sealed class SimulationRng
     public SimulationRng(ulong seed)
     {
         var x = seed;
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
+        _s0 = SplitMix64.Next(ref x);
+        _s1 = SplitMix64.Next(ref x);
+        _s2 = SplitMix64.Next(ref x);
+        _s3 = SplitMix64.Next(ref x);
     }
 
     /// <summary>A well-mixed 64-bit seed for stream (seed, a, b): e.g. (run seed, chip index, batch index).</summary>
     public static ulong Derive(long seed, long a, long b = -1)
     {
         var x = (ulong)seed;
-        var h = SplitMix(ref x);
+        var h = SplitMix64.Next(ref x);
         x = h ^ (ulong)a;
-        h = SplitMix(ref x);
+        h = SplitMix64.Next(ref x);
         x = h ^ (ulong)b;
-        return SplitMix(ref x);
+        return SplitMix64.Next(ref x);
     }
 
     /// <summary>Next 64 random bits.</summary>
@@ -121,16 +122,6 @@ public sealed class SimulationRng
             default:
                 return NextGaussian();
         }
-    }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        // SplitMix64 (Steele, Lea & Flood, OOPSLA 2014), constants from Vigna's reference implementation.
-        x += 0x9E3779B97F4A7C15UL;
-        var z = x;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     /// <summary>

@@ -38,12 +38,4 @@ public class HistogramBinsTests
         var values = Enumerable.Repeat(1.0, 60).Append(2.0).Order().ToArray();
         Assert.Equal((int)Math.Ceiling(Math.Log2(61) + 1), HistogramBins.SuggestBinCount(values));
     }
-
-    [Theory]
-    [InlineData(0.0, 1.0)]
-    [InlineData(0.25, 1.75)]
-    [InlineData(0.5, 2.5)]
-    [InlineData(1.0, 4.0)]
-    public void Quantile_Type7_Interpolates(double p, double expected) =>
-        Assert.Equal(expected, HistogramBins.Quantile([1, 2, 3, 4], p), 12);
 }

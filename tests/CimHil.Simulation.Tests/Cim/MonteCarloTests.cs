@@ -114,13 +114,11 @@ public class MonteCarloTests
     }
 
     [Fact]
-    public void Percentile_InterpolatesBetweenOrderStatistics()
+    public void PercentileStatistic_SortsThenTakesTheType7Percentile()
     {
-        double[] s = [1, 2, 3, 4, 5];
-        Assert.Equal(1, Bootstrap.Percentile(s, 0));
-        Assert.Equal(3, Bootstrap.Percentile(s, 50));
-        Assert.Equal(1.04, Bootstrap.Percentile(s, 1), 12);
-        Assert.Equal(5, Bootstrap.Percentile(s, 100));
+        double[] s = [5, 1, 4, 2, 3];
+        Assert.Equal(1.04, Bootstrap.PercentileStatistic(1)(s), 12);
+        Assert.Equal([1, 2, 3, 4, 5], s);
     }
 
     private sealed class SynchronousProgress(Action<MonteCarloProgress> report) : IProgress<MonteCarloProgress>

@@ -1,0 +1,27 @@
+namespace CimHil.Core.Numerics;
+
+/// <summary>Order statistics: the one percentile definition every report and Monte-Carlo statistic uses.</summary>
+public static class OrderStatistics
+{
+    /// <summary>
+    /// The p-th percentile (p in [0, 100]) of <paramref name="sorted"/> (ascending) by linear interpolation between order
+    /// statistics at rank (n − 1)·p/100 — Hyndman &amp; Fan (1996) definition 7, the default of R and numpy.
+    /// </summary>
+    public static double Percentile(ReadOnlySpan<double> sorted, double p)
+    {
+        if (sorted.IsEmpty)
+        {
+            throw new ArgumentException("Percentile of an empty sample.", nameof(sorted));
+        }
+
+        if (!(p >= 0 && p <= 100))
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), $"percentile {p} must lie in [0, 100]");
+        }
+
+        var h = (sorted.Length - 1) * p / 100.0;
+        var lo = (int)Math.Floor(h);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
+    }
+}
