@@ -253,6 +253,24 @@ public sealed class MeasurementStoreTests
     }
 
     [Fact]
+    public void Create_AfterAKillDuringCreation_ReplacesTheLeftover_AndThePathOnlyEverHoldsAWholeStore()
+    {
+        // A kill inside Create used to leave the store's path holding a file without its run row, which no resume could
+        // open ("is missing the 'run' table", found by the kill campaign). Now a killed Create leaves only PATH.creating.
+        var path = Path.Combine(TestPlans.TempDir(), "run.db");
+        File.WriteAllText(path + MeasurementStore.CreatingSuffix, "half a database");
+
+        using (var s = StoreWithUnits(path, 2))
+        {
+            Assert.False(File.Exists(path + MeasurementStore.CreatingSuffix));
+        }
+
+        using var again = MeasurementStore.Open(path, T0, readOnly: true);
+        Assert.Equal(2L, again.Counts().Units);
+        Assert.False(string.IsNullOrEmpty(again.Run.RunId));
+    }
+
+    [Fact]
     public void Open_KilledBeforeTheFirstCheckpoint_OpensWithEveryCommittedUnit()
     {
         var path = Path.Combine(TestPlans.TempDir(), "run.db");

@@ -23,44 +23,23 @@ public sealed partial class MeasurementStore
             Directory.CreateDirectory(dir);
         }
 
-        var db = Connect(path, SqliteOpenMode.ReadWriteCreate);
+        // The store is made under a temporary name and renamed into place once its identity, schema and run row are
+        // committed: a process killed while creating it leaves no half-made store at the path (a resume would refuse one
+        // without its run row), only a temporary file that the next Create replaces.
+        var creating = path + CreatingSuffix;
+        File.Delete(creating);
+        File.Delete(creating + "-journal");
+        string runId;
+        using (var fresh = Connect(creating, SqliteOpenMode.ReadWriteCreate))
+        {
+            runId = WriteIdentity(fresh, name, planJson, provenance, nowUtc);
+        }
+
+        File.Move(creating, path);
+        var db = Connect(path, SqliteOpenMode.ReadWrite);
         CommitJournal? journal = null;
         try
         {
-            // Identity, schema and run row go into the main file itself (rollback journal) before the switch to WAL: a
-            // process killed before its first checkpoint then still leaves a file whose header says what it is.
-            Exec(db, $"PRAGMA application_id={ApplicationId}; PRAGMA user_version={SchemaVersion};");
-            var runId = Guid.NewGuid().ToString("N");
-            using (var tx = db.BeginTransaction())
-            {
-                Exec(db, Schema, tx);
-                Exec(db, CommitSchema, tx);
-                using var cmd = db.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText =
-                    "INSERT INTO run(id,run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version) " +
-                    "VALUES(1,$id,$name,$created,$plan,$hash,$vendor,$model,$serial,$fw,$tech,$rows,$cols,$virtual,$driver,$instr,$cfg,$sw)";
-                cmd.Parameters.AddWithValue("$id", runId);
-                cmd.Parameters.AddWithValue("$name", name);
-                cmd.Parameters.AddWithValue("$created", nowUtc.ToString("O", CultureInfo.InvariantCulture));
-                cmd.Parameters.AddWithValue("$plan", planJson);
-                cmd.Parameters.AddWithValue("$hash", Hash(planJson));
-                cmd.Parameters.AddWithValue("$vendor", provenance.Chip.Vendor);
-                cmd.Parameters.AddWithValue("$model", provenance.Chip.Model);
-                cmd.Parameters.AddWithValue("$serial", provenance.Chip.Serial);
-                cmd.Parameters.AddWithValue("$fw", provenance.Chip.Firmware);
-                cmd.Parameters.AddWithValue("$tech", provenance.Chip.Technology.ToString());
-                cmd.Parameters.AddWithValue("$rows", provenance.Geometry.Rows);
-                cmd.Parameters.AddWithValue("$cols", provenance.Geometry.Columns);
-                cmd.Parameters.AddWithValue("$virtual", provenance.VirtualClock ? 1 : 0);
-                cmd.Parameters.AddWithValue("$driver", provenance.Driver);
-                cmd.Parameters.AddWithValue("$instr", string.Join("\n", provenance.Instruments));
-                cmd.Parameters.AddWithValue("$cfg", (object?)provenance.ConfigHash ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$sw", provenance.SoftwareVersion);
-                cmd.ExecuteNonQuery();
-                tx.Commit();
-            }
-
             UseWriteAheadLog(path, db);
             journal = CommitJournal.Create(CommitJournal.PathOf(path), runId, default);
             return Start(path, db, nowUtc, resumed: false, default, journal);
@@ -71,6 +50,50 @@ public sealed partial class MeasurementStore
             db.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Appended to a store's path while it is being created.</summary>
+    public const string CreatingSuffix = ".creating";
+
+    /// <summary>
+    /// Identity, schema and run row, in one transaction, into the main file itself (rollback journal) before the switch to
+    /// WAL: a process killed before its first checkpoint then still leaves a file whose header says what it is.
+    /// </summary>
+    private static string WriteIdentity(SqliteConnection db, string name, string planJson, RunProvenance provenance, DateTimeOffset nowUtc)
+    {
+        Exec(db, $"PRAGMA application_id={ApplicationId}; PRAGMA user_version={SchemaVersion};");
+        var runId = Guid.NewGuid().ToString("N");
+        using (var tx = db.BeginTransaction())
+        {
+            Exec(db, Schema, tx);
+            Exec(db, CommitSchema, tx);
+            using var cmd = db.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText =
+                "INSERT INTO run(id,run_id,name,created_utc,plan_json,plan_hash,chip_vendor,chip_model,chip_serial,chip_firmware,technology,rows,columns,virtual_clock,driver,instruments,config_hash,software_version) " +
+                "VALUES(1,$id,$name,$created,$plan,$hash,$vendor,$model,$serial,$fw,$tech,$rows,$cols,$virtual,$driver,$instr,$cfg,$sw)";
+            cmd.Parameters.AddWithValue("$id", runId);
+            cmd.Parameters.AddWithValue("$name", name);
+            cmd.Parameters.AddWithValue("$created", nowUtc.ToString("O", CultureInfo.InvariantCulture));
+            cmd.Parameters.AddWithValue("$plan", planJson);
+            cmd.Parameters.AddWithValue("$hash", Hash(planJson));
+            cmd.Parameters.AddWithValue("$vendor", provenance.Chip.Vendor);
+            cmd.Parameters.AddWithValue("$model", provenance.Chip.Model);
+            cmd.Parameters.AddWithValue("$serial", provenance.Chip.Serial);
+            cmd.Parameters.AddWithValue("$fw", provenance.Chip.Firmware);
+            cmd.Parameters.AddWithValue("$tech", provenance.Chip.Technology.ToString());
+            cmd.Parameters.AddWithValue("$rows", provenance.Geometry.Rows);
+            cmd.Parameters.AddWithValue("$cols", provenance.Geometry.Columns);
+            cmd.Parameters.AddWithValue("$virtual", provenance.VirtualClock ? 1 : 0);
+            cmd.Parameters.AddWithValue("$driver", provenance.Driver);
+            cmd.Parameters.AddWithValue("$instr", string.Join("\n", provenance.Instruments));
+            cmd.Parameters.AddWithValue("$cfg", (object?)provenance.ConfigHash ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$sw", provenance.SoftwareVersion);
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+
+        return runId;
     }
 
     /// <summary>
