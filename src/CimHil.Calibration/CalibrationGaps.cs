@@ -13,14 +13,17 @@ namespace CimHil.Calibration;
 /// </summary>
 public static class CalibrationGaps
 {
+    /// <summary>The refusal under <c>--strict</c>: what the model of <paramref name="database"/> lacks, and what was not done.</summary>
+    public static CalibrationException Incomplete(string database, IReadOnlyList<string> gaps, string consequence) =>
+        new($"{database}: --strict: the calibrated model is incomplete ({string.Join("; ", gaps)}); {consequence}");
+
     public static IReadOnlyList<string> Find(DeviceVariationModel model, MeasurementStore store)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(store);
         var plan = CharacterizationPlan.Parse(store.Run.PlanJson, $"{store.Path} (stored plan)");
         var gaps = new List<string>();
-        object?[] sections = [plan.Forming, plan.StuckMap, plan.IvSweep, plan.Multilevel, plan.CycleToCycle, plan.ReadNoise, plan.Drift];
-        foreach (var procedure in ProcedureNames.InOrder.Where((_, i) => sections[i] is not null))
+        foreach (var procedure in plan.Procedures)
         {
             if (!store.IsProcedureFinished(procedure))
             {

@@ -129,10 +129,7 @@ public sealed class Characterizer
     {
         foreach (var name in ProcedureNames.InOrder)
         {
-            if (_store.ProcedureParameters(name) is { } stored && _store.HasRecords(name) && !string.Equals(stored, _plan.SectionJson(name), StringComparison.Ordinal))
-            {
-                throw new MeasurementStoreException(_store.Path, $"procedure '{name}' was started with other parameters than the plan now gives; resume with the run's own plan");
-            }
+            _store.RequireParametersKept(name, _plan.SectionJson(name));
         }
 
         if (!string.Equals(_store.Run.PlanJson, _plan.Json, StringComparison.Ordinal))

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using CimHil.Characterization.Procedures;
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
 
@@ -227,6 +228,18 @@ public sealed record CharacterizationPlan
             Json = json,
         };
     }
+
+    /// <summary>The procedures this plan has a section for, in the order they run.</summary>
+    public IReadOnlyList<string> Procedures => ProcedureNames.InOrder.Where(p => p switch
+    {
+        ProcedureNames.Forming => Forming is not null,
+        ProcedureNames.StuckMap => StuckMap is not null,
+        ProcedureNames.IvSweep => IvSweep is not null,
+        ProcedureNames.Multilevel => Multilevel is not null,
+        ProcedureNames.CycleToCycle => CycleToCycle is not null,
+        ProcedureNames.ReadNoise => ReadNoise is not null,
+        _ => Drift is not null,
+    }).ToList();
 
     /// <summary>The JSON text of one procedure's section, stored with the procedure and compared on resume.</summary>
     public string SectionJson(string procedure)

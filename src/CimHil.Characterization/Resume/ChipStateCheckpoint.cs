@@ -41,8 +41,8 @@ public sealed class ChipStateCheckpoint : IStoreCommitListener
     /// <summary>Saves the state as matching a store that holds <paramref name="totals"/> now (at the start of a session).</summary>
     public void Save(CommitMark totals)
     {
-        Write(PendingPath, totals);
-        File.Move(PendingPath, FilePath, overwrite: true);
+        BeforeCommit(totals);
+        AfterCommit(totals);
     }
 
     /// <summary>

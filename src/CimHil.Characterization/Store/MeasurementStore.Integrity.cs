@@ -71,7 +71,7 @@ public sealed partial class MeasurementStore
 
         foreach (var table in new[] { "run", "sessions", "procedures", "units", "measurements" })
         {
-            if (Scalar(db, $"SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='{table}'") is not 1L)
+            if (!TableExists(db, table))
             {
                 throw new MeasurementStoreException(path, $"is missing the '{table}' table; not a complete CimHil measurement database");
             }
@@ -81,10 +81,10 @@ public sealed partial class MeasurementStore
     /// <summary>What the store holds now: its commit sequence number (0 in a store older than the counter) and row counts.</summary>
     private static CommitMark ReadMark(SqliteConnection db)
     {
-        var hasCounter = Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='commit_seq'") is 1L;
+        var hasCounter = TableExists(db, "commit_seq");
         var seq = hasCounter ? Convert.ToInt64(Scalar(db, "SELECT seq FROM commit_seq WHERE id=1") ?? 0L, CultureInfo.InvariantCulture) : 0;
         // A resume on a new chip moves units and records into the superseded_ tables (never deletes them): they count.
-        var superseded = Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='superseded_units'") is 1L;
+        var superseded = TableExists(db, "superseded_units");
         var units = Convert.ToInt64(Scalar(db, superseded ? "SELECT (SELECT COUNT(*) FROM units) + (SELECT COUNT(*) FROM superseded_units)" : "SELECT COUNT(*) FROM units"), CultureInfo.InvariantCulture);
         var measurements = Convert.ToInt64(Scalar(db, superseded ? "SELECT (SELECT COUNT(*) FROM measurements) + (SELECT COUNT(*) FROM superseded_measurements)" : "SELECT COUNT(*) FROM measurements"), CultureInfo.InvariantCulture);
         return new CommitMark(seq, units, measurements);
@@ -137,6 +137,14 @@ public sealed partial class MeasurementStore
         {
             throw new MeasurementStoreException(path, $"cannot switch to write-ahead logging (journal_mode stays '{mode}'); is another program holding the file open?");
         }
+    }
+
+    private static bool TableExists(SqliteConnection db, string table)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=$t";
+        cmd.Parameters.AddWithValue("$t", table);
+        return cmd.ExecuteScalar() is 1L;
     }
 
     private static string WalPath(string path) => path + "-wal";

@@ -56,19 +56,11 @@ public sealed partial class MeasurementStore : IDisposable
     /// </summary>
     public void BeginProcedure(string procedure, int ordinal, string parametersJson, DateTimeOffset now)
     {
-        using var q = _db.CreateCommand();
-        q.CommandText = "SELECT parameters_json FROM procedures WHERE procedure=$p";
-        q.Parameters.AddWithValue("$p", procedure);
-        if (q.ExecuteScalar() is string existing)
+        if (RequireParametersKept(procedure, parametersJson) is { } existing)
         {
             if (string.Equals(existing, parametersJson, StringComparison.Ordinal))
             {
                 return;
-            }
-
-            if (HasRecords(procedure))
-            {
-                throw new MeasurementStoreException(Path, $"procedure '{procedure}' was started with other parameters than the plan now gives; resume with the run's own plan");
             }
 
             using var update = _db.CreateCommand();
@@ -87,6 +79,21 @@ public sealed partial class MeasurementStore : IDisposable
         cmd.Parameters.AddWithValue("$j", parametersJson);
         cmd.Parameters.AddWithValue("$t", now.ToString("O", CultureInfo.InvariantCulture));
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="parametersJson"/> for a procedure that has records stored under other parameters; returns
+    /// the stored parameters (null when the procedure never started).
+    /// </summary>
+    public string? RequireParametersKept(string procedure, string parametersJson)
+    {
+        var existing = ProcedureParameters(procedure);
+        if (existing is not null && !string.Equals(existing, parametersJson, StringComparison.Ordinal) && HasRecords(procedure))
+        {
+            throw new MeasurementStoreException(Path, $"procedure '{procedure}' was started with other parameters than the plan now gives; resume with the run's own plan");
+        }
+
+        return existing;
     }
 
     /// <summary>Whether a measurement or unit of the procedure is stored; from then on its parameters are fixed.</summary>

@@ -37,7 +37,7 @@ public static class CalibrateCommand
             var gaps = CalibrationGaps.Find(model, store);
             if (gaps.Count > 0 && parse.GetValue(strict))
             {
-                throw new CalibrationException($"{db}: --strict: the fit is incomplete ({string.Join("; ", gaps)}); no model was written");
+                throw CalibrationGaps.Incomplete(db, gaps, "no model was written");
             }
 
             DeviceModelFile.Save(model, outPath);

@@ -81,8 +81,7 @@ public sealed class RunPipeline
 
         var (map, measurements) = await Stage("characterise", () => CharacteriseAsync(chip, db, runId, ct));
         var calibrationPath = Path.Combine(folder, CalibrationFile);
-        var model = await Stage("calibrate", () => CalibrateAsync(db, calibrationPath, runId, ct));
-        var warnings = FitWarnings(db, model);
+        var (model, warnings) = await Stage("calibrate", () => CalibrateAsync(db, calibrationPath, runId, ct));
         var (network, floatAccuracy) = await Stage("model", () => LoadOrTrainAsync(ct));
         var mapping = CimMappingOptions.FromJson(_config.Section("simulation").SectionOrEmpty("mapping"));
         mapping.Validate();
@@ -174,14 +173,24 @@ public sealed class RunPipeline
         return (map, summary.Measurements);
     }
 
-    /// <summary>The fit's gaps, logged as warnings; under <see cref="Strict"/> they stop the run before any simulation.</summary>
-    private ImmutableArray<string> FitWarnings(string db, DeviceVariationModel model)
+    /// <summary>
+    /// The calibrated model (fitted, or the one a finished stage left) and its gaps, from one opening of the store. The gaps
+    /// are logged as warnings; under <see cref="Strict"/> they stop the run before any simulation.
+    /// </summary>
+    private async Task<(DeviceVariationModel Model, ImmutableArray<string> Gaps)> CalibrateAsync(string db, string path, string runId, CancellationToken ct)
     {
+        var stored = await StageResultFile.TryLoadAsync(path, "calibrate", (p, _) => Task.FromResult(DeviceModelFile.Load(p)), _log, ct);
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var model = stored ?? Calibrator.Fit(store, $"run-{runId}", new CalibrationOptions { BootstrapSamples = _settings.BootstrapSamples, Seed = _settings.Seed }, _log);
+        if (stored is null)
+        {
+            DeviceModelFile.Save(model, path);
+        }
+
         var gaps = CalibrationGaps.Find(model, store);
         if (gaps.Count > 0 && Strict)
         {
-            throw new CalibrationException($"{db}: --strict: the calibrated model is incomplete ({string.Join("; ", gaps)})");
+            throw CalibrationGaps.Incomplete(db, gaps, "the run stops before any simulation");
         }
 
         foreach (var gap in gaps)
@@ -189,20 +198,7 @@ public sealed class RunPipeline
             _log.Warning("Calibration incomplete: {Gap}", gap);
         }
 
-        return [.. gaps];
-    }
-
-    private async Task<DeviceVariationModel> CalibrateAsync(string db, string path, string runId, CancellationToken ct)
-    {
-        if (await StageResultFile.TryLoadAsync(path, "calibrate", (p, _) => Task.FromResult(DeviceModelFile.Load(p)), _log, ct) is { } stored)
-        {
-            return stored;
-        }
-
-        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
-        var model = Calibrator.Fit(store, $"run-{runId}", new CalibrationOptions { BootstrapSamples = _settings.BootstrapSamples, Seed = _settings.Seed }, _log);
-        DeviceModelFile.Save(model, path);
-        return model;
+        return (model, [.. gaps]);
     }
 
     private async Task<(Network Network, double? FloatAccuracy)> LoadOrTrainAsync(CancellationToken ct)
