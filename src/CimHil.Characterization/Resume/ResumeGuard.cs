@@ -30,9 +30,8 @@ public static class ResumeGuard
         {
             // A finished run applies nothing more; the emulator's state is still restored, so what is read afterwards
             // (the run's conductance map) is what the uninterrupted run read.
-            if (checkpoint is not null && checkpoint.TryRestore(totals, out var found))
+            if (IdentityEvidence(chip, store) is null && Restore(checkpoint, totals, log, out _))
             {
-                log.Information("Chip state restored from {StateFile}", found);
                 check = new ResumeCheck(true, null, null);
             }
         }
@@ -53,22 +52,11 @@ public static class ResumeGuard
     private static async Task<ResumeCheck> VerifyAsync(IChip chip, MeasurementStore store, ChipStateCheckpoint? checkpoint, CharacterizerOptions options, ILogger log, CancellationToken ct)
     {
         var totals = store.CommittedMark;
-        string? evidence = null;
-        var stored = store.Run.Provenance.Chip;
-        if (!string.Equals(stored.Vendor, chip.Identity.Vendor, StringComparison.Ordinal)
-            || !string.Equals(stored.Model, chip.Identity.Model, StringComparison.Ordinal)
-            || !string.Equals(stored.Serial, chip.Identity.Serial, StringComparison.Ordinal))
-        {
-            evidence = $"the store was measured on {stored.Vendor} {stored.Model} serial {stored.Serial}, the chip now connected is {chip.Identity.Vendor} {chip.Identity.Model} serial {chip.Identity.Serial}";
-        }
+        var evidence = IdentityEvidence(chip, store);
 
         // Only the chip the store names may take the saved state: loading it into another would fake the fingerprint.
         var found = checkpoint is null ? "not an emulator" : "not loaded into another chip";
-        var restored = evidence is null && checkpoint is not null && checkpoint.TryRestore(totals, out found);
-        if (restored)
-        {
-            log.Information("Chip state restored from {StateFile}", found);
-        }
+        var restored = evidence is null && Restore(checkpoint, totals, log, out found);
 
         ChipFingerprint? fingerprint = null;
         if (evidence is null)
@@ -113,5 +101,30 @@ public static class ResumeGuard
         store.RestartProceduresOnNewChip(restart, chip.Identity, evidence, DateTimeOffset.UtcNow);
         log.Warning("Resuming on a new chip ({Evidence}); restarted from their beginning: {Procedures}", evidence, string.Join(", ", restart));
         return new ResumeCheck(restored, fingerprint, restart);
+    }
+
+    /// <summary>Why the connected chip is not the one the store names (vendor, model, serial), or null when it is.</summary>
+    private static string? IdentityEvidence(IChip chip, MeasurementStore store)
+    {
+        var stored = store.Run.Provenance.Chip;
+        var now = chip.Identity;
+        return string.Equals(stored.Vendor, now.Vendor, StringComparison.Ordinal)
+            && string.Equals(stored.Model, now.Model, StringComparison.Ordinal)
+            && string.Equals(stored.Serial, now.Serial, StringComparison.Ordinal)
+            ? null
+            : $"the store was measured on {stored.Vendor} {stored.Model} serial {stored.Serial}, the chip now connected is {now.Vendor} {now.Model} serial {now.Serial}";
+    }
+
+    /// <summary>Loads the saved state that fits the store, if there is a checkpoint and one fits; <paramref name="found"/> says what was there.</summary>
+    private static bool Restore(ChipStateCheckpoint? checkpoint, CommitMark totals, ILogger log, out string found)
+    {
+        found = "not an emulator";
+        if (checkpoint is null || !checkpoint.TryRestore(totals, out found))
+        {
+            return false;
+        }
+
+        log.Information("Chip state restored from {StateFile}", found);
+        return true;
     }
 }

@@ -68,6 +68,10 @@ public sealed partial class MeasurementStore
     {
         ArgumentNullException.ThrowIfNull(procedures);
         ArgumentNullException.ThrowIfNull(chip);
+
+        // The set-aside tables copy the measurements' columns as they are now: a schema-1 store gains its uncertain column
+        // first, so a later set-aside (after the first write added it) still has the same columns.
+        AddUncertainColumnIfMissing();
         using var tx = _db.BeginTransaction();
         Execute("""
             CREATE TABLE IF NOT EXISTS chip_changes(
@@ -110,9 +114,7 @@ public sealed partial class MeasurementStore
 
     /// <summary>How many times a resume went on on a chip that was not the measured one (0 for most runs).</summary>
     public int ChipChanges() =>
-        Convert.ToInt32(Scalar(_db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='chip_changes'"), CultureInfo.InvariantCulture) == 0
-            ? 0
-            : Convert.ToInt32(Scalar(_db, "SELECT COUNT(*) FROM chip_changes"), CultureInfo.InvariantCulture);
+        TableExists(_db, "chip_changes") ? Convert.ToInt32(Scalar(_db, "SELECT COUNT(*) FROM chip_changes"), CultureInfo.InvariantCulture) : 0;
 
     private void Execute(string sql)
     {
