@@ -126,6 +126,24 @@ public sealed class CimHilBoardWireTests
     }
 
     [Fact]
+    public async Task BoardStalledDuringAPulse_ThroughSafeChip_StaysAnUncertainPulse_ThoughTheSafeStateFailsToo()
+    {
+        // SafeChip's safe state meets the same outage; the caller must still get the pulse as uncertain (to record it and
+        // read the cell back), not an AggregateException that hides its type.
+        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""");
+        var chip = Connected(rig);
+        rig.Board!.Faults = new BoardFaults { StallAfterCommands = 0 };
+        rig.Wire.Clear();
+
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => chip.ApplyPulseAsync(new CellAddress(2, 2), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+
+        Assert.Null(ex.Applied);
+        Assert.IsType<UncertainOutcomeException>(ex.InnerException);
+        Assert.Equal(0, rig.Board.PulsesApplied);
+        Assert.Contains("SYST:SAFE\n", rig.Wire.Sent(rig.Resources[0]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BoardRefusal_ThroughSafeChip_SendsTheSafeStateOnce()
     {
         // 5 ms is inside the configured limits (Benches.Limits: 10 ms) and the board's ceiling (1 s); the served board's
