@@ -83,7 +83,7 @@ public sealed class B1500Chip : IChip
     private readonly B1500Settings _settings;
     private readonly double _readComplianceA;
     private readonly ILogger _logger;
-    private readonly SafeChip _ceiling;
+    private readonly SafetyLimits _ceiling = B1500Driver.SetupMaxima;
     private readonly SafeOperationGate _gate;
     private int _disposed;
 
@@ -99,7 +99,6 @@ public sealed class B1500Chip : IChip
         Identity = identity;
         Geometry = new ArrayGeometry(settings.Rows, settings.Columns);
         Capabilities = settings.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;
-        _ceiling = new SafeChip(this, B1500Driver.SetupMaxima);
         HiChannel = (settings.WgfmuSlot * 100) + 1;
         LoChannel = (settings.WgfmuSlot * 100) + 2;
     }

@@ -26,7 +26,7 @@ public sealed class SmuMatrixChip : IChip
     private readonly SmuMatrixSettings _settings;
     private readonly double _readComplianceA;
     private readonly ILogger _logger;
-    private readonly SafeChip _ceiling;
+    private readonly SafetyLimits _ceiling = SmuMatrixDriver.SetupMaxima;
     private readonly SafeOperationGate _gate;
     private int _disposed;
 
@@ -42,7 +42,6 @@ public sealed class SmuMatrixChip : IChip
         Identity = identity;
         Geometry = new ArrayGeometry(settings.Rows, settings.Columns);
         Capabilities = settings.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;
-        _ceiling = new SafeChip(this, SmuMatrixDriver.SetupMaxima);
     }
 
     public ChipIdentity Identity { get; }
