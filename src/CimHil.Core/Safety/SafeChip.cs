@@ -30,12 +30,6 @@ public sealed class SafeChip : IChip, IChipDecorator
 
     public IChipClock Clock => _inner.Clock;
 
-    /// <summary>
-    /// <see cref="SafetyLimits.Check(ProgramPulse)"/> with this chip's limits, for a caller that checks a pulse before
-    /// anything is sent (the CLI's <c>program</c> refuses it before its first read).
-    /// </summary>
-    public ProgramPulse Check(ProgramPulse pulse) => Limits.Check(pulse);
-
     public async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
         Geometry.Require(cell);
