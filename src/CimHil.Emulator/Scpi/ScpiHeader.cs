@@ -1,4 +1,4 @@
-namespace CimHil.Emulator.Wire;
+namespace CimHil.Emulator.Scpi;
 
 /// <summary>
 /// A SCPI header pattern such as <c>SYSTem:ERRor[:NEXT]?</c>: upper-case letters are the short form, the whole word

@@ -1,10 +1,14 @@
 using System.Globalization;
 
-namespace CimHil.Emulator.Wire;
+namespace CimHil.Emulator.Scpi;
 
-/// <summary>One parsed program message unit of the board protocol: the unit as received and its parameters.</summary>
-internal sealed record BoardRequest(string Unit, string[] Parameters)
+/// <summary>One parsed program message unit: the unit as received and its parameters.</summary>
+internal sealed record ScpiRequest(string Unit, string[] Parameters)
 {
+    /// <summary>The header's parameters: comma-separated, quoted strings kept whole (IEEE 488.2 section 7.7.5).</summary>
+    public static string[] SplitParameters(string parameters) =>
+        parameters.Length == 0 ? [] : [.. ScpiMessage.SplitOutsideQuotes(parameters, ',')];
+
     public void Count(int min, int max)
     {
         if (Parameters.Length < min)
@@ -73,27 +77,12 @@ internal sealed record BoardRequest(string Unit, string[] Parameters)
     /// <summary>[sign] digits [. digits] [E [sign] digits], at least one mantissa digit.</summary>
     private static bool IsDecimalNumeric(string text)
     {
-        var i = 0;
-        if (i < text.Length && text[i] is '+' or '-')
-        {
-            i++;
-        }
-
-        var mantissaDigits = 0;
-        while (i < text.Length && char.IsAsciiDigit(text[i]))
-        {
-            i++;
-            mantissaDigits++;
-        }
-
+        var i = SkipSign(text, 0);
+        var mantissaDigits = SkipDigits(text, ref i);
         if (i < text.Length && text[i] == '.')
         {
             i++;
-            while (i < text.Length && char.IsAsciiDigit(text[i]))
-            {
-                i++;
-                mantissaDigits++;
-            }
+            mantissaDigits += SkipDigits(text, ref i);
         }
 
         if (mantissaDigits == 0)
@@ -103,20 +92,8 @@ internal sealed record BoardRequest(string Unit, string[] Parameters)
 
         if (i < text.Length && text[i] is 'e' or 'E')
         {
-            i++;
-            if (i < text.Length && text[i] is '+' or '-')
-            {
-                i++;
-            }
-
-            var exponentDigits = 0;
-            while (i < text.Length && char.IsAsciiDigit(text[i]))
-            {
-                i++;
-                exponentDigits++;
-            }
-
-            if (exponentDigits == 0)
+            i = SkipSign(text, i + 1);
+            if (SkipDigits(text, ref i) == 0)
             {
                 return false;
             }
@@ -124,10 +101,17 @@ internal sealed record BoardRequest(string Unit, string[] Parameters)
 
         return i == text.Length;
     }
-}
 
-/// <summary>A command failed with a SCPI error code; the message is the error-queue text ("Description;detail").</summary>
-internal sealed class ScpiCommandException(int code, string message) : Exception(message)
-{
-    public int Code { get; } = code;
+    private static int SkipSign(string text, int i) => i < text.Length && text[i] is '+' or '-' ? i + 1 : i;
+
+    private static int SkipDigits(string text, ref int i)
+    {
+        var start = i;
+        while (i < text.Length && char.IsAsciiDigit(text[i]))
+        {
+            i++;
+        }
+
+        return i - start;
+    }
 }
