@@ -127,23 +127,7 @@ public sealed class SmuMatrixBench
 
         foreach (var (cell, sign) in cells)
         {
-            var v = sign * levelV;
-            if (v > 0 && _chip.Supports(ChipCapabilities.RequiresForming) && !_chip.IsFormed(cell))
-            {
-                // A positive pulse on a pristine RRAM cell is a forming attempt (it forms only above the forming voltage).
-                await _chip.FormAsync(cell, new FormingPulse { AmplitudeV = v, WidthSeconds = widthSeconds, ComplianceA = limitA }, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var pulse = new ProgramPulse
-                {
-                    Polarity = v > 0 ? PulsePolarity.Set : PulsePolarity.Reset,
-                    AmplitudeV = Math.Abs(v),
-                    WidthSeconds = widthSeconds,
-                    ComplianceA = limitA,
-                };
-                await _chip.ApplyPulseAsync(cell, pulse, cancellationToken).ConfigureAwait(false);
-            }
+            await CellStimulus.ApplyAsync(_chip, cell, sign * levelV, widthSeconds, limitA, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _pulses);

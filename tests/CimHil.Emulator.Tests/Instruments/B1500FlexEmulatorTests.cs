@@ -6,7 +6,7 @@ namespace CimHil.Emulator.Tests.Instruments;
 /// <summary>The emulated B1500A's FLEX error buffer, now the shared error queue.</summary>
 public sealed class B1500FlexEmulatorTests
 {
-    private readonly B1500Bench _bench = new(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None);
+    private readonly B1500Bench _bench = new(TestChips.BenchArray(), Logger.None);
 
     private Task<string?> Ask(string message) => _bench.Mainframe.ExecuteAsync(message, CancellationToken.None);
 

@@ -6,7 +6,7 @@ namespace CimHil.Emulator.Tests.Instruments;
 /// <summary>The emulated 2450's error queue and common commands, now those of the shared SCPI core.</summary>
 public sealed class Keithley2450EmulatorTests
 {
-    private readonly SmuMatrixBench _bench = new(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None);
+    private readonly SmuMatrixBench _bench = new(TestChips.BenchArray(), Logger.None);
 
     private Task<string?> Ask(string message) => _bench.Smu.ExecuteAsync(message, CancellationToken.None);
 

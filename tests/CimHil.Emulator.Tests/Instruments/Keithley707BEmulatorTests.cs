@@ -6,7 +6,7 @@ namespace CimHil.Emulator.Tests.Instruments;
 /// <summary>The emulated 707B's TSP error queue and output bounds, now those of the shared core.</summary>
 public sealed class Keithley707BEmulatorTests
 {
-    private readonly SmuMatrixBench _bench = new(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None);
+    private readonly SmuMatrixBench _bench = new(TestChips.BenchArray(), Logger.None);
 
     private Task<string?> Ask(string message) => _bench.Matrix.ExecuteAsync(message, CancellationToken.None);
 

@@ -8,13 +8,20 @@ namespace CimHil.Emulator.Tests.Instruments;
 /// <summary>The emulated bench instruments on their raw sockets: an over-long message is discarded (-363), as on the board.</summary>
 public sealed class LineInstrumentServerTests
 {
+    private static async Task<(LineInstrumentServer Server, WireClient Client)> ServeAsync(ILineInstrument instrument)
+    {
+        var server = new LineInstrumentServer(instrument, Logger.None, maxMessageBytes: 256);
+        server.Start();
+        return (server, await WireClient.ConnectAsync(server.Port));
+    }
+
     [Fact]
     public async Task AMessageLongerThanTheCap_IsDiscardedUnexecutedWithMinus363_AndTheNextIsAnswered()
     {
-        var bench = new SmuMatrixBench(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None);
-        await using var server = new LineInstrumentServer(bench.Smu, Logger.None, maxMessageBytes: 256);
-        server.Start();
-        using var client = await WireClient.ConnectAsync(server.Port);
+        var bench = new SmuMatrixBench(TestChips.BenchArray(), Logger.None);
+        var (server, client) = await ServeAsync(bench.Smu);
+        await using var _ = server;
+        using var __ = client;
 
         await client.SendAsync(":SOUR:VOLT 0.5;" + new string(' ', 300) + "*OPC?\n:SYST:ERR?\n*OPC?\n");
 
@@ -27,10 +34,10 @@ public sealed class LineInstrumentServerTests
     [Fact]
     public async Task AnInstrumentWithoutAnErrorQueue_JustLosesTheOverLongMessage()
     {
-        var bench = new B1500Bench(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None);
-        await using var server = new LineInstrumentServer(bench.Wgfmu, Logger.None, maxMessageBytes: 256);
-        server.Start();
-        using var client = await WireClient.ConnectAsync(server.Port);
+        var bench = new B1500Bench(TestChips.BenchArray(), Logger.None);
+        var (server, client) = await ServeAsync(bench.Wgfmu);
+        await using var _ = server;
+        using var __ = client;
 
         await client.SendAsync(new string('W', 257) + "\r\nWGFMU_getChannelIdSize\n");
 
@@ -40,7 +47,7 @@ public sealed class LineInstrumentServerTests
     [Fact]
     public void ACapBelow256Bytes_IsRefused()
     {
-        var bench = new SmuMatrixBench(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None);
+        var bench = new SmuMatrixBench(TestChips.BenchArray(), Logger.None);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new LineInstrumentServer(bench.Smu, Logger.None, maxMessageBytes: 255));
     }
