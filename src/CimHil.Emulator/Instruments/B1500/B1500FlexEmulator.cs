@@ -29,7 +29,7 @@ public sealed class B1500FlexEmulator : ILineInstrument, IScpiErrorQueueOwner
         ScpiCommand[] commands =
         [
             new("UNT?", (_, _) => TextTask(string.Join(';', Enumerable.Range(1, Slots).Select(s => s == WgfmuSlot ? "B1530A,0" : "0,0")))),
-            new("ERRX?", (_, _) => TextTask(_scpi!.Errors.Next("No Error."))),
+            new("ERRX?", (_, _) => TextTask(NextError())),
             new("CL", (r, _) => AllChannels(r, () => Interlocked.Increment(ref _clearChannelCount), _bench.DisableAll)),
             new("DZ", (r, _) => AllChannels(r, () => Interlocked.Increment(ref _zeroCount), _bench.ZeroAll)),
         ];
@@ -40,12 +40,7 @@ public sealed class B1500FlexEmulator : ILineInstrument, IScpiErrorQueueOwner
             new ScpiInstrumentOptions { Name = "Emulated B1500A", AfterError = ScpiErrorPolicy.Continue, SystemErrorQueries = false, QueueOverflowEntry = false },
             logger,
             () => $"Keysight Technologies,B1500A,{Serial},A.06.03.2021.0401",
-            _ =>
-            {
-                _scpi!.Errors.Clear();
-                _bench.DisableAll();
-                return Task.CompletedTask;
-            },
+            Reset,
             commands,
             (_, _) => throw new ScpiCommandException(100, "Undefined GPIB command."));
     }
@@ -64,6 +59,15 @@ public sealed class B1500FlexEmulator : ILineInstrument, IScpiErrorQueueOwner
     public Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken) => _scpi.ExecuteTextAsync(message, cancellationToken);
 
     ScpiErrorQueue IScpiErrorQueueOwner.Errors => _scpi.Errors;
+
+    private string NextError() => _scpi.Errors.Next("No Error.");
+
+    private Task Reset(CancellationToken cancellationToken)
+    {
+        _scpi.Errors.Clear();
+        _bench.DisableAll();
+        return Task.CompletedTask;
+    }
 
     /// <summary>CL and DZ act on every module; the optional channel list (numbers from 1) is checked, not used.</summary>
     private static Task<ScpiResponse?> AllChannels(ScpiRequest request, Action count, Action act)
