@@ -6,13 +6,6 @@ using Serilog;
 
 namespace CimHil.Emulator.Instruments;
 
-/// <summary>An emulated instrument that speaks LF-terminated messages: one program message in, at most one response out.</summary>
-public interface ILineInstrument
-{
-    /// <summary>Executes one program message (without its terminator); returns the response, or null when there is none.</summary>
-    Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Serves an <see cref="ILineInstrument"/> on a loopback TCP port (VISA <c>TCPIP0::127.0.0.1::port::SOCKET</c>), the way
 /// LAN instruments expose their raw socket (Keithley 2450 and 707B: port 5025). Keeps a transcript of every received message.

@@ -7,19 +7,6 @@ using static CimHil.Emulator.Scpi.ScpiResponse;
 
 namespace CimHil.Emulator.Wire;
 
-/// <summary>Encoding of bulk replies (BLK:READ?, ROW:READ?, ARR:VMM?), set by <c>FORM[:DATA]</c>.</summary>
-public enum BoardDataFormat
-{
-    /// <summary>Comma-separated NR3 numbers (the SCPI *RST default).</summary>
-    Ascii,
-
-    /// <summary>Definite-length block of IEEE 754 float64.</summary>
-    Real64,
-
-    /// <summary>Definite-length block of IEEE 754 float32 (half the bytes, ~7 significant digits).</summary>
-    Real32,
-}
-
 /// <summary>
 /// The CimHil board protocol (docs/protocol.md): SCPI-style commands over any byte stream, executed against any
 /// <see cref="IChip"/>. One instance is the instrument: its error queue, data format and pulse counters are shared by
