@@ -9,7 +9,7 @@ namespace CimHil.Instruments.Analyzer;
 /// the installed modules, disable every channel. Errors are read with FLEX's <c>ERRX?</c> (<c>0,"No Error."</c> when empty).
 /// Its B1530A WGFMU is programmed through the instrument library instead (<see cref="Wgfmu.B1530A"/>).
 /// </summary>
-public sealed class B1500(ScpiSession session)
+public sealed class B1500(ScpiSession session) : ScpiInstrument(session)
 {
     /// <summary>FLEX error query, of the SCPI <c>code,"message"</c> form.</summary>
     public const string ErrorQuery = "ERRX?";
@@ -23,14 +23,9 @@ public sealed class B1500(ScpiSession session)
     /// <summary>Session options for FLEX: the error queue is read with <see cref="ErrorQuery"/>.</summary>
     public static ScpiSessionOptions SessionOptions { get; } = new() { ErrorQuery = ErrorQuery };
 
-    public ScpiSession Session { get; } = session ?? throw new ArgumentNullException(nameof(session));
-
     /// <summary>Opens a session to a B1500A with <see cref="SessionOptions"/>.</summary>
     public static async Task<B1500> OpenAsync(string resource, TransportOptions options, ILogger logger, ITransportFactory factory, CancellationToken cancellationToken) =>
         new(await ScpiSession.OpenAsync(resource, options, logger, cancellationToken, factory, SessionOptions).ConfigureAwait(false));
-
-    /// <summary><c>*IDN?</c>.</summary>
-    public Task<InstrumentIdentity> IdentifyAsync(CancellationToken cancellationToken) => Session.IdentifyAsync(cancellationToken);
 
     /// <summary><c>UNT?</c>: which module sits in which slot.</summary>
     public async Task<B1500Modules> ModulesAsync(CancellationToken cancellationToken) =>

@@ -8,7 +8,7 @@ namespace CimHil.Instruments.Smu;
 /// Manual 2450-901-01, section 6 "SCPI command reference"); every command is built from the controls declared below.
 /// A pulse is the SimpleLoop trigger-model template: it holds the source for its delay, then measures ("Trigger model templates").
 /// </summary>
-public sealed class Keithley2450(ScpiSession session)
+public sealed class Keithley2450(ScpiSession session) : ScpiInstrument(session)
 {
     /// <summary><c>:SOUR:FUNC</c>: voltage or current source.</summary>
     public static ScpiControl<Keithley2450Function> SourceFunction { get; } = ScpiControl.Choice(
@@ -39,8 +39,6 @@ public sealed class Keithley2450(ScpiSession session)
     /// <summary>Output on, run the loaded SimpleLoop, wait for it (<c>*WAI</c>), output off, back to 0 V.</summary>
     public static string FireCommand { get; } = ScpiControl.Join(Output.Set(true), ":INIT", "*WAI", OutputOffAtZeroCommand);
 
-    public ScpiSession Session { get; } = session ?? throw new ArgumentNullException(nameof(session));
-
     /// <summary>Prepares a pulse: voltage source at <paramref name="levelV"/> limited to <paramref name="currentLimitA"/>, SimpleLoop delay = width.</summary>
     public static string PulseSetupCommand(double levelV, double currentLimitA, double widthSeconds) => ScpiControl.Join(
         SourceFunction.Set(Keithley2450Function.Voltage), CurrentLimitA.Set(currentLimitA), SourceVoltageV.Set(levelV), SimpleLoopDelaySeconds.Set(widthSeconds));
@@ -51,9 +49,6 @@ public sealed class Keithley2450(ScpiSession session)
 
     /// <summary>One reading at <paramref name="voltageV"/> in one message, which leaves the output off at 0 V.</summary>
     public static string MeasureCurrentQuery(double voltageV) => ScpiControl.Join(SourceVoltageV.Set(voltageV), Output.Set(true), ":READ?", OutputOffAtZeroCommand);
-
-    /// <summary><c>*IDN?</c>.</summary>
-    public Task<InstrumentIdentity> IdentifyAsync(CancellationToken cancellationToken) => Session.IdentifyAsync(cancellationToken);
 
     /// <summary><c>*RST</c>: output off, 0 V.</summary>
     public Task ResetAsync(CancellationToken cancellationToken) => Session.ResetAsync(cancellationToken);
@@ -80,7 +75,7 @@ public sealed class Keithley2450(ScpiSession session)
         return double.TryParse(reply.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var currentA) && double.IsFinite(currentA)
             ? currentA
             : throw new UncertainOutcomeException(
-                Session.Resource, query, new InstrumentProtocolException(Session.Resource, $"{Session.Resource}: reply '{reply}' to :FETC? is not a number"));
+                Resource, query, new InstrumentProtocolException(Resource, $"{Resource}: reply '{reply}' to :FETC? is not a number"));
     }
 
     /// <summary>See <see cref="CurrentMeasurementSetupCommand"/>; a setting, so retried on a link failure.</summary>

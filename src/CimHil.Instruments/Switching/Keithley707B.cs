@@ -10,7 +10,7 @@ namespace CimHil.Instruments.Switching;
 /// manual 707B-901-01, section 7) over a <see cref="ScpiSession"/>: every statement is followed by an <c>errorqueue.count</c>
 /// check, because TSP has no SYST:ERR?. Which crosspoints a cell needs is the driver's business (MatrixCabling).
 /// </summary>
-public sealed class Keithley707B(ScpiSession session)
+public sealed class Keithley707B(ScpiSession session) : ScpiInstrument(session)
 {
     /// <summary>TSP that opens every crosspoint (channel.open()).</summary>
     public const string OpenAllCommand = "channel.open(\"allslots\")";
@@ -29,8 +29,6 @@ public sealed class Keithley707B(ScpiSession session)
     /// </summary>
     public static ScpiSessionOptions SessionOptions { get; } = new() { ProbeErrorsOnSilentQuery = false };
 
-    public ScpiSession Session { get; } = session ?? throw new ArgumentNullException(nameof(session));
-
     /// <summary>Opens a session to a 707B with <see cref="SessionOptions"/>.</summary>
     public static async Task<Keithley707B> OpenAsync(string resource, TransportOptions options, ILogger logger, ITransportFactory factory, CancellationToken cancellationToken) =>
         new(await ScpiSession.OpenAsync(resource, options, logger, cancellationToken, factory, SessionOptions).ConfigureAwait(false));
@@ -40,9 +38,6 @@ public sealed class Keithley707B(ScpiSession session)
     /// </summary>
     public static string ExclusiveCloseCommand(IEnumerable<MatrixCrosspoint> crosspoints) =>
         $"channel.exclusiveclose(\"{string.Join(',', crosspoints)}\")";
-
-    /// <summary><c>*IDN?</c>.</summary>
-    public Task<InstrumentIdentity> IdentifyAsync(CancellationToken cancellationToken) => Session.IdentifyAsync(cancellationToken);
 
     /// <summary>Empties the error queue.</summary>
     public Task ClearErrorsAsync(CancellationToken cancellationToken) => TspAsync(ClearErrorsCommand, cancellationToken);
@@ -61,7 +56,7 @@ public sealed class Keithley707B(ScpiSession session)
         var reply = await Session.QueryAsync(ErrorCountQuery, cancellationToken).ConfigureAwait(false);
         var count = double.TryParse(reply.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n)
             ? n
-            : throw new InstrumentProtocolException(Session.Resource, $"{Session.Resource}: reply '{reply}' to errorqueue.count is not a number");
+            : throw new InstrumentProtocolException(Resource, $"{Resource}: reply '{reply}' to errorqueue.count is not a number");
         if (count < 1)
         {
             return;
@@ -75,6 +70,6 @@ public sealed class Keithley707B(ScpiSession session)
             errors.Add(new ScpiError(code, fields.Length > 1 ? fields[1] : string.Join(' ', fields)));
         }
 
-        throw new ScpiErrorException(Session.Resource, statement, errors[0], errors);
+        throw new ScpiErrorException(Resource, statement, errors[0], errors);
     }
 }
