@@ -37,7 +37,7 @@ public sealed class Keithley707B(ScpiSession session) : ScpiInstrument(session)
     /// TSP that closes exactly <paramref name="crosspoints"/> and opens every other one (channel.exclusiveclose()).
     /// </summary>
     public static string ExclusiveCloseCommand(IEnumerable<MatrixCrosspoint> crosspoints) =>
-        $"channel.exclusiveclose(\"{string.Join(',', crosspoints)}\")";
+        $"channel.exclusiveclose(\"{string.Join(',', crosspoints.Select(c => c.Name))}\")";
 
     /// <summary>Empties the error queue.</summary>
     public Task ClearErrorsAsync(CancellationToken cancellationToken) => TspAsync(ClearErrorsCommand, cancellationToken);

@@ -8,14 +8,13 @@ namespace CimHil.Instruments.Switching;
 /// </summary>
 public readonly record struct MatrixCrosspoint(int Slot, char Row, int Column)
 {
-    /// <summary>The channel name; a crosspoint outside the mainframe's slots, rows or columns is refused.</summary>
-    public override string ToString()
-    {
-        if (Slot is < 1 or > 6 || Row is < 'A' or > 'H' || Column is < 1 or > 12)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MatrixCrosspoint), $"crosspoint slot {Slot}, row {Row}, column {Column} is outside the 707B's slots 1–6, rows A–H, columns 1–12");
-        }
+    /// <summary>Whether the crosspoint exists on a 707B with 7174A cards.</summary>
+    public bool IsValid => Slot is >= 1 and <= 6 && Row is >= 'A' and <= 'H' && Column is >= 1 and <= 12;
 
-        return $"{Slot.ToString(CultureInfo.InvariantCulture)}{Row}{Column.ToString("00", CultureInfo.InvariantCulture)}";
-    }
+    /// <summary>The channel name; a crosspoint outside the mainframe's slots, rows or columns has none.</summary>
+    public string Name => IsValid
+        ? $"{Slot.ToString(CultureInfo.InvariantCulture)}{Row}{Column.ToString("00", CultureInfo.InvariantCulture)}"
+        : throw new ArgumentOutOfRangeException(nameof(MatrixCrosspoint), $"crosspoint {this} is outside the 707B's slots 1–6, rows A–H, columns 1–12");
+
+    public override string ToString() => IsValid ? Name : $"slot {Slot}, row {Row}, column {Column}";
 }

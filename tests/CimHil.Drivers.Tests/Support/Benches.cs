@@ -9,9 +9,9 @@ using CimHil.Drivers.SmuMatrix;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
 using CimHil.Emulator.Instruments.B1500;
+using CimHil.Emulator.Wire;
 using CimHil.Instruments.Wgfmu;
 using CimHil.Tests.Shared;
-using CimHil.Emulator.Wire;
 using Serilog;
 
 namespace CimHil.Drivers.Tests.Support;
