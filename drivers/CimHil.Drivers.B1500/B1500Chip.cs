@@ -43,7 +43,7 @@ public sealed class B1500Chip : MatrixBenchChip
     private readonly B1500Mainframe _mainframe;
     private readonly B1530A _wgfmu;
     private readonly double _readComplianceA;
-    private readonly SafeChip _ceiling;
+    private readonly SafetyLimits _ceiling = B1500Driver.SetupMaxima;
 
     private B1500Chip(B1500Mainframe mainframe, B1530A wgfmu, Keithley707B matrix, B1500Settings settings, ChipIdentity identity, ILogger logger)
         : base("B1500 bench", matrix, settings.Array, identity, logger)
@@ -51,7 +51,6 @@ public sealed class B1500Chip : MatrixBenchChip
         _mainframe = mainframe;
         _wgfmu = wgfmu;
         _readComplianceA = settings.Array.ReadComplianceA ?? B1500Driver.SetupMaxima.MaxComplianceA;
-        _ceiling = new SafeChip(this, B1500Driver.SetupMaxima);
     }
 
     /// <summary>WGFMU channel on the matrix HI row (plays the pulse).</summary>

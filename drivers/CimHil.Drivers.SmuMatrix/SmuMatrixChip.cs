@@ -23,14 +23,13 @@ public sealed class SmuMatrixChip : MatrixBenchChip
 
     private readonly Keithley2450 _smu;
     private readonly double _readComplianceA;
-    private readonly SafeChip _ceiling;
+    private readonly SafetyLimits _ceiling = SmuMatrixDriver.SetupMaxima;
 
     private SmuMatrixChip(Keithley2450 smu, Keithley707B matrix, SmuMatrixSettings settings, ChipIdentity identity, ILogger logger)
         : base("Probe station", matrix, settings.Array, identity, logger)
     {
         _smu = smu;
         _readComplianceA = settings.Array.ReadComplianceA ?? SmuMatrixDriver.SetupMaxima.MaxComplianceA;
-        _ceiling = new SafeChip(this, SmuMatrixDriver.SetupMaxima);
     }
 
     /// <summary>Identifies both instruments, resets the SMU (*RST: output off, 0 V) and opens every matrix crosspoint.</summary>

@@ -21,12 +21,11 @@ public static class PlanValidator
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(chip);
 
-        // A SafeChip built here only to call its checks; it is never used to operate or dispose the chip.
-        var gate = limits is null ? chip.Unwrap<SafeChip>() : new SafeChip(chip, limits);
+        var gate = limits ?? chip.Unwrap<SafeChip>()?.Limits;
         return new Walk(plan, chip, gate).Run();
     }
 
-    private sealed class Walk(CharacterizationPlan plan, IChip chip, SafeChip? gate)
+    private sealed class Walk(CharacterizationPlan plan, IChip chip, SafetyLimits? gate)
     {
         private readonly List<PlanViolation> _violations = [];
         private readonly List<ProcedurePreview> _procedures = [];
@@ -109,7 +108,7 @@ public static class PlanValidator
             var amplitudePath = steps > 0 ? "forming.maxAmplitudeV" : "forming.amplitudeV";
             if (gate is not null)
             {
-                var l = gate.Limits;
+                var l = gate;
                 Try(amplitudePath, () => gate.Check(new FormingPulse { AmplitudeV = last, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = l.MaxComplianceA }));
                 Try("forming.widthSeconds", () => gate.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = f.WidthSeconds, ComplianceA = l.MaxComplianceA }));
                 Try("forming.complianceA", () => gate.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = f.ComplianceA }));
@@ -164,7 +163,7 @@ public static class PlanValidator
         {
             if (gate is not null)
             {
-                var safeWidth = gate.Limits.MinPulseWidthSeconds;
+                var safeWidth = gate.MinPulseWidthSeconds;
                 Try($"{path}.{amplitudeKey}", () => gate.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = maxAmplitudeV, WidthSeconds = safeWidth }));
                 Try($"{path}.widthSeconds", () => gate.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = widthSeconds }));
                 if (gateV is { } g)

@@ -3,13 +3,28 @@ using Serilog;
 namespace CimHil.Core.Chip;
 
 /// <summary>
-/// Runs a driver's bench operations one at a time and, when one fails (cancellation included), brings the bench to its
-/// safe state before the error propagates. If the safe state fails too, that is logged and the original error wins:
-/// it says what went wrong first.
+/// Runs a driver's bench operations one at a time, so two callers never interleave the commands of two operations on
+/// the same instruments. It no longer brings the bench to its safe state on failure: <see cref="Safety.SafeChip"/>,
+/// which wraps every connected chip, does that once per failure (it ran twice while both did).
 /// </summary>
-public sealed class SafeOperationGate(Func<CancellationToken, Task> safeState, ILogger logger, string bench) : IDisposable
+public sealed class SafeOperationGate : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+
+    public SafeOperationGate()
+    {
+    }
+
+    /// <summary>
+    /// The constructor drivers used while the gate ran their safe state: it is kept so they build unchanged, and the
+    /// safe state they pass is not run here (see the class summary). Drivers move to the parameterless constructor.
+    /// </summary>
+    public SafeOperationGate(Func<CancellationToken, Task> safeState, ILogger logger, string bench)
+    {
+        ArgumentNullException.ThrowIfNull(safeState);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(bench);
+    }
 
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
@@ -18,19 +33,6 @@ public sealed class SafeOperationGate(Func<CancellationToken, Task> safeState, I
         try
         {
             return await operation(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            try
-            {
-                await safeState(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception safeError)
-            {
-                logger.Error(safeError, "{Bench}: safe state after {Error} failed too", bench, ex.Message);
-            }
-
-            throw;
         }
         finally
         {

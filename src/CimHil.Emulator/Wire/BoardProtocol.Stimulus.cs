@@ -124,7 +124,7 @@ public sealed partial class BoardProtocol
         }
 
         // A row may be left at 0 V (not driven) and may be driven negative (signed inputs); only the magnitude is limited.
-        var maxV = _safety.Limits.MaxReadVoltageV;
+        var maxV = _safety.MaxReadVoltageV;
         var voltages = new double[request.Parameters.Length];
         for (var i = 0; i < voltages.Length; i++)
         {
@@ -159,7 +159,7 @@ public sealed partial class BoardProtocol
         return readV;
     }
 
-    /// <summary>Runs a <see cref="SafeChip"/> check; whatever it refuses is data out of range (-222), nothing applied.</summary>
+    /// <summary>Runs a <see cref="SafetyLimits"/> check; whatever it refuses is data out of range (-222), nothing applied.</summary>
     private static T WithinLimits<T>(Func<T> check)
     {
         try

@@ -33,7 +33,7 @@ public sealed partial class BoardProtocol : IDisposable
     public const int MaxErrorTextLength = 255;
 
     private readonly IChip _chip;
-    private readonly SafeChip _safety;
+    private readonly SafetyLimits _safety;
     private readonly int _maxReplyBytes;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _chipLock = new(1, 1);
@@ -52,8 +52,8 @@ public sealed partial class BoardProtocol : IDisposable
         options = (options ?? BoardServerOptions.Default).Validate();
         _chip = chip;
 
-        // Only the checks of SafeChip are used (one safety gate for every path); operations go to the chip itself.
-        _safety = new SafeChip(chip, options.Limits);
+        // The checks SafeChip makes (SafetyLimits: one safety gate for every path); operations go to the chip itself.
+        _safety = options.Limits;
         _maxReplyBytes = options.MaxReplyBytes;
         _logger = logger;
         _commands =
@@ -97,7 +97,7 @@ public sealed partial class BoardProtocol : IDisposable
     public IChip Chip => _chip;
 
     /// <summary>The safety limits every stimulus is checked against before it reaches the chip.</summary>
-    public SafetyLimits Limits => _safety.Limits;
+    public SafetyLimits Limits => _safety;
 
     /// <summary>Programming pulses applied (CELL:PROG), so tests can assert a pulse is never duplicated.</summary>
     public long PulsesApplied => Interlocked.Read(ref _pulses);

@@ -7,8 +7,9 @@ namespace CimHil.Instruments.DriverSupport;
 
 /// <summary>
 /// What the chips of the matrix benches (smu-matrix, b1500) share: one source reaches one cell at a time through a 707B,
-/// so there is no vector-matrix multiply and no gate; operations run one at a time through a <see cref="SafeOperationGate"/>
-/// (safe state on any failure); a pulse whose outcome the link lost becomes <see cref="UncertainPulseException"/>.
+/// so there is no vector-matrix multiply and no gate; operations run one at a time through a <see cref="SafeOperationGate"/>;
+/// a pulse whose outcome the link lost becomes <see cref="UncertainPulseException"/>. The safe state after a failure is
+/// not run here: <c>SafeChip</c>, which wraps every connected chip, runs it once per failure.
 /// </summary>
 public abstract class MatrixBenchChip : IChip
 {
@@ -21,7 +22,7 @@ public abstract class MatrixBenchChip : IChip
         _bench = bench;
         Router = new MatrixRouter(matrix, array.Wiring, array.Rows, array.Columns);
         Logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        Gate = new SafeOperationGate(SafeStateAsync, logger, bench);
+        Gate = new SafeOperationGate();
         Identity = identity;
         Geometry = new ArrayGeometry(array.Rows, array.Columns);
         Capabilities = array.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;

@@ -1,4 +1,5 @@
 using CimHil.Core.Chip;
+using CimHil.Core.Safety;
 using CimHil.Drivers.Tests.Support;
 using CimHil.Instruments;
 using CimHil.Instruments.Wgfmu;
@@ -7,7 +8,7 @@ namespace CimHil.Drivers.Tests.B1500;
 
 /// <summary>
 /// The WGFMU library loses its link while the pulse sequence runs (WGFMU_COMMUNICATION_ERROR from WGFMU_execute): whether the
-/// waveform played is unknown, so the driver raises <see cref="UncertainPulseException"/> after its safe state.
+/// waveform played is unknown, so the driver raises <see cref="UncertainPulseException"/>; <see cref="SafeChip"/> runs the safe state.
 /// </summary>
 [Collection(WgfmuSessionCollection.Name)]
 public sealed class B1500LinkFaultTests
@@ -18,7 +19,7 @@ public sealed class B1500LinkFaultTests
         await using var rig = await Benches.B1500Async(wrapWgfmu: w => FaultingWgfmu.Wrap(w, nameof(IWgfmu.Execute)));
         var cell = new CellAddress(2, 1);
 
-        var error = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(cell, new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<UncertainPulseException>(() => new SafeChip(rig.Chip, Benches.Limits).ApplyPulseAsync(cell, new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
 
         Assert.Equal(cell, error.Cell);
         Assert.Null(error.Applied);

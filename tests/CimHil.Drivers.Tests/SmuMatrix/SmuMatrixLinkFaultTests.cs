@@ -1,4 +1,5 @@
 using CimHil.Core.Chip;
+using CimHil.Core.Safety;
 using CimHil.Drivers.Tests.Support;
 using CimHil.Instruments;
 using CimHil.Instruments.Smu;
@@ -7,8 +8,8 @@ namespace CimHil.Drivers.Tests.SmuMatrix;
 
 /// <summary>
 /// A link that fails while the SMU's firing message goes out: the pulse may or may not have been applied, which the
-/// driver reports as the Core-level <see cref="UncertainPulseException"/> (the characterisation reads the cell back),
-/// after bringing the probe station to its safe state over a fresh link.
+/// driver reports as the Core-level <see cref="UncertainPulseException"/> (the characterisation reads the cell back);
+/// <see cref="SafeChip"/>, as ChipConnector builds it, then brings the probe station to its safe state over a fresh link.
 /// </summary>
 public sealed class SmuMatrixLinkFaultTests
 {
@@ -34,7 +35,7 @@ public sealed class SmuMatrixLinkFaultTests
         DropTheLinkOnFiring(rig);
         var cell = new CellAddress(1, 2);
 
-        var error = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(cell, new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<UncertainPulseException>(() => new SafeChip(rig.Chip, Benches.Limits).ApplyPulseAsync(cell, new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
 
         Assert.Equal(cell, error.Cell);
         Assert.Null(error.Applied);
@@ -50,7 +51,7 @@ public sealed class SmuMatrixLinkFaultTests
         await using var rig = await Benches.SmuMatrixAsync();
         DropTheLinkOnFiring(rig);
 
-        var error = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.FormAsync(new CellAddress(0, 0), new FormingPulse { AmplitudeV = 4, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<UncertainPulseException>(() => new SafeChip(rig.Chip, Benches.Limits).FormAsync(new CellAddress(0, 0), new FormingPulse { AmplitudeV = 4, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
 
         Assert.Null(error.Applied);
         Assert.EndsWith(";:FETC?", error.Operation, StringComparison.Ordinal);
