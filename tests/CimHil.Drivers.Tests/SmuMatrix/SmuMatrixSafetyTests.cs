@@ -4,6 +4,7 @@ using CimHil.Core.Safety;
 using CimHil.Drivers.SmuMatrix;
 using CimHil.Drivers.Tests.Support;
 using CimHil.Instruments.Scpi;
+using CimHil.Instruments.Smu;
 
 namespace CimHil.Drivers.Tests.SmuMatrix;
 
@@ -110,5 +111,5 @@ public sealed class SmuMatrixSafetyTests
 
     /// <summary>How many times the SMU's safe-state message went out since the wire was last cleared.</summary>
     private static int SafeStateCommands(Rig rig) =>
-        rig.Wire.Sent(rig.Resources[0]).Split('\n').Count(line => line == SmuMatrixChip.SafeSmuCommand);
+        rig.Wire.Sent(rig.Resources[0]).Split('\n').Count(line => line == Keithley2450.OutputOffAtZeroCommand);
 }

@@ -1,10 +1,12 @@
 using CimHil.Core.Chip;
+using CimHil.Instruments.Switching;
 
-namespace CimHil.Instruments.Switching;
+namespace CimHil.Instruments.DriverSupport;
 
 /// <summary>
-/// Routes single cells of a rows × columns array through a <see cref="Keithley707B"/>, remembering which cell is routed so
-/// that repeated operations on one cell move no relay. <see cref="OpenAllAsync"/> forgets the route before it opens.
+/// Routes single cells of a rows × columns array through a <see cref="Keithley707B"/> (the cabling maps a cell to its
+/// crosspoints), remembering which cell is routed so that repeated operations on one cell move no relay.
+/// <see cref="OpenAllAsync"/> forgets the route before it opens.
 /// </summary>
 public sealed class MatrixRouter(Keithley707B matrix, MatrixCabling cabling, int rows, int columns)
 {
@@ -22,7 +24,7 @@ public sealed class MatrixRouter(Keithley707B matrix, MatrixCabling cabling, int
 
         // Unknown until the matrix confirms: a failed route must not be mistaken for the old one.
         _routed = null;
-        await Matrix.RouteAsync(cell, cabling, rows, columns, cancellationToken).ConfigureAwait(false);
+        await Matrix.ExclusiveCloseAsync(cabling.Crosspoints(cell, rows, columns), cancellationToken).ConfigureAwait(false);
         _routed = cell;
     }
 
