@@ -197,14 +197,7 @@ public sealed class CimHilBoardChip : IChip
             return;
         }
 
-        try
-        {
-            await SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _logger.Error(ex, "Board {Resource} did not confirm its safe state on close", _session.Resource);
-        }
+        await SafeStateOnClose.RunAsync(SafeStateAsync, _logger, $"Board {_session.Resource}").ConfigureAwait(false);
 
         await _session.DisposeAsync().ConfigureAwait(false);
     }

@@ -7,7 +7,7 @@ namespace CimHil.Instruments.DriverSupport;
 
 /// <summary>
 /// What the chips of the matrix benches (smu-matrix, b1500) share: one source reaches one cell at a time through a 707B,
-/// so there is no vector-matrix multiply and no gate; operations run one at a time through a <see cref="SafeOperationGate"/>;
+/// so there is no vector-matrix multiply and no gate; operations run one at a time through a <see cref="BenchOperationGate"/>;
 /// a pulse whose outcome the link lost becomes <see cref="UncertainPulseException"/>. The safe state after a failure is
 /// not run here: <c>SafeChip</c>, which wraps every connected chip, runs it once per failure.
 /// </summary>
@@ -22,7 +22,7 @@ public abstract class MatrixBenchChip : IChip
         _bench = bench;
         Router = new MatrixRouter(matrix, array.Wiring, array.Rows, array.Columns);
         Logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        Gate = new SafeOperationGate();
+        Gate = new BenchOperationGate();
         Identity = identity;
         Geometry = new ArrayGeometry(array.Rows, array.Columns);
         Capabilities = array.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;
@@ -38,7 +38,7 @@ public abstract class MatrixBenchChip : IChip
 
     protected MatrixRouter Router { get; }
 
-    protected SafeOperationGate Gate { get; }
+    protected BenchOperationGate Gate { get; }
 
     protected ILogger Logger { get; }
 
@@ -64,14 +64,7 @@ public abstract class MatrixBenchChip : IChip
             return;
         }
 
-        try
-        {
-            await SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Logger.Error(ex, "{Bench} did not confirm its safe state on close", _bench);
-        }
+        await SafeStateOnClose.RunAsync(SafeStateAsync, Logger, _bench).ConfigureAwait(false);
 
         await CloseInstrumentsAsync().ConfigureAwait(false);
         await Router.Matrix.Session.DisposeAsync().ConfigureAwait(false);
