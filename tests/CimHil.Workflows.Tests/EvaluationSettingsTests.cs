@@ -1,5 +1,4 @@
 using CimHil.Core.Config;
-using CimHil.Workflows;
 
 namespace CimHil.Workflows.Tests;
 

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using CimHil.Core.Config;
 using CimHil.Simulation.Mapping;
-using CimHil.Workflows;
 
 namespace CimHil.Workflows.Tests;
 

@@ -1,5 +1,3 @@
-using CimHil.Workflows;
-
 namespace CimHil.Workflows.Tests;
 
 public class SynchronousProgressTests
