@@ -3,6 +3,7 @@ using CimHil.Characterization;
 using CimHil.Characterization.Plans;
 using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
+using CimHil.Workflows;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
@@ -80,7 +81,7 @@ public static class CharacterizeCommand
                     .StartAsync(async progress =>
                     {
                         var tasks = new Dictionary<string, ProgressTask>();
-                        var reporter = new Reporter(p =>
+                        var reporter = new SynchronousProgress<CharacterizationProgress>(p =>
                         {
                             if (!tasks.TryGetValue(p.Procedure, out var task))
                             {
@@ -135,10 +136,5 @@ public static class CharacterizeCommand
 
         check.ThrowIfInvalid(planPath);
         return ExitCodes.Success;
-    }
-
-    private sealed class Reporter(Action<CharacterizationProgress> report) : IProgress<CharacterizationProgress>
-    {
-        public void Report(CharacterizationProgress value) => report(value);
     }
 }

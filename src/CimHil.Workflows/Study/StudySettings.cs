@@ -1,10 +1,8 @@
 using System.Globalization;
-using CimHil.Core.Config;
-using CimHil.Simulation.Models;
+using System.Text.Json.Serialization;
 using CimHil.Simulation.Robustness;
-using CimHil.Simulation.Variation;
 
-namespace CimHil.Cli.Pipeline;
+namespace CimHil.Workflows;
 
 /// <summary>The seeds of a study: one for training (initialisation, shuffling, noise draws), one per evaluation.</summary>
 /// <param name="Train">Trainer seed (also the model-zoo initialisation).</param>
@@ -18,6 +16,17 @@ public sealed record StudySeeds(int Train, long MonteCarlo, long WorstCase);
 /// </summary>
 public sealed record StudySettings
 {
+    /// <summary>The study's Monte-Carlo and worst-case defaults: fewer images than a run, since every method is judged twice.</summary>
+    public static EvaluationSettings EvaluationDefaults { get; } = new()
+    {
+        MonteCarloChips = 100,
+        MonteCarloImages = 2000,
+        Percentile = 1,
+        WorstCaseKs = [1, 2, 3],
+        WorstCaseImages = 200,
+        WorstCaseMethod = "default",
+    };
+
     /// <summary>Where study folders are created (&lt;root&gt;/&lt;UTC timestamp&gt;, the run-folder convention).</summary>
     public required string OutputRoot { get; init; }
 
@@ -48,19 +57,26 @@ public sealed record StudySettings
     /// <summary>The plain Gaussian model as a <see cref="VariationSpec.Parse"/> string ("gaussian:σ" or "gaussian-conductance:σ").</summary>
     public required string GaussianModel { get; init; }
 
-    public required int MonteCarloChips { get; init; }
+    /// <summary>
+    /// How each method is judged (the <c>monteCarlo</c> and <c>worstCase</c> sections, as the run has them); the Monte-Carlo
+    /// images also give the float accuracy. study.json keeps these settings flat, through the read-only views below.
+    /// </summary>
+    [JsonIgnore]
+    public EvaluationSettings Evaluation { get; init; } = EvaluationDefaults;
 
-    /// <summary>First N test images for the float accuracy and the Monte-Carlo evaluation.</summary>
-    public required int MonteCarloImages { get; init; }
+    // study.json has held these flat since the first study: views of Evaluation, so the values exist once.
+    public int MonteCarloChips => Evaluation.MonteCarloChips;
 
-    public required double Percentile { get; init; }
+    public int MonteCarloImages => Evaluation.MonteCarloImages;
 
-    public required IReadOnlyList<double> WorstCaseKs { get; init; }
+    public double Percentile => Evaluation.Percentile;
 
-    public required int WorstCaseImages { get; init; }
+    public IReadOnlyList<double> WorstCaseKs => Evaluation.WorstCaseKs;
+
+    public int WorstCaseImages => Evaluation.WorstCaseImages;
 
     /// <summary>Worst-case search preset ("default" or "paper"), then the step and restart overrides below.</summary>
-    public required string WorstCaseMethod { get; init; }
+    public string WorstCaseMethod => Evaluation.WorstCaseMethod;
 
     public required int WorstCaseSteps { get; init; }
 
@@ -79,8 +95,6 @@ public sealed record StudySettings
     {
         ArgumentNullException.ThrowIfNull(s);
         s.AllowOnly("outputRoot", "modelCache", "methods", "model", "epochs", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarlo", "worstCase", "seeds", "parameters", "rcnSearch");
-        var mc = s.SectionOrEmpty("monteCarlo").AllowOnly("chips", "images", "percentile");
-        var wc = s.SectionOrEmpty("worstCase").AllowOnly("ks", "images", "method", "steps", "restarts");
         var seeds = s.SectionOrEmpty("seeds").AllowOnly("train", "monteCarlo", "worstCase");
         var p = s.SectionOrEmpty("parameters").AllowOnly("sigmaRelative", "thresholdSigmas", "lambda", "probes", "k", "adversarySteps", "variation", "biScaleRatio", "rcnSearch");
         var rcn = s.SectionOrEmpty("rcnSearch").AllowOnly("sigmas", "thresholdSigmas", "refinementRounds", "samples", "holdOut");
@@ -131,21 +145,8 @@ public sealed record StudySettings
             throw s.Error("gaussianModel", ex.Message);
         }
 
-        var ks = wc.Has("ks") ? wc.Doubles("ks", 1) : [1, 2, 3];
-        for (var i = 0; i < ks.Count; i++)
-        {
-            if (!(ks[i] >= 0 && ks[i] <= Commands.CliLimits.MaxWorstCaseK))
-            {
-                throw new ConfigException($"{wc.PathOf("ks")}[{i}]", $"{ks[i]} must be between 0 and {Commands.CliLimits.MaxWorstCaseK}");
-            }
-        }
-
-        var method = wc.String("method", "default");
-        if (method is not ("default" or "paper"))
-        {
-            throw wc.Error("method", $"'{method}' is not a worst-case method; use default or paper");
-        }
-
+        var evaluation = EvaluationSettings.Parse(s, EvaluationDefaults, distinctKs: true, "steps", "restarts");
+        var wc = s.SectionOrEmpty("worstCase");
         var parameters = new RobustnessSettings
         {
             SigmaRelative = p.Double("sigmaRelative", 0.1, 0, 10),
@@ -189,12 +190,7 @@ public sealed record StudySettings
             LearningRate = (float)s.Double("learningRate", 1e-3, 1e-9, 10),
             DeviceModel = s.String("deviceModel", "calibration/emulator-rram.json"),
             GaussianModel = gaussian,
-            MonteCarloChips = mc.Int("chips", 100, 2, 1_000_000),
-            MonteCarloImages = mc.Int("images", 2000, 1, 10_000),
-            Percentile = mc.Double("percentile", 1, 0, 100),
-            WorstCaseKs = [.. ks.Distinct().Order()],
-            WorstCaseImages = wc.Int("images", 200, 1, 10_000),
-            WorstCaseMethod = method,
+            Evaluation = evaluation,
             WorstCaseSteps = wc.Int("steps", 10, 1, 10_000),
             WorstCaseRestarts = wc.Int("restarts", 0, 0, 100),
             Seeds = new StudySeeds(seeds.Int("train", 1, 0, null), seeds.Long("monteCarlo", 1), seeds.Long("worstCase", 1)),

@@ -1,9 +1,6 @@
 using System.Text.Json;
-using CimHil.Core.Config;
-using CimHil.Simulation.Engine;
-using Serilog;
 
-namespace CimHil.Cli.Pipeline;
+namespace CimHil.Workflows;
 
 /// <summary>
 /// Reads back what a finished stage left in the run folder when a run is resumed. A file that cannot be read as what
@@ -39,6 +36,24 @@ public static class StageResultFile
             log.Warning("Stage {Stage}: {Path} is damaged ({Reason}); set aside as {Aside}, recomputing the stage", stage, path, ex.Message, aside);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The stage's cache: the JSON result a finished stage left at <paramref name="path"/> (whole, and accepted by
+    /// <paramref name="complete"/>), or else <paramref name="compute"/>'s, written there atomically before it is returned.
+    /// </summary>
+    public static async Task<T> GetOrComputeJsonAsync<T>(string path, string stage, Func<T, bool> complete, Func<Task<T>> compute, ILogger log, CancellationToken ct)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        if (await TryLoadAsync(path, stage, (p, c) => ReadJsonAsync(p, WorkflowJson.Options, complete, c), log, ct) is { } stored)
+        {
+            return stored;
+        }
+
+        var value = await compute();
+        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(value, WorkflowJson.Options), ct);
+        return value;
     }
 
     /// <summary>Reads a JSON result; an empty document, a duplicated key or one that <paramref name="complete"/> rejects counts as damaged.</summary>

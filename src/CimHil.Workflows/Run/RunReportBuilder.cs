@@ -6,7 +6,7 @@ using CimHil.Core.Chip;
 using CimHil.Core.Devices;
 using CimHil.Reporting;
 
-namespace CimHil.Cli.Pipeline;
+namespace CimHil.Workflows;
 
 /// <summary>Assembles report.html's content from what a run produced (<see cref="RunPipeline"/>).</summary>
 internal static class RunReportBuilder

@@ -1,13 +1,7 @@
 using System.Globalization;
-using CimHil.Simulation.Data;
-using CimHil.Simulation.Mapping;
-using CimHil.Simulation.Models;
-using CimHil.Simulation.Nn;
 using CimHil.Simulation.Robustness;
-using CimHil.Simulation.Training;
-using Serilog;
 
-namespace CimHil.Cli.Pipeline;
+namespace CimHil.Workflows;
 
 /// <summary>The right-censored search's grid and scoring budget (docs/robustness.md §2).</summary>
 public sealed record RcnSearchSettings

@@ -5,94 +5,25 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CimHil.Core.Chip;
-using CimHil.Core.Config;
 using CimHil.Core.Devices;
-using CimHil.Core.IO;
-using CimHil.Simulation.Data;
-using CimHil.Simulation.Engine;
-using CimHil.Simulation.Mapping;
-using CimHil.Simulation.Models;
-using CimHil.Simulation.MonteCarlo;
-using CimHil.Simulation.Nn;
 using CimHil.Simulation.Robustness;
-using CimHil.Simulation.Training;
-using CimHil.Simulation.Variation;
-using CimHil.Simulation.WorstCase;
-using Serilog;
 
-namespace CimHil.Cli.Pipeline;
-
-/// <summary>One trained model of the study.</summary>
-/// <param name="Method">Method name.</param>
-/// <param name="Parameters">Method and parameters (checkpoint metadata).</param>
-/// <param name="Checkpoint">Cached checkpoint path.</param>
-/// <param name="Cached">True when the checkpoint was reused instead of trained.</param>
-/// <param name="FloatAccuracy">Float (unmapped) accuracy on the Monte-Carlo test images, as recorded at training.</param>
-/// <param name="TrainSeconds">Training time (0 when cached).</param>
-public sealed record StudyModel(string Method, IReadOnlyDictionary<string, string> Parameters, string Checkpoint, bool Cached, double FloatAccuracy, double TrainSeconds);
-
-/// <summary>One row of the study table: a method judged under one variation model.</summary>
-/// <param name="Method">Method name.</param>
-/// <param name="Model">"calibrated" or "gaussian".</param>
-/// <param name="Variation">The variation model as the Monte-Carlo evaluator describes it.</param>
-/// <param name="Representation">Weight representation used for the mapping.</param>
-/// <param name="MonteCarlo">Clean mapped accuracy, mean, standard deviation, percentile with its bootstrap interval, chip accuracies.</param>
-/// <param name="WorstCase">Worst-case accuracy per bound k.</param>
-public sealed record StudyRow(string Method, string Model, string Variation, WeightRepresentation Representation, MonteCarloSummary MonteCarlo, WorstCaseSummary WorstCase);
-
-/// <summary>Everything a study produced; study.json.</summary>
-public sealed record StudyResults
-{
-    public required string RunId { get; init; }
-
-    public required string Folder { get; init; }
-
-    public required DateTimeOffset StartedUtc { get; init; }
-
-    public DateTimeOffset FinishedUtc { get; init; }
-
-    public required string ConfigHash { get; init; }
-
-    public required string SoftwareVersion { get; init; }
-
-    public required string Host { get; init; }
-
-    public required string Dataset { get; init; }
-
-    public required StudySettings Settings { get; init; }
-
-    public required CimMappingOptions Mapping { get; init; }
-
-    public required ImmutableArray<StudyModel> Models { get; init; }
-
-    public required ImmutableArray<StudyRow> Rows { get; init; }
-
-    public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;
-}
+namespace CimHil.Workflows;
 
 /// <summary>
 /// <c>cimhil study</c>: trains LeNet-5 with each robustness method (or reuses the cached checkpoint of the same method,
 /// parameters, data and seed), then judges each under the calibrated device model and the plain Gaussian model with the
-/// run pipeline's Monte-Carlo and worst-case stages (<see cref="RunPipeline.MonteCarloSummaryAsync"/>,
-/// <see cref="RunPipeline.WorstCaseSummaryAsync"/>). Writes study.json and study.md into the run folder.
+/// run pipeline's Monte-Carlo and worst-case stages (<see cref="EvaluationStages"/>). Writes study.json and study.md into the run folder.
 /// </summary>
-public sealed class Study
+public sealed class Study : Workflow<StudySettings>
 {
     public const string JsonFile = "study.json";
     public const string MarkdownFile = "study.md";
 
-    private readonly HilConfig _config;
-    private readonly StudySettings _settings;
-    private readonly ILogger _log;
-    private readonly IProgress<StageProgress> _progress;
-    private readonly Dictionary<string, double> _stageSeconds = [];
-
+    /// <summary>A study of <paramref name="settings"/> under <paramref name="config"/>, logging to <paramref name="logger"/> and reporting each stage to <paramref name="progress"/>.</summary>
     public Study(HilConfig config, StudySettings settings, ILogger logger, IProgress<StageProgress> progress)
+        : base(config, settings, logger, progress, logStageStart: false, "Study stage {Stage} finished in {ElapsedSeconds} s")
     {
-        _config = config ?? throw new ArgumentNullException(nameof(config));
-        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
-        _log = logger ?? throw new ArgumentNullException(nameof(logger));
-        _progress = progress ?? throw new ArgumentNullException(nameof(progress));
     }
 
     /// <summary>The stage names in the order the study runs them (for progress displays).</summary>
@@ -115,45 +46,45 @@ public sealed class Study
     {
         Directory.CreateDirectory(folder);
         var started = DateTimeOffset.UtcNow;
-        var runId = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
-        var mapping = CimMappingOptions.FromJson(_config.Section("simulation").SectionOrEmpty("mapping")).Validate();
+        var runId = RunFolder.IdOf(folder);
+        var mapping = CimMappingOptions.FromJson(Config.Section("simulation").SectionOrEmpty("mapping")).Validate();
         var directory = FashionMnist.ResolveDirectory(null);
         var (train, test) = await FashionMnist.LoadAsync(directory, ct);
-        if (_settings.TrainSamples is { } n)
+        if (Settings.TrainSamples is { } n)
         {
             train = train.Take(Math.Min(n, train.Count));
         }
 
-        var mcImages = test.Take(Math.Min(_settings.MonteCarloImages, test.Count));
-        var wcImages = test.Take(Math.Min(_settings.WorstCaseImages, test.Count));
+        var mcImages = test.Take(Math.Min(Settings.MonteCarloImages, test.Count));
+        var wcImages = test.Take(Math.Min(Settings.WorstCaseImages, test.Count));
         var models = new (string Name, VariationSpec Spec, DeviceBoundModel Bounds)[]
         {
-            ("calibrated", VariationSpec.Parse(_settings.DeviceModel), DeviceBoundModel.Parse(_settings.DeviceModel)),
-            ("gaussian", VariationSpec.Parse(_settings.GaussianModel), DeviceBoundModel.Parse(_settings.GaussianModel)),
+            ("calibrated", VariationSpec.Parse(Settings.DeviceModel), DeviceBoundModel.Parse(Settings.DeviceModel)),
+            ("gaussian", VariationSpec.Parse(Settings.GaussianModel), DeviceBoundModel.Parse(Settings.GaussianModel)),
         };
 
         var trained = new List<StudyModel>();
         var rows = new List<StudyRow>();
-        foreach (var method in _settings.Methods)
+        foreach (var method in Settings.Methods)
         {
-            var (network, model) = await Stage($"train {method}", () => TrainOrLoadAsync(method, mapping, train, mcImages, ct));
+            var (network, model) = await Stages.RunAsync($"train {method}", () => TrainOrLoadAsync(method, mapping, train, mcImages, ct));
             trained.Add(model);
-            var evalMapping = RobustnessMethods.EvaluationMapping(method, _settings.Parameters, mapping);
+            var evalMapping = RobustnessMethods.EvaluationMapping(method, Settings.Parameters, mapping);
             foreach (var (name, spec, bounds) in models)
             {
                 var mcStage = $"monte-carlo {method}/{name}";
-                var options = new MonteCarloOptions { Chips = _settings.MonteCarloChips, Percentile = _settings.Percentile, Seed = _settings.Seeds.MonteCarlo };
-                var mc = await Stage(mcStage, () => RunPipeline.MonteCarloSummaryAsync(network, evalMapping, spec, options, mcImages, directory, mcStage, _progress, ct));
-                var search = WorstCaseOptions.Preset(_settings.WorstCaseMethod) with
+                var options = Settings.Evaluation.MonteCarloOptions(Settings.Seeds.MonteCarlo);
+                var mc = await Stages.RunAsync(mcStage, () => EvaluationStages.MonteCarloSummaryAsync(network, evalMapping, spec, options, mcImages, directory, mcStage, Stages.Progress, ct));
+                var search = WorstCaseOptions.Preset(Settings.WorstCaseMethod) with
                 {
-                    Steps = _settings.WorstCaseSteps,
-                    Restarts = _settings.WorstCaseRestarts,
-                    Seed = _settings.Seeds.WorstCase,
+                    Steps = Settings.WorstCaseSteps,
+                    Restarts = Settings.WorstCaseRestarts,
+                    Seed = Settings.Seeds.WorstCase,
                 };
-                var wc = await Stage($"worst-case {method}/{name}", () => RunPipeline.WorstCaseSummaryAsync(
-                    network, evalMapping, bounds, search, _settings.WorstCaseKs, wcImages, Path.Combine(folder, "worst-case", $"{method}-{name}"), _log, ct));
+                var wc = await Stages.RunAsync($"worst-case {method}/{name}", () => EvaluationStages.WorstCaseSummaryAsync(
+                    network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, Path.Combine(folder, "worst-case", $"{method}-{name}"), Log, ct));
                 rows.Add(new StudyRow(method, name, spec.Describe(), evalMapping.Representation, mc, wc));
-                _log.Information("Study {Method} under {Model}: clean {Clean}, mean {Mean}, P{K} {Percentile}, worst {Worst}", method, name, mc.CleanAccuracy, mc.Mean, mc.PercentileK, mc.Percentile, wc.Points.Select(p => p.Accuracy));
+                Log.Information("Study {Method} under {Model}: clean {Clean}, mean {Mean}, P{K} {Percentile}, worst {Worst}", method, name, mc.CleanAccuracy, mc.Mean, mc.PercentileK, mc.Percentile, wc.Points.Select(p => p.Accuracy));
             }
         }
 
@@ -163,17 +94,17 @@ public sealed class Study
             Folder = folder,
             StartedUtc = started,
             FinishedUtc = DateTimeOffset.UtcNow,
-            ConfigHash = _config.ContentHash,
+            ConfigHash = Config.ContentHash,
             SoftwareVersion = RunProvenance.CurrentSoftwareVersion,
             Host = Environment.MachineName,
             Dataset = directory,
-            Settings = _settings,
+            Settings = Settings,
             Mapping = mapping,
             Models = [.. trained],
             Rows = [.. rows],
-            StageSeconds = _stageSeconds.ToImmutableDictionary(),
+            StageSeconds = Stages.Seconds,
         };
-        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(results, CliServices.Json), ct);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(results, WorkflowJson.Options), ct);
         await AtomicFile.WriteAllTextAsync(Path.Combine(folder, MarkdownFile), Markdown(results), ct);
         return results;
     }
@@ -269,9 +200,9 @@ public sealed class Study
 
     private async Task<(Network Network, StudyModel Model)> TrainOrLoadAsync(string method, CimMappingOptions mapping, Dataset train, Dataset test, CancellationToken ct)
     {
-        var parameters = RobustnessMethods.Parameters(method, _settings.Parameters);
-        var key = CacheKey(_settings, method, parameters, mapping);
-        var path = Path.Combine(_settings.ModelCacheFolder, $"{_settings.Model}-{method}-{key}.safetensors");
+        var parameters = RobustnessMethods.Parameters(method, Settings.Parameters);
+        var key = CacheKey(Settings, method, parameters, mapping);
+        var path = Path.Combine(Settings.ModelCacheFolder, $"{Settings.Model}-{method}-{key}.safetensors");
         var stage = $"train {method}";
         if (File.Exists(path))
         {
@@ -280,22 +211,20 @@ public sealed class Study
             var recorded = file.Metadata.Where(kv => kv.Key == "method" || kv.Key.StartsWith("method.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key == "method" ? "method" : kv.Key["method.".Length..], kv => kv.Value);
             var accuracy = double.Parse(file.Metadata["test_accuracy"], CultureInfo.InvariantCulture);
-            _log.Information("Study {Method}: reusing {Checkpoint} (key {Key})", method, path, key);
+            Log.Information("Study {Method}: reusing {Checkpoint} (key {Key})", method, path, key);
             return (network, new StudyModel(method, recorded, path, true, accuracy, 0));
         }
 
         var options = new TrainerOptions
         {
-            Epochs = _settings.Epochs,
-            BatchSize = _settings.BatchSize,
-            LearningRate = _settings.LearningRate,
-            Seed = _settings.Seeds.Train,
+            Epochs = Settings.Epochs,
+            BatchSize = Settings.BatchSize,
+            LearningRate = Settings.LearningRate,
+            Seed = Settings.Seeds.Train,
         };
         options.Validate();
-        var reporter = new Reporter<TrainingProgress>(p =>
-            _progress.Report(new StageProgress(stage, p.Epoch - 1 + ((double)p.Step / p.StepsPerEpoch), p.Epochs, $"epoch {p.Epoch}/{p.Epochs}")));
         var sw = Stopwatch.StartNew();
-        var result = await MethodTraining.TrainAsync(_settings.Model, method, _settings.Parameters, mapping, options, train, test, _settings.RcnSearch, reporter, _log, ct);
+        var result = await MethodTraining.TrainAsync(Settings.Model, method, Settings.Parameters, mapping, options, train, test, Settings.RcnSearch, Stages.Training(stage), Log, ct);
         var floatAccuracy = result.Training.FinalTestAccuracy ?? 0;
         var metadata = new Dictionary<string, string>(result.Parameters.Select(kv => KeyValuePair.Create(kv.Key == "method" ? "method" : $"method.{kv.Key}", kv.Value)))
         {
@@ -307,29 +236,12 @@ public sealed class Study
             ["study_key"] = key,
             ["dataset"] = "fashion-mnist",
         };
-        Directory.CreateDirectory(_settings.ModelCacheFolder);
+        Directory.CreateDirectory(Settings.ModelCacheFolder);
 
         // Written under a temporary name and moved, so an interrupted study never leaves a truncated cache entry.
         var partial = path + ".partial";
         await Checkpoint.SaveAsync(result.Network, partial, metadata, ct);
         File.Move(partial, path, overwrite: true);
         return (result.Network, new StudyModel(method, result.Parameters, path, false, floatAccuracy, sw.Elapsed.TotalSeconds));
-    }
-
-    private async Task<T> Stage<T>(string name, Func<Task<T>> body)
-    {
-        var sw = Stopwatch.StartNew();
-        _progress.Report(new StageProgress(name, 0, 1));
-        var result = await body();
-        _stageSeconds[name] = sw.Elapsed.TotalSeconds;
-        _progress.Report(new StageProgress(name, 1, 1));
-        _log.Information("Study stage {Stage} finished in {ElapsedSeconds} s", name, sw.Elapsed.TotalSeconds);
-        return result;
-    }
-
-    /// <summary>Reports synchronously on the caller's thread.</summary>
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
