@@ -34,8 +34,8 @@ public class VariationPinTests
         var stuck = new StuckAtModel { StuckOnRate = 0.02, StuckOffRate = 0.03, StuckOnConductanceS = 9e-5, StuckOffConductanceS = 1e-6 };
         return name switch
         {
-            "calibrated-drift-read-stuck" => new VariationSpec { Device = CimTestModels.Device(drift: drift, stuck: stuck), InferenceTimeSeconds = 1e4, DriftCompensation = true },
-            "calibrated-laplace-no-read" => new VariationSpec { Device = CimTestModels.Device(ErrorDistribution.Laplace, offsetS: 0.2e-6, stuck: stuck), ReadNoise = false },
+            "calibrated-drift-read-stuck" => new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device(drift: drift, stuck: stuck)), InferenceTimeSeconds = 1e4, DriftCompensation = true },
+            "calibrated-laplace-no-read" => new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device(ErrorDistribution.Laplace, offsetS: 0.2e-6, stuck: stuck)), ReadNoise = false },
             "gaussian-weight" => VariationSpec.Parse("gaussian:0.05"),
             "gaussian-conductance" => VariationSpec.Parse("gaussian-conductance:0.04"),
             _ => VariationSpec.None,
