@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Variation;
 using Serilog;
@@ -33,7 +34,7 @@ public sealed class WorstCaseSearch
         var clean = forward.Evaluate(_targets, 0, double.PositiveInfinity);
         CleanAccuracy = clean.Accuracy;
         var positive = clean.Margins.Where(m => m > 0).Select(m => (double)m).Order().ToArray();
-        Kappa = positive.Length == 0 ? 0 : options.KappaRelative * positive[positive.Length / 2];
+        Kappa = positive.Length == 0 ? 0 : options.KappaRelative * OrderStatistics.UpperMedian(positive);
     }
 
     /// <summary>The deterministic mapped forward.</summary>
