@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace CimHil.Simulation.Engine;
 
 /// <summary>Pooling ops (nn.MaxPool2d, nn.AvgPool2d) with their backward passes.</summary>
