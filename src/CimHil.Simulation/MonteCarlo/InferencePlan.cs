@@ -1,7 +1,7 @@
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Engine.Kernels;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using CimHil.Simulation.Nn;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace CimHil.Simulation.MonteCarlo;
 

@@ -22,4 +22,5 @@ internal static class ChannelEpilogue
                 TensorPrimitives.Max(row, 0f, row);
             }
         }
-    }}
+    }
+}

@@ -248,4 +248,5 @@ internal static class DirectConvolution
                 }
             }
         }
-    }}
+    }
+}

@@ -65,4 +65,5 @@ internal static class Im2Col
                 }
             }
         }
-    }}
+    }
+}
