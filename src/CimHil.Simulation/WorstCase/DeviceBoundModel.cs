@@ -1,6 +1,7 @@
 using System.Globalization;
 using CimHil.Core.Config;
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Variation;
 
@@ -156,12 +157,8 @@ public sealed record DeviceBoundModel
 
                     break;
                 case DeviceBoundKind.GaussianWeight:
-                    // Same reference as SimulatedChip's weight-domain Gaussian: σ_rel·max|W| of the layer's float weights.
-                    var maxAbs = 0.0;
-                    foreach (var v in layer.Layer.Weight.Data)
-                    {
-                        maxAbs = Math.Max(maxAbs, Math.Abs(v));
-                    }
+                    // Same reference as GaussianNoiseModel's weight domain: σ_rel·max|W| of the layer's float weights.
+                    var maxAbs = (double)Norms.MaxAbs(layer.Layer.Weight.Data);
 
                     var c0 = layer.Coefficients[0];
                     for (var i = 0; i < t.WeightCount; i++)
