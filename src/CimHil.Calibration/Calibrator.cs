@@ -35,7 +35,7 @@ public static class Calibrator
     {
         var o = options ?? new CalibrationOptions();
         var log = (logger ?? Serilog.Core.Logger.None).ForContext(typeof(Calibrator));
-        var plan = CharacterizationPlan.Parse(store.Run.PlanJson, $"{store.Path} (stored plan)");
+        var plan = CharacterizationPlan.ParseStored(store.Run.PlanJson, $"{store.Path} (stored plan)");
         var procedures = store.Procedures();
         if (!procedures.Contains(ProcedureNames.Multilevel))
         {
@@ -79,8 +79,8 @@ public static class Calibrator
         if (procedures.Contains(ProcedureNames.StuckMap))
         {
             var ok = OkCells(store);
-            var set = LastReads(store, ProcedureNames.StuckMap, "set").Where(kv => ok.Contains((kv.Key.Row, kv.Key.Column))).Select(kv => kv.Value).ToList();
-            var reset = LastReads(store, ProcedureNames.StuckMap, "reset").Where(kv => ok.Contains((kv.Key.Row, kv.Key.Column))).Select(kv => kv.Value).ToList();
+            var set = LastReads(store, ProcedureNames.StuckMap, MeasurementRoles.Set).Where(kv => ok.Contains((kv.Key.Row, kv.Key.Column))).Select(kv => kv.Value).ToList();
+            var reset = LastReads(store, ProcedureNames.StuckMap, MeasurementRoles.Reset).Where(kv => ok.Contains((kv.Key.Row, kv.Key.Column))).Select(kv => kv.Value).ToList();
             if (set.Count > 0)
             {
                 // The window is where a typical cell goes under full SET and full RESET: the medians over healthy cells.
@@ -88,7 +88,7 @@ public static class Calibrator
             }
         }
 
-        var finals = store.Measurements(ProcedureNames.Multilevel, "final").Select(m => m.ConductanceS ?? 0).ToList();
+        var finals = store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final).Select(m => m.ConductanceS ?? 0).ToList();
         return new ConductanceWindow(Math.Max(0, finals.Min()), finals.Max());
     }
 
@@ -96,8 +96,8 @@ public static class Calibrator
     {
         const string name = ProcedureNames.Multilevel;
         var converged = store.Units(name).Where(u => u.Outcome == ProcedureNames.Converged).Select(u => u.Key).ToHashSet();
-        var finals = Group(store, name, "final");
-        var lastVerify = LastReads(store, name, "verify");
+        var finals = Group(store, name, MeasurementRoles.Final);
+        var lastVerify = LastReads(store, name, MeasurementRoles.Verify);
         var k = Math.Max(1, plan.Verify.FinalReads);
         var m = Math.Max(1, plan.Verify.VerifyReads);
 
@@ -201,7 +201,7 @@ public static class Calibrator
         // Repeated reads of programmed cells: from the readNoise procedure, else the final reads of multilevel.
         var fromNoise = procedures.Contains(ProcedureNames.ReadNoise);
         var proc = fromNoise ? ProcedureNames.ReadNoise : ProcedureNames.Multilevel;
-        var groups = Group(store, proc, fromNoise ? "noise" : "final")
+        var groups = Group(store, proc, fromNoise ? MeasurementRoles.Noise : MeasurementRoles.Final)
             .Where(kv => kv.Value.Count > 1)
             .Select(kv => (Key: kv.Key, G: kv.Value.Select(r => r.ConductanceS ?? double.NaN).ToList()))
             .ToList();
@@ -242,7 +242,7 @@ public static class Calibrator
         if (fromNoise)
         {
             var last = store.LastPulseTimes(proc, null);
-            var firstRead = Group(store, proc, "noise").ToDictionary(kv => (kv.Key.Row, kv.Key.Column), kv => kv.Value[0].Timestamp);
+            var firstRead = Group(store, proc, MeasurementRoles.Noise).ToDictionary(kv => (kv.Key.Row, kv.Key.Column), kv => kv.Value[0].Timestamp);
             var ages = firstRead.Where(kv => last.ContainsKey(kv.Key)).Select(kv => (kv.Value - last[kv.Key]).TotalSeconds).ToList();
             seconds = ages.Count > 0 ? Stats.Median(ages) : null;
         }
@@ -267,7 +267,7 @@ public static class Calibrator
         var t0 = o.DriftT0Seconds ?? plan.Drift?.TimesSeconds.FirstOrDefault() ?? 1.0;
         var programmed = store.Units(name).Where(u => u.Key.Step == 0 && u.Outcome == ProcedureNames.Converged).ToDictionary(u => (u.Key.Row, u.Key.Column));
         var series = new Dictionary<(int, int), List<(double T, double G)>>();
-        foreach (var r in store.Measurements(name, "drift"))
+        foreach (var r in store.Measurements(name, MeasurementRoles.Drift))
         {
             if (r.ElapsedSeconds is not { } t || t <= 0 || r.ConductanceS is not { } g || g <= 0 || !programmed.ContainsKey((r.Key.Row, r.Key.Column)))
             {
@@ -364,8 +364,8 @@ public static class Calibrator
     private static DeviceToDeviceModel? FitDeviceToDevice(MeasurementStore store, ConductanceWindow window, ReadNoiseModel noise, CalibrationOptions o, Random rng)
     {
         var ok = OkCells(store);
-        var set = LastReads(store, ProcedureNames.StuckMap, "set");
-        var reset = LastReads(store, ProcedureNames.StuckMap, "reset");
+        var set = LastReads(store, ProcedureNames.StuckMap, MeasurementRoles.Set);
+        var reset = LastReads(store, ProcedureNames.StuckMap, MeasurementRoles.Reset);
         var pairs = ok.Select(c => (Set: set.GetValueOrDefault(new UnitKey(ProcedureNames.StuckMap, c.Row, c.Column, 0), double.NaN), Reset: reset.GetValueOrDefault(new UnitKey(ProcedureNames.StuckMap, c.Row, c.Column, 0), double.NaN)))
             .Where(p => p.Set > 0 && p.Reset > 0).ToList();
         if (pairs.Count < 3)
@@ -404,8 +404,8 @@ public static class Calibrator
     private static CycleToCycleModel? FitCycleToCycle(MeasurementStore store, CalibrationOptions o, Random rng)
     {
         const string name = ProcedureNames.CycleToCycle;
-        var before = Group(store, name, "final");
-        var after = Group(store, name, "probe");
+        var before = Group(store, name, MeasurementRoles.Final);
+        var after = Group(store, name, MeasurementRoles.Probe);
         var converged = store.Units(name).Where(u => u.Outcome == ProcedureNames.Converged).Select(u => u.Key).ToHashSet();
 
         // Per repeat: ΔG = mean(after) − mean(before), and the read-noise variance of that difference.
