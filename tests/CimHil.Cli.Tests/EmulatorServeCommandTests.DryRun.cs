@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace CimHil.Cli.Tests;
 
 /// <summary><c>characterize --dry-run</c> against the emulated smu-matrix bench: a plan it cannot apply is refused before any pulse.</summary>
@@ -6,14 +8,6 @@ public partial class EmulatorServeCommandTests
     [Fact]
     public async Task DryRun_StuckMapGateVoltage_OnTheSmuMatrixBench_IsRefusedNamingTheStepAndTheLimit_BeforeAnyPulse()
     {
-        var output = new StringWriter();
-        var serverOut = TextWriter.Synchronized(output);
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var serving = CliApp.RunAsync(["emulator", "serve", "--bench", "smu-matrix", "--port", "0", "--config", CliHarness.ShippedConfig], serverOut, TextWriter.Null, stop.Token);
-        var chipLine = await WaitForLineAsync(serverOut, output, "\"chip\":", serving);
-        var config = CliHarness.ConfigVariant(text => text
-            .Replace("\"driver\": \"emulator\",\n    \"settings\": {},", DriverAndSettings().Match(chipLine).Value + ",", StringComparison.Ordinal)
-            .Replace("\"minPulseWidthSeconds\": 1e-08", "\"minPulseWidthSeconds\": 0.001", StringComparison.Ordinal));
         var plan = Path.Combine(Directory.CreateTempSubdirectory("cimhil-smu-plan-").FullName, "gate-on-smu.json");
         File.WriteAllText(plan, """
             {
@@ -27,6 +21,20 @@ public partial class EmulatorServeCommandTests
               "stuckMap": { "set": { "amplitudeV": 2.0, "widthSeconds": 1e-3, "gateV": 2.0 }, "reset": { "amplitudeV": 2.2, "widthSeconds": 1e-3 }, "pulses": 1 }
             }
             """);
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var output = new StringWriter();
+        var serverOut = TextWriter.Synchronized(output);
+        var serving = CliApp.RunAsync(["emulator", "serve", "--bench", "smu-matrix", "--port", "0", "--config", CliHarness.ShippedConfig], serverOut, TextWriter.Null, stop.Token);
+        var served = JsonNode.Parse($"{{{DriverAndSettings().Match(await WaitForLineAsync(serverOut, output, "\"chip\":", serving)).Value}}}")!;
+        var config = CliHarness.ConfigVariant(text =>
+        {
+            var node = JsonNode.Parse(text)!;
+            node["chip"]!["driver"] = served["driver"]!.DeepClone();
+            node["chip"]!["settings"] = served["settings"]!.DeepClone();
+            node["chip"]!["safety"]!["minPulseWidthSeconds"] = 1e-3;
+            return node.ToJsonString();
+        });
 
         var (code, printed, error) = await CliHarness.RunAsync("characterize", "--plan", plan, "--dry-run", "--config", config);
 

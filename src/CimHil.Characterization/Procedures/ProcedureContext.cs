@@ -13,15 +13,8 @@ public sealed class ProcedureContext
 {
     private readonly SessionProgress _progress;
 
-    internal ProcedureContext(string name, IChip chip, MeasurementStore store, CharacterizationPlan plan, ILogger logger, SessionProgress progress)
-    {
-        Name = name;
-        Chip = chip;
-        Store = store;
-        Plan = plan;
-        Log = logger;
-        _progress = progress;
-    }
+    internal ProcedureContext(string name, IChip chip, MeasurementStore store, CharacterizationPlan plan, ILogger logger, SessionProgress progress) =>
+        (Name, Chip, Store, Plan, Log, _progress) = (name, chip, store, plan, logger, progress);
 
     /// <summary>The procedure's stored name (its plan section): the procedure of every record key it writes.</summary>
     public string Name { get; }
