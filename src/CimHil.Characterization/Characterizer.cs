@@ -7,25 +7,6 @@ using Serilog;
 
 namespace CimHil.Characterization;
 
-/// <summary>Progress of the running procedure: units of work done out of the total.</summary>
-public sealed record CharacterizationProgress(string Procedure, int UnitsDone, int UnitsTotal);
-
-/// <summary>What a characterisation run did in this session.</summary>
-public sealed record CharacterizationSummary(
-    string RunId,
-    string StorePath,
-    int Session,
-    bool Resumed,
-    IReadOnlyList<string> Procedures,
-    long Measurements,
-    long Units,
-    int UnitsThisSession,
-    double ElapsedSeconds)
-{
-    /// <summary>What the resume check found (a restored emulator state, the fingerprint, procedures restarted on a new chip).</summary>
-    public ResumeCheck Resume { get; init; } = ResumeCheck.Fresh;
-}
-
 /// <summary>
 /// Runs a <see cref="CharacterizationPlan"/> on a chip through <see cref="IChip"/> only, writing every pulse and
 /// read to a <see cref="MeasurementStore"/>: each of the plan's procedures in turn (<see cref="ICharacterizationProcedure"/>,
