@@ -11,8 +11,9 @@ namespace CimHil.Drivers.CimHilBoard;
 
 /// <summary>
 /// A chip behind a CimHil board: every <see cref="IChip"/> operation is one board command (docs/protocol.md).
-/// Values above <see cref="CimHilBoardDriver.BoardMaxima"/> are refused before anything is sent; after any failure
-/// the board is asked for its safe state (<c>SYST:SAFE</c>: DACs at 0 V, outputs off).
+/// Values above <see cref="CimHilBoardDriver.BoardMaxima"/> are refused before anything is sent. The safe state after a
+/// failure (<c>SYST:SAFE</c>: DACs at 0 V, outputs off) is not sent from here: <see cref="SafeChip"/>, which wraps
+/// every connected chip, sends it once per failure.
 /// </summary>
 public sealed class CimHilBoardChip : IChip
 {
@@ -22,10 +23,12 @@ public sealed class CimHilBoardChip : IChip
     private const string ProgramCountQuery = "SYST:PULS:COUN?";
     private const string FormingCountQuery = "SYST:FORM:COUN?";
 
+    // The driver's own ceilings, checked with the same rules as the configured limits but independently of them.
+    private static readonly SafetyLimits Ceiling = CimHilBoardDriver.BoardMaxima;
+
     private readonly ScpiSession _session;
     private readonly BoardReplyFormat _format;
     private readonly ILogger _logger;
-    private readonly SafeChip _ceiling;
     private PulseCounter _programCounter = new(ProgramCountQuery, null);
     private PulseCounter _formingCounter = new(FormingCountQuery, null);
     private int _disposed;
@@ -39,9 +42,6 @@ public sealed class CimHilBoardChip : IChip
         Geometry = geometry;
         Capabilities = capabilities;
         Clock = clock;
-
-        // The driver's own ceilings, checked with the same rules as the configured limits (SafeChip) but independently of them.
-        _ceiling = new SafeChip(this, CimHilBoardDriver.BoardMaxima);
     }
 
     public ChipIdentity Identity { get; }
@@ -106,13 +106,13 @@ public sealed class CimHilBoardChip : IChip
     {
         ArgumentNullException.ThrowIfNull(pulse);
         Geometry.Require(cell);
-        _ceiling.Check(pulse);
+        Ceiling.Check(pulse);
         var command = ProgramCommand(cell, pulse);
         await _programCounter.EnsureKnownAsync(_session, cancellationToken).ConfigureAwait(false);
         var sentAt = Clock.Now;
         try
         {
-            await GuardAsync(() => _session.ExecuteNonIdempotentAsync(command, cancellationToken)).ConfigureAwait(false);
+            await ExchangeAsync(() => _session.ExecuteNonIdempotentAsync(command, cancellationToken)).ConfigureAwait(false);
         }
         catch (UncertainOutcomeException ex)
         {
@@ -128,7 +128,7 @@ public sealed class CimHilBoardChip : IChip
     {
         ArgumentNullException.ThrowIfNull(pulse);
         Geometry.Require(cell);
-        _ceiling.Check(pulse);
+        Ceiling.Check(pulse);
         var query = $"CELL:FORM? {cell.Row},{cell.Column},{Num(pulse.AmplitudeV)},{Num(pulse.WidthSeconds)},{Num(pulse.ComplianceA)}"
             + (pulse.GateVoltageV is { } g ? $",{Num(g)}" : string.Empty);
         await _formingCounter.EnsureKnownAsync(_session, cancellationToken).ConfigureAwait(false);
@@ -136,7 +136,7 @@ public sealed class CimHilBoardChip : IChip
         string reply;
         try
         {
-            reply = await GuardAsync(() => _session.QueryNonIdempotentAsync(query, cancellationToken)).ConfigureAwait(false);
+            reply = await ExchangeAsync(() => _session.QueryNonIdempotentAsync(query, cancellationToken)).ConfigureAwait(false);
         }
         catch (UncertainOutcomeException ex)
         {
@@ -162,8 +162,8 @@ public sealed class CimHilBoardChip : IChip
     public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
     {
         Geometry.Require(cell);
-        _ceiling.CheckRead("read", readVoltageV);
-        var currentA = await GuardAsync(() => _session.QueryDoubleAsync(ReadCommand(cell, readVoltageV), cancellationToken)).ConfigureAwait(false);
+        Ceiling.CheckRead("read", readVoltageV);
+        var currentA = await ExchangeAsync(() => _session.QueryDoubleAsync(ReadCommand(cell, readVoltageV), cancellationToken)).ConfigureAwait(false);
         return new ReadResult(cell, readVoltageV, currentA, Clock.Now);
     }
 
@@ -172,40 +172,18 @@ public sealed class CimHilBoardChip : IChip
         ArgumentNullException.ThrowIfNull(block);
         Geometry.Require(block);
 
-        _ceiling.CheckRead("block read", readVoltageV);
+        Ceiling.CheckRead("block read", readVoltageV);
         var query = $"BLK:READ? {block.Row},{block.Column},{block.Rows},{block.Columns},{Num(readVoltageV)}";
-        var currents = await GuardAsync(() => BulkAsync(query, block.CellCount, cancellationToken)).ConfigureAwait(false);
+        var currents = await ExchangeAsync(() => BulkAsync(query, block.CellCount, cancellationToken)).ConfigureAwait(false);
         return new BlockReadResult(block, readVoltageV, currents, Clock.Now);
     }
 
     public async Task<VmmResult> MultiplyAsync(ReadOnlyMemory<double> rowVoltagesV, CancellationToken cancellationToken)
     {
-        if ((Capabilities & ChipCapabilities.VectorMatrixMultiply) == 0)
-        {
-            throw new CapabilityNotSupportedException(ChipCapabilities.VectorMatrixMultiply, Identity.Model);
-        }
-
-        if (rowVoltagesV.Length != Geometry.Rows)
-        {
-            throw new ArgumentException($"vector-matrix multiply needs {Geometry.Rows} row voltages, got {rowVoltagesV.Length}", nameof(rowVoltagesV));
-        }
-
+        Ceiling.CheckMultiply(this, rowVoltagesV.Span);
         var voltages = rowVoltagesV.ToArray();
-        for (var i = 0; i < voltages.Length; i++)
-        {
-            if (!double.IsFinite(voltages[i]))
-            {
-                throw new ArgumentOutOfRangeException(nameof(rowVoltagesV), $"row {i} voltage {voltages[i]} is not a finite number");
-            }
-
-            if (Math.Abs(voltages[i]) > CimHilBoardDriver.BoardMaxima.MaxReadVoltageV)
-            {
-                throw new SafetyLimitException("vector-matrix multiply", $"|row {i} voltage|", Math.Abs(voltages[i]), CimHilBoardDriver.BoardMaxima.MaxReadVoltageV, "V");
-            }
-        }
-
         var query = "ARR:VMM? " + string.Join(',', voltages.Select(Num));
-        var currents = await GuardAsync(() => BulkAsync(query, Geometry.Columns, cancellationToken)).ConfigureAwait(false);
+        var currents = await ExchangeAsync(() => BulkAsync(query, Geometry.Columns, cancellationToken)).ConfigureAwait(false);
         return new VmmResult([.. voltages], currents, Clock.Now);
     }
 
@@ -219,14 +197,7 @@ public sealed class CimHilBoardChip : IChip
             return;
         }
 
-        try
-        {
-            await SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _logger.Error(ex, "Board {Resource} did not confirm its safe state on close", _session.Resource);
-        }
+        await SafeStateOnClose.RunAsync(SafeStateAsync, _logger, $"Board {_session.Resource}").ConfigureAwait(false);
 
         await _session.DisposeAsync().ConfigureAwait(false);
     }
@@ -279,43 +250,25 @@ public sealed class CimHilBoardChip : IChip
         return ImmutableArray.Create(values);
     }
 
-    /// <summary>Runs one board exchange; on any failure asks for the safe state before the error propagates.</summary>
-    private async Task<T> GuardAsync<T>(Func<Task<T>> exchange)
+    /// <summary>Runs one board exchange; a refusal by the board's own limits (-222) becomes a <see cref="SafetyLimitException"/>.</summary>
+    private async Task<T> ExchangeAsync<T>(Func<Task<T>> exchange)
     {
         try
         {
             return await exchange().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (ScpiErrorException ex) when (BoardRefusal.AsSafetyLimit(ex, _session.Resource) is { } refusal)
         {
-            await TrySafeStateAsync(ex).ConfigureAwait(false);
-            if (ex is ScpiErrorException scpi && BoardRefusal.AsSafetyLimit(scpi, _session.Resource) is { } refusal)
-            {
-                throw refusal;
-            }
-
-            throw;
+            throw refusal;
         }
     }
 
-    private async Task GuardAsync(Func<Task> exchange) =>
-        await GuardAsync(async () =>
+    private async Task ExchangeAsync(Func<Task> exchange) =>
+        await ExchangeAsync(async () =>
         {
             await exchange().ConfigureAwait(false);
             return 0;
         }).ConfigureAwait(false);
-
-    private async Task TrySafeStateAsync(Exception cause)
-    {
-        try
-        {
-            await SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _logger.Error(ex, "Board {Resource}: safe state after {Error} failed too", _session.Resource, cause.Message);
-        }
-    }
 
     // The connect-time parsers throw FormatException, which the session turns into a protocol error inside its retry
     // scope (QueryParsedAsync): a corrupted reply is retried like a dropped one.

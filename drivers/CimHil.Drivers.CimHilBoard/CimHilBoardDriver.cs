@@ -2,6 +2,7 @@ using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
 using CimHil.Core.Safety;
+using CimHil.Instruments.DriverSupport;
 using CimHil.Instruments.Scpi;
 using CimHil.Instruments.Transports;
 using CimHil.Instruments.Transports.Serial;
@@ -38,17 +39,8 @@ public sealed class CimHilBoardDriver : ChipDriver<CimHilBoardSettings>
     /// Ceilings of the reference board: ±5 V DACs (forming needs up to 5 V on HfOx, Wong et al., Proc. IEEE 100(6) 2012),
     /// a 1 mA TIA full scale, pulses from 10 ns (FPGA pulse generator) to 1 s.
     /// </summary>
-    public static SafetyLimits BoardMaxima { get; } = new()
-    {
-        MaxSetVoltageV = 5,
-        MaxResetVoltageV = 5,
-        MaxFormVoltageV = 5,
-        MaxReadVoltageV = 1,
-        MaxGateVoltageV = 5,
-        MaxComplianceA = 1e-3,
-        MaxPulseWidthSeconds = 1,
-        MinPulseWidthSeconds = 10e-9,
-    };
+    public static SafetyLimits BoardMaxima { get; } =
+        HardwareMaxima.Uniform(voltageV: 5, complianceA: 1e-3, minPulseWidthSeconds: 10e-9, maxPulseWidthSeconds: 1) with { MaxReadVoltageV = 1 };
 
     public override SafetyLimits Maxima => BoardMaxima;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
 using CimHil.Core.Safety;
+using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
 
@@ -43,13 +43,8 @@ public sealed class CliServices : IDisposable
 
     public TextWriter Error { get; }
 
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    /// <summary>The workflows' result-file options: <c>--json</c> prints what the run folder holds, the same way.</summary>
+    public static JsonSerializerOptions Json => WorkflowJson.Options;
 
     public void WriteJson<T>(T value) => Output.WriteLine(JsonSerializer.Serialize(value, Json));
 

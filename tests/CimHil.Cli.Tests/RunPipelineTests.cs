@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CimHil.Workflows;
 
 namespace CimHil.Cli.Tests;
 
@@ -224,6 +225,6 @@ public class RunPipelineTests
 
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("ivSweep.voltagesV[9]: read refused: read voltage 0.8 V exceeds the maximum 0.5 V", error, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(root, Pipeline.RunPipeline.DatabaseFile, SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(root, RunPipeline.DatabaseFile, SearchOption.AllDirectories));
     }
 }

@@ -1,4 +1,4 @@
-using CimHil.Cli.Pipeline;
+using CimHil.Workflows;
 using CimHil.Simulation.Models;
 using Serilog;
 using Serilog.Core;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CimHil.Cli.Pipeline;
+using CimHil.Workflows;
 using CimHil.Core.Config;
 
 namespace CimHil.Cli.Tests;

@@ -1,3 +1,4 @@
+using CimHil.Simulation.Data;
 using CimHil.Simulation.Engine;
 
 namespace CimHil.Cli.Tests;
@@ -30,8 +31,13 @@ public class TrainMethodTests
         var json = CliHarness.Json(output);
         Assert.Equal(method, json.GetProperty("method").GetString());
         var accuracy = json.GetProperty("testAccuracy").GetDouble();
-        Assert.InRange(accuracy, 0.0, 1.0);
         var file = await Safetensors.ReadAsync(checkpoint, CancellationToken.None);
+
+        // The reported accuracy is the one the written network has on the full test set: evaluate the checkpoint again.
+        var test = await FashionMnist.LoadSplitAsync(FashionMnist.ResolveDirectory(null), "t10k");
+        var measured = Evaluator.Accuracy(await Checkpoint.LoadAsync(checkpoint), test);
+        Assert.Equal(measured, accuracy, 1e-9);
+        Assert.Equal(accuracy.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), file.Metadata["test_accuracy"]);
         Assert.Equal(method, file.Metadata["method"]);
         Assert.Equal(value, file.Metadata[key]);
         Assert.Equal("256", file.Metadata["train_samples"]);

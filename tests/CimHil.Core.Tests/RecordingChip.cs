@@ -22,7 +22,7 @@ internal sealed class RecordingChip : IChip
 
     public ArrayGeometry Geometry { get; } = new(4, 4);
 
-    public ChipCapabilities Capabilities => ChipCapabilities.VectorMatrixMultiply;
+    public ChipCapabilities Capabilities { get; init; } = ChipCapabilities.VectorMatrixMultiply;
 
     public IChipClock Clock { get; } = new VirtualClock(VirtualClock.DefaultEpoch);
 

@@ -14,6 +14,9 @@ internal static class TestChips
     public static EmulatorSettings Pcm(int rows, int columns, long seed = 1) =>
         new() { Technology = DeviceTechnology.Pcm, Rows = rows, Columns = columns, Seed = seed };
 
+    /// <summary>A 4×4 array, small enough for one matrix card per line set of the emulated benches.</summary>
+    public static EmulatedChip BenchArray() => new(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 });
+
     public static EmulatorSettings WithoutStuckCells(this EmulatorSettings s) => s with
     {
         Rram = s.Rram with { StuckOnRate = 0, StuckOffRate = 0 },

@@ -6,7 +6,7 @@ namespace CimHil.Characterization.Plans;
 
 /// <summary>
 /// What <see cref="PlanValidator"/> hands each procedure's <see cref="ICharacterizationProcedure.Review"/>: the chip,
-/// the safety gate, the plan-wide stimuli, and the checks every stimulus meets (those of <see cref="SafeChip"/>, so the
+/// the safety limits, the plan-wide stimuli, and the checks every stimulus meets (<see cref="SafetyLimits"/>' own, so the
 /// rules are the ones every operation meets). Each check adds a violation at its JSON path instead of throwing, so a
 /// plan is refused with every problem at once.
 /// </summary>
@@ -16,11 +16,11 @@ public sealed class PlanReview
     private readonly List<ProcedurePreview> _procedures = [];
     private string _procedure = string.Empty;
 
-    internal PlanReview(CharacterizationPlan plan, IChip chip, SafeChip? gate)
+    internal PlanReview(CharacterizationPlan plan, IChip chip, SafetyLimits? limits)
     {
         Plan = plan;
         Chip = chip;
-        SafetyGate = gate;
+        Limits = limits;
         ReadStimulus = new PlanStimulus("read", "readVoltageV", plan.ReadVoltageV, plan.ReadVoltageV, null, null, null);
     }
 
@@ -28,8 +28,8 @@ public sealed class PlanReview
 
     public IChip Chip { get; }
 
-    /// <summary>The safety gate whose checks apply; null when neither limits nor a <see cref="SafeChip"/> were given.</summary>
-    public SafeChip? SafetyGate { get; }
+    /// <summary>The safety limits whose checks apply; null when neither limits nor a <see cref="SafeChip"/> were given.</summary>
+    public SafetyLimits? Limits { get; }
 
     public int CellCount => Chip.Geometry.CellCount;
 
@@ -72,9 +72,9 @@ public sealed class PlanReview
     /// <summary>A read at <paramref name="voltageV"/>, checked against the read limit.</summary>
     public void Read(string jsonPath, double voltageV)
     {
-        if (SafetyGate is { } gate)
+        if (Limits is { } limits)
         {
-            Check(jsonPath, () => gate.CheckRead("read", voltageV));
+            Check(jsonPath, () => limits.CheckRead("read", voltageV));
         }
     }
 
@@ -121,19 +121,19 @@ public sealed class PlanReview
     /// </summary>
     private void Program(string path, string amplitudeKey, PulsePolarity polarity, double maxAmplitudeV, double widthSeconds, double? gateV, double? complianceA)
     {
-        if (SafetyGate is { } gate)
+        if (Limits is { } limits)
         {
-            var safeWidth = gate.Limits.MinPulseWidthSeconds;
-            Check($"{path}.{amplitudeKey}", () => gate.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = maxAmplitudeV, WidthSeconds = safeWidth }));
-            Check($"{path}.widthSeconds", () => gate.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = widthSeconds }));
+            var safeWidth = limits.MinPulseWidthSeconds;
+            Check($"{path}.{amplitudeKey}", () => limits.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = maxAmplitudeV, WidthSeconds = safeWidth }));
+            Check($"{path}.widthSeconds", () => limits.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = widthSeconds }));
             if (gateV is { } g)
             {
-                Check($"{path}.gateV", () => gate.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = safeWidth, GateVoltageV = g }));
+                Check($"{path}.gateV", () => limits.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = safeWidth, GateVoltageV = g }));
             }
 
             if (complianceA is { } c)
             {
-                Check($"{path}.complianceA", () => gate.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = safeWidth, ComplianceA = c }));
+                Check($"{path}.complianceA", () => limits.Check(new ProgramPulse { Polarity = polarity, AmplitudeV = 0, WidthSeconds = safeWidth, ComplianceA = c }));
             }
         }
 

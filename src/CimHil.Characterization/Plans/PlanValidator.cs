@@ -21,9 +21,7 @@ public static class PlanValidator
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(chip);
 
-        // A SafeChip built here only to call its checks; it is never used to operate or dispose the chip.
-        var gate = limits is null ? chip.Unwrap<SafeChip>() : new SafeChip(chip, limits);
-        var review = new PlanReview(plan, chip, gate);
+        var review = new PlanReview(plan, chip, limits ?? chip.Unwrap<SafeChip>()?.Limits);
         review.CheckPlanWide(plan.Sections.Aggregate(PlanUse.None, (uses, s) => uses | s.Registration.Procedure.Uses));
         foreach (var section in plan.Sections)
         {

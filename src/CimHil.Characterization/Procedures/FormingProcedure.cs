@@ -23,15 +23,14 @@ public sealed class FormingProcedure : CharacterizationProcedure<FormingSpec>
         var steps = spec.StepV > 0 ? (int)Math.Floor((spec.MaxAmplitudeV + 1e-12 - spec.AmplitudeV) / spec.StepV) : 0;
         var last = spec.AmplitudeV + (steps * spec.StepV);
         var amplitudePath = steps > 0 ? "forming.maxAmplitudeV" : "forming.amplitudeV";
-        if (review.SafetyGate is { } gate)
+        if (review.Limits is { } l)
         {
-            var l = gate.Limits;
-            review.Check(amplitudePath, () => gate.Check(new FormingPulse { AmplitudeV = last, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = l.MaxComplianceA }));
-            review.Check("forming.widthSeconds", () => gate.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = spec.WidthSeconds, ComplianceA = l.MaxComplianceA }));
-            review.Check("forming.complianceA", () => gate.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = spec.ComplianceA }));
+            review.Check(amplitudePath, () => l.Check(new FormingPulse { AmplitudeV = last, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = l.MaxComplianceA }));
+            review.Check("forming.widthSeconds", () => l.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = spec.WidthSeconds, ComplianceA = l.MaxComplianceA }));
+            review.Check("forming.complianceA", () => l.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = spec.ComplianceA }));
             if (spec.GateVoltageV is { } g)
             {
-                review.Check("forming.gateV", () => gate.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = l.MaxComplianceA, GateVoltageV = g }));
+                review.Check("forming.gateV", () => l.Check(new FormingPulse { AmplitudeV = 0, WidthSeconds = l.MinPulseWidthSeconds, ComplianceA = l.MaxComplianceA, GateVoltageV = g }));
             }
         }
 

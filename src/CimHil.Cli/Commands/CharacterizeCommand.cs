@@ -4,6 +4,7 @@ using CimHil.Characterization.Plans;
 using CimHil.Characterization.Procedures;
 using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
+using CimHil.Workflows;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
@@ -83,7 +84,7 @@ public static class CharacterizeCommand
                     .StartAsync(async progress =>
                     {
                         var tasks = new Dictionary<string, ProgressTask>();
-                        var reporter = new Reporter(p =>
+                        var reporter = new SynchronousProgress<CharacterizationProgress>(p =>
                         {
                             if (!tasks.TryGetValue(p.Procedure, out var task))
                             {
@@ -138,10 +139,5 @@ public static class CharacterizeCommand
 
         check.ThrowIfInvalid(planPath);
         return ExitCodes.Success;
-    }
-
-    private sealed class Reporter(Action<CharacterizationProgress> report) : IProgress<CharacterizationProgress>
-    {
-        public void Report(CharacterizationProgress value) => report(value);
     }
 }

@@ -27,7 +27,7 @@ public static class CliLimits
     public const int MaxBatch = 10_000;
 
     /// <summary>Worst-case bound multiplier k (box ±k·σ): far past any calibrated tail, and a finite box (also for the config's ks).</summary>
-    public const double MaxWorstCaseK = 100;
+    public const double MaxWorstCaseK = Workflows.WorkflowLimits.MaxWorstCaseK;
 
     /// <summary>Worst-case gradient steps per start and random restarts.</summary>
     public const int MaxSearchSteps = 100_000;

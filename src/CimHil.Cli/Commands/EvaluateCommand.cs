@@ -6,6 +6,7 @@ using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.Variation;
+using CimHil.Workflows;
 
 namespace CimHil.Cli.Commands;
 
@@ -95,7 +96,7 @@ public static class EvaluateCommand
                 network.Architecture, options.Chips, test.Count, variation.Describe(), mapping.BitsPerDevice, mapping.SliceCount, mapped.DeviceCount);
             var evaluator = new MonteCarloEvaluator(mapped, variation, options);
             var step = Math.Max(1, options.Chips / 20);
-            var progress = new Progress(p =>
+            var progress = new SynchronousProgress<MonteCarloProgress>(p =>
             {
                 if (p.ChipsDone % step == 0 || p.ChipsDone == p.ChipsTotal)
                 {
@@ -142,11 +143,5 @@ public static class EvaluateCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>Reports synchronously on the worker thread (Progress&lt;T&gt; would post to a context the CLI does not have).</summary>
-    private sealed class Progress(Action<MonteCarloProgress> report) : IProgress<MonteCarloProgress>
-    {
-        public void Report(MonteCarloProgress value) => report(value);
     }
 }

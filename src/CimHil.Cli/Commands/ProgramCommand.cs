@@ -35,7 +35,7 @@ public static class ProgramCommand
             await using var chip = await services.ConnectAsync(parse, ct);
 
             // Check before touching the chip so a refused pulse costs not even a read.
-            var applied = chip.Check(pulse);
+            var applied = chip.Limits.Check(pulse);
             var v = parse.GetValue(readVoltage);
             var before = await chip.ReadCellAsync(address, v, ct);
             var result = await chip.ApplyPulseAsync(address, applied, ct);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using CimHil.Cli.Pipeline;
+using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
 using Spectre.Console;
@@ -53,40 +53,13 @@ public static class RunCommand
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
             using var runLog = RunLogger(services, parse, folder);
             await using var chip = await services.ConnectAsync(parse, ct);
-            RunResults results;
-            if (quiet)
-            {
-                var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p => { })) { CharacterizerOptions = options, Strict = parse.GetValue(strict) };
-                results = await pipeline.RunAsync(chip, folder, ct);
-            }
-            else
+            if (!quiet)
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
-                results = await AnsiConsole.Progress()
-                    .AutoClear(false)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .StartAsync(async progress =>
-                    {
-                        var tasks = Stages.ToDictionary(s => s, s => progress.AddTask(s, autoStart: false, maxValue: 1));
-                        var pipeline = new RunPipeline(config, settings, runLog, new Reporter(p =>
-                        {
-                            var task = tasks[p.Stage];
-                            if (!task.IsStarted)
-                            {
-                                task.StartTask();
-                            }
-
-                            task.MaxValue = Math.Max(p.Total, 1e-9);
-                            task.Value = Math.Min(p.Done, task.MaxValue);
-                            task.Description = p.Detail is null ? p.Stage : $"{p.Stage}: {Markup.Escape(p.Detail)}";
-                            if (p.Done >= p.Total && p.Detail is null)
-                            {
-                                task.StopTask();
-                            }
-                        })) { CharacterizerOptions = options, Strict = parse.GetValue(strict) };
-                        return await pipeline.RunAsync(chip, folder, ct);
-                    });
             }
+
+            var results = await StageProgressBars.RunAsync(quiet, Stages, progress =>
+                new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct));
 
             if (parse.GetValue(json))
             {
@@ -157,9 +130,4 @@ public static class RunCommand
             .WriteTo.Logger(services.Logger(parse))
             .WriteTo.File(Path.Combine(folder, "run.log"), restrictedToMinimumLevel: LogEventLevel.Information)
             .CreateLogger();
-
-    private sealed class Reporter(Action<StageProgress> report) : IProgress<StageProgress>
-    {
-        public void Report(StageProgress value) => report(value);
-    }
 }

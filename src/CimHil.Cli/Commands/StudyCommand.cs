@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using CimHil.Cli.Pipeline;
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Robustness;
+using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
 using Spectre.Console;
@@ -43,7 +43,7 @@ public static class StudyCommand
             var config = services.Config(parse);
             var settings = StudySettings.Parse(config.Section("study"));
             settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output);
-            var folder = RunPipeline.NewRunFolder(settings.OutputRoot, DateTimeOffset.UtcNow);
+            var folder = RunFolder.New(settings.OutputRoot, DateTimeOffset.UtcNow);
             if (Directory.Exists(folder))
             {
                 throw new CliUsageException($"run folder {folder} already exists; wait a second and start the study again");
@@ -53,43 +53,12 @@ public static class StudyCommand
             Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
             using var log = StudyLogger(services, parse, folder);
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
-            StudyResults results;
-            if (quiet)
-            {
-                results = await new Study(config, settings, log, new Reporter(_ => { })).RunAsync(folder, ct);
-            }
-            else
+            if (!quiet)
             {
                 AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) → {Markup.Escape(folder)}");
-                results = await AnsiConsole.Progress()
-                    .AutoClear(false)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .StartAsync(async progress =>
-                    {
-                        var tasks = Study.StageNames(settings).ToDictionary(s => s, s => progress.AddTask(Markup.Escape(s), autoStart: false, maxValue: 1));
-                        var study = new Study(config, settings, log, new Reporter(p =>
-                        {
-                            if (!tasks.TryGetValue(p.Stage, out var task))
-                            {
-                                return;
-                            }
-
-                            if (!task.IsStarted)
-                            {
-                                task.StartTask();
-                            }
-
-                            task.MaxValue = Math.Max(p.Total, 1e-9);
-                            task.Value = Math.Min(p.Done, task.MaxValue);
-                            task.Description = Markup.Escape(p.Detail is null ? p.Stage : $"{p.Stage}: {p.Detail}");
-                            if (p.Done >= p.Total && p.Detail is null)
-                            {
-                                task.StopTask();
-                            }
-                        }));
-                        return await study.RunAsync(folder, ct);
-                    });
             }
+
+            var results = await StageProgressBars.RunAsync(quiet, Study.StageNames(settings), progress => new Study(config, settings, log, progress).RunAsync(folder, ct));
 
             if (parse.GetValue(json))
             {
@@ -146,9 +115,12 @@ public static class StudyCommand
         {
             Epochs = Positive(parse.GetValue(epochs), "--epochs") ?? s.Epochs,
             TrainSamples = Positive(parse.GetValue(samples), "--train-samples") ?? s.TrainSamples,
-            MonteCarloChips = parse.GetValue(chips) is { } c ? (c >= 2 ? c : throw new CliUsageException($"--chips {c}: must be ≥ 2")) : s.MonteCarloChips,
-            MonteCarloImages = Positive(parse.GetValue(images), "--images") ?? s.MonteCarloImages,
-            WorstCaseImages = Positive(parse.GetValue(wcImages), "--worst-case-images") ?? s.WorstCaseImages,
+            Evaluation = s.Evaluation with
+            {
+                MonteCarloChips = parse.GetValue(chips) is { } c ? (c >= 2 ? c : throw new CliUsageException($"--chips {c}: must be ≥ 2")) : s.MonteCarloChips,
+                MonteCarloImages = Positive(parse.GetValue(images), "--images") ?? s.MonteCarloImages,
+                WorstCaseImages = Positive(parse.GetValue(wcImages), "--worst-case-images") ?? s.WorstCaseImages,
+            },
             DeviceModel = parse.GetValue(deviceModel) ?? s.DeviceModel,
             OutputRoot = parse.GetValue(output) ?? s.OutputRoot,
         };
@@ -162,7 +134,7 @@ public static class StudyCommand
                     : throw new CliUsageException($"--ks {text}: '{part}' must be a finite number ≥ 0"));
             }
 
-            s = s with { WorstCaseKs = values.Count > 0 ? [.. values.Distinct().Order()] : throw new CliUsageException($"--ks '{text}': needs at least one bound") };
+            s = s with { Evaluation = s.Evaluation with { WorstCaseKs = values.Count > 0 ? [.. values.Distinct().Order()] : throw new CliUsageException($"--ks '{text}': needs at least one bound") } };
         }
 
         if (parse.GetValue(seed) is { } sd)
@@ -206,9 +178,4 @@ public static class StudyCommand
             .WriteTo.Logger(services.Logger(parse))
             .WriteTo.File(Path.Combine(folder, "study.log"), restrictedToMinimumLevel: LogEventLevel.Information)
             .CreateLogger();
-
-    private sealed class Reporter(Action<StageProgress> report) : IProgress<StageProgress>
-    {
-        public void Report(StageProgress value) => report(value);
-    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using CimHil.Cli.Pipeline;
 using CimHil.Core.Config;
 using CimHil.Simulation.Data;
 using CimHil.Simulation.Mapping;
@@ -9,6 +8,7 @@ using CimHil.Simulation.Engine;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.Training;
 using CimHil.Simulation.Variation;
+using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
 using Spectre.Console;
@@ -110,7 +110,7 @@ public static class TrainCommand
                     .StartAsync(async progress =>
                     {
                         var task = progress.AddTask($"epoch 1/{options.Epochs}", maxValue: options.Epochs);
-                        var reporter = new Reporter(p =>
+                        var reporter = new SynchronousProgress<TrainingProgress>(p =>
                         {
                             task.Value = p.Epoch - 1 + ((double)p.Step / p.StepsPerEpoch);
                             task.Description = p.CompletedEpoch is { TestAccuracy: { } acc }
@@ -198,11 +198,6 @@ public static class TrainCommand
                 .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose)
                 .CreateLogger();
         }
-    }
-
-    private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
 

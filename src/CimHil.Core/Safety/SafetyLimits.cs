@@ -1,11 +1,17 @@
+using CimHil.Core.Chip;
+
 namespace CimHil.Core.Safety;
 
 /// <summary>
-/// The bench's hard limits, from <c>chip.safety</c> in hil-config.json. Nothing is sent to an instrument
-/// that exceeds one of them; they are checked once more against the driver's own maxima at config load.
+/// The bench's hard limits, from <c>chip.safety</c> in hil-config.json, and the one place they are checked: nothing is sent
+/// to an instrument that fails one of the checks below. <see cref="SafeChip"/> checks the configured limits before every
+/// operation; a driver checks its own hardware maxima (a <see cref="SafetyLimits"/> too) with the same methods, and the
+/// configured limits are checked against those maxima at config load.
 /// </summary>
 public sealed record SafetyLimits
 {
+    private const string MultiplyOperation = "vector-matrix multiply";
+
     public required double MaxSetVoltageV { get; init; }
 
     public required double MaxResetVoltageV { get; init; }
@@ -35,4 +41,126 @@ public sealed record SafetyLimits
         MaxPulseWidthSeconds = 1e-3,
         MinPulseWidthSeconds = 10e-9,
     };
+
+    /// <summary>Throws <see cref="SafetyLimitException"/> if the pulse exceeds a limit; returns the pulse with its compliance filled in.</summary>
+    public ProgramPulse Check(ProgramPulse pulse)
+    {
+        ArgumentNullException.ThrowIfNull(pulse);
+        var op = pulse.Polarity == PulsePolarity.Set ? "SET pulse" : "RESET pulse";
+        var maxV = pulse.Polarity == PulsePolarity.Set ? MaxSetVoltageV : MaxResetVoltageV;
+        RequireFinite(op, "amplitude", pulse.AmplitudeV);
+        if (pulse.AmplitudeV < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pulse), $"{op}: amplitude {pulse.AmplitudeV} V must be positive; the polarity sets the direction");
+        }
+
+        Max(op, "|amplitude|", pulse.AmplitudeV, maxV, "V");
+        CheckWidth(op, pulse.WidthSeconds);
+        CheckGate(op, pulse.GateVoltageV);
+        if (pulse.ComplianceA is { } compliance)
+        {
+            CheckCompliance(op, compliance);
+            return pulse;
+        }
+
+        return pulse with { ComplianceA = MaxComplianceA };
+    }
+
+    /// <summary>Throws <see cref="SafetyLimitException"/> if the forming pulse exceeds a limit.</summary>
+    public void Check(FormingPulse pulse)
+    {
+        ArgumentNullException.ThrowIfNull(pulse);
+        const string op = "forming pulse";
+        RequireFinite(op, "amplitude", pulse.AmplitudeV);
+        Max(op, "|amplitude|", Math.Abs(pulse.AmplitudeV), MaxFormVoltageV, "V");
+        CheckWidth(op, pulse.WidthSeconds);
+        CheckCompliance(op, pulse.ComplianceA);
+        CheckGate(op, pulse.GateVoltageV);
+    }
+
+    /// <summary>Throws <see cref="SafetyLimitException"/> unless 0 V &lt; <paramref name="readVoltageV"/> ≤ the read maximum.</summary>
+    public void CheckRead(string op, double readVoltageV)
+    {
+        RequireFinite(op, "read voltage", readVoltageV);
+
+        // 0 V measures no conductance, and every driver reads with a positive bias (conductance = I / V): a negative
+        // read voltage would report a negative current as a negative conductance, or reach an instrument as a
+        // polarity it was not set up for. Refuse both here, before any driver sees them.
+        if (readVoltageV <= 0)
+        {
+            throw new SafetyLimitException(op, "read voltage", readVoltageV, 0, "V", SafetyRule.Above);
+        }
+
+        Max(op, "read voltage", readVoltageV, MaxReadVoltageV, "V");
+    }
+
+    /// <summary>
+    /// Refuses a vector-matrix multiply the chip cannot do (no VMM capability, not one voltage per row) or whose row
+    /// voltages exceed the read maximum: every row is driven at once, at read-level bias.
+    /// </summary>
+    public void CheckMultiply(IChip chip, ReadOnlySpan<double> rowVoltagesV)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        if (!chip.Supports(ChipCapabilities.VectorMatrixMultiply))
+        {
+            throw new CapabilityNotSupportedException(ChipCapabilities.VectorMatrixMultiply, chip.Identity.Model);
+        }
+
+        if (rowVoltagesV.Length != chip.Geometry.Rows)
+        {
+            throw new ArgumentException($"{MultiplyOperation} needs {chip.Geometry.Rows} row voltages, got {rowVoltagesV.Length}", nameof(rowVoltagesV));
+        }
+
+        for (var i = 0; i < rowVoltagesV.Length; i++)
+        {
+            RequireFinite(MultiplyOperation, $"row {i} voltage", rowVoltagesV[i]);
+            Max(MultiplyOperation, $"|row {i} voltage|", Math.Abs(rowVoltagesV[i]), MaxReadVoltageV, "V");
+        }
+    }
+
+    private void CheckGate(string op, double? gateVoltageV)
+    {
+        if (gateVoltageV is { } gate)
+        {
+            RequireFinite(op, "gate voltage", gate);
+            Max(op, "|gate voltage|", Math.Abs(gate), MaxGateVoltageV, "V");
+        }
+    }
+
+    private void CheckWidth(string op, double widthSeconds)
+    {
+        RequireFinite(op, "width", widthSeconds);
+        Max(op, "width", widthSeconds, MaxPulseWidthSeconds, "s");
+        if (widthSeconds < MinPulseWidthSeconds)
+        {
+            throw new SafetyLimitException(op, "width", widthSeconds, MinPulseWidthSeconds, "s", SafetyRule.Minimum);
+        }
+    }
+
+    private void CheckCompliance(string op, double complianceA)
+    {
+        RequireFinite(op, "compliance", complianceA);
+        if (complianceA <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(complianceA), $"{op}: compliance {complianceA} A must be positive");
+        }
+
+        Max(op, "compliance", complianceA, MaxComplianceA, "A");
+    }
+
+    private static void Max(string op, string quantity, double value, double limit, string unit)
+    {
+        if (value > limit)
+        {
+            throw new SafetyLimitException(op, quantity, value, limit, unit);
+        }
+    }
+
+    private static void RequireFinite(string op, string quantity, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(quantity, $"{op}: {quantity} {value} is not a finite number");
+        }
+    }
 }

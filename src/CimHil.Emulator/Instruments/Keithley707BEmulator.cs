@@ -1,6 +1,8 @@
-using CimHil.Core.Chip;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
+using CimHil.Core.Chip;
+using CimHil.Emulator.Scpi;
 using Serilog;
 
 namespace CimHil.Emulator.Instruments;
@@ -12,18 +14,33 @@ namespace CimHil.Emulator.Instruments;
 /// <c>errorqueue.clear()</c>, <c>reset()</c>, plus the IEEE 488.2 common commands <c>*IDN?</c>, <c>*RST</c>, <c>*CLS</c>, <c>*OPC?</c>.
 /// Channels are named slot, row letter, two-digit column ("1A01"); only the slots the bench wires hold cards.
 /// </summary>
-public sealed partial class Keithley707BEmulator : ILineInstrument
+public sealed partial class Keithley707BEmulator : ILineInstrument, IScpiErrorQueueOwner
 {
     private readonly MatrixWiring _wiring;
-    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly SortedSet<string> _closed = new(StringComparer.Ordinal);
-    private readonly Queue<(int Code, string Message)> _errors = new();
+    private readonly ScpiInstrument _scpi;
 
     internal Keithley707BEmulator(MatrixWiring wiring, ILogger logger)
     {
         _wiring = wiring;
-        _logger = logger;
+
+        // TSP: the IEEE 488.2 common commands plus Lua statements, which get every unit that is not a common command.
+        // A chunk stops at the failing statement; what earlier statements printed, one line each, has been sent.
+        _scpi = new ScpiInstrument(
+            new ScpiInstrumentOptions
+            {
+                Name = "Emulated 707B",
+                ResponseSeparator = '\n',
+                AfterError = ScpiErrorPolicy.KeepEarlierResponses,
+                ReplyEncoding = Encoding.UTF8,
+                SystemErrorQueries = false,
+            },
+            logger,
+            () => $"Keithley Instruments Inc., Model 707B, {Serial}, 1.8.0",
+            _ => Reset(),
+            [],
+            (request, _) => Task.FromResult(Execute(request.Unit) is { } reply ? ScpiResponse.Text(reply) : null));
     }
 
     public string Serial { get; init; } = "04210001";
@@ -43,55 +60,15 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
     /// <summary>Relay closures since start (each crosspoint that went from open to closed).</summary>
     public long Closures { get; private set; }
 
-    public int ErrorCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _errors.Count;
-            }
-        }
-    }
+    public int ErrorCount => _scpi.Errors.Count;
 
     /// <summary>The channel identifier of a crosspoint: slot, row letter, two-digit column.</summary>
     public static string ChannelId(int slot, char row, int column) =>
         $"{slot.ToString(CultureInfo.InvariantCulture)}{char.ToUpperInvariant(row)}{column.ToString("00", CultureInfo.InvariantCulture)}";
 
-    public Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken)
-    {
-        var replies = new List<string>();
-        foreach (var statement in ScpiText.SplitOutsideQuotes(message, ';'))
-        {
-            if (statement.Length == 0)
-            {
-                continue;
-            }
+    public Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken) => _scpi.ExecuteTextAsync(message, cancellationToken);
 
-            try
-            {
-                if (Execute(statement) is { } reply)
-                {
-                    replies.Add(reply);
-                }
-            }
-            catch (CommandError ex)
-            {
-                lock (_gate)
-                {
-                    if (_errors.Count < 32)
-                    {
-                        _errors.Enqueue((ex.Code, ex.Message));
-                    }
-                }
-
-                _logger.Debug("Emulated 707B: {Statement} failed with {Code} {Message}", statement, ex.Code, ex.Message);
-                break;
-            }
-        }
-
-        return Task.FromResult(replies.Count == 0 ? null : string.Join('\n', replies));
-    }
+    ScpiErrorQueue IScpiErrorQueueOwner.Errors => _scpi.Errors;
 
     /// <summary>
     /// The cells of a <paramref name="geometry"/> array that the source between the HI and LO buses drives now, with the
@@ -138,38 +115,25 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
     {
         switch (statement.ToUpperInvariant())
         {
-            case "*IDN?":
-                return $"Keithley Instruments Inc., Model 707B, {Serial}, 1.8.0";
-            case "*RST":
             case "RESET()":
-                Open(AllChannels());
+                Reset();
                 return null;
-            case "*CLS":
             case "ERRORQUEUE.CLEAR()":
-                lock (_gate)
-                {
-                    _errors.Clear();
-                }
-
+                _scpi.Errors.Clear();
                 return null;
-            case "*OPC?":
-                return "1";
             case "PRINT(ERRORQUEUE.COUNT)":
                 return TspNumber(ErrorCount);
             case "PRINT(ERRORQUEUE.NEXT())":
-                lock (_gate)
-                {
-                    // errorqueue.next() returns errorCode, message, severity, errorNode; print() separates values by tabs.
-                    return _errors.TryDequeue(out var e)
-                        ? $"{TspNumber(e.Code)}\t{e.Message}\t{TspNumber(2)}\t{TspNumber(1)}"
-                        : $"{TspNumber(0)}\tQueue Is Empty\t{TspNumber(0)}\t{TspNumber(1)}";
-                }
+                // errorqueue.next() returns errorCode, message, severity, errorNode; print() separates values by tabs.
+                return _scpi.Errors.TryDequeue(out var e)
+                    ? $"{TspNumber(e.Code)}\t{e.Message}\t{TspNumber(2)}\t{TspNumber(1)}"
+                    : $"{TspNumber(0)}\tQueue Is Empty\t{TspNumber(0)}\t{TspNumber(1)}";
         }
 
         var print = PrintCall().Match(statement);
         if (print.Success)
         {
-            var list = ScpiText.Unquote(print.Groups["arg"].Value);
+            var list = ScpiMessage.Unquote(print.Groups["arg"].Value);
             var selected = Parse(list, allowSlots: true).ToHashSet(StringComparer.Ordinal);
             var closed = ClosedChannels.Where(selected.Contains).ToList();
 
@@ -180,10 +144,10 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
         var call = ChannelCall().Match(statement);
         if (!call.Success)
         {
-            throw new CommandError(-285, $"TSP Syntax error;unexpected statement '{statement}'");
+            throw new ScpiCommandException(-285, $"TSP Syntax error;unexpected statement '{statement}'");
         }
 
-        var arg = ScpiText.Unquote(call.Groups["arg"].Value);
+        var arg = ScpiMessage.Unquote(call.Groups["arg"].Value);
         switch (call.Groups["fn"].Value)
         {
             case "close":
@@ -198,10 +162,16 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
                 Close(channels);
                 break;
             default:
-                throw new CommandError(-285, $"TSP Syntax error;channel.{call.Groups["fn"].Value}() is not emulated");
+                throw new ScpiCommandException(-285, $"TSP Syntax error;channel.{call.Groups["fn"].Value}() is not emulated");
         }
 
         return null;
+    }
+
+    private Task Reset()
+    {
+        Open(AllChannels());
+        return Task.CompletedTask;
     }
 
     private void Close(IReadOnlyList<string> channels)
@@ -259,7 +229,7 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
             {
                 if (!allowSlots)
                 {
-                    throw new CommandError(-222, $"Parameter data out of range;'{raw}' is not allowed in this channel list");
+                    throw new ScpiCommandException(-222, $"Parameter data out of range;'{raw}' is not allowed in this channel list");
                 }
 
                 if (item == "ALLSLOTS")
@@ -277,14 +247,14 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
             var ends = item.Split(':');
             if (ends.Length > 2)
             {
-                throw new CommandError(-222, $"Parameter data out of range;'{raw}' is not a channel range");
+                throw new ScpiCommandException(-222, $"Parameter data out of range;'{raw}' is not a channel range");
             }
 
             var (s0, r0, c0) = Channel(ends[0], raw);
             var (s1, r1, c1) = ends.Length == 2 ? Channel(ends[1], raw) : (s0, r0, c0);
             if (s1 != s0 || r1 < r0 || c1 < c0)
             {
-                throw new CommandError(-222, $"Parameter data out of range;'{raw}' must run from the lower to the higher channel of one slot");
+                throw new ScpiCommandException(-222, $"Parameter data out of range;'{raw}' must run from the lower to the higher channel of one slot");
             }
 
             for (var r = r0; r <= r1; r++)
@@ -304,7 +274,7 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
         var m = ChannelPattern().Match(id);
         if (!m.Success)
         {
-            throw new CommandError(-222, $"Parameter data out of range;'{raw}' is not a channel (slot, row A–H, column 01–12)");
+            throw new ScpiCommandException(-222, $"Parameter data out of range;'{raw}' is not a channel (slot, row A–H, column 01–12)");
         }
 
         var slot = m.Groups["slot"].Value[0] - '0';
@@ -313,7 +283,7 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
         RequireCard(slot, raw);
         if (row > (char)('A' + MatrixWiring.CardRows - 1) || column < 1 || column > MatrixWiring.CardColumns)
         {
-            throw new CommandError(-222, $"Parameter data out of range;channel '{raw}' does not exist on the card");
+            throw new ScpiCommandException(-222, $"Parameter data out of range;channel '{raw}' does not exist on the card");
         }
 
         return (slot, row, column);
@@ -323,7 +293,7 @@ public sealed partial class Keithley707BEmulator : ILineInstrument
     {
         if (!Cards().Contains(slot))
         {
-            throw new CommandError(-222, $"Parameter data out of range;slot of '{raw}' is empty");
+            throw new ScpiCommandException(-222, $"Parameter data out of range;slot of '{raw}' is empty");
         }
     }
 

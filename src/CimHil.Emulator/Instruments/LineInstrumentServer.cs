@@ -1,16 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using CimHil.Emulator.Scpi;
 using Serilog;
 
 namespace CimHil.Emulator.Instruments;
-
-/// <summary>An emulated instrument that speaks LF-terminated messages: one program message in, at most one response out.</summary>
-public interface ILineInstrument
-{
-    /// <summary>Executes one program message (without its terminator); returns the response, or null when there is none.</summary>
-    Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken);
-}
 
 /// <summary>
 /// Serves an <see cref="ILineInstrument"/> on a loopback TCP port (VISA <c>TCPIP0::127.0.0.1::port::SOCKET</c>), the way
@@ -19,16 +13,30 @@ public interface ILineInstrument
 public sealed class LineInstrumentServer : IAsyncDisposable
 {
     private readonly ILineInstrument _instrument;
+    private readonly ILogger _logger;
+    private readonly int _maxMessageBytes;
     private readonly TcpClientHost _host;
     private readonly ConcurrentQueue<string> _received = new();
     private readonly SemaphoreSlim _executeLock = new(1, 1);
 
-    /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/>; port 0 picks a free one.</summary>
-    public LineInstrumentServer(ILineInstrument instrument, ILogger logger, IPAddress? address = null, int port = 0)
+    /// <summary>
+    /// Listens on <paramref name="address"/>:<paramref name="port"/>; port 0 picks a free one. A message longer than
+    /// <paramref name="maxMessageBytes"/> is discarded unexecuted; an emulated SCPI instrument queues -363 for it.
+    /// </summary>
+    public LineInstrumentServer(ILineInstrument instrument, ILogger logger, IPAddress? address = null, int port = 0, int maxMessageBytes = DefaultMaxMessageBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageBytes, MinimumMessageBytes);
         _instrument = instrument;
+        _logger = logger;
+        _maxMessageBytes = maxMessageBytes;
         _host = new TcpClientHost(address, port, ServeAsync, logger, $"Emulated {instrument.GetType().Name}");
     }
+
+    /// <summary>Default longest program message, as on the board server (1 MiB).</summary>
+    public const int DefaultMaxMessageBytes = ProgramMessageReader.DefaultMaxMessageBytes;
+
+    /// <summary>Smallest message cap accepted: below it even <c>*IDN?</c> or a short compound message would not fit.</summary>
+    public const int MinimumMessageBytes = 256;
 
     public int Port => _host.Port;
 
@@ -52,48 +60,35 @@ public sealed class LineInstrumentServer : IAsyncDisposable
     // One LF-terminated program message at a time; instruments execute one message at a time across clients.
     private async Task ServeAsync(Stream stream, string peer, CancellationToken cancellationToken)
     {
-        var buffer = new byte[16 * 1024];
-        var line = new MemoryStream();
-        while (!cancellationToken.IsCancellationRequested)
+        var reader = new ProgramMessageReader(stream, _maxMessageBytes, PushError, 16 * 1024);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
         {
-            var n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (n == 0)
+            _received.Enqueue(message);
+            string? reply;
+            await _executeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                break;
+                reply = await _instrument.ExecuteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _executeLock.Release();
             }
 
-            var start = 0;
-            for (var i = 0; i < n; i++)
+            if (reply is not null)
             {
-                if (buffer[i] != (byte)'\n')
-                {
-                    continue;
-                }
-
-                line.Write(buffer, start, i - start);
-                start = i + 1;
-                var message = Encoding.ASCII.GetString(line.GetBuffer(), 0, (int)line.Length).TrimEnd('\r');
-                line.SetLength(0);
-                _received.Enqueue(message);
-                string? reply;
-                await _executeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    reply = await _instrument.ExecuteAsync(message, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _executeLock.Release();
-                }
-
-                if (reply is not null)
-                {
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes(reply + "\n"), cancellationToken).ConfigureAwait(false);
-                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(reply + "\n"), cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
 
-            line.Write(buffer, start, n - start);
+    private void PushError(int code, string message)
+    {
+        _logger.Debug("{Instrument}: {Code} {Message}", _instrument.GetType().Name, code, message);
+        if (_instrument is IScpiErrorQueueOwner owner)
+        {
+            owner.Errors.Push(code, message);
         }
     }
 }

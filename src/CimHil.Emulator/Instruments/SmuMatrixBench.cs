@@ -4,37 +4,6 @@ using Serilog;
 namespace CimHil.Emulator.Instruments;
 
 /// <summary>
-/// How the emulated probe station is cabled: the array's word lines on the columns of one 707B matrix card, its bit
-/// lines on another, and three card rows as buses: SMU HI, SMU LO and the bias bus that holds unselected lines.
-/// The smu-matrix driver's settings describe the same cabling (docs/drivers.md).
-/// </summary>
-public sealed record MatrixWiring
-{
-    /// <summary>A Keithley 7174A card is an 8-row × 12-column matrix (707B reference manual, "Matrix card" channel identifiers).</summary>
-    public const int CardRows = 8;
-
-    public const int CardColumns = 12;
-
-    /// <summary>The 707B holds six cards (slots 1–6).</summary>
-    public const int Slots = 6;
-
-    public int WordLineSlot { get; init; } = 1;
-
-    public int BitLineSlot { get; init; } = 2;
-
-    /// <summary>Card row wired to the SMU's force HI.</summary>
-    public char HiRow { get; init; } = 'A';
-
-    /// <summary>Card row wired to the SMU's LO.</summary>
-    public char LoRow { get; init; } = 'B';
-
-    /// <summary>Card row wired to the bias supply that holds unselected lines (ground in the emulator).</summary>
-    public char BiasRow { get; init; } = 'C';
-
-    public static MatrixWiring Default { get; } = new();
-}
-
-/// <summary>
 /// The emulated probe station: an emulated Keithley 2450 SMU and an emulated Keithley 707B matrix in front of an
 /// <see cref="EmulatedChip"/>. The cell between a word line on the HI bus and a bit line on the LO bus sees the SMU's
 /// voltage (reversed when the word line is on LO); lines on the bias bus or open carry no SMU current.
@@ -52,10 +21,7 @@ public sealed class SmuMatrixBench
         ArgumentNullException.ThrowIfNull(chip);
         _chip = chip;
         Wiring = wiring ?? MatrixWiring.Default;
-        if (chip.Geometry.Rows > MatrixWiring.CardColumns || chip.Geometry.Columns > MatrixWiring.CardColumns)
-        {
-            throw new ArgumentException($"a {chip.Geometry} array needs more than the {MatrixWiring.CardColumns} columns of one matrix card per line set", nameof(chip));
-        }
+        MatrixWiring.RequireFits(chip);
 
         if (Wiring.WordLineSlot == Wiring.BitLineSlot)
         {
@@ -127,23 +93,7 @@ public sealed class SmuMatrixBench
 
         foreach (var (cell, sign) in cells)
         {
-            var v = sign * levelV;
-            if (v > 0 && _chip.Supports(ChipCapabilities.RequiresForming) && !_chip.IsFormed(cell))
-            {
-                // A positive pulse on a pristine RRAM cell is a forming attempt (it forms only above the forming voltage).
-                await _chip.FormAsync(cell, new FormingPulse { AmplitudeV = v, WidthSeconds = widthSeconds, ComplianceA = limitA }, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var pulse = new ProgramPulse
-                {
-                    Polarity = v > 0 ? PulsePolarity.Set : PulsePolarity.Reset,
-                    AmplitudeV = Math.Abs(v),
-                    WidthSeconds = widthSeconds,
-                    ComplianceA = limitA,
-                };
-                await _chip.ApplyPulseAsync(cell, pulse, cancellationToken).ConfigureAwait(false);
-            }
+            await CellStimulus.ApplyAsync(_chip, cell, sign * levelV, widthSeconds, limitA, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _pulses);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using CimHil.Core.Chip;
 using CimHil.Core.Safety;
+using CimHil.Emulator.Scpi;
 
 namespace CimHil.Emulator.Wire;
 
@@ -13,7 +14,7 @@ namespace CimHil.Emulator.Wire;
 /// </summary>
 public sealed partial class BoardProtocol
 {
-    private async Task<byte[]?> ProgramAsync(BoardRequest request, CancellationToken cancellationToken)
+    private async Task<ScpiResponse?> ProgramAsync(ScpiRequest request, CancellationToken cancellationToken)
     {
         request.Count(5, 7);
         var cell = Cell(request, 0);
@@ -44,7 +45,7 @@ public sealed partial class BoardProtocol
         return null;
     }
 
-    private async Task<byte[]?> FormAsync(BoardRequest request, bool reply, CancellationToken cancellationToken)
+    private async Task<ScpiResponse?> FormAsync(ScpiRequest request, bool reply, CancellationToken cancellationToken)
     {
         request.Count(5, 6);
         var cell = Cell(request, 0);
@@ -64,20 +65,20 @@ public sealed partial class BoardProtocol
                 Interlocked.Increment(ref _formingPulses);
             },
             cancellationToken).ConfigureAwait(false);
-        return reply ? Encoding.ASCII.GetBytes($"{Number(result!.CurrentA)},{(result.Formed ? 1 : 0)}") : null;
+        return reply ? ScpiResponse.Text($"{Number(result!.CurrentA)},{(result.Formed ? 1 : 0)}") : null;
     }
 
-    private async Task<byte[]?> ReadCellAsync(BoardRequest request, CancellationToken cancellationToken)
+    private async Task<ScpiResponse?> ReadCellAsync(ScpiRequest request, CancellationToken cancellationToken)
     {
         request.Count(3, 3);
         var cell = Cell(request, 0);
         var readV = ReadVoltage(request, 2, "read");
         ReadResult? result = null;
         await WithChipAsync(async ct => result = await _chip.ReadCellAsync(cell, readV, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        return Encoding.ASCII.GetBytes(Number(result!.CurrentA));
+        return ScpiResponse.Text(Number(result!.CurrentA));
     }
 
-    private Task<byte[]?> ReadRowAsync(BoardRequest request, CancellationToken cancellationToken)
+    private Task<ScpiResponse?> ReadRowAsync(ScpiRequest request, CancellationToken cancellationToken)
     {
         request.Count(2, 2);
         var row = request.Int(0, "row");
@@ -89,7 +90,7 @@ public sealed partial class BoardProtocol
         return ReadBlockCoreAsync(CellBlock.SingleRow(row, _chip.Geometry.Columns), ReadVoltage(request, 1, "row read"), cancellationToken);
     }
 
-    private Task<byte[]?> ReadBlockAsync(BoardRequest request, CancellationToken cancellationToken)
+    private Task<ScpiResponse?> ReadBlockAsync(ScpiRequest request, CancellationToken cancellationToken)
     {
         request.Count(5, 5);
         var r = request.Int(0, "row");
@@ -104,14 +105,14 @@ public sealed partial class BoardProtocol
         return ReadBlockCoreAsync(new CellBlock(r, c, rows, cols), ReadVoltage(request, 4, "block read"), cancellationToken);
     }
 
-    private async Task<byte[]?> ReadBlockCoreAsync(CellBlock block, double readV, CancellationToken cancellationToken)
+    private async Task<ScpiResponse?> ReadBlockCoreAsync(CellBlock block, double readV, CancellationToken cancellationToken)
     {
         BlockReadResult? result = null;
         await WithChipAsync(async ct => result = await _chip.ReadBlockAsync(block, readV, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return Bulk(result!.CurrentsA);
     }
 
-    private async Task<byte[]?> MultiplyAsync(BoardRequest request, CancellationToken cancellationToken)
+    private async Task<ScpiResponse?> MultiplyAsync(ScpiRequest request, CancellationToken cancellationToken)
     {
         if (request.Parameters.Length == 0)
         {
@@ -124,7 +125,7 @@ public sealed partial class BoardProtocol
         }
 
         // A row may be left at 0 V (not driven) and may be driven negative (signed inputs); only the magnitude is limited.
-        var maxV = _safety.Limits.MaxReadVoltageV;
+        var maxV = _safety.MaxReadVoltageV;
         var voltages = new double[request.Parameters.Length];
         for (var i = 0; i < voltages.Length; i++)
         {
@@ -140,7 +141,7 @@ public sealed partial class BoardProtocol
         return Bulk(result!.ColumnCurrentsA);
     }
 
-    private CellAddress Cell(BoardRequest request, int index)
+    private CellAddress Cell(ScpiRequest request, int index)
     {
         var cell = new CellAddress(request.Int(index, "row"), request.Int(index + 1, "column"));
         if (!_chip.Geometry.Contains(cell))
@@ -152,14 +153,14 @@ public sealed partial class BoardProtocol
     }
 
     /// <summary>A read voltage: positive (the protocol reads with the cell's positive terminal high) and within the read limit.</summary>
-    private double ReadVoltage(BoardRequest request, int index, string operation)
+    private double ReadVoltage(ScpiRequest request, int index, string operation)
     {
         var readV = Positive(request, index, "read voltage V");
         WithinLimits(() => _safety.CheckRead(operation, readV));
         return readV;
     }
 
-    /// <summary>Runs a <see cref="SafeChip"/> check; whatever it refuses is data out of range (-222), nothing applied.</summary>
+    /// <summary>Runs a <see cref="SafetyLimits"/> check; whatever it refuses is data out of range (-222), nothing applied.</summary>
     private static T WithinLimits<T>(Func<T> check)
     {
         try
@@ -182,7 +183,7 @@ public sealed partial class BoardProtocol
         return 0;
     });
 
-    private static double Positive(BoardRequest request, int index, string what)
+    private static double Positive(ScpiRequest request, int index, string what)
     {
         var value = request.Double(index, what);
         if (!(value > 0))
@@ -197,10 +198,10 @@ public sealed partial class BoardProtocol
     /// An optional gate voltage or compliance: absent or DEF, else positive. A gate at or below 0 V keeps the NMOS access
     /// transistor off and a compliance of 0 A or less admits no current, so either is a mistake, not a request.
     /// </summary>
-    private static double? OptionalPositive(BoardRequest request, int index, string what) =>
+    private static double? OptionalPositive(ScpiRequest request, int index, string what) =>
         request.OptionalDouble(index, what) is null ? null : Positive(request, index, what);
 
-    private byte[] Bulk(ImmutableArray<double> values)
+    private ScpiResponse Bulk(ImmutableArray<double> values)
     {
         switch (Format)
         {
@@ -219,7 +220,7 @@ public sealed partial class BoardProtocol
                         }
                     }
 
-                    return Block(payload);
+                    return ScpiResponse.Bytes(Block(payload));
                 }
 
             case BoardDataFormat.Real32:
@@ -237,11 +238,11 @@ public sealed partial class BoardProtocol
                         }
                     }
 
-                    return Block(payload);
+                    return ScpiResponse.Bytes(Block(payload));
                 }
 
             default:
-                return Encoding.ASCII.GetBytes(string.Join(',', values.Select(Number)));
+                return ScpiResponse.Text(string.Join(',', values.Select(Number)));
         }
     }
 

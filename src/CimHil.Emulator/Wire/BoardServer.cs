@@ -1,5 +1,6 @@
 using System.Text;
 using CimHil.Core.Chip;
+using CimHil.Emulator.Scpi;
 using Serilog;
 
 namespace CimHil.Emulator.Wire;
@@ -49,58 +50,22 @@ public sealed class BoardServer : IDisposable
     /// </summary>
     public async Task ServeAsync(Stream stream, bool canDrop, string peer, CancellationToken cancellationToken)
     {
-        var buffer = new byte[64 * 1024];
-        var maxMessageBytes = Options.MaxMessageBytes;
-
-        // Input is held only up to the cap: past it the message is marked overrun and its bytes are dropped as they
-        // arrive, until its LF; so one connection holds at most the cap plus one read buffer, however long the line.
-        var message = new MemoryStream();
-        var overrun = false;
+        var reader = new ProgramMessageReader(stream, Options.MaxMessageBytes, Protocol.PushError);
         _logger.Debug("Board client {Peer} connected", peer);
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
-                var n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
+                if (!await HandleAsync(stream, line, canDrop, peer, cancellationToken).ConfigureAwait(false))
                 {
-                    break;
+                    if (canDrop)
+                    {
+                        return;
+                    }
+
+                    // A serial line cannot hang up: the outage loses the rest of what the client sent in this burst.
+                    reader.DiscardBuffered();
                 }
-
-                var start = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    if (buffer[i] != (byte)'\n')
-                    {
-                        continue;
-                    }
-
-                    overrun = Append(message, buffer.AsSpan(start, i - start), overrun, maxMessageBytes);
-                    start = i + 1;
-                    if (overrun)
-                    {
-                        // The whole over-long message is discarded, none of it executed; the next one is served normally.
-                        overrun = false;
-                        message.SetLength(0);
-                        continue;
-                    }
-
-                    var line = Encoding.ASCII.GetString(message.GetBuffer(), 0, (int)message.Length).TrimEnd('\r');
-                    message.SetLength(0);
-                    if (!await HandleAsync(stream, line, canDrop, peer, cancellationToken).ConfigureAwait(false))
-                    {
-                        if (canDrop)
-                        {
-                            return;
-                        }
-
-                        // A serial line cannot hang up: the outage loses the rest of what the client sent in this burst.
-                        start = n;
-                        break;
-                    }
-                }
-
-                overrun = Append(message, buffer.AsSpan(start, n - start), overrun, maxMessageBytes);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -114,30 +79,6 @@ public sealed class BoardServer : IDisposable
         {
             _logger.Debug("Board client {Peer} disconnected", peer);
         }
-    }
-
-    /// <summary>
-    /// Adds bytes of the current message unless that would pass the cap: then -363 is queued once for the message
-    /// (SCPI-99: "input buffer overrun") and its bytes are dropped. Returns whether the message has overrun.
-    /// </summary>
-    private bool Append(MemoryStream message, ReadOnlySpan<byte> bytes, bool overrun, int maxMessageBytes)
-    {
-        if (overrun)
-        {
-            return true;
-        }
-
-        // A CR before the LF is not part of the message and does not count against the cap.
-        var counted = message.Length + bytes.Length - (bytes.Length > 0 && bytes[^1] == (byte)'\r' ? 1 : 0);
-        if (counted > maxMessageBytes)
-        {
-            Protocol.PushError(-363, $"Input buffer overrun;message longer than {maxMessageBytes} bytes, discarded unexecuted");
-            message.SetLength(0);
-            return true;
-        }
-
-        message.Write(bytes);
-        return false;
     }
 
     /// <summary>Executes one message with the armed faults; false when the link must be dropped.</summary>

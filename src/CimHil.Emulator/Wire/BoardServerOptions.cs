@@ -1,4 +1,5 @@
 using CimHil.Core.Safety;
+using CimHil.Emulator.Scpi;
 
 namespace CimHil.Emulator.Wire;
 
@@ -9,10 +10,10 @@ namespace CimHil.Emulator.Wire;
 public sealed record BoardServerOptions
 {
     /// <summary>Default longest program message: 1 MiB holds a 128-row ARR:VMM? many times over.</summary>
-    public const int DefaultMaxMessageBytes = 1024 * 1024;
+    public const int DefaultMaxMessageBytes = ProgramMessageReader.DefaultMaxMessageBytes;
 
     /// <summary>Default largest response message: 16 MiB holds a 1024×1024 REAL,64 block read (8 MiB) with room to spare.</summary>
-    public const int DefaultMaxReplyBytes = 16 * 1024 * 1024;
+    public const int DefaultMaxReplyBytes = ScpiInstrumentOptions.DefaultMaxReplyBytes;
 
     /// <summary>Smallest cap accepted for either bound: below it even <c>*IDN?</c> or a short compound message would not fit.</summary>
     public const int MinimumBytes = 256;

@@ -1,58 +1,5 @@
 namespace CimHil.Instruments.Wgfmu;
 
-/// <summary>WGFMU channel operation modes (B1530A user's guide, WGFMU_setOperationMode).</summary>
-public enum WgfmuOperationMode
-{
-    /// <summary>DC output, measurement with the DC ranges.</summary>
-    Dc,
-
-    /// <summary>Arbitrary waveform output with current or voltage sampling (the mode used for pulsed program/read).</summary>
-    FastIv,
-
-    /// <summary>Pulse generator: 50 Ω output, voltage sampling only.</summary>
-    PulseGenerator,
-
-    /// <summary>The channel's SMU pass-through path (the RSU connects the B1500 SMU instead of the WGFMU).</summary>
-    Smu,
-}
-
-/// <summary>WGFMU force voltage ranges (WGFMU_setForceVoltageRange).</summary>
-public enum WgfmuForceVoltageRange
-{
-    Auto,
-    Range3V,
-    Range5V,
-    Range10VNegative,
-    Range10VPositive,
-}
-
-/// <summary>What a WGFMU channel samples (WGFMU_setMeasureMode).</summary>
-public enum WgfmuMeasureMode
-{
-    Voltage,
-    Current,
-}
-
-/// <summary>WGFMU current measurement ranges (WGFMU_setMeasureCurrentRange).</summary>
-public enum WgfmuMeasureCurrentRange
-{
-    Range1uA,
-    Range10uA,
-    Range100uA,
-    Range1mA,
-    Range10mA,
-}
-
-/// <summary>Whether a measure event returns every sample or their average (WGFMU_setMeasureEvent rawData argument).</summary>
-public enum WgfmuMeasureEventMode
-{
-    Averaged,
-    Raw,
-}
-
-/// <summary>One sample returned by WGFMU_getMeasureValues: time from the start of the sequence and the measured value (A or V).</summary>
-public readonly record struct WgfmuSample(double TimeSeconds, double Value);
-
 /// <summary>
 /// The Keysight B1530A WGFMU instrument library, the only documented interface of the WGFMU (its mainframe wire protocol
 /// is not public). One method per C function of wgfmu.h that CimHil uses; names and argument order follow the library.
@@ -115,15 +62,4 @@ public interface IWgfmu : IDisposable
 
     /// <summary>WGFMU_getMeasureValues: <paramref name="count"/> samples starting at <paramref name="offset"/>.</summary>
     IReadOnlyList<WgfmuSample> GetMeasureValues(int channelId, int offset, int count);
-}
-
-/// <summary>A WGFMU library call returned a non-zero status; carries the function, the status and the library's error text.</summary>
-public sealed class WgfmuException(string resource, string function, int status, string detail)
-    : InstrumentException(resource, $"{resource}: {function} failed with WGFMU status {status}: {detail}")
-{
-    public string Function { get; } = function;
-
-    public int Status { get; } = status;
-
-    public string Detail { get; } = detail;
 }

@@ -129,6 +129,32 @@ public class SafeChipTests
     }
 
     [Fact]
+    public async Task ApplyPulse_CancelledMidOperation_BringsTheChipToTheSafeStateOnce_AndStaysACancellation()
+    {
+        // A driver stopped half-way may have left a source on; SafeChip, the one owner of the safe state, covers it even
+        // when the safe state fails too (the caller asked to stop; that is what it must see).
+        var inner = new RecordingChip { NextPulseFailure = new OperationCanceledException(), SafeStateFails = true };
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), Set, default));
+
+        Assert.Equal(1, inner.SafeStateCalls);
+    }
+
+    [Fact]
+    public async Task Multiply_OverTheReadLimit_IsRefusedByTheLimits_AndNothingReachesTheChip()
+    {
+        var inner = new RecordingChip();
+        var chip = new SafeChip(inner, SafetyLimits.Default);
+
+        var ex = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.MultiplyAsync(new double[] { 0.1, 0, -0.7, 0 }, default));
+
+        Assert.Equal("vector-matrix multiply refused: |row 2 voltage| 0.7 V exceeds the maximum 0.5 V; nothing was applied", ex.Message);
+        Assert.Empty(inner.Operations);
+        Assert.Equal(0, inner.SafeStateCalls);
+    }
+
+    [Fact]
     public async Task Dispose_LeavesTheChipInTheSafeState()
     {
         var inner = new RecordingChip();

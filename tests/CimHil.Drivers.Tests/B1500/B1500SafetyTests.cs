@@ -1,5 +1,6 @@
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
+using CimHil.Core.Safety;
 using CimHil.Drivers.B1500;
 using CimHil.Drivers.Tests.Support;
 using CimHil.Instruments;
@@ -9,7 +10,8 @@ namespace CimHil.Drivers.Tests.B1500;
 
 /// <summary>
 /// The fast-pulse bench's safe state (WGFMU at 0 V and disconnected, mainframe CL, matrix open) after failures, inspected
-/// on the emulated instruments; refusals before anything is sent; settings errors with their JSON paths.
+/// on the emulated instruments; refusals before anything is sent; settings errors with their JSON paths. Failures run
+/// behind <see cref="SafeChip"/>, as ChipConnector builds it: that decorator owns the safe state.
 /// </summary>
 [Collection(WgfmuSessionCollection.Name)]
 public sealed class B1500SafetyTests
@@ -24,7 +26,7 @@ public sealed class B1500SafetyTests
         var disables = bench.Mainframe.ClearChannelCount;
         bench.Wgfmu.FailNext("WGFMU_execute");
 
-        var error = await Assert.ThrowsAsync<WgfmuException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(2, 1), Set, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<WgfmuException>(() => new SafeChip(rig.Chip, Benches.Limits).ApplyPulseAsync(new CellAddress(2, 1), Set, CancellationToken.None));
 
         Assert.Equal("WGFMU_execute", error.Function);
         Assert.Equal(-3, error.Status);
@@ -43,11 +45,14 @@ public sealed class B1500SafetyTests
         var bench = rig.B1500!;
         bench.Wgfmu.FailNext("WGFMU_getMeasureValues");
 
-        await Assert.ThrowsAsync<WgfmuException>(() => rig.Chip.ReadCellAsync(new CellAddress(3, 3), 0.2, CancellationToken.None));
+        var disables = bench.Mainframe.ClearChannelCount;
+
+        await Assert.ThrowsAsync<WgfmuException>(() => new SafeChip(rig.Chip, Benches.Limits).ReadCellAsync(new CellAddress(3, 3), 0.2, CancellationToken.None));
 
         Assert.True(bench.IsSafe);
         Assert.Equal(1, bench.Wgfmu.Executions);
         Assert.Contains("WGFMU_initialize", rig.WgfmuServer!.Received.Skip(8));
+        Assert.Equal(disables + 1, bench.Mainframe.ClearChannelCount);
     }
 
     [Fact]
@@ -56,9 +61,12 @@ public sealed class B1500SafetyTests
         // Word lines cabled to slot 3, where the emulated 707B has no card: routing fails after the patterns were loaded.
         await using var rig = await Benches.B1500Async(", \"wordLineSlot\": 3");
 
-        await Assert.ThrowsAsync<Instruments.Scpi.ScpiErrorException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(1, 1), Set, CancellationToken.None));
+        var disables = rig.B1500!.Mainframe.ClearChannelCount;
 
-        Assert.True(rig.B1500!.IsSafe);
+        await Assert.ThrowsAsync<Instruments.Scpi.ScpiErrorException>(() => new SafeChip(rig.Chip, Benches.Limits).ApplyPulseAsync(new CellAddress(1, 1), Set, CancellationToken.None));
+
+        Assert.True(rig.B1500.IsSafe);
+        Assert.Equal(disables + 1, rig.B1500.Mainframe.ClearChannelCount);
         Assert.Equal(0, rig.B1500.Wgfmu.Executions);
         Assert.Equal(0, rig.Backing.TotalPulses);
     }

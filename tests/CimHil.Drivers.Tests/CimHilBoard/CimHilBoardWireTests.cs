@@ -98,14 +98,15 @@ public sealed class CimHilBoardWireTests
     }
 
     [Fact]
-    public async Task LinkDroppedAfterAPulse_IsUncertain_ResolvedAppliedByThePulseCounter_AppliedOnce_AndTheBoardIsMadeSafe()
+    public async Task LinkDroppedAfterAPulse_IsUncertain_ResolvedAppliedByThePulseCounter_AppliedOnce_AndTheBoardIsMadeSafeOnce()
     {
         await using var rig = await Benches.BoardAsync();
+        var chip = Connected(rig);
         var before = rig.Backing.SafeStateCalls;
         rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
         rig.Wire.Clear();
 
-        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(0, 0), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => chip.ApplyPulseAsync(new CellAddress(0, 0), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
 
         Assert.True(ex.Applied);
         Assert.Equal(new CellAddress(0, 0), ex.Cell);
@@ -113,14 +114,66 @@ public sealed class CimHilBoardWireTests
         Assert.Equal(1, rig.Board.PulsesApplied);
         Assert.Equal(before + 1, rig.Backing.SafeStateCalls);
 
-        // The pulse once, never again; then the safe state and the counter that settles the outcome.
-        Assert.Equal("CELL:PROG 0,0,SET,1.2,0.001,DEF,0.0001\n*OPC?\nSYST:ERR?\nSYST:SAFE\n*OPC?\nSYST:ERR?\nSYST:PULS:COUN?\n", rig.Wire.Sent(rig.Resources[0]));
+        // The pulse once, never again; the counter that settles the outcome; then one safe state, sent by SafeChip.
+        Assert.Equal("CELL:PROG 0,0,SET,1.2,0.001,DEF,0.0001\n*OPC?\nSYST:ERR?\nSYST:PULS:COUN?\nSYST:SAFE\n*OPC?\nSYST:ERR?\n", rig.Wire.Sent(rig.Resources[0]));
 
         // The next pulse is counted from the resolved value: a second drop on it resolves as applied too.
         rig.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
-        var again = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(0, 1), new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = 1.2, WidthSeconds = 1e-3 }, CancellationToken.None));
+        var again = await Assert.ThrowsAsync<UncertainPulseException>(() => chip.ApplyPulseAsync(new CellAddress(0, 1), new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = 1.2, WidthSeconds = 1e-3 }, CancellationToken.None));
         Assert.True(again.Applied);
         Assert.Equal(2, rig.Board.PulsesApplied);
+        Assert.Equal(before + 2, rig.Backing.SafeStateCalls);
+    }
+
+    [Fact]
+    public async Task BoardStalledDuringAPulse_ThroughSafeChip_StaysAnUncertainPulse_ThoughTheSafeStateFailsToo()
+    {
+        // SafeChip's safe state meets the same outage; the caller must still get the pulse as uncertain (to record it and
+        // read the cell back), not an AggregateException that hides its type.
+        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""");
+        var chip = Connected(rig);
+        rig.Board!.Faults = new BoardFaults { StallAfterCommands = 0 };
+        rig.Wire.Clear();
+
+        var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => chip.ApplyPulseAsync(new CellAddress(2, 2), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+
+        Assert.Null(ex.Applied);
+        Assert.IsType<UncertainOutcomeException>(ex.InnerException);
+        Assert.Equal(0, rig.Board.PulsesApplied);
+        Assert.Contains("SYST:SAFE\n", rig.Wire.Sent(rig.Resources[0]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BoardRefusal_ThroughSafeChip_SendsTheSafeStateOnce()
+    {
+        // 5 ms is inside the configured limits (Benches.Limits: 10 ms) and the board's ceiling (1 s); the served board's
+        // own limit is 1 ms, so it answers -222. One failure: one SYST:SAFE, not one from the driver and one from SafeChip.
+        await using var rig = await Benches.BoardAsync();
+        var chip = Connected(rig);
+        var before = rig.Backing.SafeStateCalls;
+        rig.Wire.Clear();
+
+        var ex = await Assert.ThrowsAsync<SafetyLimitException>(() => chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 5e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+
+        Assert.Equal(("width", 5e-3, 1e-3), (ex.Quantity, ex.Value, ex.Limit));
+        Assert.Equal("CELL:PROG 1,1,SET,1.2,0.005,DEF,0.0001\n*OPC?\nSYST:ERR?\nSYST:ERR?\nSYST:SAFE\n*OPC?\nSYST:ERR?\n", rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(before + 1, rig.Backing.SafeStateCalls);
+        Assert.Equal(0, rig.Backing.TotalPulses);
+    }
+
+    [Fact]
+    public async Task Multiply_OverTheBoardCeiling_OrWithTheWrongRowCount_IsRefusedBeforeAnythingIsSent()
+    {
+        // The driver's own ceiling (BoardMaxima: read 1 V) holds without SafeChip in front, with SafeChip's wording.
+        await using var rig = await Benches.BoardAsync();
+        rig.Wire.Clear();
+
+        var over = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.MultiplyAsync(new[] { 0.1, -1.5, 0.0, 0.3 }, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => rig.Chip.MultiplyAsync(new[] { 0.1, 0.2 }, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => rig.Chip.MultiplyAsync(new[] { 0.1, double.NaN, 0.0, 0.3 }, CancellationToken.None));
+
+        Assert.Equal("vector-matrix multiply refused: |row 1 voltage| 1.5 V exceeds the maximum 1 V; nothing was applied", over.Message);
+        Assert.Equal(string.Empty, rig.Wire.Sent(rig.Resources[0]));
     }
 
     [Fact]
@@ -217,4 +270,7 @@ public sealed class CimHilBoardWireTests
         Assert.Equal(($"{rig.Resources[0]}: read", "read voltage", 0.8, 0.5), (read.Operation, read.Quantity, read.Value, read.Limit));
         Assert.Equal((0L, 0L), (rig.Backing.TotalPulses, rig.Backing.ReadOperations));
     }
+
+    /// <summary>The rig's chip as ChipConnector hands it out: behind SafeChip, which owns the safe state after a failure.</summary>
+    private static SafeChip Connected(Rig rig) => new(rig.Chip, Benches.Limits);
 }

@@ -1,12 +1,17 @@
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
+using CimHil.Core.Safety;
 using CimHil.Drivers.SmuMatrix;
 using CimHil.Drivers.Tests.Support;
 using CimHil.Instruments.Scpi;
+using CimHil.Instruments.Smu;
 
 namespace CimHil.Drivers.Tests.SmuMatrix;
 
-/// <summary>The probe station's safe state (SMU off at 0 V, matrix open) after failures, inspected on the emulated instruments.</summary>
+/// <summary>
+/// The probe station's safe state (SMU off at 0 V, matrix open) after failures, inspected on the emulated instruments.
+/// The chip runs behind <see cref="SafeChip"/>, as ChipConnector builds it: that decorator owns the safe state.
+/// </summary>
 public sealed class SmuMatrixSafetyTests
 {
     [Fact]
@@ -14,8 +19,10 @@ public sealed class SmuMatrixSafetyTests
     {
         // Word lines cabled to slot 3, where the emulated 707B has no card: routing fails after the SMU was set to 1.5 V.
         await using var rig = await Benches.SmuMatrixAsync(", \"wordLineSlot\": 3");
+        var chip = new SafeChip(rig.Chip, Benches.Limits);
+        rig.Wire.Clear();
 
-        var error = await Assert.ThrowsAsync<ScpiErrorException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.5, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ScpiErrorException>(() => chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.5, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
 
         Assert.Equal(-222, error.Code);
         Assert.Contains("3A02", error.Command, StringComparison.Ordinal);
@@ -25,6 +32,9 @@ public sealed class SmuMatrixSafetyTests
         Assert.Empty(bench.Matrix.ClosedChannels);
         Assert.Equal(0, bench.PulsesApplied);
         Assert.Equal(0, rig.Backing.TotalPulses);
+
+        // One failure, one safe state: the SMU is switched off once, not once by the driver and again by SafeChip.
+        Assert.Equal(1, SafeStateCommands(rig));
     }
 
     [Fact]
@@ -32,13 +42,17 @@ public sealed class SmuMatrixSafetyTests
     {
         // A read current limit of 0.1 nA is below the 2450's 1 nA minimum: the SMU rejects the read setup (-222).
         await using var rig = await Benches.SmuMatrixAsync(", \"readComplianceA\": 1e-10");
-        await rig.Chip.ApplyPulseAsync(new CellAddress(2, 2), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None);
+        var chip = new SafeChip(rig.Chip, Benches.Limits);
+        await chip.ApplyPulseAsync(new CellAddress(2, 2), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None);
         Assert.NotEmpty(rig.Bench!.Matrix.ClosedChannels);
 
-        var error = await Assert.ThrowsAsync<ScpiErrorException>(() => rig.Chip.ReadCellAsync(new CellAddress(2, 2), 0.2, CancellationToken.None));
+        rig.Wire.Clear();
+
+        var error = await Assert.ThrowsAsync<ScpiErrorException>(() => chip.ReadCellAsync(new CellAddress(2, 2), 0.2, CancellationToken.None));
 
         Assert.Equal(-222, error.Code);
         Assert.True(rig.Bench.IsSafe);
+        Assert.Equal(1, SafeStateCommands(rig));
     }
 
     [Fact]
@@ -94,4 +108,8 @@ public sealed class SmuMatrixSafetyTests
 
         Assert.Equal("chip.safety.minPulseWidthSeconds", error.JsonPath);
     }
+
+    /// <summary>How many times the SMU's safe-state message went out since the wire was last cleared.</summary>
+    private static int SafeStateCommands(Rig rig) =>
+        rig.Wire.Sent(rig.Resources[0]).Split('\n').Count(line => line == Keithley2450.OutputOffAtZeroCommand);
 }

@@ -9,9 +9,9 @@ using CimHil.Drivers.SmuMatrix;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
 using CimHil.Emulator.Instruments.B1500;
+using CimHil.Emulator.Wire;
 using CimHil.Instruments.Wgfmu;
 using CimHil.Tests.Shared;
-using CimHil.Emulator.Wire;
 using Serilog;
 
 namespace CimHil.Drivers.Tests.Support;
@@ -179,7 +179,7 @@ internal static class Benches
     /// The emulated B1500A (FLEX), its WGFMU (call lines) and the 707B, each on its own loopback port, and the b1500 driver
     /// connected to them through the real WGFMU P/Invoke layer and the gcc-built stand-in library.
     /// </summary>
-    public static async Task<Rig> B1500Async(string extraSettings = "", EmulatorSettings? array = null)
+    public static async Task<Rig> B1500Async(string extraSettings = "", EmulatorSettings? array = null, Func<IWgfmu, IWgfmu>? wrapWgfmu = null)
     {
         var backing = new EmulatedChip(array ?? Array);
         var bench = new B1500Bench(backing, Logger);
@@ -206,7 +206,7 @@ internal static class Benches
         try
         {
             var settings = driver.Parse(config.Chip.Settings);
-            var chip = await driver.ConnectAsync(settings, Context(config), wire, path => new WgfmuLibrary(path), CancellationToken.None);
+            var chip = await driver.ConnectAsync(settings, Context(config), wire, path => (wrapWgfmu ?? (w => w))(new WgfmuLibrary(path)), CancellationToken.None);
             return new Rig(chip, backing, wire, Stop)
             {
                 B1500 = bench,

@@ -133,7 +133,10 @@ public sealed class RobustnessMethodsTests
             9);
         Assert.Equal(2, trained.Count);
         Assert.Equal(2, result.Candidates.Count);
-        Assert.All(result.Candidates, c => Assert.InRange(c.KthPercentileAccuracy, 0, 1));
+
+        // Each candidate is scored by the K-th percentile accuracy of the network it trained, under the target noise.
+        var expected = RightCensoredSearch.KthPercentileAccuracy(net, x, labels, new GaussianWeightNoise(0.3), 8, 1, 9);
+        Assert.All(result.Candidates, c => Assert.Equal(expected, c.KthPercentileAccuracy));
 
         // The same network is scored with the same seed for both candidates: equal KPP, the tie keeps the smaller σ.
         Assert.Equal(result.Candidates[0].KthPercentileAccuracy, result.Candidates[1].KthPercentileAccuracy);

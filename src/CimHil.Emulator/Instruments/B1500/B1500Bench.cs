@@ -18,10 +18,7 @@ public sealed class B1500Bench
         ArgumentNullException.ThrowIfNull(chip);
         Chip = chip;
         Wiring = wiring ?? MatrixWiring.Default;
-        if (chip.Geometry.Rows > MatrixWiring.CardColumns || chip.Geometry.Columns > MatrixWiring.CardColumns)
-        {
-            throw new ArgumentException($"a {chip.Geometry} array needs more than the {MatrixWiring.CardColumns} columns of one matrix card per line set", nameof(chip));
-        }
+        MatrixWiring.RequireFits(chip);
 
         if (wgfmuSlot is < 1 or > B1500FlexEmulator.Slots)
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
+using CimHil.Emulator.Scpi;
 using Serilog;
+using static CimHil.Emulator.Scpi.ScpiResponse;
 
 namespace CimHil.Emulator.Instruments.B1500;
 
@@ -10,21 +12,37 @@ namespace CimHil.Emulator.Instruments.B1500;
 /// when empty), <c>CL</c> (all channels disabled: outputs off, relays open) and <c>DZ</c> (all channels to 0 V).
 /// Several commands may share one message, separated by ';'. Unknown commands queue error 100 "Undefined GPIB command.".
 /// </summary>
-public sealed class B1500FlexEmulator : ILineInstrument
+public sealed class B1500FlexEmulator : ILineInstrument, IScpiErrorQueueOwner
 {
     /// <summary>Slots of the B1500A mainframe.</summary>
     public const int Slots = 10;
 
     private readonly B1500Bench _bench;
-    private readonly ILogger _logger;
-    private readonly Lock _gate = new();
-    private readonly Queue<(int Code, string Message)> _errors = new();
+    private readonly ScpiInstrument _scpi;
+    private int _clearChannelCount;
+    private int _zeroCount;
 
     internal B1500FlexEmulator(B1500Bench bench, int wgfmuSlot, ILogger logger)
     {
         _bench = bench;
-        _logger = logger;
         WgfmuSlot = wgfmuSlot;
+        ScpiCommand[] commands =
+        [
+            new("UNT?", (_, _) => TextTask(string.Join(';', Enumerable.Range(1, Slots).Select(s => s == WgfmuSlot ? "B1530A,0" : "0,0")))),
+            new("ERRX?", (_, _) => TextTask(NextError())),
+            new("CL", (r, _) => AllChannels(r, () => Interlocked.Increment(ref _clearChannelCount), _bench.DisableAll)),
+            new("DZ", (r, _) => AllChannels(r, () => Interlocked.Increment(ref _zeroCount), _bench.ZeroAll)),
+        ];
+
+        // FLEX: an error is queued and the next command of the message runs; FLEX defines no queue-overflow error, so a
+        // full queue keeps its first 32 entries.
+        _scpi = new ScpiInstrument(
+            new ScpiInstrumentOptions { Name = "Emulated B1500A", AfterError = ScpiErrorPolicy.Continue, SystemErrorQueries = false, QueueOverflowEntry = false },
+            logger,
+            () => $"Keysight Technologies,B1500A,{Serial},A.06.03.2021.0401",
+            Reset,
+            commands,
+            (_, _) => throw new ScpiCommandException(100, "Undefined GPIB command."));
     }
 
     public string Serial { get; init; } = "MY00001500";
@@ -33,85 +51,34 @@ public sealed class B1500FlexEmulator : ILineInstrument
     public int WgfmuSlot { get; }
 
     /// <summary><c>CL</c> commands received (every channel disabled).</summary>
-    public int ClearChannelCount { get; private set; }
+    public int ClearChannelCount => Volatile.Read(ref _clearChannelCount);
 
     /// <summary><c>DZ</c> commands received (every channel at 0 V).</summary>
-    public int ZeroCount { get; private set; }
+    public int ZeroCount => Volatile.Read(ref _zeroCount);
 
-    public Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken)
+    public Task<string?> ExecuteAsync(string message, CancellationToken cancellationToken) => _scpi.ExecuteTextAsync(message, cancellationToken);
+
+    ScpiErrorQueue IScpiErrorQueueOwner.Errors => _scpi.Errors;
+
+    private string NextError() => _scpi.Errors.Next("No Error.");
+
+    private Task Reset(CancellationToken cancellationToken)
     {
-        var replies = new List<string>();
-        lock (_gate)
-        {
-            foreach (var raw in message.Split(';'))
-            {
-                var command = raw.Trim();
-                if (command.Length == 0)
-                {
-                    continue;
-                }
-
-                if (Execute(command) is { } reply)
-                {
-                    replies.Add(reply);
-                }
-            }
-        }
-
-        return Task.FromResult(replies.Count == 0 ? null : string.Join(';', replies));
+        _scpi.Errors.Clear();
+        _bench.DisableAll();
+        return Task.CompletedTask;
     }
 
-    private string? Execute(string command)
+    /// <summary>CL and DZ act on every module; the optional channel list (numbers from 1) is checked, not used.</summary>
+    private static Task<ScpiResponse?> AllChannels(ScpiRequest request, Action count, Action act)
     {
-        var space = command.IndexOf(' ', StringComparison.Ordinal);
-        var head = (space < 0 ? command : command[..space]).ToUpperInvariant();
-        var args = space < 0 ? "" : command[(space + 1)..].Trim();
-        switch (head)
+        if (!request.Parameters.All(a => int.TryParse(a, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ch) && ch >= 1))
         {
-            case "*IDN?":
-                return $"Keysight Technologies,B1500A,{Serial},A.06.03.2021.0401";
-            case "*RST":
-                _errors.Clear();
-                _bench.DisableAll();
-                return null;
-            case "*OPC?":
-                return "1";
-            case "UNT?":
-                return string.Join(';', Enumerable.Range(1, Slots).Select(s => s == WgfmuSlot ? "B1530A,0" : "0,0"));
-            case "ERRX?":
-                return _errors.TryDequeue(out var e) ? $"{e.Code.ToString(CultureInfo.InvariantCulture)},\"{e.Message}\"" : "0,\"No Error.\"";
-            case "CL":
-            case "DZ":
-                if (args.Length > 0 && !args.Split(',').All(a => int.TryParse(a.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ch) && ch >= 1))
-                {
-                    Error(120, $"Incorrect parameter value. {command}");
-                    return null;
-                }
-
-                if (head == "CL")
-                {
-                    ClearChannelCount++;
-                    _bench.DisableAll();
-                }
-                else
-                {
-                    ZeroCount++;
-                    _bench.ZeroAll();
-                }
-
-                return null;
-            default:
-                Error(100, "Undefined GPIB command.");
-                _logger.Debug("Emulated B1500A: undefined command {Command}", command);
-                return null;
+            throw new ScpiCommandException(120, $"Incorrect parameter value. {request.Unit}");
         }
-    }
 
-    private void Error(int code, string message)
-    {
-        if (_errors.Count < 32)
-        {
-            _errors.Enqueue((code, message));
-        }
+        count();
+        act();
+        return None;
     }
 }

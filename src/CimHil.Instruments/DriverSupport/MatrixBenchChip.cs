@@ -1,0 +1,114 @@
+using System.Globalization;
+using CimHil.Core.Chip;
+using CimHil.Instruments.Switching;
+using Serilog;
+
+namespace CimHil.Instruments.DriverSupport;
+
+/// <summary>
+/// What the chips of the matrix benches (smu-matrix, b1500) share: one source reaches one cell at a time through a 707B,
+/// so there is no vector-matrix multiply and no gate; operations run one at a time through a <see cref="BenchOperationGate"/>;
+/// a pulse whose outcome the link lost becomes <see cref="UncertainPulseException"/>. The safe state after a failure is
+/// not run here: <c>SafeChip</c>, which wraps every connected chip, runs it once per failure.
+/// </summary>
+public abstract class MatrixBenchChip : IChip
+{
+    private readonly string _bench;
+    private int _disposed;
+
+    protected MatrixBenchChip(string bench, Keithley707B matrix, MatrixArraySettings array, ChipIdentity identity, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        _bench = bench;
+        Router = new MatrixRouter(matrix, array.Wiring, array.Rows, array.Columns);
+        Logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        Gate = new BenchOperationGate();
+        Identity = identity;
+        Geometry = new ArrayGeometry(array.Rows, array.Columns);
+        Capabilities = array.Technology == DeviceTechnology.Rram ? ChipCapabilities.RequiresForming : ChipCapabilities.None;
+    }
+
+    public ChipIdentity Identity { get; }
+
+    public ArrayGeometry Geometry { get; }
+
+    public ChipCapabilities Capabilities { get; }
+
+    public IChipClock Clock => WallClock.Instance;
+
+    protected MatrixRouter Router { get; }
+
+    protected BenchOperationGate Gate { get; }
+
+    protected ILogger Logger { get; }
+
+    public abstract Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken);
+
+    public abstract Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken);
+
+    public abstract Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken);
+
+    public abstract Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken);
+
+    public abstract Task SafeStateAsync(CancellationToken cancellationToken);
+
+    /// <summary>One source cannot drive rows in parallel.</summary>
+    public Task<VmmResult> MultiplyAsync(ReadOnlyMemory<double> rowVoltagesV, CancellationToken cancellationToken) =>
+        throw new CapabilityNotSupportedException(ChipCapabilities.VectorMatrixMultiply, Identity.Model);
+
+    /// <summary>Safe state (a failure is logged, not thrown), then the instruments are closed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await SafeStateOnClose.RunAsync(SafeStateAsync, Logger, _bench).ConfigureAwait(false);
+
+        await CloseInstrumentsAsync().ConfigureAwait(false);
+        await Router.Matrix.Session.DisposeAsync().ConfigureAwait(false);
+        Gate.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the instruments other than the matrix (the base closes that one).</summary>
+    protected abstract ValueTask CloseInstrumentsAsync();
+
+    /// <summary>Empties the matrix's error queue and opens every crosspoint: the end of every bench's connect.</summary>
+    protected async Task OpenMatrixAsync(CancellationToken cancellationToken)
+    {
+        await Router.Matrix.ClearErrorsAsync(cancellationToken).ConfigureAwait(false);
+        await Router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a pulse through the gate. If the link failed after the pulse may have left (<see cref="UncertainOutcomeException"/>),
+    /// raises <see cref="UncertainPulseException"/> naming <paramref name="operation"/> and when it was sent; neither bench can
+    /// tell whether it was applied, so <c>Applied</c> is null and the characterisation reads the cell back.
+    /// </summary>
+    protected Task<T> PulseAsync<T>(CellAddress cell, string operation, Func<CancellationToken, Task<T>> pulse, CancellationToken cancellationToken) =>
+        Gate.RunAsync(
+            async ct =>
+            {
+                var sentAt = Clock.Now;
+                try
+                {
+                    return await pulse(ct).ConfigureAwait(false);
+                }
+                catch (UncertainOutcomeException ex)
+                {
+                    throw new UncertainPulseException(cell, operation, null, sentAt, ex);
+                }
+            },
+            cancellationToken);
+
+    /// <summary>Refuses a pulse with a gate voltage: <paramref name="why"/> says what the bench drives instead.</summary>
+    protected static void RequireNoGate(string why, double? gateV)
+    {
+        if (gateV is { } g)
+        {
+            throw new UnsupportedOperationException($"{why} and cannot drive a gate: the pulse asks for a gate voltage of {g.ToString("R", CultureInfo.InvariantCulture)} V");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace CimHil.Instruments.Wgfmu;
+
+/// <summary>What a WGFMU channel samples (WGFMU_setMeasureMode).</summary>
+public enum WgfmuMeasureMode
+{
+    Voltage,
+    Current,
+}

@@ -1,0 +1,206 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CimHil.Calibration;
+using CimHil.Characterization;
+using CimHil.Characterization.Plans;
+using CimHil.Characterization.Procedures;
+using CimHil.Characterization.Store;
+using CimHil.Core.Chip;
+using CimHil.Core.Devices;
+using CimHil.Core.Safety;
+using CimHil.Reporting;
+using CimHil.Reporting.Browser;
+
+namespace CimHil.Workflows;
+
+/// <summary>
+/// The main job: connect, characterise, calibrate, train or load the model, Monte-Carlo, worst case, report — all into one run
+/// folder. Every stage writes its output file atomically when it finishes; a resumed run skips the stages whose file exists
+/// and reads back whole, recomputes a stage whose file is damaged (set aside, with a warning), and resumes characterisation
+/// inside its database, so an interrupted run loses nothing it had finished.
+/// </summary>
+public sealed class RunPipeline : Workflow<RunSettings>
+{
+    public const string DatabaseFile = "measurements.db";
+    public const string CalibrationFile = "calibration.json";
+    public const string MonteCarloFile = "monte-carlo.json";
+    public const string WorstCaseFile = "worst-case.json";
+    public const string ResultsFile = "results.json";
+    public const string ReportFile = "report.html";
+    public const string ScreenshotFile = "report.png";
+
+    /// <summary>A run of <paramref name="settings"/> under <paramref name="config"/>, logging to <paramref name="logger"/> and reporting each stage to <paramref name="progress"/>.</summary>
+    public RunPipeline(HilConfig config, RunSettings settings, ILogger logger, IProgress<StageProgress> progress)
+        : base(config, settings, logger, progress, logStageStart: true, "Stage {Stage} finished in {ElapsedSeconds} s")
+    {
+    }
+
+    /// <summary>How characterisation treats a resume (<c>--resume-on-new-chip</c>).</summary>
+    public CharacterizerOptions CharacterizerOptions { get; init; } = CharacterizerOptions.Default;
+
+    /// <summary>Stop after calibration when the fit lacks a part the plan measured (<c>--strict</c>), instead of warning.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
+    public static string NewRunFolder(RunSettings settings, DateTimeOffset now) => RunFolder.New(settings.OutputRoot, now);
+
+    /// <summary>Runs every stage into <paramref name="folder"/> (new, or an interrupted run's to resume) on <paramref name="chip"/>.</summary>
+    public async Task<RunResults> RunAsync(SafeChip chip, string folder, CancellationToken ct)
+    {
+        Directory.CreateDirectory(folder);
+        var started = DateTimeOffset.UtcNow;
+        var runId = RunFolder.IdOf(folder);
+        var db = Path.Combine(folder, DatabaseFile);
+
+        var (map, measurements) = await Stages.RunAsync("characterise", () => CharacteriseAsync(chip, db, runId, ct));
+        var calibrationPath = Path.Combine(folder, CalibrationFile);
+        var (model, warnings) = await Stages.RunAsync("calibrate", () => CalibrateAsync(db, calibrationPath, runId, ct));
+        var (network, floatAccuracy) = await Stages.RunAsync("model", () => LoadOrTrainAsync(ct));
+        var mapping = CimMappingOptions.FromJson(Config.Section("simulation").SectionOrEmpty("mapping"));
+        mapping.Validate();
+        var directory = FashionMnist.ResolveDirectory(null);
+        var mc = await Stages.RunAsync("monte-carlo", () => MonteCarloAsync(network, mapping, calibrationPath, directory, Path.Combine(folder, MonteCarloFile), ct));
+        var wc = await Stages.RunAsync("worst-case", () => WorstCaseAsync(network, mapping, calibrationPath, directory, folder, ct));
+
+        var results = new RunResults
+        {
+            RunId = runId,
+            Folder = folder,
+            StartedUtc = started,
+            Chip = chip.Identity.ToString(),
+            Driver = Config.Chip.Driver,
+            ConfigHash = Config.ContentHash,
+            Database = db,
+            Measurements = measurements,
+            Calibration = calibrationPath,
+            Model = Settings.Model,
+            ModelFloatAccuracy = floatAccuracy,
+            MonteCarlo = mc,
+            WorstCase = wc,
+            Report = Path.Combine(folder, ReportFile),
+            Warnings = warnings,
+        };
+
+        string? screenshot = null;
+        ReportPageResult? page = null;
+        await Stages.RunAsync("report", async () =>
+        {
+            var report = RunReportBuilder.Build(results, RunProvenance.Of(chip, Config), model, map, db, Settings.Seed, Config.Section("emulator").Long("seed", 0));
+            await ReportWriter.WriteAsync(report, results.Report, ct);
+            if (Settings.Screenshot)
+            {
+                screenshot = Path.Combine(folder, ScreenshotFile);
+                try
+                {
+                    page = await ReportScreenshot.CaptureAsync(results.Report, screenshot, ct);
+                    var empty = page.Plots.Where(p => !p.Visible || p.MarkCount == 0).Select(p => p.Id).ToList();
+                    Log.Information("Report checked in Chromium: {ConsoleErrors} console errors, {Plots} plots, screenshot {Screenshot}", page.ConsoleErrors.Count, page.Plots.Count, screenshot);
+                    if (page.ConsoleErrors.Count > 0 || empty.Count > 0)
+                    {
+                        Log.Warning("Report problems: console errors {ConsoleErrors}; plots without data {EmptyPlots}", page.ConsoleErrors, empty);
+                    }
+                }
+                catch (ReportBrowserException ex)
+                {
+                    // The report itself is written; only its browser check and screenshot are missing.
+                    Log.Warning("Report screenshot skipped: {Reason}", ex.Message);
+                    screenshot = null;
+                }
+            }
+
+            return true;
+        });
+
+        results = results with { FinishedUtc = DateTimeOffset.UtcNow, Screenshot = screenshot, ReportCheck = page, StageSeconds = Stages.Seconds };
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, ResultsFile), JsonSerializer.Serialize(results, WorkflowJson.Options), ct);
+        return results;
+    }
+
+    private async Task<(BlockReadResult Map, long Measurements)> CharacteriseAsync(SafeChip chip, string db, string runId, CancellationToken ct)
+    {
+        var planPath = Settings.Plan ?? Path.Combine("plans", $"default-{chip.Identity.Technology.ToString().ToLowerInvariant()}.json");
+        var plan = CharacterizationPlan.Load(planPath);
+        PlanValidator.Check(plan, chip).ThrowIfInvalid(planPath);
+        using var store = File.Exists(db)
+            ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)
+            : MeasurementStore.Create(db, runId, plan.Json, RunProvenance.Of(chip, Config), DateTimeOffset.UtcNow);
+        var reporter = new SynchronousProgress<CharacterizationProgress>(p =>
+            Stages.Progress.Report(new StageProgress("characterise", p.UnitsDone, Math.Max(1, p.UnitsTotal), p.Procedure)));
+        var summary = await new Characterizer(chip, store, plan, Log, reporter, CharacterizerOptions).RunAsync(ct);
+        Log.Information("Characterisation: {Units} units, {Measurements} records", summary.Units, summary.Measurements);
+
+        // The conductance map shows the array as characterisation left it, read in one bulk operation.
+        var map = await chip.ReadArrayAsync(Math.Min(0.2, chip.Limits.MaxReadVoltageV), ct);
+        return (map, summary.Measurements);
+    }
+
+    /// <summary>
+    /// The calibrated model (fitted, or the one a finished stage left) and its gaps, from one opening of the store. The gaps
+    /// are logged as warnings; under <see cref="Strict"/> they stop the run before any simulation.
+    /// </summary>
+    private async Task<(DeviceVariationModel Model, ImmutableArray<string> Gaps)> CalibrateAsync(string db, string path, string runId, CancellationToken ct)
+    {
+        var stored = await StageResultFile.TryLoadAsync(path, "calibrate", (p, _) => Task.FromResult(DeviceModelFile.Load(p)), Log, ct);
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var model = stored ?? Calibrator.Fit(store, $"run-{runId}", new CalibrationOptions { BootstrapSamples = Settings.BootstrapSamples, Seed = Settings.Seed }, Log);
+        if (stored is null)
+        {
+            DeviceModelFile.Save(model, path);
+        }
+
+        var gaps = CalibrationGaps.Find(model, store);
+        if (gaps.Count > 0 && Strict)
+        {
+            throw CalibrationGaps.Incomplete(db, gaps, "the run stops before any simulation");
+        }
+
+        foreach (var gap in gaps)
+        {
+            Log.Warning("Calibration incomplete: {Gap}", gap);
+        }
+
+        return (model, [.. gaps]);
+    }
+
+    private async Task<(Network Network, double? FloatAccuracy)> LoadOrTrainAsync(CancellationToken ct)
+    {
+        if (await StageResultFile.TryLoadAsync(Settings.Model, "model", (p, c) => Checkpoint.LoadAsync(p, cancellationToken: c), Log, ct) is { } loaded)
+        {
+            return (loaded, null);
+        }
+
+        Log.Information("No model at {Model}: training LeNet-5 for {Epochs} epochs", Settings.Model, Settings.TrainEpochs);
+        var (train, test) = await FashionMnist.LoadAsync(null, ct);
+        var options = new TrainerOptions { Epochs = Settings.TrainEpochs, Seed = Settings.Seed };
+        var network = ModelZoo.Create(ModelZoo.LeNet5, options.Seed);
+        var result = await new Trainer(options, Log).TrainAsync(network, train, test, Stages.Training("model"), ct);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(Settings.Model))!);
+        await Checkpoint.SaveAsync(network, Settings.Model, new Dictionary<string, string>
+        {
+            ["test_accuracy"] = (result.FinalTestAccuracy ?? 0).ToString("F4", CultureInfo.InvariantCulture),
+            ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["dataset"] = "fashion-mnist",
+        }, ct);
+        return (network, result.FinalTestAccuracy);
+    }
+
+    private Task<MonteCarloSummary> MonteCarloAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string path, CancellationToken ct) =>
+        StageResultFile.GetOrComputeJsonAsync(path, "monte-carlo", s => !s.ChipAccuracies.IsDefaultOrEmpty, async () =>
+        {
+            var e = Settings.Evaluation;
+            var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(e.MonteCarloImages);
+            return await EvaluationStages.MonteCarloSummaryAsync(network, mapping, VariationSpec.Parse(calibration), e.MonteCarloOptions(Settings.Seed), test, directory, "monte-carlo", Stages.Progress, ct);
+        }, Log, ct);
+
+    private Task<WorstCaseSummary> WorstCaseAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string folder, CancellationToken ct) =>
+        StageResultFile.GetOrComputeJsonAsync(Path.Combine(folder, WorstCaseFile), "worst-case", s => !s.Points.IsDefaultOrEmpty, async () =>
+        {
+            var e = Settings.Evaluation;
+            var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(e.WorstCaseImages);
+            var search = WorstCaseOptions.Preset(e.WorstCaseMethod) with { Seed = Settings.Seed };
+            return await EvaluationStages.WorstCaseSummaryAsync(network, mapping, DeviceBoundModel.Parse(calibration), search, e.WorstCaseKs, test, Path.Combine(folder, "worst-case"), Log, ct);
+        }, Log, ct);
+}

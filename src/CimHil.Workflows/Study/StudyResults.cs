@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+
+namespace CimHil.Workflows;
+
+/// <summary>One trained model of the study.</summary>
+/// <param name="Method">Method name.</param>
+/// <param name="Parameters">Method and parameters (checkpoint metadata).</param>
+/// <param name="Checkpoint">Cached checkpoint path.</param>
+/// <param name="Cached">True when the checkpoint was reused instead of trained.</param>
+/// <param name="FloatAccuracy">Float (unmapped) accuracy on the Monte-Carlo test images, as recorded at training.</param>
+/// <param name="TrainSeconds">Training time (0 when cached).</param>
+public sealed record StudyModel(string Method, IReadOnlyDictionary<string, string> Parameters, string Checkpoint, bool Cached, double FloatAccuracy, double TrainSeconds);
+
+/// <summary>One row of the study table: a method judged under one variation model.</summary>
+/// <param name="Method">Method name.</param>
+/// <param name="Model">"calibrated" or "gaussian".</param>
+/// <param name="Variation">The variation model as the Monte-Carlo evaluator describes it.</param>
+/// <param name="Representation">Weight representation used for the mapping.</param>
+/// <param name="MonteCarlo">Clean mapped accuracy, mean, standard deviation, percentile with its bootstrap interval, chip accuracies.</param>
+/// <param name="WorstCase">Worst-case accuracy per bound k.</param>
+public sealed record StudyRow(string Method, string Model, string Variation, WeightRepresentation Representation, MonteCarloSummary MonteCarlo, WorstCaseSummary WorstCase);
+
+/// <summary>Everything a study produced; study.json.</summary>
+public sealed record StudyResults : WorkflowResults
+{
+    /// <summary>SHA-256 of hil-config.json's content, as in the measurement store's provenance.</summary>
+    public required string ConfigHash { get; init; }
+
+    /// <summary>The CimHil version that ran the study.</summary>
+    public required string SoftwareVersion { get; init; }
+
+    /// <summary>The machine it ran on.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>The Fashion-MNIST folder.</summary>
+    public required string Dataset { get; init; }
+
+    /// <summary>The study settings after the command line's overrides.</summary>
+    public required StudySettings Settings { get; init; }
+
+    /// <summary>The CiM mapping (simulation.mapping) before each method's own changes.</summary>
+    public required CimMappingOptions Mapping { get; init; }
+
+    /// <summary>The trained (or cached) model of each method, in table order.</summary>
+    public required ImmutableArray<StudyModel> Models { get; init; }
+
+    /// <summary>One row per method and variation model.</summary>
+    public required ImmutableArray<StudyRow> Rows { get; init; }
+
+    /// <summary>Seconds per stage, by stage name.</summary>
+    public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;
+}

@@ -1,0 +1,26 @@
+namespace CimHil.Workflows;
+
+/// <summary>
+/// What a workflow (<see cref="RunPipeline"/>, <see cref="Study"/>) runs with: the configuration, its settings record, its
+/// log and its stages, whose start, units and end go to the caller's <see cref="IProgress{T}"/> as <see cref="StageProgress"/>.
+/// </summary>
+/// <typeparam name="TSettings">The workflow's settings record.</typeparam>
+public abstract class Workflow<TSettings>
+    where TSettings : class
+{
+    private protected Workflow(HilConfig config, TSettings settings, ILogger logger, IProgress<StageProgress> progress, bool logStageStart, string stageFinishedTemplate)
+    {
+        Config = config ?? throw new ArgumentNullException(nameof(config));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        Log = logger ?? throw new ArgumentNullException(nameof(logger));
+        Stages = new StageTimer(progress, logger, logStageStart, stageFinishedTemplate);
+    }
+
+    private protected HilConfig Config { get; }
+
+    private protected TSettings Settings { get; }
+
+    private protected ILogger Log { get; }
+
+    private protected StageTimer Stages { get; }
+}
