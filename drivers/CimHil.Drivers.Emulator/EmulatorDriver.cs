@@ -35,12 +35,13 @@ public sealed class EmulatorDriver : ChipDriver<EmulatorDriverSettings>
         return new EmulatorDriverSettings();
     }
 
-    public override Task<IChip> ConnectAsync(EmulatorDriverSettings settings, DriverContext context, CancellationToken cancellationToken)
+    public override async Task<IChip> ConnectAsync(EmulatorDriverSettings settings, DriverContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         cancellationToken.ThrowIfCancellationRequested();
         var emulator = EmulatorSettings.Parse(context.Config.Section("emulator"));
         var chip = new EmulatedChip(emulator);
+        var stateFile = EmulatorStateFile.PathFor(context.Config);
         context.Logger.Information(
             "Emulated {Technology} chip {Rows}x{Columns} fabricated with seed {Seed}: {StuckOn} stuck-on, {StuckOff} stuck-off cells",
             emulator.Technology,
@@ -49,6 +50,16 @@ public sealed class EmulatorDriver : ChipDriver<EmulatorDriverSettings>
             emulator.Seed,
             chip.GroundTruth.StuckOnCount,
             chip.GroundTruth.StuckOffCount);
-        return Task.FromResult<IChip>(chip);
+        if (stateFile is null)
+        {
+            return chip;
+        }
+
+        if (await EmulatorStateFile.LoadAsync(chip, stateFile, cancellationToken).ConfigureAwait(false))
+        {
+            context.Logger.Information("Emulator state loaded from {StateFile} (clock {Clock:O})", stateFile, chip.Clock.Now);
+        }
+
+        return new PersistedEmulatedChip(chip, stateFile);
     }
 }

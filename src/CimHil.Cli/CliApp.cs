@@ -11,11 +11,14 @@ public static class CliApp
         var root = new RootCommand("CimHil: hardware-in-the-loop characterisation, calibration and worst-case evaluation of analog compute-in-memory arrays.");
         root.Options.Add(services.ConfigOption);
         root.Options.Add(services.VerboseOption);
+        root.Options.Add(services.QuietOption);
+        root.Options.Add(services.LogLevelOption);
 
         // commands
         root.Subcommands.Add(InfoCommand.Create(services));
         root.Subcommands.Add(ReadCommand.Create(services));
         root.Subcommands.Add(ProgramCommand.Create(services));
+        root.Subcommands.Add(FormCommand.Create(services));
         root.Subcommands.Add(DemoCommand.Create(services));
         root.Subcommands.Add(RunCommand.Create(services));
         root.Subcommands.Add(InstrumentsListCommand.Create(services));

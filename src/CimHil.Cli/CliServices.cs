@@ -36,6 +36,20 @@ public sealed class CliServices : IDisposable
         Recursive = true,
     };
 
+    /// <summary>--quiet, recursive: the console log shows errors only.</summary>
+    public Option<bool> QuietOption { get; } = new("--quiet", "-q")
+    {
+        Description = "Log only errors to the console (stderr); the log file is unchanged",
+        Recursive = true,
+    };
+
+    /// <summary>--log-level, recursive: the console log level, overriding logging.consoleLevel of the config.</summary>
+    public Option<LogEventLevel?> LogLevelOption { get; } = new("--log-level")
+    {
+        Description = "Console (stderr) log level: Verbose, Debug, Information, Warning, Error or Fatal (default: logging.consoleLevel of the config)",
+        Recursive = true,
+    };
+
     /// <summary>--json for commands with machine-readable output.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Write the result as JSON on stdout" };
 
@@ -60,12 +74,32 @@ public sealed class CliServices : IDisposable
         return _config;
     }
 
+    /// <summary>
+    /// The config of a command that needs no bench (evaluate, worst-case, train, study): as <see cref="Config"/>, but where
+    /// no --config or ${CIMHIL_CONFIG} is given and ./hil-config.json does not exist, the built-in defaults, said once on stderr.
+    /// </summary>
+    public HilConfig SimulationConfig(ParseResult parse)
+    {
+        if (_config is null && string.IsNullOrEmpty(parse.GetValue(ConfigOption))
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(HilConfigLoader.PathVariable))
+            && !File.Exists(HilConfigLoader.DefaultFileName))
+        {
+            _config = HilConfigLoader.BuiltInDefaults();
+            if (!parse.GetValue(QuietOption))
+            {
+                Error.WriteLine($"cimhil: no {HilConfigLoader.DefaultFileName} here; this command needs no bench, so it runs on the built-in defaults (docs/cli.md)");
+            }
+        }
+
+        return Config(parse);
+    }
+
     public ILogger Logger(ParseResult parse)
     {
         if (_logger is null)
         {
             var cfg = Config(parse).Logging;
-            var console = parse.GetValue(VerboseOption) ? LogEventLevel.Debug : Enum.Parse<LogEventLevel>(cfg.ConsoleLevel);
+            var console = ConsoleLevel(parse) ?? Enum.Parse<LogEventLevel>(cfg.ConsoleLevel);
             var lc = new LoggerConfiguration()
                 .MinimumLevel.Verbose()
                 .Enrich.WithProperty("Application", "cimhil")
@@ -80,6 +114,20 @@ public sealed class CliServices : IDisposable
         }
 
         return _logger;
+    }
+
+    /// <summary>The console level --verbose, --quiet or --log-level asks for (at most one of them), or null for the config's.</summary>
+    public LogEventLevel? ConsoleLevel(ParseResult parse)
+    {
+        var verbose = parse.GetValue(VerboseOption);
+        var quiet = parse.GetValue(QuietOption);
+        var level = parse.GetValue(LogLevelOption);
+        if ((verbose ? 1 : 0) + (quiet ? 1 : 0) + (level is null ? 0 : 1) > 1)
+        {
+            throw new CliUsageException("--verbose, --quiet and --log-level each set the console log level: give one of them");
+        }
+
+        return verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Error : level;
     }
 
     /// <summary>An event carrying this property goes to the log file only (the console already has its one-line summary).</summary>

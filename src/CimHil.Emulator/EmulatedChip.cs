@@ -10,7 +10,7 @@ namespace CimHil.Emulator;
 /// drift and relaxation follow it, and it only moves when someone advances it (operations take no virtual time).
 /// Thread-safe: operations are serialised. Safety limits are not checked here; wrap in <c>SafeChip</c> for that.
 /// </summary>
-public sealed partial class EmulatedChip
+public sealed partial class EmulatedChip : IFormingState
 {
     private readonly object _gate = new();
     private readonly EmulatorSettings _settings;

@@ -108,6 +108,10 @@ public sealed class ResumeCommandTests(Xunit.Abstractions.ITestOutputHelper outp
         var (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", plan, "--out", full, "--json", "--config", config);
         Assert.True(code == ExitCodes.Success, error);
 
+        // The config's emulator keeps its array between commands (emulator.stateFile): the interrupted experiment starts
+        // on the pristine array, as the uninterrupted one did.
+        (code, _, error) = await CliHarness.RunAsync("emulator", "reset", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
         var db = Path.Combine(dir, "killed.db");
         await KillMidwayAsync(config, plan, db);
         Assert.True(File.Exists(db + ".chip-state"), "the emulator's state file is kept next to the store");

@@ -13,8 +13,9 @@ public static class DemoCommand
     public static Command Create(CliServices services)
     {
         var cycles = new Option<int>("--cycles") { Description = "SET/RESET cycles per demo cell", DefaultValueFactory = _ => 3 };
+        var width = new Option<double?>("--width") { Description = PulseDefaults.WidthDescription(PulseDefaults.ProgramWidthSeconds) + " of the SET/RESET pulses" };
         var json = CliServices.JsonOption();
-        var command = new Command("demo", "A short bench demo: identity, forming, a few SET/RESET cycles with reads, one row read") { cycles, json };
+        var command = new Command("demo", "A short bench demo: identity, forming, a few SET/RESET cycles with reads, one row read") { cycles, width, json };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var n = parse.GetValue(cycles);
@@ -33,11 +34,21 @@ public static class DemoCommand
             }
 
             var cells = Enumerable.Range(0, Math.Min(4, chip.Geometry.Columns)).Select(c => new CellAddress(0, c)).ToList();
+            // Every default is brought within the bench's limits: a 1 µs forming pulse or a 100 ns SET is refused by a bench
+            // whose shortest pulse is 1 ms; a gate voltage only where pulses have a gate (two-terminal benches refuse one).
+            var pulseWidth = parse.GetValue(width) ?? PulseDefaults.Width(limits, PulseDefaults.ProgramWidthSeconds);
+            var gated = chip.Supports(ChipCapabilities.GateVoltage);
+            var forming = new FormingPulse
+            {
+                AmplitudeV = Math.Min(PulseDefaults.FormingAmplitudeV, limits.MaxFormVoltageV),
+                WidthSeconds = PulseDefaults.Width(limits, PulseDefaults.FormingWidthSeconds),
+                ComplianceA = Math.Min(PulseDefaults.FormingComplianceA, limits.MaxComplianceA),
+            };
             if (chip.Supports(ChipCapabilities.RequiresForming))
             {
                 foreach (var cell in cells)
                 {
-                    var formed = await chip.FormAsync(cell, new FormingPulse { AmplitudeV = Math.Min(3.3, limits.MaxFormVoltageV), WidthSeconds = Math.Min(1e-6, limits.MaxPulseWidthSeconds), ComplianceA = Math.Min(100e-6, limits.MaxComplianceA) }, ct);
+                    var formed = await chip.FormAsync(cell, forming, ct);
                     if (!quiet)
                     {
                         AnsiConsole.MarkupLine($"formed {cell}: {formed.CurrentA * 1e6:F1} µA, {(formed.Formed ? "formed" : "[red]not formed[/]")}");
@@ -45,8 +56,8 @@ public static class DemoCommand
                 }
             }
 
-            var set = new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = Math.Min(1.5, limits.MaxSetVoltageV), WidthSeconds = Math.Max(100e-9, limits.MinPulseWidthSeconds), GateVoltageV = Math.Min(1.6, limits.MaxGateVoltageV) };
-            var reset = new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = Math.Min(1.8, limits.MaxResetVoltageV), WidthSeconds = Math.Max(100e-9, limits.MinPulseWidthSeconds), GateVoltageV = Math.Min(2.5, limits.MaxGateVoltageV) };
+            var set = new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = Math.Min(1.5, limits.MaxSetVoltageV), WidthSeconds = pulseWidth, GateVoltageV = gated ? Math.Min(1.6, limits.MaxGateVoltageV) : null };
+            var reset = new ProgramPulse { Polarity = PulsePolarity.Reset, AmplitudeV = Math.Min(1.8, limits.MaxResetVoltageV), WidthSeconds = pulseWidth, GateVoltageV = gated ? Math.Min(2.5, limits.MaxGateVoltageV) : null };
             var trace = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).AddColumn("cell").AddColumn("cycle").AddColumn(new TableColumn("after SET (µS)").RightAligned()).AddColumn(new TableColumn("after RESET (µS)").RightAligned());
             foreach (var cell in cells)
@@ -76,7 +87,7 @@ public static class DemoCommand
             }
 
             AnsiConsole.Write(table);
-            AnsiConsole.Write(ReadCommand.ToTable(row));
+            ConductanceGrid.Write(services.Output, row, ConductanceGrid.WidthOf(services.Output));
             return ExitCodes.Success;
         });
         return command;

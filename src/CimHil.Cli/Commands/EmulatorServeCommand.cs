@@ -155,7 +155,7 @@ public static class EmulatorServeCommand
                 }
             }
         });
-        return new Command("emulator", "The chip emulator") { command };
+        return new Command("emulator", "The chip emulator") { command, EmulatorResetCommand.Create(services) };
     }
 
     /// <summary>An emulated instrument bench in front of the array: each instrument on its own TCP port from <paramref name="port"/> on.</summary>
@@ -208,10 +208,13 @@ public static class EmulatorServeCommand
                 services.Output.WriteLine($"{instruments[i].Label,-9} {r[i]}");
             }
 
-            services.Output.WriteLine($"hil-config.json chip section for the {kind} driver (add \"safety\" limits):");
+            // The safety limits of the config found (else the defaults), narrowed to the driver's hardware: pasted as it is, the
+            // section loads (a 10 ns minimum pulse beside the SMU's 1 ms shortest would be refused).
+            var safety = SafetyJson((TryConfig(services, parse)?.Chip.Safety ?? SafetyLimits.Default).Within(services.Registry.Get(kind).Create().Maxima));
+            services.Output.WriteLine($"hil-config.json chip section for the {kind} driver (the safety limits of the config, within the driver's maxima):");
             services.Output.WriteLine(fast is not null
-                ? $$"""  "chip": { "driver": "b1500", "settings": { "mainframe": "{{r[0]}}", "matrix": "{{r[1]}}", "wgfmuAddress": "{{r[2]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" } }"""
-                : $$"""  "chip": { "driver": "smu-matrix", "settings": { "smu": "{{r[0]}}", "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" } }""");
+                ? $$"""  "chip": { "driver": "b1500", "settings": { "mainframe": "{{r[0]}}", "matrix": "{{r[1]}}", "wgfmuAddress": "{{r[2]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }"""
+                : $$"""  "chip": { "driver": "smu-matrix", "settings": { "smu": "{{r[0]}}", "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }""");
             if (fast is not null)
             {
                 services.Output.WriteLine("The WGFMU is reached through the B1530A instrument library: build the stand-in (docs/wgfmu-standin.md) and name it in $CIMHIL_WGFMU_LIBRARY or settings.wgfmuLibrary.");

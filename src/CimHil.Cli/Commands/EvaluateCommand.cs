@@ -42,13 +42,14 @@ public static class EvaluateCommand
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
+            var config = services.SimulationConfig(parse);
             var logger = services.Logger(parse);
             var variation = VariationSpec.Parse(parse.GetValue(deviceModel)!) with
             {
                 InferenceTimeSeconds = parse.GetValue(time),
                 DriftCompensation = parse.GetValue(compensate),
             };
-            var configured = CimMappingOptions.FromJson(services.Config(parse).Section("simulation").SectionOrEmpty("mapping"));
+            var configured = CimMappingOptions.FromJson(config.Section("simulation").SectionOrEmpty("mapping"));
             var mapping = configured with
             {
                 BitsPerDevice = parse.GetValue(bits) ?? configured.BitsPerDevice,

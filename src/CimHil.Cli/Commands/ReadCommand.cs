@@ -1,10 +1,9 @@
 using System.CommandLine;
 using CimHil.Core.Chip;
-using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
 
-/// <summary><c>cimhil read</c>: one cell, a row, a column or a block, as a table of µS or as JSON.</summary>
+/// <summary><c>cimhil read</c>: one cell, a row, a column or a block, as a grid of µS, CSV or JSON.</summary>
 public static class ReadCommand
 {
     public const double DefaultReadVoltageV = 0.2;
@@ -17,9 +16,10 @@ public static class ReadCommand
         var block = new Option<string?>("--block") { Description = "Block ROW,COLUMN,ROWS,COLUMNS" };
         var voltage = new Option<double>("--voltage") { Description = "Read voltage in volts", DefaultValueFactory = _ => DefaultReadVoltageV };
         var json = CliServices.JsonOption();
-        var command = new Command("read", "Read the conductance of a cell, a row, a column or a block (one bulk read, not one per cell)")
+        var csv = new Option<bool>("--csv") { Description = "Write one CSV line per cell on stdout: row,column,readVoltageV,currentA,conductanceS" };
+        var command = new Command("read", "Read the conductance of a cell, a row, a column or a block (one bulk read, not one per cell): a grid of µS, CSV or JSON")
         {
-            cell, row, column, block, voltage, json,
+            cell, row, column, block, voltage, json, csv,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
@@ -27,6 +27,11 @@ public static class ReadCommand
             if (chosen != 1)
             {
                 throw new CliUsageException("read needs exactly one of --cell, --row, --column, --block");
+            }
+
+            if (parse.GetValue(json) && parse.GetValue(csv))
+            {
+                throw new CliUsageException("read takes --json or --csv, not both");
             }
 
             await using var chip = await services.ConnectAsync(parse, ct);
@@ -51,6 +56,7 @@ public static class ReadCommand
                 result = await chip.ReadBlockAsync(CliParsing.Block(parse.GetValue(block)!, "--block"), v, ct);
             }
 
+            UnformedCells.Warn(chip, result.Block, "read", services.Logger(parse));
             if (parse.GetValue(json))
             {
                 services.WriteJson(new
@@ -61,36 +67,18 @@ public static class ReadCommand
                     currentsA = result.CurrentsA,
                     conductancesS = result.CurrentsA.Select(i => i / result.ReadVoltageV).ToArray(),
                 });
-                return ExitCodes.Success;
+            }
+            else if (parse.GetValue(csv))
+            {
+                ConductanceGrid.WriteCsv(services.Output, result);
+            }
+            else
+            {
+                ConductanceGrid.Write(services.Output, result, ConductanceGrid.WidthOf(services.Output));
             }
 
-            AnsiConsole.Write(ToTable(result));
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>Rows × columns of conductance in µS.</summary>
-    public static Table ToTable(BlockReadResult result)
-    {
-        var table = new Table().Border(TableBorder.Simple).Title($"Conductance (µS) at {result.ReadVoltageV} V");
-        table.AddColumn("row \\ col");
-        for (var c = 0; c < result.Block.Columns; c++)
-        {
-            table.AddColumn(new TableColumn((result.Block.Column + c).ToString(System.Globalization.CultureInfo.InvariantCulture)).RightAligned());
-        }
-
-        for (var r = 0; r < result.Block.Rows; r++)
-        {
-            var cells = new List<string> { (result.Block.Row + r).ToString(System.Globalization.CultureInfo.InvariantCulture) };
-            for (var c = 0; c < result.Block.Columns; c++)
-            {
-                cells.Add(CliParsing.Microsiemens(result.ConductanceS(result.Block.Row + r, result.Block.Column + c)));
-            }
-
-            table.AddRow(cells.ToArray());
-        }
-
-        return table;
     }
 }

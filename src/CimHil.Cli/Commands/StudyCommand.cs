@@ -40,7 +40,7 @@ public static class StudyCommand
         m.AddTo(command, withMethod: false);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            var config = services.Config(parse);
+            var config = services.SimulationConfig(parse);
             var settings = StudySettings.Parse(config.Section("study"));
             settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output);
             var folder = RunFolder.New(settings.OutputRoot, DateTimeOffset.UtcNow);

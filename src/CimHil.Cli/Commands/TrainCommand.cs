@@ -10,7 +10,6 @@ using CimHil.Simulation.Training;
 using CimHil.Simulation.Variation;
 using CimHil.Workflows;
 using Serilog;
-using Serilog.Events;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
@@ -27,7 +26,7 @@ public static class TrainCommand
         ArgumentNullException.ThrowIfNull(services);
         var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => ModelZoo.LeNet5 };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 8 }.Within(1, CliLimits.MaxEpochs);
-        var output = new Option<string?>("--out") { Description = "Checkpoint to write (default: <model>-fmnist.safetensors)" };
+        var output = new Option<string?>("--out") { Description = "Checkpoint to write (default: models/<model>-fmnist.safetensors)" };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => 64 }.Within(1, CliLimits.MaxBatch);
         var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1e-3f };
@@ -77,8 +76,8 @@ public static class TrainCommand
             var robustness = m.Settings(parse);
             var search = m.Search(parse);
             var mapping = Mapping(services, parse);
-            var outPath = parse.GetValue(output) ?? $"{arch}-fmnist.safetensors";
-            var logger = TrainingLogger(services, parse);
+            var outPath = parse.GetValue(output) ?? DefaultCheckpoint(arch);
+            var logger = services.Logger(parse);
             Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
             Dataset train, test;
             try
@@ -140,6 +139,8 @@ public static class TrainCommand
                 metadata["train_samples"] = used.ToString(CultureInfo.InvariantCulture);
             }
 
+            // The folder may not exist yet (models/ in a fresh folder, or a new --out folder).
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             await Checkpoint.SaveAsync(network, outPath, metadata, ct);
 
             if (parse.GetValue(json))
@@ -167,38 +168,12 @@ public static class TrainCommand
         return command;
     }
 
-    // The mapping (for device-model noise, bi-scale and the adversary) comes from simulation.mapping when a config is found.
-    private static CimMappingOptions Mapping(CliServices services, ParseResult parse)
-    {
-        HilConfig config;
-        try
-        {
-            config = services.Config(parse);
-        }
-        catch (Exception ex) when (ex is ConfigException or FileNotFoundException && parse.GetValue(services.ConfigOption) is null)
-        {
-            return new CimMappingOptions();
-        }
+    /// <summary>Where <c>train</c> saves without <c>--out</c>: under <c>models/</c>, where <c>run</c> and the docs look, not the current folder's root.</summary>
+    public static string DefaultCheckpoint(string arch) => Path.Combine("models", $"{arch}-fmnist.safetensors");
 
-        return CimMappingOptions.FromJson(config.Section("simulation").SectionOrEmpty("mapping")).Validate();
-    }
-
-    // Training needs no bench: without a hil-config.json, log warnings to stderr instead of failing on the missing file.
-    private static ILogger TrainingLogger(CliServices services, ParseResult parse)
-    {
-        try
-        {
-            return services.Logger(parse);
-        }
-        catch (ConfigException)
-        {
-            var verbose = parse.GetValue(services.VerboseOption);
-            return new LoggerConfiguration()
-                .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
-                .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose)
-                .CreateLogger();
-        }
-    }
+    // The mapping (for device-model noise, bi-scale and the adversary) is simulation.mapping of the config, else the defaults.
+    private static CimMappingOptions Mapping(CliServices services, ParseResult parse) =>
+        CimMappingOptions.FromJson(services.SimulationConfig(parse).Section("simulation").SectionOrEmpty("mapping")).Validate();
 }
 
 /// <summary>

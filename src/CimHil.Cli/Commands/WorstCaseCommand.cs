@@ -41,6 +41,7 @@ public static class WorstCaseCommand
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
+            services.SimulationConfig(parse);
             var logger = services.Logger(parse);
             var bounds = DeviceBoundModel.Parse(parse.GetValue(deviceModel)!);
             var mapping = new CimMappingOptions { BitsPerDevice = parse.GetValue(bits), SliceCount = parse.GetValue(slices) };

@@ -128,6 +128,28 @@ public static class HilConfigLoader
         return string.IsNullOrEmpty(env) ? DefaultFileName : env;
     }
 
+    /// <summary>
+    /// The configuration of a command that needs no bench (evaluate, worst-case, train, study) run where no
+    /// hil-config.json is: the shipped defaults — the 64×64 RRAM emulator behind the shipped safety limits, default
+    /// logging, mapping, study and run sections.
+    /// </summary>
+    public static HilConfig BuiltInDefaults() => Parse(BuiltInDefaultsJson, BuiltInDefaultsName);
+
+    /// <summary>What error messages call the built-in defaults (in place of a file name).</summary>
+    public const string BuiltInDefaultsName = "built-in defaults";
+
+    private const string BuiltInDefaultsJson = """
+        {
+          "chip": {
+            "driver": "emulator",
+            "safety": {
+              "maxSetVoltageV": 3.0, "maxResetVoltageV": 3.5, "maxFormVoltageV": 5.0, "maxReadVoltageV": 0.5,
+              "maxGateVoltageV": 3.0, "maxComplianceA": 0.0005, "maxPulseWidthSeconds": 0.001, "minPulseWidthSeconds": 1e-08
+            }
+          }
+        }
+        """;
+
     public static HilConfig Load(string path)
     {
         if (!File.Exists(path))

@@ -42,6 +42,28 @@ public sealed record SafetyLimits
         MinPulseWidthSeconds = 10e-9,
     };
 
+    /// <summary>
+    /// These limits narrowed to what a driver's hardware can do (<paramref name="maxima"/>): each maximum no higher, the
+    /// shortest pulse no shorter. What a printed config section carries, so it loads beside the driver's maxima as it is.
+    /// </summary>
+    public SafetyLimits Within(SafetyLimits maxima)
+    {
+        ArgumentNullException.ThrowIfNull(maxima);
+        var minWidth = Math.Max(MinPulseWidthSeconds, maxima.MinPulseWidthSeconds);
+        return new SafetyLimits
+        {
+            MaxSetVoltageV = Math.Min(MaxSetVoltageV, maxima.MaxSetVoltageV),
+            MaxResetVoltageV = Math.Min(MaxResetVoltageV, maxima.MaxResetVoltageV),
+            MaxFormVoltageV = Math.Min(MaxFormVoltageV, maxima.MaxFormVoltageV),
+            MaxReadVoltageV = Math.Min(MaxReadVoltageV, maxima.MaxReadVoltageV),
+            MaxGateVoltageV = Math.Min(MaxGateVoltageV, maxima.MaxGateVoltageV),
+            MaxComplianceA = Math.Min(MaxComplianceA, maxima.MaxComplianceA),
+            // A bench whose shortest pulse is longer than the configured longest gets exactly its shortest.
+            MaxPulseWidthSeconds = Math.Max(minWidth, Math.Min(MaxPulseWidthSeconds, maxima.MaxPulseWidthSeconds)),
+            MinPulseWidthSeconds = minWidth,
+        };
+    }
+
     /// <summary>Throws <see cref="SafetyLimitException"/> if the pulse exceeds a limit; returns the pulse with its compliance filled in.</summary>
     public ProgramPulse Check(ProgramPulse pulse)
     {

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace CimHil.Cli.Tests;
+
+/// <summary>
+/// The built <c>cimhil</c> as its own process in a folder of the test's choosing: what a user gets who runs it outside
+/// the repository (an in-process run shares the test runner's current folder and environment).
+/// </summary>
+internal static class CliProcess
+{
+    public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cimhil.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        // Nothing of the test runner's bench: no config, no VISA library named.
+        start.Environment.Remove("CIMHIL_CONFIG");
+        start.Environment.Remove("CIMHIL_VISA_LIBRARY");
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>A new empty folder: no hil-config.json, no models/, nothing of the repository.</summary>
+    public static string EmptyFolder() => Directory.CreateTempSubdirectory("cimhil-empty-").FullName;
+}
