@@ -27,7 +27,35 @@ public sealed record CalibratedNoiseModel(DeviceVariationModel Device) : IDevice
     public string Describe(VariationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return $"device model '{Device.Name}'{(HasDrift(spec) ? $", drift to {spec.InferenceTimeSeconds:G4} s{(spec.DriftCompensation ? " compensated" : string.Empty)}" : string.Empty)}";
+        return $"device model '{Device.Name}': {string.Join(", ", Effects(spec))}";
+    }
+
+    /// <summary>
+    /// The effects a figure under <paramref name="spec"/> includes, named in every description (console, JSON, report):
+    /// two accuracies of one model differ when their effects differ (the worst case's Monte-Carlo reference has
+    /// programming error only, as its bound does), and the label is what says so.
+    /// </summary>
+    public IReadOnlyList<string> Effects(VariationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var effects = new List<string>();
+        if (spec.ProgrammingError)
+        {
+            effects.Add("programming error");
+        }
+
+        effects.Add(HasReadNoise(spec) ? "read noise" : "no read noise");
+        if (HasDrift(spec))
+        {
+            effects.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"drift at t = {spec.InferenceTimeSeconds:G4} s{(spec.DriftCompensation ? " compensated" : string.Empty)}"));
+        }
+        else
+        {
+            effects.Add("no drift");
+        }
+
+        effects.Add(spec.StuckAt && Device.StuckAt is { StuckOnRate: > 0 } or { StuckOffRate: > 0 } ? "stuck cells" : "no stuck cells");
+        return effects;
     }
 
     /// <inheritdoc/>

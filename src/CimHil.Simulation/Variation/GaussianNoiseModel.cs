@@ -21,7 +21,7 @@ public sealed record GaussianNoiseModel(double SigmaRelative, GaussianDomain Dom
 
     /// <inheritdoc/>
     public string Describe(VariationSpec spec) =>
-        $"gaussian σ_rel={SigmaRelative.ToString("G4", CultureInfo.InvariantCulture)} on {Domain.ToString().ToLowerInvariant()}";
+        $"gaussian σ_rel={SigmaRelative.ToString("G4", CultureInfo.InvariantCulture)} on {Domain.ToString().ToLowerInvariant()}: programming error, no read noise, no drift, no stuck cells";
 
     /// <inheritdoc/>
     public bool HasReadNoise(VariationSpec spec) => false;
