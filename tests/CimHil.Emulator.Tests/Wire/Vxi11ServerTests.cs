@@ -48,10 +48,7 @@ public sealed class Vxi11ServerTests
     public async Task DropFault_ClosesTheConnectionWithoutAReply_AfterExecutingTheMessage()
     {
         await using var server = await StartAsync();
-        using var core = await ConnectAsync(server.Server.Port);
-        Assert.Equal(Reply(1, 0, 1, 0, 65536), await CallAsync(core, Call(1, Core, 1, 10, 7, 0, 0, 5, "inst0\0\0\0")));
-        server.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
-        Assert.Equal(Reply(2, 0, 6), await CallAsync(core, Call(2, Core, 1, 11, 1, 1000, 0, 8, 6, "*IDN?\n\0\0")));
+        using var core = await SendIdnOnANewLinkAsync(server, new BoardFaults { DropAfterCommands = 1 });
         await SendAsync(core, Call(3, Core, 1, 12, 1, 1024, 1000, 0, 0, 0));
         Assert.Empty(await ReceiveToEndAsync(core));
         Assert.Equal(1, server.Board.Protocol.CommandsExecuted);
@@ -61,10 +58,7 @@ public sealed class Vxi11ServerTests
     public async Task StallFault_DeviceReadAnswersIoTimeoutAfterItsIoTimeout()
     {
         await using var server = await StartAsync();
-        using var core = await ConnectAsync(server.Server.Port);
-        Assert.Equal(Reply(1, 0, 1, 0, 65536), await CallAsync(core, Call(1, Core, 1, 10, 7, 0, 0, 5, "inst0\0\0\0")));
-        server.Board.Faults = new BoardFaults { StallAfterCommands = 0 };
-        Assert.Equal(Reply(2, 0, 6), await CallAsync(core, Call(2, Core, 1, 11, 1, 1000, 0, 8, 6, "*IDN?\n\0\0")));
+        using var core = await SendIdnOnANewLinkAsync(server, new BoardFaults { StallAfterCommands = 0 });
         var watch = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(Reply(3, 15, 0, 0), await CallAsync(core, Call(3, Core, 1, 12, 1, 1024, 200, 0, 0, 0)));
         Assert.InRange(watch.Elapsed.TotalMilliseconds, 150, 5000);
@@ -89,6 +83,16 @@ public sealed class Vxi11ServerTests
         server.Start();
         await Task.Yield();
         return new Served(chip, board, server);
+    }
+
+    /// <summary>Creates link 1 (xid 1), arms <paramref name="faults"/>, and writes "*IDN?\n" on it (xid 2).</summary>
+    private static async Task<Socket> SendIdnOnANewLinkAsync(Served server, BoardFaults faults)
+    {
+        var core = await ConnectAsync(server.Server.Port);
+        Assert.Equal(Reply(1, 0, 1, 0, 65536), await CallAsync(core, Call(1, Core, 1, 10, 7, 0, 0, 5, "inst0\0\0\0")));
+        server.Board.Faults = faults;
+        Assert.Equal(Reply(2, 0, 6), await CallAsync(core, Call(2, Core, 1, 11, 1, 1000, 0, 8, 6, "*IDN?\n\0\0")));
+        return core;
     }
 
     /// <summary>A call with AUTH_NONE credential and verifier (RFC 1831 section 8), then the argument units.</summary>
