@@ -10,8 +10,8 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 [ -e /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-# h5py and xarray: the export tests read the HDF5 export back as a Python user would.
-python3 -c "import h5py, xarray" >/dev/null 2>&1 || need+=(python3-h5py python3-xarray python3-pandas)
+# h5py and xarray for Debian's python3 (/usr/bin/python3, which the export tests run, whatever python3 is first on PATH).
+/usr/bin/python3 -c "import h5py, xarray" >/dev/null 2>&1 || need+=(python3-h5py python3-xarray python3-pandas)
 for pkg in ${CIMHIL_EXTRA_PACKAGES:-}; do need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
