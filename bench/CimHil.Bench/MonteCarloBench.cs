@@ -54,8 +54,8 @@ internal static class MonteCarloBench
         var ok = true;
         foreach (var (name, spec) in new (string, VariationSpec)[]
                  {
-                     ("programming+stuck (weights fixed per chip)", new VariationSpec { Device = device, ReadNoise = false }),
-                     ("programming+read noise+drift (weights per batch)", new VariationSpec { Device = device, InferenceTimeSeconds = 86400, DriftCompensation = true }),
+                     ("programming+stuck (weights fixed per chip)", new VariationSpec { Noise = new CalibratedNoiseModel(device), ReadNoise = false }),
+                     ("programming+read noise+drift (weights per batch)", new VariationSpec { Noise = new CalibratedNoiseModel(device), InferenceTimeSeconds = 86400, DriftCompensation = true }),
                  })
         {
             var mc = new MonteCarloEvaluator(mapped, spec, new MonteCarloOptions { Chips = chips, Seed = 1 });

@@ -32,7 +32,7 @@ internal static class WorstCaseBench
         var all = test.Batch(Enumerable.Range(0, test.Count).ToArray());
         var data = new TestSet(all.Input, all.Labels, 1000);
         var device = PcmLike();
-        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Device = device });
+        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new CalibratedNoiseModel(device) });
         var mapping = new CimMappingOptions { BitsPerDevice = 4, SliceCount = 1 };
         var mapped = MappedNetwork.Map(net, mapping, device.Window);
         var forward = new MappedForward(mapped, data);

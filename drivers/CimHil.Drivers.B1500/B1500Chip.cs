@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using CimHil.Core.Chip;
-using CimHil.Core.Safety;
 using CimHil.Instruments;
 using CimHil.Instruments.DriverSupport;
 using CimHil.Instruments.Switching;
@@ -43,10 +41,9 @@ public sealed class B1500Chip : MatrixBenchChip
     private readonly B1500Mainframe _mainframe;
     private readonly B1530A _wgfmu;
     private readonly double _readComplianceA;
-    private readonly SafetyLimits _ceiling = B1500Driver.SetupMaxima;
 
     private B1500Chip(B1500Mainframe mainframe, B1530A wgfmu, Keithley707B matrix, B1500Settings settings, ChipIdentity identity, ILogger logger)
-        : base("B1500 bench", matrix, settings.Array, identity, logger)
+        : base("B1500 bench", matrix, settings.Array, identity, B1500Driver.SetupMaxima, logger)
     {
         _mainframe = mainframe;
         _wgfmu = wgfmu;
@@ -102,7 +99,7 @@ public sealed class B1500Chip : MatrixBenchChip
         ArgumentNullException.ThrowIfNull(pulse);
         Geometry.Require(cell);
         RequireNoGate(NoGate, pulse.GateVoltageV);
-        _ceiling.Check(pulse);
+        Maxima.Check(pulse);
         var limit = WgfmuRanges.ForLimit(pulse.ComplianceA ?? _readComplianceA);
         var levelV = pulse.Polarity == PulsePolarity.Set ? pulse.AmplitudeV : -pulse.AmplitudeV;
         await PulseAsync(cell, Operation(levelV, pulse.WidthSeconds), ct => PlayAsync(cell, levelV, pulse.WidthSeconds, limit.Range, measure: false, ct), cancellationToken).ConfigureAwait(false);
@@ -114,29 +111,10 @@ public sealed class B1500Chip : MatrixBenchChip
         ArgumentNullException.ThrowIfNull(pulse);
         Geometry.Require(cell);
         RequireNoGate(NoGate, pulse.GateVoltageV);
-        _ceiling.Check(pulse);
+        Maxima.Check(pulse);
         var limit = WgfmuRanges.ForLimit(pulse.ComplianceA);
         var currentA = await PulseAsync(cell, Operation(pulse.AmplitudeV, pulse.WidthSeconds), ct => PlayAsync(cell, pulse.AmplitudeV, pulse.WidthSeconds, limit.Range, measure: true, ct), cancellationToken).ConfigureAwait(false);
         return new FormingResult(cell, pulse, currentA, Math.Abs(currentA) >= FormedLimitFraction * limit.FullScaleA, Clock.Now);
-    }
-
-    public override async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
-    {
-        Geometry.Require(cell);
-        _ceiling.CheckRead("read", readVoltageV);
-        var values = await Gate.RunAsync(ct => ReadCellsAsync([cell], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
-        return new ReadResult(cell, readVoltageV, values[0], Clock.Now);
-    }
-
-    /// <summary>Cell by cell in row-major order: the read patterns are loaded once, then the matrix routes each cell and the sequence replays.</summary>
-    public override async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        Geometry.Require(block);
-
-        _ceiling.CheckRead("block read", readVoltageV);
-        var values = await Gate.RunAsync(ct => ReadCellsAsync([.. block.Cells()], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
-        return new BlockReadResult(block, readVoltageV, ImmutableArray.Create(values), Clock.Now);
     }
 
     /// <summary>WGFMU initialised (0 V) with both relays open, the mainframe's channels disabled (<c>CL</c>), then every crosspoint open.</summary>
@@ -195,7 +173,7 @@ public sealed class B1500Chip : MatrixBenchChip
     }
 
     /// <summary>Loads the read waveform once (ramp to the read voltage, settle, one averaged current sample, ramp down) and plays it per cell.</summary>
-    private async Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
+    protected override async Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
     {
         var range = WgfmuRanges.ForLimit(_readComplianceA).Range;
         await _wgfmu.LoadAsync(Waveform(ReadPattern, readVoltageV, ReadSettleSeconds + AverageSeconds, range, RampSeconds + ReadSettleSeconds, AverageSeconds), cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,4 @@
-using System.Collections.Immutable;
 using CimHil.Core.Chip;
-using CimHil.Core.Safety;
 using CimHil.Instruments;
 using CimHil.Instruments.DriverSupport;
 using CimHil.Instruments.Smu;
@@ -23,10 +21,9 @@ public sealed class SmuMatrixChip : MatrixBenchChip
 
     private readonly Keithley2450 _smu;
     private readonly double _readComplianceA;
-    private readonly SafetyLimits _ceiling = SmuMatrixDriver.SetupMaxima;
 
     private SmuMatrixChip(Keithley2450 smu, Keithley707B matrix, SmuMatrixSettings settings, ChipIdentity identity, ILogger logger)
-        : base("Probe station", matrix, settings.Array, identity, logger)
+        : base("Probe station", matrix, settings.Array, identity, SmuMatrixDriver.SetupMaxima, logger)
     {
         _smu = smu;
         _readComplianceA = settings.Array.ReadComplianceA ?? SmuMatrixDriver.SetupMaxima.MaxComplianceA;
@@ -54,7 +51,7 @@ public sealed class SmuMatrixChip : MatrixBenchChip
         ArgumentNullException.ThrowIfNull(pulse);
         Geometry.Require(cell);
         RequireNoGate(NoGate, pulse.GateVoltageV);
-        _ceiling.Check(pulse);
+        Maxima.Check(pulse);
         var complianceA = pulse.ComplianceA ?? _readComplianceA;
         var levelV = pulse.Polarity == PulsePolarity.Set ? pulse.AmplitudeV : -pulse.AmplitudeV;
         await PulseAsync(
@@ -76,7 +73,7 @@ public sealed class SmuMatrixChip : MatrixBenchChip
         ArgumentNullException.ThrowIfNull(pulse);
         Geometry.Require(cell);
         RequireNoGate(NoGate, pulse.GateVoltageV);
-        _ceiling.Check(pulse);
+        Maxima.Check(pulse);
         var currentA = await PulseAsync(
             cell,
             Operation(pulse.AmplitudeV, pulse.ComplianceA, pulse.WidthSeconds) + ";:FETC?",
@@ -88,25 +85,6 @@ public sealed class SmuMatrixChip : MatrixBenchChip
             },
             cancellationToken).ConfigureAwait(false);
         return new FormingResult(cell, pulse, currentA, Math.Abs(currentA) >= FormedComplianceFraction * pulse.ComplianceA, Clock.Now);
-    }
-
-    public override async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
-    {
-        Geometry.Require(cell);
-        _ceiling.CheckRead("read", readVoltageV);
-        var currents = await Gate.RunAsync(ct => MeasureAsync([cell], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
-        return new ReadResult(cell, readVoltageV, currents[0], Clock.Now);
-    }
-
-    /// <summary>Cell by cell, in row-major order: one SMU can only measure one cell at a time.</summary>
-    public override async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        Geometry.Require(block);
-
-        _ceiling.CheckRead("block read", readVoltageV);
-        var currents = await Gate.RunAsync(ct => MeasureAsync([.. block.Cells()], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
-        return new BlockReadResult(block, readVoltageV, ImmutableArray.Create(currents), Clock.Now);
     }
 
     /// <summary>SMU output off at 0 V first, then every crosspoint open (never switch relays with the output on).</summary>
@@ -145,7 +123,7 @@ public sealed class SmuMatrixChip : MatrixBenchChip
         $"{Keithley2450.PulseSetupCommand(levelV, complianceA, widthSeconds)} then {Keithley2450.FireCommand}";
 
     /// <summary>Sets the SMU up for reads once, then routes and measures each cell in turn.</summary>
-    private async Task<double[]> MeasureAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
+    protected override async Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
     {
         await _smu.ConfigureCurrentMeasurementAsync(_readComplianceA, cancellationToken).ConfigureAwait(false);
         var currents = new double[cells.Count];

@@ -6,6 +6,7 @@ namespace CimHil.Cli.Tests;
 /// The <c>./cimhil</c> launcher on a stand-in tree: a stand-in <c>dotnet</c> on PATH logs every call, "builds" by writing
 /// the program and prints a build summary that must never reach the user. The real script, real bash, real files.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LauncherTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("cimhil-launcher-").FullName;

@@ -1,5 +1,7 @@
 using CimHil.Simulation.Data;
 using CimHil.Simulation.Engine;
+using CimHil.Simulation.Models;
+using CimHil.Simulation.Training;
 
 namespace CimHil.Cli.Tests;
 

@@ -24,4 +24,12 @@ public static class OrderStatistics
         var hi = Math.Min(lo + 1, sorted.Length - 1);
         return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
     }
+
+    /// <summary>
+    /// The upper median: element ⌊n/2⌋ of <paramref name="sorted"/> (ascending), an observed value for any n. Deliberately
+    /// not the interpolated <see cref="Percentile"/>(50) (the mean of the two middle values for even n): the worst-case
+    /// search scales its objective's κ by the median positive margin, and every recorded worst case depends on that value.
+    /// </summary>
+    public static double UpperMedian(ReadOnlySpan<double> sorted) =>
+        sorted.IsEmpty ? throw new ArgumentException("Median of an empty sample.", nameof(sorted)) : sorted[sorted.Length / 2];
 }

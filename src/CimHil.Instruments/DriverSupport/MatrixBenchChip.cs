@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using CimHil.Core.Chip;
+using CimHil.Core.Safety;
 using CimHil.Instruments.Switching;
 using Serilog;
 
@@ -16,10 +18,11 @@ public abstract class MatrixBenchChip : IChip
     private readonly string _bench;
     private int _disposed;
 
-    protected MatrixBenchChip(string bench, Keithley707B matrix, MatrixArraySettings array, ChipIdentity identity, ILogger logger)
+    protected MatrixBenchChip(string bench, Keithley707B matrix, MatrixArraySettings array, ChipIdentity identity, SafetyLimits maxima, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(array);
         _bench = bench;
+        Maxima = maxima ?? throw new ArgumentNullException(nameof(maxima));
         Router = new MatrixRouter(matrix, array.Wiring, array.Rows, array.Columns);
         Logger = logger ?? throw new ArgumentNullException(nameof(logger));
         Gate = new BenchOperationGate();
@@ -36,6 +39,9 @@ public abstract class MatrixBenchChip : IChip
 
     public IChipClock Clock => WallClock.Instance;
 
+    /// <summary>The setup's hardware ceilings, checked by the chip itself whatever limits are configured above it.</summary>
+    protected SafetyLimits Maxima { get; }
+
     protected MatrixRouter Router { get; }
 
     protected BenchOperationGate Gate { get; }
@@ -46,9 +52,23 @@ public abstract class MatrixBenchChip : IChip
 
     public abstract Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken);
 
-    public abstract Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken);
+    public async Task<ReadResult> ReadCellAsync(CellAddress cell, double readVoltageV, CancellationToken cancellationToken)
+    {
+        Geometry.Require(cell);
+        Maxima.CheckRead("read", readVoltageV);
+        var currents = await Gate.RunAsync(ct => ReadCellsAsync([cell], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
+        return new ReadResult(cell, readVoltageV, currents[0], Clock.Now);
+    }
 
-    public abstract Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken);
+    /// <summary>Cell by cell, in row-major order: one source reaches one cell at a time.</summary>
+    public async Task<BlockReadResult> ReadBlockAsync(CellBlock block, double readVoltageV, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Geometry.Require(block);
+        Maxima.CheckRead("block read", readVoltageV);
+        var currents = await Gate.RunAsync(ct => ReadCellsAsync([.. block.Cells()], readVoltageV, ct), cancellationToken).ConfigureAwait(false);
+        return new BlockReadResult(block, readVoltageV, ImmutableArray.Create(currents), Clock.Now);
+    }
 
     public abstract Task SafeStateAsync(CancellationToken cancellationToken);
 
@@ -71,6 +91,9 @@ public abstract class MatrixBenchChip : IChip
         Gate.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Reads the cells in the given order (the bench is set up for reads once), returning their currents in amperes.</summary>
+    protected abstract Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken);
 
     /// <summary>Closes the instruments other than the matrix (the base closes that one).</summary>
     protected abstract ValueTask CloseInstrumentsAsync();

@@ -11,10 +11,7 @@ public static partial class Ops
     /// <summary>Elementwise a + b (same shape).</summary>
     public static Tensor Add(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        RequireSameShape(a, b, nameof(Add));
-        var y = new float[a.Length];
+        var y = SameShapeOutput(a, b, nameof(Add));
         TensorPrimitives.Add(a.Data, b.Data, y);
         return Tensor.Result(y, a.ShapeArray(), [a, b], o =>
         {
@@ -34,10 +31,7 @@ public static partial class Ops
     /// <summary>Elementwise a − b (same shape).</summary>
     public static Tensor Subtract(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        RequireSameShape(a, b, nameof(Subtract));
-        var y = new float[a.Length];
+        var y = SameShapeOutput(a, b, nameof(Subtract));
         TensorPrimitives.Subtract(a.Data, b.Data, y);
         return Tensor.Result(y, a.ShapeArray(), [a, b], o =>
         {
@@ -58,10 +52,7 @@ public static partial class Ops
     /// <summary>Elementwise a · b (same shape).</summary>
     public static Tensor Multiply(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        RequireSameShape(a, b, nameof(Multiply));
-        var y = new float[a.Length];
+        var y = SameShapeOutput(a, b, nameof(Multiply));
         TensorPrimitives.Multiply(a.Data, b.Data, y);
         return Tensor.Result(y, a.ShapeArray(), [a, b], o =>
         {
@@ -381,6 +372,15 @@ public static partial class Ops
         }
 
         return y;
+    }
+
+    /// <summary>Checks a and b for an elementwise op and returns its output buffer.</summary>
+    private static float[] SameShapeOutput(Tensor a, Tensor b, string op)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        RequireSameShape(a, b, op);
+        return new float[a.Length];
     }
 
     private static void RequireSameShape(Tensor a, Tensor b, string op)

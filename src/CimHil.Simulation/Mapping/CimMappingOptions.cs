@@ -2,32 +2,6 @@ using CimHil.Core.Config;
 
 namespace CimHil.Simulation.Mapping;
 
-/// <summary>How a signed weight is represented by device conductances.</summary>
-public enum WeightRepresentation
-{
-    /// <summary>
-    /// Differential pair per slice: w ∝ G⁺ − G⁻, the unused device of the pair left at the window minimum
-    /// (the common RRAM/PCM scheme, e.g. Joshi et al., Nat. Commun. 11, 2473 (2020)).
-    /// </summary>
-    DifferentialPair,
-
-    /// <summary>
-    /// Differential pairs with one of two digital scales per weight (α and α/ratio, "analog floating point" of Wan et al.,
-    /// ACM JETC 18(2) 2022, arXiv 2008.02400); see <see cref="Robustness.BiScaleEncoding"/>.
-    /// </summary>
-    BiScale,
-}
-
-/// <summary>Where the digital scale α (weight units per full-scale level) is shared.</summary>
-public enum ScaleGranularity
-{
-    /// <summary>One α = max|W| for the whole layer.</summary>
-    PerLayer,
-
-    /// <summary>One α = max over a crossbar column, i.e. per output neuron / output channel (a row of W).</summary>
-    PerColumn,
-}
-
 /// <summary>
 /// CiM mapping settings: device levels, bit slicing, scale sharing, crossbar tile size and the periphery converters.
 /// Read from the "simulation.mapping" section of hil-config.json with <see cref="FromJson"/>.

@@ -26,6 +26,52 @@ public abstract class WeightEncoding
     public abstract MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window);
 
     /// <summary>
+    /// Encodes every weight as a differential pair with the scale <paramref name="alphaOf"/>(w, α_row) picks from its row's
+    /// scale α_row = max|W| of the layer or of the row (<see cref="CimMappingOptions.Scale"/>; an all-zero row still needs a
+    /// finite scale, and any α maps it to code 0, so it gets 1).
+    /// </summary>
+    protected static MappedLayer EncodeRows(IWeightedLayer layer, ConductanceWindow window, CimMappingOptions options, Func<double, double, double> alphaOf)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(alphaOf);
+        int rows = layer.OutputCount, cols = layer.FanIn;
+        var w = layer.Weight.Data;
+        var levels = options.LevelsPerDevice;
+        var slices = options.SliceCount;
+        var q = (double)options.MaxCode;
+
+        var scales = new float[rows];
+        for (var o = 0; o < rows; o++)
+        {
+            var m = options.Scale == ScaleGranularity.PerLayer ? Norms.MaxAbs(w) : Norms.MaxAbs(w.AsSpan(o * cols, cols));
+            scales[o] = m > 0 ? m : 1f;
+        }
+
+        var targets = new LayerConductances(slices, rows * cols);
+        var coeff = new double[slices][];
+        for (var s = 0; s < slices; s++)
+        {
+            coeff[s] = new double[rows * cols];
+        }
+
+        var nominal = new float[rows * cols];
+        for (var o = 0; o < rows; o++)
+        {
+            var rowScale = (double)scales[o];
+            for (var i = 0; i < cols; i++)
+            {
+                var idx = (o * cols) + i;
+                var v = (double)w[idx];
+                nominal[idx] = (float)EncodeDifferential(v, alphaOf(v, rowScale), levels, slices, q, window, targets, coeff, idx);
+            }
+        }
+
+        return new MappedLayer(layer, window, targets, coeff, scales, nominal);
+    }
+
+    /// <summary>
     /// Programs one weight v with full scale α as differential pairs over all slices at <paramref name="index"/>
     /// (digits of q = round(|v|/α·Q) in base L on G⁺ or G⁻, see <see cref="DifferentialPairEncoding"/>), fills its
     /// decoding coefficients and returns the decoded weight.
@@ -76,50 +122,6 @@ public sealed class DifferentialPairEncoding(CimMappingOptions options) : Weight
     public CimMappingOptions Options { get; } = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
 
     /// <inheritdoc />
-    public override MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(window);
-        int rows = layer.OutputCount, cols = layer.FanIn;
-        var w = layer.Weight.Data;
-        var levels = Options.LevelsPerDevice;
-        var slices = Options.SliceCount;
-        var q = (double)Options.MaxCode;
-
-        var scales = new float[rows];
-        if (Options.Scale == ScaleGranularity.PerLayer)
-        {
-            Array.Fill(scales, Norms.MaxAbs(w));
-        }
-        else
-        {
-            for (var o = 0; o < rows; o++)
-            {
-                scales[o] = Norms.MaxAbs(w.AsSpan(o * cols, cols));
-            }
-        }
-
-        var targets = new LayerConductances(slices, rows * cols);
-        var coeff = new double[slices][];
-        for (var s = 0; s < slices; s++)
-        {
-            coeff[s] = new double[rows * cols];
-        }
-
-        var nominal = new float[rows * cols];
-        for (var o = 0; o < rows; o++)
-        {
-            // An all-zero row still needs a finite scale; any α maps it to code 0.
-            var alpha = scales[o] > 0 ? (double)scales[o] : 1.0;
-            scales[o] = (float)alpha;
-            for (var i = 0; i < cols; i++)
-            {
-                var idx = (o * cols) + i;
-                var v = (double)w[idx];
-                nominal[idx] = (float)EncodeDifferential(v, alpha, levels, slices, q, window, targets, coeff, idx);
-            }
-        }
-
-        return new MappedLayer(layer, window, targets, coeff, scales, nominal);
-    }
+    public override MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window) =>
+        EncodeRows(layer, window, Options, static (_, rowScale) => rowScale);
 }

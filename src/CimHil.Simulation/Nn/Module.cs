@@ -114,21 +114,13 @@ public sealed class WeightOverrides
     /// <summary>Uses <paramref name="weight"/> (same shape as the layer's weight) instead of the nominal one.</summary>
     public WeightOverrides Replace(IWeightedLayer layer, Tensor weight)
     {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(weight);
-        CheckShape(layer, weight, "replacement");
-        _replace[layer] = weight;
-        return this;
+        return Set(_replace, layer, weight, "replacement");
     }
 
     /// <summary>Adds ΔW (same shape as the layer's weight); make ΔW a leaf with RequiresGrad to get ∂loss/∂ΔW.</summary>
     public WeightOverrides Add(IWeightedLayer layer, Tensor delta)
     {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(delta);
-        CheckShape(layer, delta, "perturbation");
-        _add[layer] = delta;
-        return this;
+        return Set(_add, layer, delta, "perturbation");
     }
 
     /// <summary>Removes the overrides of one layer.</summary>
@@ -157,6 +149,15 @@ public sealed class WeightOverrides
         ArgumentNullException.ThrowIfNull(layer);
         var w = _replace.GetValueOrDefault(layer) ?? layer.Weight;
         return _add.TryGetValue(layer, out var d) ? Ops.Add(w, d) : w;
+    }
+
+    private WeightOverrides Set(Dictionary<IWeightedLayer, Tensor> overrides, IWeightedLayer layer, Tensor tensor, string what)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(tensor);
+        CheckShape(layer, tensor, what);
+        overrides[layer] = tensor;
+        return this;
     }
 
     private static void CheckShape(IWeightedLayer layer, Tensor t, string what)

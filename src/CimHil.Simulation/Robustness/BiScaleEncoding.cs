@@ -1,5 +1,4 @@
 using CimHil.Core.Devices;
-using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Nn;
 
@@ -48,45 +47,6 @@ public sealed class BiScaleEncoding : WeightEncoding
     }
 
     /// <inheritdoc />
-    public override MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(window);
-        int rows = layer.OutputCount, cols = layer.FanIn;
-        var w = layer.Weight.Data;
-        var levels = Options.LevelsPerDevice;
-        var slices = Options.SliceCount;
-        var q = (double)Options.MaxCode;
-
-        var scales = new float[rows];
-        for (var o = 0; o < rows; o++)
-        {
-            var m = Options.Scale == ScaleGranularity.PerLayer
-                ? Norms.MaxAbs(w)
-                : Norms.MaxAbs(w.AsSpan(o * cols, cols));
-            scales[o] = m > 0 ? (float)m : 1f;
-        }
-
-        var targets = new LayerConductances(slices, rows * cols);
-        var coeff = new double[slices][];
-        for (var s = 0; s < slices; s++)
-        {
-            coeff[s] = new double[rows * cols];
-        }
-
-        var nominal = new float[rows * cols];
-        for (var o = 0; o < rows; o++)
-        {
-            var large = (double)scales[o];
-            for (var i = 0; i < cols; i++)
-            {
-                var idx = (o * cols) + i;
-                var v = (double)w[idx];
-                var alpha = UsesSmallScale(Math.Abs(v), large) ? large / ScaleRatio : large;
-                nominal[idx] = (float)EncodeDifferential(v, alpha, levels, slices, q, window, targets, coeff, idx);
-            }
-        }
-
-        return new MappedLayer(layer, window, targets, coeff, scales, nominal);
-    }
+    public override MappedLayer Encode(IWeightedLayer layer, ConductanceWindow window) =>
+        EncodeRows(layer, window, Options, (v, large) => UsesSmallScale(Math.Abs(v), large) ? large / ScaleRatio : large);
 }

@@ -249,7 +249,7 @@ public static class RobustnessMethods
         var biScale = mapping with { Representation = WeightRepresentation.BiScale, BiScaleRatio = s.BiScaleRatio };
         var spec = s.Variation is { } v
             ? VariationSpec.Parse(v)
-            : new VariationSpec { Gaussian = new GaussianVariation(s.SigmaRelative, GaussianDomain.Conductance) };
+            : new VariationSpec { Noise = new GaussianNoiseModel(s.SigmaRelative, GaussianDomain.Conductance) };
         return new DeviceModelWeightNoise(spec, biScale);
     }
 

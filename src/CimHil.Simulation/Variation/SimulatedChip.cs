@@ -1,4 +1,3 @@
-using CimHil.Core.Devices;
 using CimHil.Simulation.Mapping;
 
 namespace CimHil.Simulation.Variation;
@@ -9,19 +8,11 @@ namespace CimHil.Simulation.Variation;
 /// (with fresh read noise). Everything random derives from (seed, chip index[, batch index]).
 /// </summary>
 /// <remarks>
-/// Equations (device model schema in src/CimHil.Core/Devices/DeviceVariationModel.cs, x = G/Gmax):
-/// programming G_p = max(0, G_target + offset(x_t) + σ_p(x_t)·ε), ε of the fitted family with unit variance;
-/// drift G(t) = G_p·(t/t0)^(−ν), ν ~ N(μ_ν(x_t), σ_ν(x_t)) per device (Nandakumar et al., IEDM 2019 / aihwkit PCM model);
-/// stuck devices take the stuck conductance and neither receive programming error nor drift;
-/// read noise G_r = G(t) + σ_r(x)·N(0,1), x = G(t)/Gmax, drawn once per device per inference batch. W is linear in the
+/// What is random comes from the spec's <see cref="IDeviceNoiseModel"/> (equations with each model). W is linear in the
 /// conductances, W = Σ_s c_s(G⁺_s − G⁻_s), and the devices' read noise is independent and Gaussian, so for the whole-weight
 /// path (<see cref="EffectiveWeights"/>) the 2·S device draws of a weight are drawn as the one Gaussian they sum to:
-/// W_r = W(t) + σ_W·N(0,1), σ_W² = Σ_s c_s²(σ_r(x⁺_s)² + σ_r(x⁻_s)²) — the same distribution with 2·S times fewer draws.
+/// W_r = W(t) + σ_W·N(0,1), σ_W² = Σ_s c_s²(σ_r(G⁺_s)² + σ_r(G⁻_s)²) — the same distribution with 2·S times fewer draws.
 /// The tiled path (<see cref="SliceWeights"/>) quantises each slice separately and so still draws per device.
-/// Global drift compensation (aihwkit inference/compensation/drift.py, GlobalDriftCompensation): the periphery measures
-/// the mean absolute output for a fixed read-out right after programming and at inference time and scales the layer output
-/// by their ratio; with the identity read-out this ratio is Σ|W(t0)| / Σ|W(t)|, computed here from the noise-free
-/// conductances (read noise averages out over the read-out).
 /// </remarks>
 public sealed class SimulatedChip
 {
@@ -40,18 +31,7 @@ public sealed class SimulatedChip
         {
             _weightReadSigma = weightReadSigma;
             _noiseFreeWeights = mapped.Layers.Select((layer, l) => layer.Decode(conductances[l])).ToArray();
-            var device = spec.Device!;
-            _readSigma = new Lazy<LayerConductances[]>(() => conductances.Select(g =>
-            {
-                var sig = new LayerConductances(g.SliceCount, g.WeightCount);
-                for (var s = 0; s < g.SliceCount; s++)
-                {
-                    ReadSigma(device, g.Plus[s], sig.Plus[s]);
-                    ReadSigma(device, g.Minus[s], sig.Minus[s]);
-                }
-
-                return sig;
-            }).ToArray());
+            _readSigma = new Lazy<LayerConductances[]>(() => conductances.Select(g => ReadSigma(spec.Noise, g)).ToArray());
         }
 
         Mapped = mapped;
@@ -90,65 +70,23 @@ public sealed class SimulatedChip
         var rng = new SimulationRng(chipSeed);
         var n = mapped.Layers.Count;
         var conductances = new LayerConductances[n];
-        var weightReadSigma = spec.HasReadNoise && spec.Device is not null ? new float[n][] : null;
-        var offsets = spec.Gaussian is { Domain: GaussianDomain.Weight } ? new float[n][] : null;
+        var weightReadSigma = spec.HasReadNoise ? new float[n][] : null;
+        float[][]? offsets = null;
         var factors = new double[n];
-        Array.Fill(factors, 1.0);
-
         for (var l = 0; l < n; l++)
         {
             var layer = mapped.Layers[l];
             var g = layer.Targets.Clone();
-            if (spec.Device is { } device)
+            var programmed = spec.Noise.Program(layer, g, spec, rng);
+            factors[l] = programmed.OutputFactor;
+            if (programmed.WeightOffset is { } dw)
             {
-                var programmed = spec.DriftCompensation && spec.HasDrift ? new LayerConductances(g.SliceCount, g.WeightCount) : null;
-                for (var s = 0; s < g.SliceCount; s++)
-                {
-                    ProgramDevices(device, spec, rng, g.Plus[s], programmed?.Plus[s]);
-                    ProgramDevices(device, spec, rng, g.Minus[s], programmed?.Minus[s]);
-                }
-
-                if (programmed is not null)
-                {
-                    var before = SumAbs(layer.Decode(programmed));
-                    var after = SumAbs(layer.Decode(g));
-                    factors[l] = after > 0 ? before / after : 1.0;
-                }
-
-                if (weightReadSigma is not null)
-                {
-                    weightReadSigma[l] = WeightReadSigma(device, layer, g);
-                }
+                (offsets ??= new float[n][])[l] = dw;
             }
-            else if (spec.Gaussian is { } gauss)
+
+            if (weightReadSigma is not null)
             {
-                if (gauss.Domain == GaussianDomain.Conductance)
-                {
-                    var sd = gauss.SigmaRelative * layer.Window.SpanS;
-                    for (var s = 0; s < g.SliceCount; s++)
-                    {
-                        AddNoise(rng, g.Plus[s], sd);
-                        AddNoise(rng, g.Minus[s], sd);
-                    }
-                }
-                else
-                {
-                    var w = layer.Layer.Weight.Data;
-                    var maxAbs = 0f;
-                    foreach (var v in w)
-                    {
-                        maxAbs = Math.Max(maxAbs, Math.Abs(v));
-                    }
-
-                    var sd = gauss.SigmaRelative * maxAbs;
-                    var dw = new float[w.Length];
-                    for (var i = 0; i < dw.Length; i++)
-                    {
-                        dw[i] = (float)(sd * rng.NextGaussian());
-                    }
-
-                    offsets![l] = dw;
-                }
+                weightReadSigma[l] = WeightReadSigma(layer, ReadSigma(spec.Noise, g));
             }
 
             conductances[l] = g;
@@ -244,94 +182,18 @@ public sealed class SimulatedChip
         return result;
     }
 
-    private static void ProgramDevices(DeviceVariationModel device, VariationSpec spec, SimulationRng rng, double[] g, double[]? programmedCopy)
+    /// <summary>σ_W of every weight of a layer: √(Σ_s c_s²(σ⁺_s² + σ⁻_s²)) from the devices' read σ (class remarks).</summary>
+    private static float[] WeightReadSigma(MappedLayer layer, LayerConductances sigma)
     {
-        var maxS = device.Window.MaxS;
-        var prog = device.Programming;
-        var stuck = device.StuckAt;
-        var useStuck = spec.StuckAt && (stuck.StuckOnRate > 0 || stuck.StuckOffRate > 0);
-        var drift = spec.HasDrift ? device.Drift : null;
-        var logTime = drift is null ? 0 : Math.Log(spec.InferenceTimeSeconds!.Value / drift.T0Seconds);
-
-        // Drift exponents −ν·ln(t/t0) are gathered per device and exponentiated in one vectorised pass afterwards.
-        var exponents = drift is null ? null : System.Buffers.ArrayPool<double>.Shared.Rent(g.Length);
-        try
-        {
-            for (var i = 0; i < g.Length; i++)
-            {
-                var target = g[i];
-                var x = target / maxS;
-                if (exponents is not null)
-                {
-                    exponents[i] = 0;
-                }
-
-                if (useStuck)
-                {
-                    var u = rng.NextDouble();
-                    if (u < stuck.StuckOnRate + stuck.StuckOffRate)
-                    {
-                        g[i] = u < stuck.StuckOnRate ? stuck.StuckOnConductanceS : stuck.StuckOffConductanceS;
-                        if (programmedCopy is not null)
-                        {
-                            programmedCopy[i] = g[i];
-                        }
-
-                        continue;
-                    }
-                }
-
-                var gp = target;
-                if (spec.ProgrammingError)
-                {
-                    gp += (prog.OffsetS?.Evaluate(x) ?? 0) + (Math.Max(0, prog.SigmaS.Evaluate(x)) * rng.Next(prog.Family));
-                    gp = Math.Max(0, gp);
-                }
-
-                if (programmedCopy is not null)
-                {
-                    programmedCopy[i] = gp;
-                }
-
-                if (drift is not null)
-                {
-                    var nu = drift.NuMean.Evaluate(x) + (Math.Max(0, drift.NuSigma.Evaluate(x)) * rng.NextGaussian());
-                    exponents![i] = -nu * logTime;
-                }
-
-                g[i] = gp;
-            }
-
-            if (exponents is not null)
-            {
-                var e = exponents.AsSpan(0, g.Length);
-                System.Numerics.Tensors.TensorPrimitives.Exp(e, e);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(g, e, g);
-            }
-        }
-        finally
-        {
-            if (exponents is not null)
-            {
-                System.Buffers.ArrayPool<double>.Shared.Return(exponents);
-            }
-        }
-    }
-
-    /// <summary>σ_W of every weight of a layer: √(Σ_s c_s²(σ_r(x⁺_s)² + σ_r(x⁻_s)²)), x = G(t)/Gmax (class remarks).</summary>
-    private static float[] WeightReadSigma(DeviceVariationModel device, MappedLayer layer, LayerConductances g)
-    {
-        var maxS = device.Window.MaxS;
-        var sigma = device.ReadNoise.SigmaS;
-        var result = new float[g.WeightCount];
+        var result = new float[sigma.WeightCount];
         for (var i = 0; i < result.Length; i++)
         {
             var variance = 0.0;
-            for (var s = 0; s < g.SliceCount; s++)
+            for (var s = 0; s < sigma.SliceCount; s++)
             {
                 var c = layer.Coefficients[s][i];
-                var sp = Math.Max(0, sigma.Evaluate(g.Plus[s][i] / maxS));
-                var sm = Math.Max(0, sigma.Evaluate(g.Minus[s][i] / maxS));
+                var sp = sigma.Plus[s][i];
+                var sm = sigma.Minus[s][i];
                 variance += c * c * ((sp * sp) + (sm * sm));
             }
 
@@ -341,31 +203,15 @@ public sealed class SimulatedChip
         return result;
     }
 
-    private static void ReadSigma(DeviceVariationModel device, double[] g, double[] sigma)
+    private static LayerConductances ReadSigma(IDeviceNoiseModel noise, LayerConductances g)
     {
-        var maxS = device.Window.MaxS;
-        for (var i = 0; i < g.Length; i++)
+        var sigma = new LayerConductances(g.SliceCount, g.WeightCount);
+        for (var s = 0; s < g.SliceCount; s++)
         {
-            sigma[i] = Math.Max(0, device.ReadNoise.SigmaS.Evaluate(g[i] / maxS));
-        }
-    }
-
-    private static void AddNoise(SimulationRng rng, double[] g, double sd)
-    {
-        for (var i = 0; i < g.Length; i++)
-        {
-            g[i] += sd * rng.NextGaussian();
-        }
-    }
-
-    private static double SumAbs(float[] w)
-    {
-        var s = 0.0;
-        foreach (var v in w)
-        {
-            s += Math.Abs(v);
+            noise.ReadNoiseSigma(g.Plus[s], sigma.Plus[s]);
+            noise.ReadNoiseSigma(g.Minus[s], sigma.Minus[s]);
         }
 
-        return s;
+        return sigma;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CimHil.Core.Config;
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Variation;
 
@@ -52,10 +53,10 @@ public sealed record DeviceBoundModel
     /// <summary>The Monte-Carlo variation that this bound model corresponds to (programming error only, no read noise, no stuck-at, no drift).</summary>
     public VariationSpec MonteCarloSpec => Kind switch
     {
-        DeviceBoundKind.DeviceSigma => new VariationSpec { Device = Device, ReadNoise = false, StuckAt = false },
-        DeviceBoundKind.GaussianConductance => new VariationSpec { Gaussian = new GaussianVariation(Relative, GaussianDomain.Conductance) },
-        DeviceBoundKind.GaussianWeight => new VariationSpec { Gaussian = new GaussianVariation(Relative, GaussianDomain.Weight) },
-        _ => new VariationSpec { Gaussian = new GaussianVariation(Relative, GaussianDomain.Conductance) },
+        DeviceBoundKind.DeviceSigma => new VariationSpec { Noise = new CalibratedNoiseModel(Device!), ReadNoise = false, StuckAt = false },
+        DeviceBoundKind.GaussianConductance => new VariationSpec { Noise = new GaussianNoiseModel(Relative, GaussianDomain.Conductance) },
+        DeviceBoundKind.GaussianWeight => new VariationSpec { Noise = new GaussianNoiseModel(Relative, GaussianDomain.Weight) },
+        _ => new VariationSpec { Noise = new GaussianNoiseModel(Relative, GaussianDomain.Conductance) },
     };
 
     /// <summary>Short description for logs and reports.</summary>
@@ -67,19 +68,20 @@ public sealed record DeviceBoundModel
         _ => $"k·{Relative.ToString("G4", CultureInfo.InvariantCulture)}·(Gmax−Gmin) per device (uniform)",
     };
 
-    /// <summary>The bound model matching a variation spec (the device model's programming σ or the Gaussian σ_rel).</summary>
+    /// <summary>
+    /// The bound model matching a variation spec (the device model's programming σ or the Gaussian σ_rel); a box needs a
+    /// model's per-device σ, so models without a bound form here are refused.
+    /// </summary>
     public static DeviceBoundModel FromVariation(VariationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Device is { } device)
+        switch (spec.Noise)
         {
-            return new DeviceBoundModel { Kind = DeviceBoundKind.DeviceSigma, Device = device, Window = device.Window };
-        }
-
-        if (spec.Gaussian is { } g)
-        {
-            var kind = g.Domain == GaussianDomain.Weight ? DeviceBoundKind.GaussianWeight : DeviceBoundKind.GaussianConductance;
-            return new DeviceBoundModel { Kind = kind, Relative = g.SigmaRelative, Window = spec.Window };
+            case CalibratedNoiseModel { Device: var device }:
+                return new DeviceBoundModel { Kind = DeviceBoundKind.DeviceSigma, Device = device, Window = device.Window };
+            case GaussianNoiseModel g:
+                var kind = g.Domain == GaussianDomain.Weight ? DeviceBoundKind.GaussianWeight : DeviceBoundKind.GaussianConductance;
+                return new DeviceBoundModel { Kind = kind, Relative = g.SigmaRelative, Window = spec.Window };
         }
 
         throw new ConfigException(string.Empty, "a worst-case box needs a device model or a Gaussian σ; 'none' has no variation to bound", spec.Describe());
@@ -155,12 +157,8 @@ public sealed record DeviceBoundModel
 
                     break;
                 case DeviceBoundKind.GaussianWeight:
-                    // Same reference as SimulatedChip's weight-domain Gaussian: σ_rel·max|W| of the layer's float weights.
-                    var maxAbs = 0.0;
-                    foreach (var v in layer.Layer.Weight.Data)
-                    {
-                        maxAbs = Math.Max(maxAbs, Math.Abs(v));
-                    }
+                    // Same reference as GaussianNoiseModel's weight domain: σ_rel·max|W| of the layer's float weights.
+                    var maxAbs = (double)Norms.MaxAbs(layer.Layer.Weight.Data);
 
                     var c0 = layer.Coefficients[0];
                     for (var i = 0; i < t.WeightCount; i++)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using CimHil.Core.Numerics;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Variation;
 using Serilog;
@@ -33,7 +34,7 @@ public sealed class WorstCaseSearch
         var clean = forward.Evaluate(_targets, 0, double.PositiveInfinity);
         CleanAccuracy = clean.Accuracy;
         var positive = clean.Margins.Where(m => m > 0).Select(m => (double)m).Order().ToArray();
-        Kappa = positive.Length == 0 ? 0 : options.KappaRelative * positive[positive.Length / 2];
+        Kappa = positive.Length == 0 ? 0 : options.KappaRelative * OrderStatistics.UpperMedian(positive);
     }
 
     /// <summary>The deterministic mapped forward.</summary>
@@ -138,7 +139,11 @@ public sealed class WorstCaseSearch
             if (Options.PolishEvaluations > 0 && k > 0)
             {
                 // Each start's end point gets its own local search: on small problems the starts end in different basins.
-                if (Polish(box, startBest, ref startCorrect, upper, ref gradientPasses, ref forwardPasses, cancellationToken))
+                var polish = new GreedyPolish(Forward, Options, Kappa, box, startBest, upper).Run(cancellationToken);
+                gradientPasses += polish.GradientPasses;
+                forwardPasses += polish.ForwardPasses;
+                startCorrect = polish.Correct;
+                if (polish.Improved)
                 {
                     startSeconds = sw.Elapsed.TotalSeconds;
                 }
@@ -317,205 +322,5 @@ public sealed class WorstCaseSearch
                 d[i] = lo[i] + ((hi[i] - lo[i]) * rng.NextDouble());
             }
         }
-    }
-
-    /// <summary>
-    /// Greedy polish: rank devices by the first-order gain |∂L/∂Δg|·|bound − Δg| of moving to the bound in the descent
-    /// direction, then move blocks of the best-ranked devices there, keeping a block only if the exact forward confirms
-    /// fewer correct images (or as many with a lower objective); a rejected block is halved, an accepted one doubled.
-    /// </summary>
-    private bool Polish(PerturbationBox box, ConductancePerturbation best, ref int bestCorrect, double upper, ref int gradientPasses, ref int forwardPasses, CancellationToken cancellationToken)
-    {
-        var mapped = Forward.Mapped;
-        var outcome = Forward.Gradient(best.ApplyTo(mapped), Kappa, upper);
-        gradientPasses++;
-
-        // Re-base the comparison on this pass: the main loop's losses were taken under other focus clips U.
-        var baseline = Forward.HasConverters ? Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper) : outcome;
-        forwardPasses += Forward.HasConverters ? 1 : 0;
-        var correct = baseline.Correct;
-        var bestLoss = baseline.Loss;
-        var candidates = new List<(double Gain, int Layer, int Slice, bool Plus, int Index, double Target)>();
-        var magnitudes = new List<(double Magnitude, int Layer, int Slice, bool Plus, int Index)>();
-        for (var l = 0; l < mapped.Layers.Count; l++)
-        {
-            var layer = mapped.Layers[l];
-            var gw = outcome.WeightGradients![l];
-            for (var s = 0; s < layer.SliceCount; s++)
-            {
-                var c = layer.Coefficients[s];
-                Rank(l, s, true, best.Layers[l].Plus[s], box.Lower[l].Plus[s], box.Upper[l].Plus[s], c, gw, 1);
-                Rank(l, s, false, best.Layers[l].Minus[s], box.Lower[l].Minus[s], box.Upper[l].Minus[s], c, gw, -1);
-            }
-        }
-
-        var ranked = candidates.OrderByDescending(x => x.Gain).Take(Options.PolishCandidates).ToArray();
-        var improved = false;
-        var blockSize = Math.Max(1, ranked.Length / 16);
-        var position = 0;
-        var evaluations = 0;
-        while (position < ranked.Length && evaluations < Options.PolishEvaluations)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var n = Math.Min(blockSize, ranked.Length - position);
-            var previous = new double[n];
-            for (var j = 0; j < n; j++)
-            {
-                var x = ranked[position + j];
-                var arr = Devices(x.Layer, x.Slice, x.Plus);
-                previous[j] = arr[x.Index];
-                arr[x.Index] = x.Target;
-            }
-
-            if (TryImprove())
-            {
-                position += n;
-                blockSize = Math.Min(blockSize * 2, Math.Max(1, ranked.Length / 4));
-            }
-            else
-            {
-                for (var j = 0; j < n; j++)
-                {
-                    var x = ranked[position + j];
-                    Devices(x.Layer, x.Slice, x.Plus)[x.Index] = previous[j];
-                }
-
-                if (n == 1)
-                {
-                    position++;
-                }
-                else
-                {
-                    blockSize = Math.Max(1, n / 2);
-                }
-            }
-        }
-
-        // Phase 3: whole-layer moves (that layer's Δ reset to zero, or mirrored and projected back into the box): the
-        // gradient drives every layer to its bounds, while the worst corner can leave a layer untouched.
-        for (var l = 0; l < mapped.Layers.Count && evaluations < Options.PolishEvaluations; l++)
-        {
-            var saved = best.Layers[l].Clone();
-            for (var move = 0; move < 2 && evaluations < Options.PolishEvaluations; move++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var layerDelta = best.Layers[l];
-                for (var s = 0; s < layerDelta.SliceCount; s++)
-                {
-                    Transform(layerDelta.Plus[s], saved.Plus[s], box.Lower[l].Plus[s], box.Upper[l].Plus[s], move);
-                    Transform(layerDelta.Minus[s], saved.Minus[s], box.Lower[l].Minus[s], box.Upper[l].Minus[s], move);
-                }
-
-                if (TryImprove())
-                {
-                    best.Layers[l].CopyTo(saved);
-                }
-                else
-                {
-                    saved.CopyTo(best.Layers[l]);
-                }
-            }
-        }
-
-        // Phase 2: single devices in rank order, each tried at the bound it does not hold yet (either side), kept when the
-        // exact forward improves; repeated sweeps until the budget is spent or a sweep changes nothing.
-        var byMagnitude = magnitudes.OrderByDescending(x => x.Magnitude).Take(Options.PolishCandidates).Select(x => (x.Layer, x.Slice, x.Plus, x.Index)).ToList();
-        var changed = true;
-        while (changed && evaluations < Options.PolishEvaluations)
-        {
-            changed = false;
-            foreach (var (l, s, plus, i) in byMagnitude)
-            {
-                var arr = Devices(l, s, plus);
-                var lo = plus ? box.Lower[l].Plus[s][i] : box.Lower[l].Minus[s][i];
-                var hi = plus ? box.Upper[l].Plus[s][i] : box.Upper[l].Minus[s][i];
-                var old = arr[i];
-                foreach (var target in (double[])[lo, 0, hi])
-                {
-                    if (target == old || target == arr[i] || evaluations >= Options.PolishEvaluations)
-                    {
-                        continue;
-                    }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var previous = arr[i];
-                    arr[i] = target;
-                    if (TryImprove())
-                    {
-                        changed = true;
-                    }
-                    else
-                    {
-                        arr[i] = previous;
-                    }
-                }
-            }
-        }
-
-        forwardPasses += evaluations;
-        bestCorrect = correct;
-        return improved;
-
-        // One exact forward of the current Δ; kept when it leaves fewer images correct (or as many at a lower objective).
-        bool TryImprove()
-        {
-            var trial = Forward.Evaluate(best.ApplyTo(mapped), Kappa, upper);
-            evaluations++;
-            if (trial.Correct < correct || (trial.Correct == correct && trial.Loss < bestLoss))
-            {
-                improved |= trial.Correct < correct;
-                correct = trial.Correct;
-                bestLoss = trial.Loss;
-                return true;
-            }
-
-            return false;
-        }
-
-        double[] Devices(int layer, int slice, bool plus) => plus ? best.Layers[layer].Plus[slice] : best.Layers[layer].Minus[slice];
-
-        static void Transform(double[] d, double[] from, double[] lo, double[] hi, int move)
-        {
-            for (var i = 0; i < d.Length; i++)
-            {
-                d[i] = move == 0 ? 0 : Math.Clamp(-from[i], lo[i], hi[i]);
-            }
-        }
-
-        void Rank(int l, int s, bool plus, double[] d, double[] lo, double[] hi, double[] c, float[] gw, int sign)
-        {
-            for (var i = 0; i < d.Length; i++)
-            {
-                var g = sign * c[i] * gw[i];
-                if (hi[i] <= 0)
-                {
-                    continue;
-                }
-
-                magnitudes.Add((Math.Abs(g) * (hi[i] - lo[i]), l, s, plus, i));
-                if (g == 0)
-                {
-                    continue;
-                }
-
-                var target = g > 0 ? lo[i] : hi[i];
-                var gain = Math.Abs(g) * Math.Abs(target - d[i]);
-                if (gain > 0)
-                {
-                    candidates.Add((gain, l, s, plus, i, target));
-                }
-            }
-        }
-    }
-
-    private sealed class AdamState(MappedNetwork mapped)
-    {
-        public const double Beta1 = 0.9;
-        public const double Beta2 = 0.999;
-        public const double Epsilon = 1e-8;
-
-        public LayerConductances[] M { get; } = mapped.Layers.Select(l => new LayerConductances(l.SliceCount, l.Targets.WeightCount)).ToArray();
-
-        public LayerConductances[] V { get; } = mapped.Layers.Select(l => new LayerConductances(l.SliceCount, l.Targets.WeightCount)).ToArray();
     }
 }

@@ -34,4 +34,14 @@ public class OrderStatisticsTests
     [InlineData(double.NaN)]
     public void Percentile_RankOutsideZeroToHundred_Throws(double p) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.Percentile([1, 2], p));
+
+    [Theory]
+    [InlineData(new[] { 1.0, 2.0, 3.0 }, 2.0)]
+    [InlineData(new[] { 1.0, 2.0, 3.0, 4.0 }, 3.0)]
+    [InlineData(new[] { 7.0 }, 7.0)]
+    public void UpperMedian_IsTheObservedElementAtHalfTheCount(double[] sorted, double expected) =>
+        Assert.Equal(expected, OrderStatistics.UpperMedian(sorted));
+
+    [Fact]
+    public void UpperMedian_EmptySample_Throws() => Assert.Throws<ArgumentException>(() => OrderStatistics.UpperMedian([]));
 }

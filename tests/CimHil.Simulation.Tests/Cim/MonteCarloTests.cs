@@ -44,7 +44,7 @@ public class MonteCarloTests
         var (images, labels) = CimTestModels.SelfLabelled(net, 600, 24);
         var data = new TestSet(images, labels, 100);
         var mapped = MappedNetwork.Map(net, new CimMappingOptions { BitsPerDevice = 4, SliceCount = 2 }, CimTestModels.Window);
-        var spec = new VariationSpec { Device = CimTestModels.Device() };
+        var spec = new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device()) };
         MonteCarloResult Run(int workers, int chips, long seed) =>
             new MonteCarloEvaluator(mapped, spec, new MonteCarloOptions { Chips = chips, Seed = seed, MaxDegreeOfParallelism = workers, BootstrapResamples = 100 }).Run(data);
 

@@ -26,7 +26,7 @@ public class VariationTests
     {
         var mapped = Saturated();
         var device = CimTestModels.Device(family, readSigmaS: 0, offsetS: 0.3e-6);
-        var chip = SimulatedChip.Program(mapped, new VariationSpec { Device = device }, seed: 42, chipIndex: 0);
+        var chip = SimulatedChip.Program(mapped, new VariationSpec { Noise = new CalibratedNoiseModel(device) }, seed: 42, chipIndex: 0);
         var residuals = chip.Conductances[0].Plus[0].Select(g => g - CimTestModels.Window.MaxS).ToArray();
         var n = residuals.Length;
         var mean = residuals.Average();
@@ -42,7 +42,7 @@ public class VariationTests
     public void ReadNoise_IsFreshPerBatchWithTheModelSigma()
     {
         var mapped = Saturated();
-        var spec = new VariationSpec { Device = CimTestModels.Device(readSigmaS: 0.5e-6), ProgrammingError = false };
+        var spec = new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device(readSigmaS: 0.5e-6)), ProgrammingError = false };
         var chip = SimulatedChip.Program(mapped, spec, 3, 0);
         Assert.True(chip.VariesPerBatch);
         var w1 = new[] { new float[10000] };
@@ -68,7 +68,7 @@ public class VariationTests
         var body = new Sequential(("flatten", new Flatten()), ("fc", new Linear(100, 100, rng, bias: false)));
         var net = new Network("two-slices", body, [1, 1, 100], 100);
         var mapped = MappedNetwork.Map(net, new CimMappingOptions { BitsPerDevice = 3, SliceCount = 2 }, CimTestModels.Window);
-        var chip = SimulatedChip.Program(mapped, new VariationSpec { Device = CimTestModels.Device(readSigmaS: 0.5e-6), ProgrammingError = false }, 4, 0);
+        var chip = SimulatedChip.Program(mapped, new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device(readSigmaS: 0.5e-6)), ProgrammingError = false }, 4, 0);
         var layer = mapped.Layers[0];
         var clean = layer.Decode(chip.Conductances[0]);
         var w = new[] { new float[clean.Length] };
@@ -104,7 +104,7 @@ public class VariationTests
     {
         var mapped = Saturated();
         var stuck = new StuckAtModel { StuckOnRate = 0.02, StuckOffRate = 0.05, StuckOnConductanceS = 150e-6, StuckOffConductanceS = 0.1e-6 };
-        var chip = SimulatedChip.Program(mapped, new VariationSpec { Device = CimTestModels.Device(stuck: stuck) }, 5, 0);
+        var chip = SimulatedChip.Program(mapped, new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device(stuck: stuck)) }, 5, 0);
         var all = chip.Conductances[0].Plus[0].Concat(chip.Conductances[0].Minus[0]).ToArray();
         var n = all.Length;
         foreach (var (value, rate) in new[] { (150e-6, 0.02), (0.1e-6, 0.05) })
@@ -132,9 +132,9 @@ public class VariationTests
             return net.Forward(x, mapped.WeightContext(w)).Data.Average(v => Math.Abs(v));
         }
 
-        var nominal = MeanAbsOutput(new VariationSpec { Device = device, ProgrammingError = false });
-        var drifted = MeanAbsOutput(new VariationSpec { Device = device, ProgrammingError = false, InferenceTimeSeconds = 1e6 });
-        var compensated = MeanAbsOutput(new VariationSpec { Device = device, ProgrammingError = false, InferenceTimeSeconds = 1e6, DriftCompensation = true });
+        var nominal = MeanAbsOutput(new VariationSpec { Noise = new CalibratedNoiseModel(device), ProgrammingError = false });
+        var drifted = MeanAbsOutput(new VariationSpec { Noise = new CalibratedNoiseModel(device), ProgrammingError = false, InferenceTimeSeconds = 1e6 });
+        var compensated = MeanAbsOutput(new VariationSpec { Noise = new CalibratedNoiseModel(device), ProgrammingError = false, InferenceTimeSeconds = 1e6, DriftCompensation = true });
 
         // (1e6)^−0.05 ≈ 0.50: drift halves the output; the global factor brings the mean scale back within a few percent.
         Assert.InRange(drifted / nominal, 0.4, 0.6);
@@ -145,7 +145,7 @@ public class VariationTests
     public void Program_IsDeterministicPerSeedAndChip()
     {
         var mapped = Saturated(20);
-        var spec = new VariationSpec { Device = CimTestModels.Device(stuck: new StuckAtModel { StuckOnRate = 0.01, StuckOffRate = 0.01, StuckOnConductanceS = 1e-4, StuckOffConductanceS = 0 }) };
+        var spec = new VariationSpec { Noise = new CalibratedNoiseModel(CimTestModels.Device(stuck: new StuckAtModel { StuckOnRate = 0.01, StuckOffRate = 0.01, StuckOnConductanceS = 1e-4, StuckOffConductanceS = 0 })) };
         float[] Weights(long seed, int chip, long batch)
         {
             var w = new[] { new float[400] };

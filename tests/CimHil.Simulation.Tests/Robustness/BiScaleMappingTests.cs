@@ -70,7 +70,7 @@ public sealed class BiScaleMappingTests
         var correct = predicted.Where((p, i) => p == labels[i]).Count();
         Assert.Equal((double)correct / data.Count, none.NominalAccuracy, 12);
 
-        var noisy = new MonteCarloEvaluator(mapped, new VariationSpec { Device = Device() }, options).Run(data);
+        var noisy = new MonteCarloEvaluator(mapped, new VariationSpec { Noise = new CalibratedNoiseModel(Device()) }, options).Run(data);
         // The device model moves the chips off the nominal accuracy, and each accuracy is a count of correct images.
         Assert.Contains(noisy.ChipAccuracies, a => a != none.NominalAccuracy);
         Assert.All(noisy.ChipAccuracies, a => Assert.Equal(Math.Round(a * data.Count), a * data.Count, 9));
@@ -81,7 +81,7 @@ public sealed class BiScaleMappingTests
     {
         var net = TwoLayer(7, 6, 10, 3);
         var data = SelfLabelled(net, 200, 11);
-        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Device = Device() });
+        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new CalibratedNoiseModel(Device()) });
         var dir = Path.Combine(Path.GetTempPath(), $"biscale-worst-{Guid.NewGuid():N}");
         try
         {

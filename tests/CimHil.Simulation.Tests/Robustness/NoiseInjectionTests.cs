@@ -81,7 +81,7 @@ public sealed class NoiseInjectionTests
     public void DeviceModelNoise_WithGaussianSpec_IsReproducibleAndSeedDependent()
     {
         var net = RobustnessTestModels.TwoLayer(6);
-        var noise = new DeviceModelWeightNoise(new VariationSpec { Gaussian = new GaussianVariation(0.05) }, new CimMappingOptions { BitsPerDevice = 8 });
+        var noise = new DeviceModelWeightNoise(new VariationSpec { Noise = new GaussianNoiseModel(0.05) }, new CimMappingOptions { BitsPerDevice = 8 });
         Assert.Equal(noise.Sample(net, 3)[0], noise.Sample(net, 3)[0]);
         Assert.NotEqual(noise.Sample(net, 3)[0], noise.Sample(net, 4)[0]);
     }

@@ -31,7 +31,7 @@ public sealed class RobustnessMethodsTests
     {
         var m = Assert.IsType<NoiseInjectionTraining>(Create("noise", new RobustnessSettings { Variation = "gaussian-conductance:0.03" }));
         var noise = Assert.IsType<DeviceModelWeightNoise>(m.Noise);
-        Assert.Equal(new GaussianVariation(0.03, GaussianDomain.Conductance), noise.Spec.Gaussian);
+        Assert.Equal(new GaussianNoiseModel(0.03, GaussianDomain.Conductance), noise.Spec.Gaussian);
         Assert.Equal(WeightRepresentation.DifferentialPair, noise.Mapping.Representation);
     }
 
@@ -65,7 +65,7 @@ public sealed class RobustnessMethodsTests
         var noise = Assert.IsType<DeviceModelWeightNoise>(m.Noise);
         Assert.Equal(WeightRepresentation.BiScale, noise.Mapping.Representation);
         Assert.Equal(4, noise.Mapping.BiScaleRatio);
-        Assert.Equal(new GaussianVariation(0.05, GaussianDomain.Conductance), noise.Spec.Gaussian);
+        Assert.Equal(new GaussianNoiseModel(0.05, GaussianDomain.Conductance), noise.Spec.Gaussian);
 
         var eval = RobustnessMethods.EvaluationMapping("biscale", settings, Mapping);
         Assert.Equal(WeightRepresentation.BiScale, eval.Representation);

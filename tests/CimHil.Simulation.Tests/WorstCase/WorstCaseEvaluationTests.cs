@@ -13,7 +13,7 @@ public sealed class WorstCaseEvaluationTests
         var net = TwoLayer(7, 6, 10, 3);
         var data = SelfLabelled(net, 300, 11);
         var dir = Path.Combine(Path.GetTempPath(), $"worst-eval-{Guid.NewGuid():N}");
-        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Device = Device() });
+        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new CalibratedNoiseModel(Device()) });
         var mapping = new CimMappingOptions { BitsPerDevice = 4 };
         try
         {

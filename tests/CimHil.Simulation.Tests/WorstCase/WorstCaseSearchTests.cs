@@ -33,7 +33,7 @@ public sealed class WorstCaseSearchTests
         var net = TwoLayer(7, 6, 10, 3);
         var mapped = Map(net);
         var data = SelfLabelled(net, 300, 11);
-        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Device = Device() });
+        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new CalibratedNoiseModel(Device()) });
         var search = new WorstCaseSearch(new MappedForward(mapped, data), bounds, Fast(WorstCaseOptions.Default), Log);
         var saved = new Dictionary<double, ConductancePerturbation>();
 
@@ -105,7 +105,7 @@ public sealed class WorstCaseSearchTests
         var net = TwoLayer(5, 5, 7, 3);
         var mapped = Map(net, bits: 3, slices: 2);
         var data = SelfLabelled(net, 150, 2);
-        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Device = Device() });
+        var bounds = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new CalibratedNoiseModel(Device()) });
         var search = new WorstCaseSearch(new MappedForward(mapped, data), bounds, Fast(WorstCaseOptions.Default), Log);
         var run = search.Search(1.5);
         var path = Path.Combine(Path.GetTempPath(), $"worst-{Guid.NewGuid():N}.safetensors");
@@ -182,7 +182,7 @@ public sealed class WorstCaseSearchTests
     {
         var net = Linear(2, 4, 3);
         var mapped = Map(net);
-        var device = DeviceBoundModel.FromVariation(new VariationSpec { Device = Device() }).UnitBounds(mapped);
+        var device = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new CalibratedNoiseModel(Device()) }).UnitBounds(mapped);
         var t = mapped.Layers[0].Targets;
         for (var i = 0; i < t.WeightCount; i++)
         {
@@ -190,7 +190,7 @@ public sealed class WorstCaseSearchTests
             Assert.Equal(1e-6 + (2e-6 * t.Minus[0][i] / Window.MaxS), device[0].Minus[0][i], 1e-18);
         }
 
-        var weight = DeviceBoundModel.FromVariation(new VariationSpec { Gaussian = new GaussianVariation(0.1, GaussianDomain.Weight) }).UnitBounds(mapped);
+        var weight = DeviceBoundModel.FromVariation(new VariationSpec { Noise = new GaussianNoiseModel(0.1, GaussianDomain.Weight) }).UnitBounds(mapped);
         var maxAbs = net.WeightedLayers[0].Weight.Data.Max(v => Math.Abs(v));
         var c = mapped.Layers[0].Coefficients[0];
         for (var i = 0; i < t.WeightCount; i++)
