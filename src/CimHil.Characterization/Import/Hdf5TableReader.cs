@@ -21,7 +21,7 @@ public static class Hdf5TableReader
                 }
 
                 var dataset = file.Dataset(name);
-                columns.Add(await ReadColumnAsync(path, name, dataset, cancellationToken).ConfigureAwait(false));
+                columns.Add(await Task.Run(() => ReadColumn(path, name, dataset), cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -38,15 +38,29 @@ public static class Hdf5TableReader
         return new RawTable(path, datasets, rows);
     }
 
-    private static async Task<string[]> ReadColumnAsync(string path, string name, IH5Dataset dataset, CancellationToken cancellationToken)
+    /// <summary>Synchronous underneath: PureHDF's native reader has no async reads, so the caller runs it off the calling thread.</summary>
+    private static string[] ReadColumn(string path, string name, IH5Dataset dataset)
     {
         try
         {
             return dataset.Type.Class switch
             {
-                H5DataTypeClass.FloatingPoint => (await dataset.ReadAsync<double[]>(cancellationToken: cancellationToken).ConfigureAwait(false)).Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray(),
-                H5DataTypeClass.FixedPoint => (await dataset.ReadAsync<long[]>(cancellationToken: cancellationToken).ConfigureAwait(false)).Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray(),
-                H5DataTypeClass.String or H5DataTypeClass.VariableLength => await dataset.ReadAsync<string[]>(cancellationToken: cancellationToken).ConfigureAwait(false),
+                H5DataTypeClass.FloatingPoint when dataset.Type.Size == 4 => Texts(dataset.Read<float[]>()),
+                H5DataTypeClass.FloatingPoint => Texts(dataset.Read<double[]>()),
+
+                // Integers are read at their stored width and sign: PureHDF does not widen them.
+                H5DataTypeClass.FixedPoint => (dataset.Type.Size, dataset.Type.FixedPoint.IsSigned) switch
+                {
+                    (1, true) => Texts(dataset.Read<sbyte[]>()),
+                    (1, false) => Texts(dataset.Read<byte[]>()),
+                    (2, true) => Texts(dataset.Read<short[]>()),
+                    (2, false) => Texts(dataset.Read<ushort[]>()),
+                    (4, true) => Texts(dataset.Read<int[]>()),
+                    (4, false) => Texts(dataset.Read<uint[]>()),
+                    (_, true) => Texts(dataset.Read<long[]>()),
+                    _ => Texts(dataset.Read<ulong[]>()),
+                },
+                H5DataTypeClass.String or H5DataTypeClass.VariableLength => dataset.Read<string[]>(),
                 var other => throw new ImportException(path, null, null, $"dataset '{name}' holds {other} values; numbers or strings are imported"),
             };
         }
@@ -55,4 +69,7 @@ public static class Hdf5TableReader
             throw new ImportException(path, null, null, $"dataset '{name}' cannot be read as a 1-D column: {ex.Message}");
         }
     }
+
+    private static string[] Texts<T>(T[] values)
+        where T : IFormattable => [.. values.Select(v => v.ToString(typeof(T) == typeof(double) || typeof(T) == typeof(float) ? "R" : null, CultureInfo.InvariantCulture))];
 }

@@ -67,10 +67,10 @@ public class ImportErrorTests
 
         Assert.True(code == ExitCodes.Success, error);
         var json = CliHarness.Json(output);
-        var skipped = json.GetProperty("SkippedRows").EnumerateArray().Select(e => e.GetString()).ToList();
+        var skipped = json.GetProperty("skippedRows").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal([$"{data}:3:1: value (G_uS): 'abc' is not a number", $"{data}:8:4: the line has 3 fields; 'row' (row) is field 4"], skipped);
-        Assert.Equal(2, json.GetProperty("Files")[0].GetProperty("SkippedRows").GetInt32());
-        Assert.Equal((8 * GeneratedArray.Reads) - 2, json.GetProperty("Records").GetInt32());
+        Assert.Equal(2, json.GetProperty("files")[0].GetProperty("skippedRows").GetInt32());
+        Assert.Equal((8 * GeneratedArray.Reads) - 2, json.GetProperty("records").GetInt32());
     }
 
     [Fact]
