@@ -21,7 +21,7 @@ public static class CalibrationGaps
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(store);
-        var plan = CharacterizationPlan.Parse(store.Run.PlanJson, $"{store.Path} (stored plan)");
+        var plan = CharacterizationPlan.ParseStored(store.Run.PlanJson, $"{store.Path} (stored plan)");
         var gaps = new List<string>();
         foreach (var procedure in plan.Procedures)
         {

@@ -57,7 +57,7 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
         await using var _ = chip;
 
         // Multilevel last, so the chip still holds the last level when the test looks at its true conductances.
-        await ChildHost.RunAsync(TestPlans.SmallRram with { CycleToCycle = null, ReadNoise = null, Drift = null }, db, chip, resume: false, CancellationToken.None);
+        await ChildHost.RunAsync(TestPlans.SmallRram.Without(ProcedureNames.CycleToCycle, ProcedureNames.ReadNoise, ProcedureNames.Drift), db, chip, resume: false, CancellationToken.None);
         using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         var ml = s.Units(ProcedureNames.Multilevel);
         Assert.True(ml.Count(u => u.Outcome == ProcedureNames.Converged) >= 0.99 * ml.Count);
@@ -84,7 +84,7 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
         var chip = new EmulatedChip(EmulatorSettings.Defaults with { Seed = 9, Rows = 16, Columns = 16, Rram = new RramPhysics { StuckOnRate = 0.03, StuckOffRate = 0.03 } });
         await using var _ = chip;
         var db = Path.Combine(TestPlans.TempDir(), "run.db");
-        await ChildHost.RunAsync(TestPlans.SmallRram with { Multilevel = null, CycleToCycle = null, ReadNoise = null, Drift = null }, db, chip, false, CancellationToken.None);
+        await ChildHost.RunAsync(TestPlans.SmallRram.Without(ProcedureNames.Multilevel, ProcedureNames.CycleToCycle, ProcedureNames.ReadNoise, ProcedureNames.Drift), db, chip, false, CancellationToken.None);
         using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         var truth = chip.GroundTruth;
         Assert.True(truth.StuckOnCount + truth.StuckOffCount > 5);
@@ -106,7 +106,7 @@ public sealed class CharacterizerTests(Xunit.Abstractions.ITestOutputHelper outp
         var (db, chip) = Fresh();
         await using var _ = chip;
         var wall = Stopwatch.StartNew();
-        await ChildHost.RunAsync(TestPlans.SmallRram with { CycleToCycle = null, ReadNoise = null, Multilevel = null }, db, chip, false, CancellationToken.None);
+        await ChildHost.RunAsync(TestPlans.SmallRram.Without(ProcedureNames.CycleToCycle, ProcedureNames.ReadNoise, ProcedureNames.Multilevel), db, chip, false, CancellationToken.None);
         Assert.True(wall.Elapsed < TimeSpan.FromSeconds(60), "1000 s of drift must not take 1000 s of wall time");
         using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         var reads = s.Measurements(ProcedureNames.Drift, "drift").ToList();

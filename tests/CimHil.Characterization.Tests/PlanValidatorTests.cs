@@ -158,7 +158,7 @@ public sealed class PlanValidatorTests
         var db = Path.Combine(TestPlans.TempDir(), "run.db");
         using (var store = MeasurementStore.Create(db, "r", Bad.Json, Provenance(chip.Safe), DateTimeOffset.UtcNow))
         {
-            await new Characterizer(chip.Safe, store, Bad with { IvSweep = null }, Log.Logger).RunAsync(CancellationToken.None);
+            await new Characterizer(chip.Safe, store, Bad.Without(ProcedureNames.IvSweep), Log.Logger).RunAsync(CancellationToken.None);
             store.BeginProcedure(ProcedureNames.IvSweep, 3, Bad.SectionJson(ProcedureNames.IvSweep), chip.Safe.Clock.Now);
         }
 
@@ -183,7 +183,7 @@ public sealed class PlanValidatorTests
         var db = Path.Combine(TestPlans.TempDir(), "run.db");
         using (var store = MeasurementStore.Create(db, "r", Corrected.Json, Provenance(chip.Safe), DateTimeOffset.UtcNow))
         {
-            await new Characterizer(chip.Safe, store, Corrected with { IvSweep = null }, Log.Logger).RunAsync(CancellationToken.None);
+            await new Characterizer(chip.Safe, store, Corrected.Without(ProcedureNames.IvSweep), Log.Logger).RunAsync(CancellationToken.None);
         }
 
         var pulses = chip.Emulator.TotalPulses + chip.Emulator.TotalFormingPulses;

@@ -74,7 +74,7 @@ public static class ProgramVerifier
 
                 var t = cells[i];
                 var current = averaged[t.Column - block.Column] / spec.VerifyReads;
-                batch.Add(Measurement.FromRead(new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), "verify", readVoltageV, current, read.Timestamp, t.TargetS));
+                batch.Add(Measurement.FromRead(new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), MeasurementRoles.Verify, readVoltageV, current, read.Timestamp, t.TargetS));
                 var g = current / readVoltageV;
                 if (Math.Abs(g - t.TargetS) <= spec.ToleranceS)
                 {
@@ -102,7 +102,7 @@ public static class ProgramVerifier
                     GateVoltageV = ispp.GateVoltageV,
                     ComplianceA = ispp.ComplianceA,
                 };
-                var record = await RecordedPulse.ApplyAsync(chip, new CellAddress(row, t.Column), pulse, () => new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), "verify", readVoltageV, batch, cancellationToken, t.TargetS).ConfigureAwait(false);
+                var record = await RecordedPulse.ApplyAsync(chip, new CellAddress(row, t.Column), pulse, () => new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), MeasurementRoles.Verify, readVoltageV, batch, cancellationToken, t.TargetS).ConfigureAwait(false);
                 if (record.Uncertain != UncertainOutcome.NotApplied)
                 {
                     // An unknown pulse counts against maxPulses: it may have reached the cell, and the budget bounds stress.
@@ -126,7 +126,7 @@ public static class ProgramVerifier
                 var t = cells[i];
                 var current = read.CurrentA(row, t.Column);
                 sum[i] += current / readVoltageV;
-                batch.Add(Measurement.FromRead(new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), "final", readVoltageV, current, read.Timestamp, t.TargetS));
+                batch.Add(Measurement.FromRead(new RecordKey(procedure, row, t.Column, t.Step, seq[i]++), MeasurementRoles.Final, readVoltageV, current, read.Timestamp, t.TargetS));
             }
         }
 
@@ -145,5 +145,21 @@ public static class ProgramVerifier
         var lo = cells.Min(c => c.Column);
         var hi = cells.Max(c => c.Column);
         return new CellBlock(row, lo, 1, hi - lo + 1);
+    }
+
+    /// <summary>Completes each programmed cell's unit: converged or not, with its target, final value and pulse count.</summary>
+    public static void Complete(UnitBatch batch, string procedure, int row, IReadOnlyList<VerifyOutcome> outcomes)
+    {
+        foreach (var o in outcomes)
+        {
+            batch.Complete(new UnitResult
+            {
+                Key = new UnitKey(procedure, row, o.Column, o.Step),
+                Outcome = o.Converged ? ProcedureNames.Converged : ProcedureNames.NotConverged,
+                TargetS = o.TargetS,
+                ValueS = o.FinalS,
+                Pulses = o.Pulses,
+            });
+        }
     }
 }

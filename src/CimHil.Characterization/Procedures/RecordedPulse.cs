@@ -50,7 +50,7 @@ public static class RecordedPulse
             if (record.Uncertain == UncertainOutcome.Unknown)
             {
                 var back = await chip.ReadCellAsync(cell, readVoltageV, cancellationToken).ConfigureAwait(false);
-                batch.Add(Measurement.FromRead(nextKey(), "readback", readVoltageV, back.CurrentA, back.Timestamp, targetS));
+                batch.Add(Measurement.FromRead(nextKey(), MeasurementRoles.Readback, readVoltageV, back.CurrentA, back.Timestamp, targetS));
             }
 
             if (record.Uncertain != UncertainOutcome.NotApplied || send >= MaxSendsWhenNotApplied)
@@ -95,7 +95,7 @@ public static class RecordedPulse
             }
 
             var back = await chip.ReadCellAsync(cell, readVoltageV, cancellationToken).ConfigureAwait(false);
-            batch.Add(Measurement.FromRead(nextKey(), "form-readback", readVoltageV, back.CurrentA, back.Timestamp));
+            batch.Add(Measurement.FromRead(nextKey(), MeasurementRoles.FormReadback, readVoltageV, back.CurrentA, back.Timestamp));
             return null;
         }
     }

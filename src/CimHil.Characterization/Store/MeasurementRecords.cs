@@ -1,3 +1,4 @@
+using CimHil.Characterization.Procedures;
 using CimHil.Core.Chip;
 
 namespace CimHil.Characterization.Store;
@@ -121,7 +122,7 @@ public sealed record Measurement
     {
         Key = key,
         Kind = MeasurementKind.Form,
-        Role = "form",
+        Role = MeasurementRoles.Form,
         VoltageV = pulse.AmplitudeV,
         WidthSeconds = pulse.WidthSeconds,
         GateVoltageV = pulse.GateVoltageV,
@@ -147,7 +148,7 @@ public sealed record Measurement
     {
         Key = key,
         Kind = MeasurementKind.Form,
-        Role = "form",
+        Role = MeasurementRoles.Form,
         VoltageV = f.Pulse.AmplitudeV,
         WidthSeconds = f.Pulse.WidthSeconds,
         GateVoltageV = f.Pulse.GateVoltageV,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CimHil.Characterization.Procedures;
 using CimHil.Core.Chip;
 
 namespace CimHil.Characterization.Store;
@@ -32,14 +33,15 @@ public sealed partial class MeasurementStore
         return list;
     }
 
-    /// <summary>The median relative standard deviation of repeated reads of one cell (role "noise"), or null when none were taken.</summary>
+    /// <summary>The median relative standard deviation of repeated reads of one cell (role <see cref="MeasurementRoles.Noise"/>), or null when none were taken.</summary>
     public double? ReadNoiseRelativeSigma()
     {
         using var cmd = _db.CreateCommand();
         cmd.CommandText = """
             SELECT AVG(conductance_s), AVG(conductance_s * conductance_s), COUNT(*) FROM measurements
-            WHERE role = 'noise' AND conductance_s > 0 GROUP BY procedure, row, col, step HAVING COUNT(*) >= 3
+            WHERE role = $role AND conductance_s > 0 GROUP BY procedure, row, col, step HAVING COUNT(*) >= 3
             """;
+        cmd.Parameters.AddWithValue("$role", MeasurementRoles.Noise);
         var sigmas = new List<double>();
         using var r = cmd.ExecuteReader();
         while (r.Read())

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CimHil.Characterization;
 using CimHil.Characterization.Plans;
+using CimHil.Characterization.Procedures;
 using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
 using CimHil.Workflows;
@@ -50,9 +51,11 @@ public static class CharacterizeCommand
                 throw new CliUsageException($"--out {outPath} already exists; add --resume to continue it, or choose another file");
             }
 
-            // Validate the plan before anything touches the chip or creates a file.
-            var givenPlan = planPath is null ? null : CharacterizationPlan.Load(planPath);
+            // Validate the plan before anything touches the chip or creates a file; its sections are parsed by the
+            // procedures the config's plug-ins add to the built-in ones.
             var config = services.Config(parse);
+            var procedures = ProcedurePlugins.Registry(config);
+            var givenPlan = planPath is null ? null : CharacterizationPlan.Load(planPath, procedures);
             var logger = services.Logger(parse);
             await using var chip = await services.ConnectAsync(parse, ct);
 
@@ -66,7 +69,7 @@ public static class CharacterizeCommand
             using var store = isResume
                 ? MeasurementStore.Open(outPath, DateTimeOffset.UtcNow)
                 : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, RunProvenance.Of(chip, config), DateTimeOffset.UtcNow);
-            var thePlan = givenPlan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{outPath} (stored plan)");
+            var thePlan = givenPlan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{outPath} (stored plan)", procedures);
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
             var options = new CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             CharacterizationSummary summary;
@@ -120,7 +123,7 @@ public static class CharacterizeCommand
 
     private static async Task<int> DryRunAsync(CliServices services, ParseResult parse, string planPath, bool asJson, CancellationToken ct)
     {
-        var plan = CharacterizationPlan.Load(planPath);
+        var plan = CharacterizationPlan.Load(planPath, ProcedurePlugins.Registry(services.Config(parse)));
 
         // Connecting reads the chip's geometry and capabilities; it applies nothing (cheap on the emulator, safe on a bench).
         await using var chip = await services.ConnectAsync(parse, ct);
