@@ -121,7 +121,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
     private async Task<(BlockReadResult Map, long Measurements)> CharacteriseAsync(SafeChip chip, string db, string runId, CancellationToken ct)
     {
         var planPath = Settings.Plan ?? Path.Combine("plans", $"default-{chip.Identity.Technology.ToString().ToLowerInvariant()}.json");
-        var plan = CharacterizationPlan.Load(planPath);
+        var plan = CharacterizationPlan.Load(planPath, ProcedurePlugins.Registry(Config));
         PlanValidator.Check(plan, chip).ThrowIfInvalid(planPath);
         using var store = File.Exists(db)
             ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)

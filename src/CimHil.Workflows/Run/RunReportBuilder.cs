@@ -31,7 +31,7 @@ internal static class RunReportBuilder
             })
             .ToImmutableArray();
 
-        var drift = store.Measurements(ProcedureNames.Drift, "drift")
+        var drift = store.Measurements(ProcedureNames.Drift, MeasurementRoles.Drift)
             .Where(m => m.TargetS is not null && m.ElapsedSeconds is > 0 && m.ConductanceS is not null)
             .GroupBy(m => m.TargetS!.Value)
             .OrderBy(g => g.Key)
