@@ -22,9 +22,11 @@ public static class ImportLayout
 
     public static string RoleOf(ImportKind kind) => kind switch
     {
-        ImportKind.ProgramVerify => "final",
-        ImportKind.ReadNoise => "noise",
-        ImportKind.Retention => "drift",
+        ImportKind.ProgramVerify => MeasurementRoles.Final,
+        ImportKind.ReadNoise => MeasurementRoles.Noise,
+        ImportKind.Retention => MeasurementRoles.Drift,
+
+        // Endurance reads have no bench role: cycleToCycle's "probe" is a probe pulse's response, which these are not.
         _ => "cycle",
     };
 

@@ -68,7 +68,7 @@ public class ImportCalibrationTests
         AssertLevels(Calibrator.Fit(store, "h5", new CalibrationOptions { BootstrapSamples = 20 }), array);
 
         // A current at its read voltage is stored as both, and the conductance is their ratio.
-        var read = store.Measurements(ProcedureNames.Multilevel, "final").First();
+        var read = store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final).First();
         Assert.Equal(read.CurrentA!.Value / read.VoltageV!.Value, read.ConductanceS!.Value, 1e-15);
     }
 
@@ -94,7 +94,7 @@ public class ImportCalibrationTests
 
         // The bake phase and the temperature are kept with every read; steps are the five time points of each cell.
         var notes = store.ImportAnnotations();
-        var reads = store.Measurements(ProcedureNames.Drift, "drift").Where(m => m.Key.Row == 0 && m.Key.Column == 0).ToList();
+        var reads = store.Measurements(ProcedureNames.Drift, MeasurementRoles.Drift).Where(m => m.Key.Row == 0 && m.Key.Column == 0).ToList();
         Assert.Equal([1, 1, 2, 2, 3, 3, 4, 4, 5, 5], reads.Select(m => m.Key.Step));
         Assert.Equal(["pre-bake", "pre-bake", "pre-bake", "post-bake", "post-bake"], reads.Where(m => m.Key.Seq == 0).Select(m => notes[m.Key].Phase));
         Assert.All(reads, m => Assert.Equal(358.15, notes[m.Key].TemperatureK));
