@@ -27,6 +27,12 @@ public class ImportCalibrationTests
         Assert.True(code == ExitCodes.Success, error + output);
         AssertLevels(DeviceModelFile.Load(modelPath), array);
 
+        // The fitted model serves the simulation unchanged: a small Monte-Carlo evaluation with it.
+        var network = Path.Combine(AppContext.BaseDirectory, "models", "lenet5-fmnist.safetensors");
+        (code, output, error) = await CliHarness.RunAsync("evaluate", "--model", network, "--device-model", modelPath, "--chips", "2", "--images", "20", "--json", "--config", CliHarness.ShippedConfig);
+        Assert.True(code == ExitCodes.Success, error + output);
+        Assert.InRange(CliHarness.Json(output).GetProperty("mean").GetDouble(), 0.05, 1.0);
+
         // Unverified cells are stored not-converged, and calibration leaves them out.
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         Assert.Equal(array.Cells.Count(c => !c.Verified), store.Units(ProcedureNames.Multilevel).Count(u => u.Outcome == ProcedureNames.NotConverged));
