@@ -2,17 +2,6 @@ using CimHil.Core.Config;
 
 namespace CimHil.Characterization.Import;
 
-/// <summary>What a unit measures; a field accepts only the dimensions it can hold.</summary>
-public enum Dimension
-{
-    Resistance,
-    Conductance,
-    Current,
-    Voltage,
-    Time,
-    Temperature,
-}
-
 /// <summary>A unit named in a mapping file, with the factor (and offset, for °C) that brings a value to SI.</summary>
 public sealed record ImportUnit(string Name, Dimension Dimension, double Factor, double Offset = 0)
 {

@@ -1,38 +1,5 @@
 namespace CimHil.Characterization.Store;
 
-/// <summary>A source file of an import: its name, SHA-256 and how many of its rows were stored or skipped.</summary>
-public sealed record ImportedFile(string Name, string Sha256, int Rows, int SkippedRows);
-
-/// <summary>Where an imported record came from and what the store's measurement columns cannot hold.</summary>
-public sealed record ImportAnnotation
-{
-    public required RecordKey Key { get; init; }
-
-    public required string SourceFile { get; init; }
-
-    public required int SourceLine { get; init; }
-
-    public string? Phase { get; init; }
-
-    public double? TemperatureK { get; init; }
-
-    public int? Cycle { get; init; }
-
-    public int? Repeat { get; init; }
-
-    public bool? Verified { get; init; }
-
-    public int? SetPulses { get; init; }
-
-    public int? ResetPulses { get; init; }
-
-    public int? Level { get; init; }
-
-    public double? WindowLowS { get; init; }
-
-    public double? WindowHighS { get; init; }
-}
-
 /// <summary>Everything one import writes, in one transaction: the procedure, its records, the plan that now describes the store, and the provenance.</summary>
 public sealed record StoreImport
 {
@@ -60,6 +27,3 @@ public sealed record StoreImport
 
     public required DateTimeOffset ImportedUtc { get; init; }
 }
-
-/// <summary>One import as the store records it.</summary>
-public sealed record ImportRecord(long ImportId, DateTimeOffset ImportedUtc, string Kind, string Procedure, string MappingJson, IReadOnlyList<ImportedFile> Files, long Records, IReadOnlyList<string> SkippedRows);
