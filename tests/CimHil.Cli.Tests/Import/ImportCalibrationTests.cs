@@ -76,6 +76,10 @@ public class ImportCalibrationTests
         // A current at its read voltage is stored as both, and the conductance is their ratio.
         var read = store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final).First();
         Assert.Equal(read.CurrentA!.Value / read.VoltageV!.Value, read.ConductanceS!.Value, 1e-15);
+
+        // String datasets are read too: the phase of every read is its level's label.
+        var notes = store.ImportAnnotations();
+        Assert.All(store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final), m => Assert.Equal(m.Key.Step % 2 == 0 ? "even-level" : "odd-level", notes[m.Key].Phase));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ internal static class ImportFiles
         return path;
     }
 
-    /// <summary>Layout (d): one HDF5 file, one read per element: row, col, current (A) at a read voltage, target (S).</summary>
+    /// <summary>Layout (d): one HDF5 file, one read per element: row, col, current (A) at a read voltage, target (S), a phase label (strings).</summary>
     public static string Hdf5(string dir, GeneratedArray array)
     {
         var reads = array.Cells.SelectMany(c => c.ReadsS.Select(g => (c, g))).ToList();
@@ -28,6 +28,7 @@ internal static class ImportFiles
                 ["current"] = reads.Select((r, i) => r.g * vread[i]).ToArray(),
                 ["vread"] = vread,
                 ["target"] = reads.Select(r => r.c.TargetS).ToArray(),
+                ["phase"] = reads.Select(r => r.c.Level % 2 == 0 ? "even-level" : "odd-level").ToArray(),
             },
         };
         var path = Path.Combine(dir, "array.h5");

@@ -63,7 +63,8 @@ internal static class Mappings
             "column": { "dataset": "/array/col" },
             "value": { "dataset": "/array/current", "unit": "A" },
             "readVoltage": { "dataset": "/array/vread", "unit": "V" },
-            "target": { "dataset": "/array/target", "unit": "S" }
+            "target": { "dataset": "/array/target", "unit": "S" },
+            "phase": { "dataset": "/array/phase" }
           }
         }
         """;
