@@ -1,5 +1,6 @@
 using System.Globalization;
 using PureHDF;
+using PureHDF.VOL.Native;
 
 namespace CimHil.Characterization.Import;
 
@@ -10,7 +11,7 @@ public static class Hdf5TableReader
     {
         var datasets = fields.Select(f => f.Dataset!).Distinct(StringComparer.Ordinal).ToList();
         var columns = new List<string[]>();
-        using (var file = H5File.OpenRead(path))
+        using (var file = Open(path))
         {
             foreach (var name in datasets)
             {
@@ -20,8 +21,7 @@ public static class Hdf5TableReader
                     throw new ImportException(path, null, null, $"dataset '{name}' is not in the file");
                 }
 
-                var dataset = file.Dataset(name);
-                columns.Add(await Task.Run(() => ReadColumn(path, name, dataset), cancellationToken).ConfigureAwait(false));
+                columns.Add(await Task.Run(() => ReadColumn(path, name, file), cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -38,11 +38,24 @@ public static class Hdf5TableReader
         return new RawTable(path, datasets, rows);
     }
 
-    /// <summary>Synchronous underneath: PureHDF's native reader has no async reads, so the caller runs it off the calling thread.</summary>
-    private static string[] ReadColumn(string path, string name, IH5Dataset dataset)
+    private static NativeFile Open(string path)
     {
         try
         {
+            return H5File.OpenRead(path);
+        }
+        catch (Exception ex)
+        {
+            throw new ImportException(path, null, null, $"is not a readable HDF5 file: {ex.Message}");
+        }
+    }
+
+    /// <summary>Synchronous underneath: PureHDF's native reader has no async reads, so the caller runs it off the calling thread.</summary>
+    private static string[] ReadColumn(string path, string name, NativeFile file)
+    {
+        try
+        {
+            var dataset = file.Dataset(name);
             return dataset.Type.Class switch
             {
                 H5DataTypeClass.FloatingPoint when dataset.Type.Size == 4 => Texts(dataset.Read<float[]>()),

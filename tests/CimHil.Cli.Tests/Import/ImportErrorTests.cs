@@ -73,6 +73,32 @@ public class ImportErrorTests
         Assert.Equal((8 * GeneratedArray.Reads) - 2, json.GetProperty("records").GetInt32());
     }
 
+    [Theory]
+    [InlineData("\"/array/target\"", "\"/array/nope\"", "dataset '/array/nope' is not in the file")]
+    [InlineData("\"/array/phase\"", "\"/array\"", "dataset '/array' cannot be read as a 1-D column")]
+    public async Task Hdf5DatasetMissingOrNotAColumn_RefusedNamingIt(string from, string to, string problem)
+    {
+        var dir = ImportFiles.TempDir();
+        var h5 = ImportFiles.Hdf5(dir, new GeneratedArray(9, cells: 8));
+        var map = ImportMapping.Parse(Mappings.Hdf5.Replace(from, to, StringComparison.Ordinal));
+
+        var ex = await Assert.ThrowsAsync<ImportException>(() => MeasurementImporter.ImportAsync([h5], map, Path.Combine(dir, "x.db"), new ImportOptions(), CancellationToken.None));
+
+        Assert.StartsWith($"{h5}: {problem}", ex.Message);
+        Assert.False(File.Exists(Path.Combine(dir, "x.db")));
+    }
+
+    [Fact]
+    public async Task HeaderWithoutTheMappedColumn_RefusedListingTheColumns()
+    {
+        var dir = ImportFiles.TempDir();
+        var data = ImportFiles.Write(dir, "pv.csv", new GeneratedArray(10, cells: 8).CsvMicrosiemens().Replace("target_uS", "tgt", StringComparison.Ordinal));
+
+        var ex = await Assert.ThrowsAsync<ImportException>(() => MeasurementImporter.ImportAsync([data], ImportMapping.Parse(Mappings.CsvMicrosiemens), Path.Combine(dir, "x.db"), new ImportOptions(), CancellationToken.None));
+
+        Assert.Equal($"{data}: fields.target: column 'target_uS' is not in the file; columns: G_uS, col, tgt, row, read", ex.Message);
+    }
+
     [Fact]
     public async Task MissingFile_RefusedAndNoStoreIsMade()
     {
