@@ -34,7 +34,7 @@ public sealed class B1500Chip : MatrixBenchChip
     /// <summary>A forming pulse counts as successful when the current at its end reaches this fraction of the current limit.</summary>
     public const double FormedLimitFraction = 0.9;
 
-    private const string NoGate = "b1500 drives word and bit line only";
+    protected override string NoGateReason => "b1500 drives word and bit line only";
     private const string PulsePattern = "pulse";
     private const string ReadPattern = "read";
 
@@ -96,10 +96,7 @@ public sealed class B1500Chip : MatrixBenchChip
 
     public override async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(pulse);
-        Geometry.Require(cell);
-        RequireNoGate(NoGate, pulse.GateVoltageV);
-        Maxima.Check(pulse);
+        CheckPulse(cell, pulse);
         var limit = WgfmuRanges.ForLimit(pulse.ComplianceA ?? _readComplianceA);
         var levelV = pulse.Polarity == PulsePolarity.Set ? pulse.AmplitudeV : -pulse.AmplitudeV;
         await PulseAsync(cell, Operation(levelV, pulse.WidthSeconds), ct => PlayAsync(cell, levelV, pulse.WidthSeconds, limit.Range, measure: false, ct), cancellationToken).ConfigureAwait(false);
@@ -108,10 +105,7 @@ public sealed class B1500Chip : MatrixBenchChip
 
     public override async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(pulse);
-        Geometry.Require(cell);
-        RequireNoGate(NoGate, pulse.GateVoltageV);
-        Maxima.Check(pulse);
+        CheckPulse(cell, pulse);
         var limit = WgfmuRanges.ForLimit(pulse.ComplianceA);
         var currentA = await PulseAsync(cell, Operation(pulse.AmplitudeV, pulse.WidthSeconds), ct => PlayAsync(cell, pulse.AmplitudeV, pulse.WidthSeconds, limit.Range, measure: true, ct), cancellationToken).ConfigureAwait(false);
         return new FormingResult(cell, pulse, currentA, Math.Abs(currentA) >= FormedLimitFraction * limit.FullScaleA, Clock.Now);

@@ -17,7 +17,7 @@ public sealed class SmuMatrixChip : MatrixBenchChip
     /// <summary>A forming pulse counts as successful when the current at its end reaches this fraction of the compliance.</summary>
     public const double FormedComplianceFraction = 0.9;
 
-    private const string NoGate = "smu-matrix has one SMU";
+    protected override string NoGateReason => "smu-matrix has one SMU";
 
     private readonly Keithley2450 _smu;
     private readonly double _readComplianceA;
@@ -48,10 +48,7 @@ public sealed class SmuMatrixChip : MatrixBenchChip
 
     public override async Task<PulseResult> ApplyPulseAsync(CellAddress cell, ProgramPulse pulse, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(pulse);
-        Geometry.Require(cell);
-        RequireNoGate(NoGate, pulse.GateVoltageV);
-        Maxima.Check(pulse);
+        CheckPulse(cell, pulse);
         var complianceA = pulse.ComplianceA ?? _readComplianceA;
         var levelV = pulse.Polarity == PulsePolarity.Set ? pulse.AmplitudeV : -pulse.AmplitudeV;
         await PulseAsync(
@@ -70,10 +67,7 @@ public sealed class SmuMatrixChip : MatrixBenchChip
 
     public override async Task<FormingResult> FormAsync(CellAddress cell, FormingPulse pulse, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(pulse);
-        Geometry.Require(cell);
-        RequireNoGate(NoGate, pulse.GateVoltageV);
-        Maxima.Check(pulse);
+        CheckPulse(cell, pulse);
         var currentA = await PulseAsync(
             cell,
             Operation(pulse.AmplitudeV, pulse.ComplianceA, pulse.WidthSeconds) + ";:FETC?",

@@ -1,4 +1,5 @@
 using CimHil.Core.Devices;
+using CimHil.Core.Numerics;
 
 namespace CimHil.Calibration;
 
@@ -37,12 +38,7 @@ public static class Stats
     public static double Median(IEnumerable<double> x)
     {
         var a = x.Where(double.IsFinite).Order().ToArray();
-        if (a.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        return a.Length % 2 == 1 ? a[a.Length / 2] : 0.5 * (a[(a.Length / 2) - 1] + a[a.Length / 2]);
+        return a.Length == 0 ? double.NaN : OrderStatistics.Median(a);
     }
 
     /// <summary>CDF of a unit-variance, zero-mean member of the family.</summary>

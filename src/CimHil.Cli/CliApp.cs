@@ -29,6 +29,8 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create(services));
         root.Subcommands.Add(TrainCommand.Create(services));
         root.Subcommands.Add(StudyCommand.Create(services));
+        root.Subcommands.Add(ImportCommand.Create(services));
+        root.Subcommands.Add(ExportCommand.Create(services));
         return root;
     }
 

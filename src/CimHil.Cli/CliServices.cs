@@ -94,6 +94,12 @@ public sealed class CliServices : IDisposable
         return Config(parse);
     }
 
+    /// <summary>
+    /// One daily log file is cut at this size and continued in a numbered file (Debug logging reached 45 MB in a day of
+    /// about 20 commands); with at most 14 files kept, the logs stay under 140 MB.
+    /// </summary>
+    public const long MaxLogFileBytes = 10L * 1024 * 1024;
+
     public ILogger Logger(ParseResult parse)
     {
         if (_logger is null)
@@ -107,7 +113,7 @@ public sealed class CliServices : IDisposable
             if (cfg.FilePath is { } file)
             {
                 var fileLevel = Enum.Parse<LogEventLevel>(cfg.FileLevel);
-                lc = lc.WriteTo.Async(a => a.File(file, restrictedToMinimumLevel: fileLevel, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14));
+                lc = lc.WriteTo.Async(a => a.File(file, restrictedToMinimumLevel: fileLevel, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, fileSizeLimitBytes: MaxLogFileBytes, rollOnFileSizeLimit: true));
             }
 
             _logger = lc.CreateLogger();
@@ -129,6 +135,17 @@ public sealed class CliServices : IDisposable
 
         return verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Error : level;
     }
+
+    /// <summary>
+    /// The log of a run or study, kept in its folder beside its results (<paramref name="path"/>, Information and up)
+    /// while the console and the daily log get what they always get.
+    /// </summary>
+    public Serilog.Core.Logger FolderLogger(ParseResult parse, string path) =>
+        new LoggerConfiguration()
+            .MinimumLevel.Debug()
+            .WriteTo.Logger(Logger(parse))
+            .WriteTo.File(path, restrictedToMinimumLevel: LogEventLevel.Information)
+            .CreateLogger();
 
     /// <summary>An event carrying this property goes to the log file only (the console already has its one-line summary).</summary>
     public const string FileOnlyProperty = "FileOnly";

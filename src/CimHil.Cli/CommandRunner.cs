@@ -80,6 +80,7 @@ public static class CommandRunner
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled; everything measured so far is kept"),
             ConfigException => (ExitCodes.BadInput, ex.Message),
             Characterization.Store.MeasurementStoreException or Calibration.CalibrationException => (ExitCodes.BadInput, ex.Message),
+            Characterization.Import.ImportException => (ExitCodes.BadInput, ex.Message),
             Simulation.Data.DatasetFormatException or Simulation.Engine.SafetensorsFormatException or Simulation.Models.CheckpointMismatchException => (ExitCodes.BadInput, ex.Message),
             Instruments.Resources.ResourceFormatException => (ExitCodes.BadInput, ex.Message),
             SafetyLimitException => (ExitCodes.SafetyRefused, ex.Message),

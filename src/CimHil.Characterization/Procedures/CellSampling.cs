@@ -45,11 +45,11 @@ internal static class CellSampling
         return map;
     }
 
-    /// <summary>The median of the finite values (0 when there are none).</summary>
+    /// <summary>The upper median of the finite values, an observed value (0 when there are none).</summary>
     public static double Median(double[] values)
     {
         var sorted = values.Where(double.IsFinite).Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+        return sorted.Length == 0 ? 0 : OrderStatistics.UpperMedian(sorted);
     }
 
     // The SplitMix64 finaliser: a stable hash across processes, unlike string.GetHashCode.

@@ -7,12 +7,13 @@ namespace CimHil.Characterization.Store;
 /// <summary>How a batch is written: one transaction of measurements (through a raw prepared statement) and units, plus the commit mark.</summary>
 public sealed partial class MeasurementStore
 {
-    internal void Write(IReadOnlyList<Measurement> measurements, IReadOnlyList<UnitResult> units, DateTimeOffset now)
+    internal void Write(IReadOnlyList<Measurement> measurements, IReadOnlyList<UnitResult> units, DateTimeOffset now, ImportTransaction? import = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         AddUncertainColumnIfMissing();
         using var tx = _db.BeginTransaction();
         CommitMark after;
+        import?.Before(tx);
 
         // Measurements go through SQLite's C API with a statement prepared once and bound by index: the ADO.NET
         // command path costs several µs per row (reader set-up, bind by name), which dominated a 64×64 characterisation.
@@ -95,6 +96,7 @@ public sealed partial class MeasurementStore
                 Insert(_insertUnit, $"unit {unit.Key.Procedure}({unit.Key.Row},{unit.Key.Column})#{unit.Key.Step}");
             }
 
+            import?.After(tx);
             _bumpSequence.Transaction = tx;
             _bumpSequence.ExecuteNonQuery();
             after = new CommitMark(_mark.Sequence + 1, _mark.Units + units.Count, _mark.Measurements + measurements.Count);

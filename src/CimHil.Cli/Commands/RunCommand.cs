@@ -51,7 +51,7 @@ public static class RunCommand
             Directory.CreateDirectory(folder);
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
-            using var runLog = RunLogger(services, parse, folder);
+            using var runLog = services.FolderLogger(parse, Path.Combine(folder, "run.log"));
             await using var chip = await services.ConnectAsync(parse, ct);
             if (!quiet)
             {
@@ -122,12 +122,4 @@ public static class RunCommand
         var suffix = (n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" };
         return text + suffix;
     }
-
-    // The run keeps its own log beside its results; the console shows warnings only (progress bars are on).
-    private static Serilog.Core.Logger RunLogger(CliServices services, ParseResult parse, string folder) =>
-        new LoggerConfiguration()
-            .MinimumLevel.Debug()
-            .WriteTo.Logger(services.Logger(parse))
-            .WriteTo.File(Path.Combine(folder, "run.log"), restrictedToMinimumLevel: LogEventLevel.Information)
-            .CreateLogger();
 }

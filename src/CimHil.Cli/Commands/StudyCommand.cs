@@ -51,7 +51,7 @@ public static class StudyCommand
 
             Directory.CreateDirectory(folder);
             Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
-            using var log = StudyLogger(services, parse, folder);
+            using var log = services.FolderLogger(parse, Path.Combine(folder, "study.log"));
             var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
             if (!quiet)
             {
@@ -170,12 +170,4 @@ public static class StudyCommand
 
     private static int? Positive(int? value, string option) =>
         value is { } v ? (v >= 1 ? v : throw new CliUsageException($"{option} {v}: must be ≥ 1")) : null;
-
-    // The study keeps its own log beside its results; the console shows warnings only (progress bars are on).
-    private static Serilog.Core.Logger StudyLogger(CliServices services, ParseResult parse, string folder) =>
-        new LoggerConfiguration()
-            .MinimumLevel.Debug()
-            .WriteTo.Logger(services.Logger(parse))
-            .WriteTo.File(Path.Combine(folder, "study.log"), restrictedToMinimumLevel: LogEventLevel.Information)
-            .CreateLogger();
 }

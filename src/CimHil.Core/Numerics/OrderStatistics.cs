@@ -32,4 +32,13 @@ public static class OrderStatistics
     /// </summary>
     public static double UpperMedian(ReadOnlySpan<double> sorted) =>
         sorted.IsEmpty ? throw new ArgumentException("Median of an empty sample.", nameof(sorted)) : sorted[sorted.Length / 2];
+
+    /// <summary>
+    /// The conventional median of <paramref name="sorted"/> (ascending): the middle element, or the mean of the two middle
+    /// ones for even n — the value of <see cref="Percentile"/>(50), computed as the textbook formula so the calibration's
+    /// fitted numbers keep their last bits.
+    /// </summary>
+    public static double Median(ReadOnlySpan<double> sorted) =>
+        sorted.IsEmpty ? throw new ArgumentException("Median of an empty sample.", nameof(sorted))
+        : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
 }

@@ -126,12 +126,32 @@ public abstract class MatrixBenchChip : IChip
             },
             cancellationToken);
 
-    /// <summary>Refuses a pulse with a gate voltage: <paramref name="why"/> says what the bench drives instead.</summary>
-    protected static void RequireNoGate(string why, double? gateV)
+    /// <summary>What the bench drives instead of a gate, for the refusal of a pulse that asks for one.</summary>
+    protected abstract string NoGateReason { get; }
+
+    /// <summary>Before a SET/RESET pulse reaches the bench: the cell exists, no gate is asked for, the setup maxima hold.</summary>
+    protected void CheckPulse(CellAddress cell, ProgramPulse pulse)
+    {
+        ArgumentNullException.ThrowIfNull(pulse);
+        Geometry.Require(cell);
+        RequireNoGate(pulse.GateVoltageV);
+        Maxima.Check(pulse);
+    }
+
+    /// <summary>The same checks for a forming pulse.</summary>
+    protected void CheckPulse(CellAddress cell, FormingPulse pulse)
+    {
+        ArgumentNullException.ThrowIfNull(pulse);
+        Geometry.Require(cell);
+        RequireNoGate(pulse.GateVoltageV);
+        Maxima.Check(pulse);
+    }
+
+    private void RequireNoGate(double? gateV)
     {
         if (gateV is { } g)
         {
-            throw new UnsupportedOperationException($"{why} and cannot drive a gate: the pulse asks for a gate voltage of {g.ToString("R", CultureInfo.InvariantCulture)} V");
+            throw new UnsupportedOperationException($"{NoGateReason} and cannot drive a gate: the pulse asks for a gate voltage of {g.ToString("R", CultureInfo.InvariantCulture)} V");
         }
     }
 }

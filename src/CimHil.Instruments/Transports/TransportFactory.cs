@@ -2,6 +2,7 @@ using CimHil.Core.Config;
 using CimHil.Instruments.Resources;
 using CimHil.Instruments.Transports.Serial;
 using CimHil.Instruments.Transports.Visa;
+using CimHil.Instruments.Transports.Vxi11;
 using Serilog;
 
 namespace CimHil.Instruments.Transports;
@@ -9,13 +10,16 @@ namespace CimHil.Instruments.Transports;
 /// <summary>When to route a resource through the installed VISA library rather than a built-in transport.</summary>
 public enum VisaPreference
 {
-    /// <summary>Built-in transports for sockets and (on Linux) serial; VISA for GPIB, USB and LAN INSTR.</summary>
+    /// <summary>
+    /// Built-in transports for sockets and (on Linux) serial; VISA for GPIB, USB and HiSLIP; LAN INSTR (VXI-11) through
+    /// VISA when a VISA library is installed, else the built-in VXI-11 client.
+    /// </summary>
     Auto,
 
     /// <summary>Every resource through VISA (for example to use a vendor's serial driver).</summary>
     Always,
 
-    /// <summary>Never load VISA; GPIB/USB/INSTR resources are refused.</summary>
+    /// <summary>Never load VISA: LAN INSTR goes over the built-in VXI-11 client; GPIB, USB and HiSLIP resources are refused.</summary>
     Never,
 }
 
@@ -35,6 +39,9 @@ public sealed record TransportOptions
     /// <summary>The clock of the session's resilience pipelines (timeouts, back-off, breaker); null: the system clock.</summary>
     public TimeProvider? TimeProvider { get; init; }
 
+    /// <summary>Where the built-in VXI-11 client asks for the core channel: 111 (RFC 1833) except for emulators in tests.</summary>
+    public int Vxi11PortmapperPort { get; init; } = CimHil.Core.OncRpc.Vxi11Wire.PortmapperPort;
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(Config.TimeoutSeconds);
 
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(Config.ConnectTimeoutSeconds);
@@ -49,7 +56,7 @@ public interface ITransportFactory
     Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken);
 }
 
-/// <summary>The built-in factory: TCP socket, termios serial, VISA library for the rest.</summary>
+/// <summary>The built-in factory: TCP socket, termios serial, VXI-11, VISA library for the rest.</summary>
 public sealed class TransportFactory : ITransportFactory
 {
     public static TransportFactory Instance { get; } = new();
@@ -66,11 +73,18 @@ public sealed class TransportFactory : ITransportFactory
         {
             TcpSocketResource tcp => new TcpSocketTransport(tcp, options.Timeout, options.ConnectTimeout),
             SerialResource serial when !OperatingSystem.IsWindows() => new SerialTransport(serial, options.Serial, options.Timeout),
-            _ when options.Visa == VisaPreference.Never =>
-                throw new InstrumentException(resource.Canonical, $"{resource.Canonical} needs a VISA library ({resource.Kind}) but VISA is disabled"),
+            TcpInstrResource { IsHiSlip: false } instr when options.Visa == VisaPreference.Never || !VisaLibrary.IsAvailable() =>
+                new Vxi11Transport(instr, options.Timeout, options.ConnectTimeout, options.Vxi11PortmapperPort),
+            _ when options.Visa == VisaPreference.Never => throw Unreachable(resource),
             _ => new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator),
         };
     }
+
+    /// <summary>The error for a resource only a VISA library serves: what was tried and what to install.</summary>
+    private static InstrumentException Unreachable(VisaResource resource) => new(
+        resource.Canonical,
+        $"{resource.Canonical}: no built-in transport serves {resource.Kind}" + (resource is TcpInstrResource ? " HiSLIP" : string.Empty)
+        + " (tried: socket, serial, VXI-11) and VISA is disabled (visa: Never); install a VISA library (NI-VISA, Keysight IO Libraries, R&S VISA) and allow it (visa: Auto or Always)");
 
     public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {

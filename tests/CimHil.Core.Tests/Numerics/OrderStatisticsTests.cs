@@ -44,4 +44,17 @@ public class OrderStatisticsTests
 
     [Fact]
     public void UpperMedian_EmptySample_Throws() => Assert.Throws<ArgumentException>(() => OrderStatistics.UpperMedian([]));
+
+    [Theory]
+    [InlineData(new[] { 1.0, 2.0, 3.0 }, 2.0)]
+    [InlineData(new[] { 1.0, 2.0, 3.0, 10.0 }, 2.5)]
+    [InlineData(new[] { 7.0 }, 7.0)]
+    public void Median_IsTheMiddleElementOrTheMeanOfTheTwoMiddleOnes(double[] sorted, double expected)
+    {
+        Assert.Equal(expected, OrderStatistics.Median(sorted));
+        Assert.Equal(OrderStatistics.Percentile(sorted, 50), OrderStatistics.Median(sorted), 1e-12);
+    }
+
+    [Fact]
+    public void Median_EmptySample_Throws() => Assert.Throws<ArgumentException>(() => OrderStatistics.Median([]));
 }

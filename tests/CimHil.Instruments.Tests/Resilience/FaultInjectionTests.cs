@@ -6,14 +6,14 @@ using CimHil.Instruments.Tests.Support;
 namespace CimHil.Instruments.Tests.Resilience;
 
 /// <summary>Every fault mode of the board server either recovers or fails with a clear error, and never duplicates a pulse.</summary>
-public sealed class FaultInjectionTests
+public abstract class FaultInjectionTests(BoardWire wire)
 {
     private const string Pulse = "CELL:PROG 1,1,SET,1.0,1e-6";
 
     [Fact]
     public async Task DroppedLink_IdempotentQuery_ReconnectsAndSucceeds()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
         Assert.Equal(TestChip.CurrentA(2, 2, 0.2), await session.QueryDoubleAsync("CELL:READ? 2,2,0.2", CancellationToken.None));
@@ -23,7 +23,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task DroppedLink_DuringPulse_ThrowsUncertainOutcomeAndAppliesThePulseOnce()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
         var ex = await Assert.ThrowsAsync<UncertainOutcomeException>(() => session.ExecuteNonIdempotentAsync(Pulse, CancellationToken.None));
@@ -38,7 +38,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task DroppedLinkBeforePulse_NextPulseIsSentOnceOnAFreshLink()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { DropAfterCommands = 1 };
         await session.QueryAsync("*IDN?", CancellationToken.None); // dropped, retried, recovers
@@ -49,7 +49,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task DelayedReplies_ShorterThanTimeout_Succeed()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { ReplyDelay = TimeSpan.FromMilliseconds(50) };
         await session.ExecuteNonIdempotentAsync(Pulse, CancellationToken.None);
@@ -60,7 +60,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task DelayedReplies_LongerThanTimeout_QueryFailsWithTimeoutAfterRetries()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync(BoardFixture.ShortTimeout with { Retries = 1 });
         board.Board.Faults = new BoardFaults { ReplyDelay = TimeSpan.FromSeconds(2) };
         var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(() => session.QueryAsync("ARR:GEOM?", CancellationToken.None));
@@ -71,7 +71,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task DelayedReplies_LongerThanTimeout_PulseIsUncertainAndNotRepeated()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync(BoardFixture.ShortTimeout);
         board.Board.Faults = new BoardFaults { ReplyDelay = TimeSpan.FromSeconds(2) };
         await Assert.ThrowsAsync<UncertainOutcomeException>(() => session.ExecuteNonIdempotentAsync(Pulse, CancellationToken.None));
@@ -82,7 +82,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task CorruptedReply_NumericQuery_IsRetriedAndSucceeds()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { CorruptReplies = 1 };
         Assert.Equal(TestChip.CurrentA(1, 1, 0.2), await session.QueryDoubleAsync("CELL:READ? 1,1,0.2", CancellationToken.None));
@@ -91,7 +91,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task CorruptedReply_BlockHeader_IsRetriedAndSucceeds()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         await session.ExecuteAsync("FORM REAL,64", CancellationToken.None);
         board.Board.Faults = new BoardFaults { CorruptReplies = 2 };
@@ -102,7 +102,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task CorruptedReply_DuringPulse_IsUncertainAndAppliedOnce()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { CorruptReplies = 1 };
         var ex = await Assert.ThrowsAsync<UncertainOutcomeException>(() => session.ExecuteNonIdempotentAsync(Pulse, CancellationToken.None));
@@ -113,7 +113,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task StalledInstrument_OpensTheCircuitBreaker_AndStopsHammeringIt()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync(BoardFixture.ShortTimeout with { TimeoutSeconds = 0.1, Retries = 1 });
         board.Board.Faults = new BoardFaults { StallAfterCommands = 0 };
         var failures = new List<Exception>();
@@ -139,7 +139,7 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task RepeatedDrops_PulseIsNeverRetried()
     {
-        await using var board = BoardFixture.Start();
+        await using var board = Start();
         await using var session = await board.ConnectAsync();
         board.Board.Faults = new BoardFaults { DropAfterCommands = 1, RepeatDrop = true };
         for (var i = 0; i < 3; i++)
@@ -149,4 +149,6 @@ public sealed class FaultInjectionTests
 
         Assert.Equal(3, board.Board.PulsesApplied);
     }
+
+    private BoardFixture Start() => BoardFixture.Start(wire: wire);
 }

@@ -6,14 +6,28 @@ using Serilog;
 
 namespace CimHil.Instruments.Tests.Support;
 
-/// <summary>A board server on a real loopback TCP port over a <see cref="TestChip"/>, and sessions connected to it.</summary>
+/// <summary>Which wire a fixture's sessions use to reach the board.</summary>
+public enum BoardWire
+{
+    /// <summary>A raw TCP socket (<c>::SOCKET</c>).</summary>
+    Socket,
+
+    /// <summary>VXI-11 (<c>::inst0::INSTR</c>) through CimHil's own client, the portmapper on an ephemeral port.</summary>
+    Vxi11,
+}
+
+/// <summary>A board server on real loopback TCP ports (raw socket and VXI-11) over a <see cref="TestChip"/>, and sessions connected to it.</summary>
 internal sealed class BoardFixture : IAsyncDisposable
 {
-    private BoardFixture(TestChip chip, BoardServer board, BoardTcpServer tcp)
+    private readonly BoardWire _wire;
+
+    private BoardFixture(TestChip chip, BoardServer board, BoardTcpServer tcp, Vxi11BoardServer vxi11, BoardWire wire)
     {
         Chip = chip;
         Board = board;
         Tcp = tcp;
+        Vxi11 = vxi11;
+        _wire = wire;
     }
 
     public TestChip Chip { get; }
@@ -21,6 +35,11 @@ internal sealed class BoardFixture : IAsyncDisposable
     public BoardServer Board { get; }
 
     public BoardTcpServer Tcp { get; }
+
+    public Vxi11BoardServer Vxi11 { get; }
+
+    /// <summary>What a session opens: the socket or the VXI-11 resource.</summary>
+    public string ResourceString => _wire == BoardWire.Vxi11 ? Vxi11.ResourceString : Tcp.ResourceString;
 
     public static ILogger Logger { get; } = new LoggerConfiguration().MinimumLevel.Verbose().CreateLogger();
 
@@ -41,20 +60,28 @@ internal sealed class BoardFixture : IAsyncDisposable
     /// <summary>For tests that expect a timeout: 0.25 s so they stay fast.</summary>
     public static TransportConfig ShortTimeout { get; } = FastConfig with { TimeoutSeconds = 0.25 };
 
-    public static BoardFixture Start(int rows = 8, int columns = 8)
+    /// <summary>Starts the board on both wires; <paramref name="wire"/> is the one <see cref="ConnectAsync"/> uses.</summary>
+    public static BoardFixture Start(int rows = 8, int columns = 8, BoardWire wire = BoardWire.Socket)
     {
         var chip = new TestChip(rows, columns);
         var board = new BoardServer(chip, Logger);
         var tcp = new BoardTcpServer(board, Logger);
         tcp.Start();
-        return new BoardFixture(chip, board, tcp);
+        var vxi11 = new Vxi11BoardServer(board, Logger, portmapperPort: 0);
+        vxi11.Start();
+        return new BoardFixture(chip, board, tcp, vxi11, wire);
     }
 
+    /// <summary>Options reaching this fixture's wire: VISA off (so VXI-11 is CimHil's own client) and its portmapper's port.</summary>
+    public TransportOptions Options(TransportConfig? config = null) =>
+        new() { Config = config ?? FastConfig, Visa = VisaPreference.Never, Vxi11PortmapperPort = Vxi11.PortmapperPort };
+
     public Task<ScpiSession> ConnectAsync(TransportConfig? config = null) =>
-        ScpiSession.OpenAsync(Tcp.ResourceString, new TransportOptions { Config = config ?? FastConfig }, Logger, CancellationToken.None);
+        ScpiSession.OpenAsync(ResourceString, Options(config), Logger, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {
+        await Vxi11.DisposeAsync();
         await Tcp.DisposeAsync();
         Board.Dispose();
     }

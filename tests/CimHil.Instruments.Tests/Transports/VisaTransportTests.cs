@@ -94,10 +94,14 @@ public sealed partial class VisaTransportTests
         Assert.IsType<VisaTransport>(TransportFactory.Create(VisaResource.Parse("GPIB0::1::INSTR"), options));
         Assert.IsType<VisaTransport>(TransportFactory.Create(VisaResource.Parse("USB0::1::2::S::INSTR"), options));
         Assert.IsType<VisaTransport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::hislip0::INSTR"), options));
+
+        // VXI-11 goes through the installed VISA (here the stand-in) unless the configuration prefers the built-in client.
+        Assert.IsType<VisaTransport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::inst0::INSTR"), options));
+        Assert.IsType<CimHil.Instruments.Transports.Vxi11.Vxi11Transport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::inst0::INSTR"), options with { Visa = VisaPreference.Never }));
         Assert.IsType<TcpSocketTransport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::5025::SOCKET"), options));
         Assert.IsType<CimHil.Instruments.Transports.Serial.SerialTransport>(TransportFactory.Create(VisaResource.Parse("ASRL1::INSTR"), options));
         var ex = Assert.Throws<InstrumentException>(() => TransportFactory.Create(VisaResource.Parse("GPIB0::1::INSTR"), options with { Visa = VisaPreference.Never }));
-        Assert.Contains("needs a VISA library", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(tried: socket, serial, VXI-11) and VISA is disabled (visa: Never); install a VISA library", ex.Message, StringComparison.Ordinal);
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]

@@ -1,0 +1,180 @@
+using CimHil.Characterization.Import;
+using CimHil.Characterization.Procedures;
+using CimHil.Characterization.Store;
+using CimHil.Core.Config;
+
+namespace CimHil.Cli.Tests.Import;
+
+/// <summary>Every way an import is refused names where, and none of them changes the store.</summary>
+public class ImportErrorTests
+{
+    [Fact]
+    public async Task MisspeltMappingKey_RefusedWithItsJsonPath()
+    {
+        var dir = ImportFiles.TempDir();
+        var map = ImportFiles.Write(dir, "bad.json", Mappings.CsvMicrosiemens.Replace("\"repeat\"", "\"repaet\"", StringComparison.Ordinal));
+        var data = ImportFiles.Write(dir, "pv.csv", new GeneratedArray(1, cells: 8).CsvMicrosiemens());
+
+        var (code, _, error) = await CliHarness.RunAsync("import", data, "--map", map, "--out", Path.Combine(dir, "x.db"));
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("fields.repaet", error);
+        Assert.Contains("did you mean 'repeat'?", error);
+        Assert.Contains("bad.json", error);
+        Assert.False(File.Exists(Path.Combine(dir, "x.db")));
+    }
+
+    [Theory]
+    [InlineData("\"unit\": \"uS\" }", "\"unit\": \"mho\" }", "fields.value.unit", "'mho' is not an allowed unit here; allowed: ohm, kohm, Mohm, S, mS, uS, µS, nS, A, mA, uA, µA, nA")]
+    [InlineData("\"unit\": \"µS\" }", "\"unit\": \"V\" }", "fields.target.unit", "'V' is not an allowed unit here; allowed: ohm, kohm, Mohm, S, mS, uS, µS, nS")]
+    [InlineData("\"kind\": \"programVerify\"", "\"kind\": \"bake\"", "kind", "'bake' is not one of")]
+    [InlineData("\"row\": { \"column\": \"row\" },", "", "fields.row", "is required with the other of 'row' and 'column'")]
+    public void WrongMapping_RefusedNamingThePathAndTheAllowedValues(string from, string to, string path, string problem)
+    {
+        var ex = Assert.ThrowsAny<ConfigException>(() => ImportMapping.Parse(Mappings.CsvMicrosiemens.Replace(from, to, StringComparison.Ordinal)));
+
+        Assert.Equal(path, ex.JsonPath);
+        Assert.Contains(problem, ex.Message);
+    }
+
+    [Fact]
+    public async Task RowThatDoesNotParse_StopsTheImportWithFileLineAndColumn()
+    {
+        var dir = ImportFiles.TempDir();
+        var lines = new GeneratedArray(2, cells: 8).CsvMicrosiemens().Split('\n').ToList();
+        lines[4] = "12.5,3,30,oops,1";
+        var data = ImportFiles.Write(dir, "pv.csv", string.Join('\n', lines));
+        var db = Path.Combine(dir, "x.db");
+
+        var ex = await Assert.ThrowsAsync<ImportException>(() => MeasurementImporter.ImportAsync([data], ImportMapping.Parse(Mappings.CsvMicrosiemens), db, new ImportOptions(), CancellationToken.None));
+
+        Assert.Equal((data, 5, 4), (ex.File, ex.Line, ex.Column));
+        Assert.Equal($"{data}:5:4: row (row): 'oops' is not a whole number", ex.Message);
+        Assert.False(File.Exists(db));
+    }
+
+    [Fact]
+    public async Task SkipBadRows_CountsAndListsEverySkippedRow()
+    {
+        var dir = ImportFiles.TempDir();
+        var lines = new GeneratedArray(3, cells: 8).CsvMicrosiemens().Split('\n').ToList();
+        lines[2] = "abc,0,10,0,1";
+        lines[7] = "11,0,10";
+        var data = ImportFiles.Write(dir, "pv.csv", string.Join('\n', lines));
+        var map = ImportFiles.Write(dir, "map.json", Mappings.CsvMicrosiemens);
+
+        var (code, output, error) = await CliHarness.RunAsync("import", data, "--map", map, "--out", Path.Combine(dir, "x.db"), "--skip-bad-rows", "--json");
+
+        Assert.True(code == ExitCodes.Success, error);
+        var json = CliHarness.Json(output);
+        var skipped = json.GetProperty("skippedRows").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal([$"{data}:3:1: value (G_uS): 'abc' is not a number", $"{data}:8:4: the line has 3 fields; 'row' (row) is field 4"], skipped);
+        Assert.Equal(2, json.GetProperty("files")[0].GetProperty("skippedRows").GetInt32());
+        Assert.Equal((8 * GeneratedArray.Reads) - 2, json.GetProperty("records").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("\"/array/target\"", "\"/array/nope\"", "dataset '/array/nope' is not in the file")]
+    [InlineData("\"/array/phase\"", "\"/array\"", "dataset '/array' cannot be read as a 1-D column")]
+    public async Task Hdf5DatasetMissingOrNotAColumn_RefusedNamingIt(string from, string to, string problem)
+    {
+        var dir = ImportFiles.TempDir();
+        var h5 = ImportFiles.Hdf5(dir, new GeneratedArray(9, cells: 8));
+        var map = ImportMapping.Parse(Mappings.Hdf5.Replace(from, to, StringComparison.Ordinal));
+
+        var ex = await Assert.ThrowsAsync<ImportException>(() => MeasurementImporter.ImportAsync([h5], map, Path.Combine(dir, "x.db"), new ImportOptions(), CancellationToken.None));
+
+        Assert.StartsWith($"{h5}: {problem}", ex.Message);
+        Assert.False(File.Exists(Path.Combine(dir, "x.db")));
+    }
+
+    [Fact]
+    public async Task HeaderWithoutTheMappedColumn_RefusedListingTheColumns()
+    {
+        var dir = ImportFiles.TempDir();
+        var data = ImportFiles.Write(dir, "pv.csv", new GeneratedArray(10, cells: 8).CsvMicrosiemens().Replace("target_uS", "tgt", StringComparison.Ordinal));
+
+        var ex = await Assert.ThrowsAsync<ImportException>(() => MeasurementImporter.ImportAsync([data], ImportMapping.Parse(Mappings.CsvMicrosiemens), Path.Combine(dir, "x.db"), new ImportOptions(), CancellationToken.None));
+
+        Assert.Equal($"{data}: fields.target: column 'target_uS' is not in the file; columns: G_uS, col, tgt, row, read", ex.Message);
+    }
+
+    [Fact]
+    public async Task MissingFile_RefusedAndNoStoreIsMade()
+    {
+        var dir = ImportFiles.TempDir();
+        var map = ImportFiles.Write(dir, "map.json", Mappings.CsvMicrosiemens);
+        var missing = Path.Combine(dir, "nope.csv");
+
+        var (code, _, error) = await CliHarness.RunAsync("import", missing, "--map", map, "--out", Path.Combine(dir, "x.db"));
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"{missing}: file not found; nothing was imported", error);
+        Assert.False(File.Exists(Path.Combine(dir, "x.db")));
+    }
+
+    [Fact]
+    public async Task ImportCancelledInsideItsTransaction_LeavesTheExistingStoreAsItWas()
+    {
+        var dir = ImportFiles.TempDir();
+        var db = Path.Combine(dir, "x.db");
+        await MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "pv.csv", new GeneratedArray(4, cells: 40).CsvMicrosiemens())], ImportMapping.Parse(Mappings.CsvMicrosiemens), db, new ImportOptions(), CancellationToken.None);
+        var before = Snapshot(db);
+
+        // The records are already inserted when the provenance rows report progress: cancelling there rolls everything back.
+        using var cts = new CancellationTokenSource();
+        var progress = new CancelOnReport(cts);
+        var retention = ImportFiles.Write(dir, "bake.txt", new GeneratedRetention(5).Text);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => MeasurementImporter.ImportAsync([retention], ImportMapping.Parse(Mappings.Retention), db, new ImportOptions { Progress = progress }, cts.Token));
+
+        Assert.True(progress.Reports > 0);
+        Assert.Equal(before, Snapshot(db));
+    }
+
+    [Fact]
+    public async Task NewStoreWhoseImportFails_IsRemoved()
+    {
+        var dir = ImportFiles.TempDir();
+        var db = Path.Combine(dir, "x.db");
+        using var cts = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "bake.txt", new GeneratedRetention(6).Text)], ImportMapping.Parse(Mappings.Retention), db, new ImportOptions { Progress = new CancelOnReport(cts) }, cts.Token));
+
+        Assert.Empty(Directory.GetFiles(dir, "x.db*"));
+    }
+
+    [Fact]
+    public async Task SameProcedureImportedTwice_RefusedAndTheStoreKept()
+    {
+        var dir = ImportFiles.TempDir();
+        var db = Path.Combine(dir, "x.db");
+        var data = ImportFiles.Write(dir, "pv.csv", new GeneratedArray(7, cells: 8).CsvMicrosiemens());
+        await MeasurementImporter.ImportAsync([data], ImportMapping.Parse(Mappings.CsvMicrosiemens), db, new ImportOptions(), CancellationToken.None);
+        var before = Snapshot(db);
+
+        var ex = await Assert.ThrowsAsync<MeasurementStoreException>(() => MeasurementImporter.ImportAsync([data], ImportMapping.Parse(Mappings.CsvMicrosiemens), db, new ImportOptions(), CancellationToken.None));
+
+        Assert.Contains("already holds multilevel records", ex.Message);
+        Assert.Equal(before, Snapshot(db));
+    }
+
+    /// <summary>What an import could change: the records, units, procedures, plan and imports.</summary>
+    private static string Snapshot(string db)
+    {
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var measurements = string.Join("|", store.Measurements(includeUnfinished: true).Select(m => $"{m.Key}:{m.ConductanceS:R}"));
+        var units = string.Join("|", store.Units().Select(u => $"{u.Key}:{u.Outcome}:{u.ValueS:R}"));
+        return $"{store.Counts()}#{measurements}#{units}#{string.Join(",", store.Procedures())}#{store.Run.PlanHash}#{store.Imports().Count}#{store.ImportAnnotations().Count}#{store.ProcedureParameters(ProcedureNames.Drift)}";
+    }
+
+    private sealed class CancelOnReport(CancellationTokenSource cts) : IProgress<long>
+    {
+        public int Reports { get; private set; }
+
+        public void Report(long value)
+        {
+            Reports++;
+            cts.Cancel();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+namespace CimHil.Cli.Tests.Import;
+
+/// <summary>The mapping files of the test layouts (the same three docs/import.md shows, plus HDF5).</summary>
+internal static class Mappings
+{
+    public const string HeaderlessTsvOhms = """
+        {
+          "kind": "programVerify",
+          "format": { "type": "delimited", "delimiter": "tab", "header": false, "comment": "#" },
+          "geometry": { "rows": 32, "columns": 32, "order": "column-major", "indexBase": 1 },
+          "fields": {
+            "cell": { "column": 0 },
+            "value": { "column": 1, "unit": "ohm" },
+            "targetLow": { "column": 2, "unit": "ohm" },
+            "targetHigh": { "column": 3, "unit": "ohm" },
+            "setPulses": { "column": 4 },
+            "resetPulses": { "column": 5 },
+            "verified": { "column": 6 }
+          },
+          "constants": { "readVoltageV": 0.2 }
+        }
+        """;
+
+    public const string CsvMicrosiemens = """
+        {
+          "kind": "programVerify",
+          "format": { "type": "delimited", "delimiter": "comma", "header": true },
+          "fields": {
+            "row": { "column": "row" },
+            "column": { "column": "col" },
+            "value": { "column": "G_uS", "unit": "uS" },
+            "target": { "column": "target_uS", "unit": "µS" },
+            "repeat": { "column": "read" }
+          },
+          "constants": { "readVoltageV": 0.2 }
+        }
+        """;
+
+    public const string Retention = """
+        {
+          "kind": "retention",
+          "format": { "type": "delimited", "delimiter": "semicolon", "header": true },
+          "geometry": { "rows": 32, "columns": 32, "order": "row-major" },
+          "fields": {
+            "cell": { "column": "cell" },
+            "level": { "column": "level" },
+            "elapsed": { "column": "t_min", "unit": "min" },
+            "phase": { "column": "phase" },
+            "repeat": { "column": "repeat" },
+            "value": { "column": "G_uS", "unit": "uS" }
+          },
+          "levels": [ { "low": 19, "high": 21, "unit": "uS" }, { "low": 59, "high": 61, "unit": "uS" } ],
+          "constants": { "readVoltageV": 0.2, "temperatureK": 358.15 }
+        }
+        """;
+
+    public const string Hdf5 = """
+        {
+          "kind": "programVerify",
+          "format": { "type": "hdf5" },
+          "fields": {
+            "row": { "dataset": "/array/row" },
+            "column": { "dataset": "/array/col" },
+            "value": { "dataset": "/array/current", "unit": "A" },
+            "readVoltage": { "dataset": "/array/vread", "unit": "V" },
+            "target": { "dataset": "/array/target", "unit": "S" },
+            "phase": { "dataset": "/array/phase" }
+          }
+        }
+        """;
+}
