@@ -122,6 +122,12 @@ public sealed class CliServices : IDisposable
         return _logger;
     }
 
+    /// <summary>
+    /// True when a long command draws no progress bars: its output is JSON, stdout is not a terminal, or --quiet asked
+    /// for errors only (a bar is console output like any other).
+    /// </summary>
+    public bool NoProgressBars(ParseResult parse, bool json) => json || Console.IsOutputRedirected || parse.GetValue(QuietOption);
+
     /// <summary>The console level --verbose, --quiet or --log-level asks for (at most one of them), or null for the config's.</summary>
     public LogEventLevel? ConsoleLevel(ParseResult parse)
     {

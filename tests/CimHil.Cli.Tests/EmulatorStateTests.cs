@@ -36,6 +36,18 @@ public class EmulatorStateTests
     }
 
     [Fact]
+    public async Task Reset_OnAFreshCloneWithoutARunsFolder_SaysTheArrayIsPristine()
+    {
+        // File.Delete throws for a missing folder: a fresh clone's `./cimhil emulator reset` ended in exit 3.
+        Assert.False(Directory.Exists(Path.GetDirectoryName(StateFile)));
+
+        var (code, output, error) = await CliHarness.RunAsync("emulator", "reset", "--config", _config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal($"{StateFile} does not exist: the array is already pristine.\n", output);
+    }
+
+    [Fact]
     public async Task DamagedStateFile_ExitsWith3_NamingTheFileAndTheReset()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);

@@ -1,3 +1,7 @@
+using CimHil.Core.Config;
+using CimHil.Core.Safety;
+using CimHil.Workflows;
+
 namespace CimHil.Cli.Tests;
 
 /// <summary>Commands that need no bench, run from an empty folder (issue #20, items 7 and 9).</summary>
@@ -17,6 +21,17 @@ public class NoBenchCommandTests
         Assert.True(code == ExitCodes.Success, error);
         Assert.Equal(DefaultsNote, error);
         Assert.InRange(CliHarness.Json(output).GetProperty("mean").GetDouble(), 0.05, 1.0);
+    }
+
+    [Fact]
+    public void BuiltInDefaults_StudyUsesTheCalibrationShippedBesideTheProgram_AndTheDefaultSafetyLimits()
+    {
+        // study from an empty folder: "calibration/emulator-rram.json" relative to that folder does not exist.
+        var config = HilConfigLoader.BuiltInDefaults();
+        var study = StudySettings.Parse(config.Section("study"));
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "calibration", "emulator-rram.json"), study.DeviceModel);
+        Assert.True(File.Exists(study.DeviceModel));
+        Assert.Equal(SafetyLimits.Default, config.Chip.Safety);
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public static class CharacterizeCommand
                 ? MeasurementStore.Open(outPath, DateTimeOffset.UtcNow)
                 : MeasurementStore.Create(outPath, Path.GetFileNameWithoutExtension(outPath), givenPlan!.Json, RunProvenance.Of(chip, config), DateTimeOffset.UtcNow);
             var thePlan = givenPlan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{outPath} (stored plan)", procedures);
-            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            var quiet = services.NoProgressBars(parse, parse.GetValue(json));
             var options = new CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             CharacterizationSummary summary;
             if (quiet)

@@ -19,8 +19,13 @@ public static class EmulatorResetCommand
                 return Task.FromResult(ExitCodes.Success);
             }
 
+            // File.Delete ignores a missing file but not a missing folder (a fresh clone has no runs/ yet).
             var existed = File.Exists(path);
-            File.Delete(path);
+            if (existed)
+            {
+                File.Delete(path);
+            }
+
             services.Output.WriteLine(existed ? $"Deleted {path}: the next command starts on the pristine array." : $"{path} does not exist: the array is already pristine.");
             return Task.FromResult(ExitCodes.Success);
         });

@@ -50,7 +50,7 @@ public static class RunCommand
 
             Directory.CreateDirectory(folder);
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
-            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            var quiet = services.NoProgressBars(parse, parse.GetValue(json));
             using var runLog = services.FolderLogger(parse, Path.Combine(folder, "run.log"));
             await using var chip = await services.ConnectAsync(parse, ct);
             if (!quiet)

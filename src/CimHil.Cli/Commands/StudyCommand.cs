@@ -52,7 +52,7 @@ public static class StudyCommand
             Directory.CreateDirectory(folder);
             Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
             using var log = services.FolderLogger(parse, Path.Combine(folder, "study.log"));
-            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            var quiet = services.NoProgressBars(parse, parse.GetValue(json));
             if (!quiet)
             {
                 AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) → {Markup.Escape(folder)}");

@@ -95,7 +95,7 @@ public static class TrainCommand
                 train = n >= 1 ? train.Take(n) : throw new CliUsageException($"--train-samples {n}: must be ≥ 1");
             }
 
-            var quiet = parse.GetValue(json) || Console.IsOutputRedirected;
+            var quiet = services.NoProgressBars(parse, parse.GetValue(json));
             MethodTrainingResult trained;
             if (quiet)
             {

@@ -133,22 +133,27 @@ public static class HilConfigLoader
     /// hil-config.json is: the shipped defaults — the 64×64 RRAM emulator behind the shipped safety limits, default
     /// logging, mapping, study and run sections.
     /// </summary>
-    public static HilConfig BuiltInDefaults() => Parse(BuiltInDefaultsJson, BuiltInDefaultsName);
+    public static HilConfig BuiltInDefaults()
+    {
+        // The limits are SafetyLimits.Default's, written out so they pass the same parser and checks as any file's. The
+        // study's calibrated device model is the one shipped beside the program (copied there by the CLI's build): a
+        // path relative to the working folder would not exist where these defaults apply, outside the repository.
+        var l = SafetyLimits.Default;
+        var safety = string.Join(", ", new (string Key, double Value)[]
+        {
+            ("maxSetVoltageV", l.MaxSetVoltageV), ("maxResetVoltageV", l.MaxResetVoltageV), ("maxFormVoltageV", l.MaxFormVoltageV),
+            ("maxReadVoltageV", l.MaxReadVoltageV), ("maxGateVoltageV", l.MaxGateVoltageV), ("maxComplianceA", l.MaxComplianceA),
+            ("maxPulseWidthSeconds", l.MaxPulseWidthSeconds), ("minPulseWidthSeconds", l.MinPulseWidthSeconds),
+        }.Select(kv => $"\"{kv.Key}\": {kv.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+        var deviceModel = System.Text.Json.JsonSerializer.Serialize(Path.Combine(AppContext.BaseDirectory, ShippedDeviceModel));
+        return Parse($$"""{ "chip": { "driver": "emulator", "safety": { {{safety}} } }, "study": { "deviceModel": {{deviceModel}} } }""", BuiltInDefaultsName);
+    }
 
     /// <summary>What error messages call the built-in defaults (in place of a file name).</summary>
     public const string BuiltInDefaultsName = "built-in defaults";
 
-    private const string BuiltInDefaultsJson = """
-        {
-          "chip": {
-            "driver": "emulator",
-            "safety": {
-              "maxSetVoltageV": 3.0, "maxResetVoltageV": 3.5, "maxFormVoltageV": 5.0, "maxReadVoltageV": 0.5,
-              "maxGateVoltageV": 3.0, "maxComplianceA": 0.0005, "maxPulseWidthSeconds": 0.001, "minPulseWidthSeconds": 1e-08
-            }
-          }
-        }
-        """;
+    /// <summary>The calibrated emulator model, relative to the program's folder (and to the repository root).</summary>
+    public const string ShippedDeviceModel = "calibration/emulator-rram.json";
 
     public static HilConfig Load(string path)
     {
