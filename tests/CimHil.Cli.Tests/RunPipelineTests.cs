@@ -63,6 +63,11 @@ public class RunPipelineTests
         }
 
         var html = await File.ReadAllTextAsync(Path.Combine(folder, "report.html"));
+
+        // The report names the effects its Monte-Carlo figures include, as monte-carlo.json does (issue #20, item 6).
+        var variation = CliHarness.Json(await File.ReadAllTextAsync(Path.Combine(folder, "monte-carlo.json"))).GetProperty("variation").GetString()!;
+        Assert.Contains("programming error, read noise", variation, StringComparison.Ordinal);
+        Assert.Contains($"({System.Net.WebUtility.HtmlEncode(variation)})", html, StringComparison.Ordinal);
         foreach (var plot in new[] { "conductance-map", "level-histograms", "sigma-vs-g", "drift", "mc-histogram", "worst-case" })
         {
             Assert.Contains($"data-plot=\"{plot}\"", html, StringComparison.Ordinal);
