@@ -9,7 +9,7 @@ $stamp = Join-Path $out '.cimhil-built'
 
 function Test-Stale {
     if (-not (Test-Path $stamp) -or -not (Test-Path $dll)) { return $true }
-    $built = (Get-Item $stamp).LastWriteTimeUtc
+    $built = (Get-Item -Force $stamp).LastWriteTimeUtc
     $sources = @(Get-Item (Join-Path $here 'Directory.Build.props'), (Join-Path $here 'Directory.Packages.props'))
     foreach ($folder in 'src', 'drivers') {
         # bin/ and obj/ are outputs, not sources.
@@ -30,7 +30,7 @@ if (Test-Stale) {
     }
     # Stamped with the build's start, so a source saved during the build makes the next call build again.
     New-Item -ItemType File -Force -Path $stamp | Out-Null
-    (Get-Item $stamp).LastWriteTimeUtc = $started
+    (Get-Item -Force $stamp).LastWriteTimeUtc = $started
 }
 
 & dotnet $dll @args

@@ -21,3 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
+# PowerShell as a .NET tool in .tools/ (git-ignored): the tests run the Windows launcher cimhil.ps1 with it. 7.6.10 is
+# pinned: the newest version the package feed offers does not install.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+[ -x "$root/.tools/pwsh" ] || dotnet tool install --tool-path "$root/.tools" PowerShell --version 7.6.10 >/dev/null

@@ -18,6 +18,7 @@ public sealed class LauncherTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_root, "drivers", "CimHil.Drivers.X"));
         Directory.CreateDirectory(Path.Combine(_root, "fakebin"));
         File.Copy(Path.Combine(AppContext.BaseDirectory, "launcher", "cimhil"), Path.Combine(_root, "cimhil"));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "launcher", "cimhil.ps1"), Path.Combine(_root, "cimhil.ps1"));
         Write("scripts/setup.sh", "#!/usr/bin/env bash\necho setup >> \"$(dirname \"$0\")/../calls\"\n");
         Write("src/CimHil.Cli/CimHil.Cli.csproj", "<Project />\n");
         Write("src/CimHil.Cli/Program.cs", "// program\n");
@@ -25,7 +26,7 @@ public sealed class LauncherTests : IDisposable
         Write("Directory.Build.props", "<Project />\n");
         Write("Directory.Packages.props", "<Project />\n");
 
-        // The stand-in dotnet: `build` writes the program (after a given delay) and chatters like MSBuild; anything else runs it.
+        // The stand-in dotnet: `build` writes the program and chatters like MSBuild; `dotnet cimhil.dll` runs it.
         Write("fakebin/dotnet", """
             #!/usr/bin/env bash
             root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,9 +38,11 @@ public sealed class LauncherTests : IDisposable
               echo "Build succeeded."; echo "Time Elapsed 00:00:02.20"
               exit 0
             fi
-            echo run >> "$root/calls"
-            shift
-            echo "ran $*"
+            case "$1" in
+              *cimhil.dll) echo run >> "$root/calls"; shift; echo "ran $*" ;;
+              # Anything else is not ours: the pwsh tool shim runs its own dll through the real dotnet.
+              *) exec "$REAL_DOTNET" "$@" ;;
+            esac
             """);
         foreach (var script in new[] { "cimhil", "scripts/setup.sh", "fakebin/dotnet" })
         {
@@ -103,20 +106,44 @@ public sealed class LauncherTests : IDisposable
         Assert.DoesNotContain("run", Calls());
     }
 
+    [Fact]
+    public async Task WindowsLauncher_BuildsOnce_ThenRunsDirectly_AndBuildsAgainAfterAChange()
+    {
+        // cimhil.ps1 under PowerShell 7 (scripts/setup.sh installs it into .tools/), on the same stand-in tree.
+        var first = await RunAsync(Pwsh, "-NoProfile", "-File", Path.Combine(_root, "cimhil.ps1"), "info");
+        Assert.Equal(0, first.Code);
+        Assert.Equal("cimhil: building the CLI (first run or sources changed)...\nran info\n", first.Out);
+
+        var second = await RunAsync(Pwsh, "-NoProfile", "-File", Path.Combine(_root, "cimhil.ps1"), "info", "--json");
+        Assert.Equal(0, second.Code);
+        Assert.Equal("ran info --json\n", second.Out);
+
+        File.SetLastWriteTimeUtc(Path.Combine(_root, "drivers", "CimHil.Drivers.X", "Driver.cs"), DateTime.UtcNow.AddSeconds(5));
+        var third = await RunAsync(Pwsh, "-NoProfile", "-File", Path.Combine(_root, "cimhil.ps1"), "info");
+        Assert.Equal(0, third.Code);
+        Assert.Equal(["build", "run", "run", "build", "run"], Calls());
+    }
+
+    private static string Pwsh => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", ".tools", "pwsh"));
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private void Write(string relative, string text) => File.WriteAllText(Path.Combine(_root, relative), text.ReplaceLineEndings("\n"));
 
     private string[] Calls() => File.Exists(Path.Combine(_root, "calls")) ? File.ReadAllLines(Path.Combine(_root, "calls")) : [];
 
-    private async Task<(int Code, string Out, string Err)> LaunchAsync(params string[] args)
+    private Task<(int Code, string Out, string Err)> LaunchAsync(params string[] args) => RunAsync("bash", [Path.Combine(_root, "cimhil"), .. args]);
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(string program, params string[] args)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(_root, "cimhil"), .. args])
+        var start = new ProcessStartInfo(program, args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["PATH"] = $"{Path.Combine(_root, "fakebin")}:{Environment.GetEnvironmentVariable("PATH")}";
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        start.Environment["REAL_DOTNET"] = path.Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists) ?? "dotnet";
+        start.Environment["PATH"] = $"{Path.Combine(_root, "fakebin")}:{path}";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
