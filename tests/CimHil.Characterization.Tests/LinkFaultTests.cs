@@ -70,14 +70,7 @@ public sealed class LinkFaultTests(Xunit.Abstractions.ITestOutputHelper output)
         await ChildHost.RunAsync(Reduced, db, chip, resume: false, CancellationToken.None);
         served.BeforeWrite = null;
 
-        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
-        AssertComplete(s, multilevelSample: 48);
-        var (pulses, forms) = (s.PulseRecordCounts(MeasurementKind.Pulse), s.PulseRecordCounts(MeasurementKind.Form));
-        output.WriteLine($"pulses {pulses}; forming {forms}");
-        Assert.True(pulses.UncertainApplied + forms.UncertainApplied > 0, "no corrupted reply landed on a pulse");
-        Assert.Equal(0, pulses.Unknown + forms.Unknown);
-        Assert.Equal(served.Board.PulsesApplied, pulses.Confirmed + pulses.UncertainApplied);
-        Assert.Equal(served.Board.Protocol.FormingPulsesApplied, forms.Confirmed + forms.UncertainApplied);
+        AssertEveryPulseAccountedFor(db, served, "corrupted reply");
         Assert.Equal(served.Backing.Clock.Now, chip.Clock.Now);
     }
 
@@ -106,14 +99,7 @@ public sealed class LinkFaultTests(Xunit.Abstractions.ITestOutputHelper output)
         await ChildHost.RunAsync(Reduced, db, chip, resume: false, CancellationToken.None);
         served.BeforeWrite = null;
 
-        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
-        AssertComplete(s, multilevelSample: 48);
-        var (pulses, forms) = (s.PulseRecordCounts(MeasurementKind.Pulse), s.PulseRecordCounts(MeasurementKind.Form));
-        output.WriteLine($"pulses {pulses}; forming {forms}");
-        Assert.True(pulses.UncertainApplied + forms.UncertainApplied > 0, "no late reply landed on a pulse");
-        Assert.Equal(0, pulses.Unknown + forms.Unknown);
-        Assert.Equal(served.Board.PulsesApplied, pulses.Confirmed + pulses.UncertainApplied);
-        Assert.Equal(served.Board.Protocol.FormingPulsesApplied, forms.Confirmed + forms.UncertainApplied);
+        AssertEveryPulseAccountedFor(db, served, "late reply");
     }
 
     [Theory]
@@ -183,6 +169,22 @@ public sealed class LinkFaultTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>Every procedure finished with every unit it owes (the formulas of the small plan on a 16×16 array).</summary>
+    /// <summary>
+    /// The store is complete, some pulse met the fault (<paramref name="fault"/>) and was recorded as uncertain but applied,
+    /// none is left unknown, and the stored pulses and forming pulses are exactly the ones the board applied.
+    /// </summary>
+    private void AssertEveryPulseAccountedFor(string db, ServedBoard served, string fault)
+    {
+        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        AssertComplete(s, multilevelSample: 48);
+        var (pulses, forms) = (s.PulseRecordCounts(MeasurementKind.Pulse), s.PulseRecordCounts(MeasurementKind.Form));
+        output.WriteLine($"pulses {pulses}; forming {forms}");
+        Assert.True(pulses.UncertainApplied + forms.UncertainApplied > 0, $"no {fault} landed on a pulse");
+        Assert.Equal(0, pulses.Unknown + forms.Unknown);
+        Assert.Equal(served.Board.PulsesApplied, pulses.Confirmed + pulses.UncertainApplied);
+        Assert.Equal(served.Board.Protocol.FormingPulsesApplied, forms.Confirmed + forms.UncertainApplied);
+    }
+
     private static void AssertComplete(MeasurementStore s, int? multilevelSample = null)
     {
         Assert.All(ProcedureNames.InOrder, p => Assert.True(s.IsProcedureFinished(p), p));
