@@ -93,6 +93,7 @@ public static class CommandRunner
             // The link failed while a pulse was in flight: an instrument error (5), whatever layer reports it.
             UncertainPulseException => (ExitCodes.InstrumentError, ex.Message),
             ChipException => (ExitCodes.ChipError, ex.Message),
+            Workflows.Slurm.SlurmException => (ExitCodes.SlurmError, ex.Message),
             ArgumentException => (ExitCodes.Usage, ex.Message),
             TimeoutException or IOException or System.Net.Sockets.SocketException => (ExitCodes.InstrumentError, ex.Message),
             Instruments.InstrumentException or Instruments.Scpi.ScpiErrorException or Instruments.Scpi.BinaryBlockFormatException => (ExitCodes.InstrumentError, ex.Message),

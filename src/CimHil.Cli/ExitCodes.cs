@@ -23,6 +23,9 @@ public static class ExitCodes
     /// <summary>The chip refused or failed an operation (capability, address, device error).</summary>
     public const int ChipError = 6;
 
+    /// <summary>Slurm refused or could not take the work (sbatch missing, job refused, run folder not shared), or a sharded run ended with shards missing.</summary>
+    public const int SlurmError = 7;
+
     /// <summary>Interrupted (Ctrl+C); what was measured is kept.</summary>
     public const int Cancelled = 130;
 }

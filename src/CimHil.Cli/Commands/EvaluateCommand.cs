@@ -36,10 +36,12 @@ public static class EvaluateCommand
         var compensate = new Option<bool>("--drift-compensation") { Description = "Global drift compensation (scale outputs by the measured mean drift)" };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
         var json = CliServices.JsonOption();
+        var sharding = new EvaluateSharding(services);
         var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
         {
             model, deviceModel, chips, k, seed, images, data, bits, slices, adcBits, dacBits, time, compensate, batch, json,
         };
+        sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var config = services.SimulationConfig(parse);
@@ -80,6 +82,12 @@ public static class EvaluateCommand
                 throw new CliUsageException($"--images {n}: must be ≥ 1");
             }
 
+            if (sharding.Submits(parse))
+            {
+                return await sharding.SubmitAsync(parse, ct);
+            }
+
+            var shard = sharding.Shard(parse, options.Chips);
             var network = await Checkpoint.LoadAsync(parse.GetValue(model)!, cancellationToken: ct);
             var directory = FashionMnist.ResolveDirectory(parse.GetValue(data));
             var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(n);
@@ -104,7 +112,13 @@ public static class EvaluateCommand
                     logger.Information("chip {ChipsDone}/{ChipsTotal}: chip {ChipIndex} accuracy {Accuracy:P2}", p.ChipsDone, p.ChipsTotal, p.ChipIndex, p.ChipAccuracy);
                 }
             });
+            if (shard is not null)
+            {
+                return await sharding.RunShardAsync(parse, shard, evaluator, testSet, network.Architecture, parse.GetValue(model)!, ct);
+            }
+
             var result = evaluator.Run(testSet, progress, ct);
+            await sharding.WriteResultAsync(parse, result, network.Architecture, parse.GetValue(model)!, ct);
             if (parse.GetValue(json))
             {
                 services.WriteJson(new

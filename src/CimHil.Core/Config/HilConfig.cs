@@ -12,7 +12,7 @@ public sealed record HilConfig
 {
     /// <summary>The top-level sections a hil-config.json may have.</summary>
     public static readonly string[] KnownSections =
-        ["chip", "instruments", "transport", "logging", "emulator", "characterization", "calibration", "simulation", "worstCase", "study", "run"];
+        ["chip", "instruments", "transport", "logging", "emulator", "characterization", "calibration", "simulation", "worstCase", "study", "run", "slurm"];
 
     public required ChipConfig Chip { get; init; }
 

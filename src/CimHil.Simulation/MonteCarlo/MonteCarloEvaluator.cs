@@ -198,43 +198,66 @@ public sealed class MonteCarloEvaluator
     {
         ArgumentNullException.ThrowIfNull(data);
         var nominal = EvaluateNominal(data);
-        var chips = Options.Chips;
-        var accuracies = new double[chips];
-        var done = 0;
         var sw = Stopwatch.StartNew();
+        var accuracies = EvaluateChips(data, 0, Options.Chips, progress, cancellationToken);
+        sw.Stop();
+        return Summarise(accuracies, nominal, data.Count, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Accuracies of chips <paramref name="firstChip"/> … <paramref name="firstChip"/> + <paramref name="count"/> − 1 of
+    /// the run, in chip order. Chip c is programmed from the stream of (seed, c) whatever else is evaluated, so a run cut
+    /// into chip ranges (a Slurm shard each) gives the same accuracies as one process.
+    /// </summary>
+    public double[] EvaluateChips(TestSet data, int firstChip, int count, IProgress<MonteCarloProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstChip);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var accuracies = new double[count];
+        var done = 0;
         // Chips run in parallel, one worker per core: OpenBLAS runs single-threaded inside them (restored afterwards).
         using var blas = Options.MaxDegreeOfParallelism > 1 ? Gemm.SingleThreaded() : default;
-        if (chips >= Options.MaxDegreeOfParallelism)
+        if (count >= Options.MaxDegreeOfParallelism)
         {
             var workers = Options.MaxDegreeOfParallelism;
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, w =>
             {
-                for (var c = w; c < chips; c += workers)
+                for (var i = w; i < count; i += workers)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    accuracies[c] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data);
-                    progress?.Report(new MonteCarloProgress(Interlocked.Increment(ref done), chips, c, accuracies[c]));
+                    var c = firstChip + i;
+                    accuracies[i] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data);
+                    progress?.Report(new MonteCarloProgress(Interlocked.Increment(ref done), count, c, accuracies[i]));
                 }
             });
         }
         else
         {
-            for (var c = 0; c < chips; c++)
+            for (var i = 0; i < count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                accuracies[c] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data, parallel: true);
-                progress?.Report(new MonteCarloProgress(++done, chips, c, accuracies[c]));
+                var c = firstChip + i;
+                accuracies[i] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data, parallel: true);
+                progress?.Report(new MonteCarloProgress(++done, count, c, accuracies[i]));
             }
         }
 
-        sw.Stop();
-        return Summarise(accuracies, nominal, data.Count, sw.Elapsed.TotalSeconds);
+        return accuracies;
     }
 
     /// <summary>Summary statistics and bootstrap intervals of per-chip accuracies.</summary>
-    public MonteCarloResult Summarise(double[] accuracies, double nominal, int images, double elapsedSeconds)
+    public MonteCarloResult Summarise(double[] accuracies, double nominal, int images, double elapsedSeconds) =>
+        Summarise(accuracies, nominal, images, Options, Variation.Describe(), elapsedSeconds);
+
+    /// <summary>
+    /// Summary statistics and bootstrap intervals of per-chip accuracies (chip order), as <see cref="Run"/> computes them;
+    /// also the merge of a run's shards, which holds accuracies but no mapped network.
+    /// </summary>
+    public static MonteCarloResult Summarise(double[] accuracies, double nominal, int images, MonteCarloOptions options, string variation, double elapsedSeconds)
     {
         ArgumentNullException.ThrowIfNull(accuracies);
+        ArgumentNullException.ThrowIfNull(options);
         var sorted = (double[])accuracies.Clone();
         Array.Sort(sorted);
         var mean = sorted.Average();
@@ -246,14 +269,14 @@ public sealed class MonteCarloEvaluator
             Mean = mean,
             StandardDeviation = sd,
             Minimum = sorted[0],
-            PercentileK = Options.Percentile,
-            Percentile = OrderStatistics.Percentile(sorted, Options.Percentile),
-            MeanInterval = Bootstrap.Interval(accuracies, Bootstrap.Mean, Options.BootstrapResamples, Options.ConfidenceLevel, Options.Seed),
-            PercentileInterval = Bootstrap.Interval(accuracies, Bootstrap.PercentileStatistic(Options.Percentile), Options.BootstrapResamples, Options.ConfidenceLevel, Options.Seed + 1),
-            ConfidenceLevel = Options.ConfidenceLevel,
+            PercentileK = options.Percentile,
+            Percentile = OrderStatistics.Percentile(sorted, options.Percentile),
+            MeanInterval = Bootstrap.Interval(accuracies, Bootstrap.Mean, options.BootstrapResamples, options.ConfidenceLevel, options.Seed),
+            PercentileInterval = Bootstrap.Interval(accuracies, Bootstrap.PercentileStatistic(options.Percentile), options.BootstrapResamples, options.ConfidenceLevel, options.Seed + 1),
+            ConfidenceLevel = options.ConfidenceLevel,
             Images = images,
-            Variation = Variation.Describe(),
-            Seed = Options.Seed,
+            Variation = variation,
+            Seed = options.Seed,
             ElapsedSeconds = elapsedSeconds,
         };
     }
