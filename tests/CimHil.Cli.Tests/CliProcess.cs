@@ -8,7 +8,11 @@ namespace CimHil.Cli.Tests;
 /// </summary>
 internal static class CliProcess
 {
-    public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string?>(), args);
+
+    /// <summary>As above, with <paramref name="environment"/> set in the child (a null value removes the variable).</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,6 +29,11 @@ internal static class CliProcess
         // Nothing of the test runner's bench: no config, no VISA library named.
         start.Environment.Remove("CIMHIL_CONFIG");
         start.Environment.Remove("CIMHIL_VISA_LIBRARY");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
