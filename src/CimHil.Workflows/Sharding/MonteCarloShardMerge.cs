@@ -8,10 +8,6 @@ namespace CimHil.Workflows.Sharding;
 /// </summary>
 public static class MonteCarloShardMerge
 {
-    /// <summary>Path of shard <paramref name="shard"/>'s file in <paramref name="runFolder"/>.</summary>
-    public static string ShardPath(string runFolder, int shard) =>
-        Path.Combine(runFolder, "shards", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"shard-{shard}.json"));
-
     /// <summary>Writes one shard's file atomically.</summary>
     public static Task WriteShardAsync(string path, MonteCarloShard shard, CancellationToken cancellationToken)
     {
@@ -19,26 +15,22 @@ public static class MonteCarloShardMerge
         return AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(shard, WorkflowJson.Options) + "\n", cancellationToken);
     }
 
-    /// <summary>Shards of <paramref name="shardCount"/> with no readable file in <paramref name="runFolder"/>.</summary>
-    public static IReadOnlyList<int> MissingShards(string runFolder, int shardCount) =>
-        Enumerable.Range(0, shardCount).Where(i => !File.Exists(ShardPath(runFolder, i))).ToArray();
-
     /// <summary>
     /// The merged result of the <paramref name="shardCount"/> shards in <paramref name="runFolder"/>. Missing shards, a
     /// shard of another run (identity differs) or chip ranges that do not tile the run are refused, naming the shard.
     /// </summary>
     public static async Task<MonteCarloResultFile> MergeAsync(string runFolder, int shardCount, CancellationToken cancellationToken)
     {
-        var missing = MissingShards(runFolder, shardCount);
+        var missing = ShardFiles.Missing(runFolder, shardCount);
         if (missing.Count > 0)
         {
-            throw new InvalidDataException($"{runFolder}: shard{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(", ", missing)} of {shardCount} left no result (see logs/shard-I.out); `cimhil slurm resume {runFolder}` runs only those again");
+            throw new InvalidDataException(ShardFiles.MissingMessage(runFolder, shardCount, missing));
         }
 
         var shards = new List<MonteCarloShard>(shardCount);
         for (var i = 0; i < shardCount; i++)
         {
-            var path = ShardPath(runFolder, i);
+            var path = ShardFiles.ResultPath(runFolder, i);
             var shard = await StageResultFile.ReadJsonAsync<MonteCarloShard>(path, WorkflowJson.Options, s => s.Run is not null, cancellationToken);
             if (shard.Shard != i || shard.ShardCount != shardCount)
             {

@@ -64,7 +64,7 @@ public sealed class SlurmRun(SlurmCluster cluster, SlurmSettings settings)
             // The newest submission that ran shard i owns it: a resumed shard's old task has left the queue.
             var owner = manifest.Submissions.Last(s => s.Shards.Contains(i));
             var id = string.Create(CultureInfo.InvariantCulture, $"{owner.ArrayJobId}_{i}");
-            var state = File.Exists(MonteCarloShardMerge.ShardPath(runFolder, i)) ? ShardStatus.Done
+            var state = File.Exists(ShardFiles.ResultPath(runFolder, i)) ? ShardStatus.Done
                 : queue.TryGetValue(id, out var q) ? q.ToLowerInvariant()
                 : ShardStatus.Failed;
             shards.Add(new ShardStatus(i, state, id));

@@ -40,7 +40,7 @@ public sealed class MonteCarloShardMergeTests
         var folder = Directory.CreateTempSubdirectory("cimhil-merge-").FullName;
         var accuracies = new double[10];
         await WriteShardsAsync(folder, accuracies, 3);
-        File.Delete(MonteCarloShardMerge.ShardPath(folder, 1));
+        File.Delete(ShardFiles.ResultPath(folder, 1));
         var missing = await Assert.ThrowsAsync<InvalidDataException>(() => MonteCarloShardMerge.MergeAsync(folder, 3, CancellationToken.None));
         Assert.Contains("shard 1 of 3 left no result", missing.Message, StringComparison.Ordinal);
 
@@ -55,7 +55,7 @@ public sealed class MonteCarloShardMergeTests
         for (var i = 0; i < shards; i++)
         {
             var range = new ShardRange(i, shards, accuracies.Length);
-            await MonteCarloShardMerge.WriteShardAsync(MonteCarloShardMerge.ShardPath(folder, i), new MonteCarloShard
+            await MonteCarloShardMerge.WriteShardAsync(ShardFiles.ResultPath(folder, i), new MonteCarloShard
             {
                 Shard = i, ShardCount = shards, FirstChip = range.First, ChipAccuracies = [.. accuracies.Skip(range.First).Take(range.Count)],
                 Run = i == 1 && run1 is not null ? run1 : Run, ElapsedSeconds = 1,
