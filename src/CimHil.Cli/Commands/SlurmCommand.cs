@@ -46,6 +46,17 @@ public static class SlurmCommand
                 $"Monte-Carlo of {result.Run.Architecture} ({result.Run.Images} images × {result.Run.Chips} chips, seed {result.Run.Seed}): mean {result.Mean:P2}, minimum {result.Minimum:P2}, percentile k={result.Run.PercentileK:G3} {result.Percentile:P2}"));
         }
 
+        else if (status.Manifest.Kind == SlurmMerge.WorstCaseKind)
+        {
+            var result = await WorstCaseResultFile.LoadAsync(path, ct);
+            services.Output.WriteLine($"worst case ({result.Run.Method}) of {result.Run.Architecture}, {result.Run.Images} images; box {result.Run.Bound}; best of {status.Manifest.ShardCount} shards");
+            foreach (var p in result.Points)
+            {
+                services.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  k={p.K,-5:0.###} worst-case accuracy {p.Accuracy,8:P2}  shard {p.Shard}{(p.FromSmallerBound ? " (Δ of a smaller k)" : string.Empty)}  {p.Perturbation}"));
+            }
+        }
+
         services.Output.WriteLine($"result: {path}");
         return ExitCodes.Success;
     }

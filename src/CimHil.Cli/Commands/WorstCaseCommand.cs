@@ -5,6 +5,7 @@ using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.WorstCase;
+using CimHil.Workflows.Sharding;
 
 namespace CimHil.Cli.Commands;
 
@@ -35,10 +36,12 @@ public static class WorstCaseCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the random restarts and of the Monte-Carlo chips", DefaultValueFactory = _ => 1 };
         var verify = new Option<string?>("--verify") { Description = "Re-apply a saved Δ file instead of searching, and compare with the accuracy recorded in it" };
         var json = CliServices.JsonOption();
+        var sharding = new WorstCaseSharding(services);
         var command = new Command("worst-case", "Worst-case accuracy under bounded device deviations (directed search), versus the bound, with the Monte-Carlo minimum and percentile")
         {
             model, deviceModel, ks, method, steps, restarts, images, data, bits, slices, output, chips, percentile, seed, verify, json,
         };
+        sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             services.SimulationConfig(parse);
@@ -60,6 +63,12 @@ public static class WorstCaseCommand
                 throw new CliUsageException($"--images {n}: must be ≥ 1");
             }
 
+            if (sharding.Submits(parse))
+            {
+                return parse.GetValue(verify) is null ? await sharding.SubmitAsync(parse, ct) : throw new CliUsageException("--verify and --slurm: verify a saved Δ on one process");
+            }
+
+            var shard = sharding.Shard(parse);
             var network = await Checkpoint.LoadAsync(parse.GetValue(model)!, cancellationToken: ct);
             var test = (await FashionMnist.LoadSplitAsync(FashionMnist.ResolveDirectory(parse.GetValue(data)), "t10k", ct)).Take(n);
             var testSet = TestSet.FromDataset(test, 1000);
@@ -83,7 +92,8 @@ public static class WorstCaseCommand
             WorstCaseOptions options;
             try
             {
-                options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = parse.GetValue(seed) };
+                // A shard other than 0 searches with restarts of its own; shard 0 is the single-process search.
+                options = WorstCaseOptions.Preset(parse.GetValue(method)!) with { Seed = WorstCaseShardMerge.SearchSeed(parse.GetValue(seed), shard?.Shard ?? 0) };
             }
             catch (Core.Config.ConfigException ex)
             {
@@ -116,11 +126,13 @@ public static class WorstCaseCommand
                 Bounds = bounds,
                 Search = options,
                 OutputDirectory = parse.GetValue(output),
-                MonteCarloChips = parse.GetValue(chips),
+                // The Monte-Carlo reference does not depend on the search: shard 0 alone runs it.
+                MonteCarloChips = shard is null or { Shard: 0 } ? parse.GetValue(chips) : 0,
                 MonteCarloPercentile = parse.GetValue(percentile),
                 MonteCarloSeed = parse.GetValue(seed),
             };
             var report = await WorstCaseEvaluation.RunAsync(network, mapping, testSet, request, logger, ct);
+            await sharding.WriteResultAsync(parse, shard, report, network.Architecture, parse.GetValue(model)!, request, parse.GetValue(seed), ct);
             if (parse.GetValue(json))
             {
                 services.WriteJson(new

@@ -9,12 +9,13 @@ namespace CimHil.Workflows.Sharding;
 public static class ShardFiles
 {
     /// <summary>Path of shard <paramref name="shard"/>'s result file.</summary>
-    public static string ResultPath(string runFolder, int shard) =>
-        Path.Combine(runFolder, "shards", string.Create(CultureInfo.InvariantCulture, $"shard-{shard}.json"));
+    public static string ResultPath(string runFolder, int shard) => ResultPath(runFolder, shard.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>As above, for a shard index given as text (a script's placeholder for the array task id).</summary>
+    public static string ResultPath(string runFolder, string shard) => Path.Combine(runFolder, "shards", $"shard-{shard}.json");
 
     /// <summary>Path of shard <paramref name="shard"/>'s own folder (Δ files of a worst-case shard).</summary>
-    public static string FolderPath(string runFolder, int shard) =>
-        Path.Combine(runFolder, "shards", string.Create(CultureInfo.InvariantCulture, $"shard-{shard}"));
+    public static string FolderPath(string runFolder, string shard) => Path.Combine(runFolder, "shards", $"shard-{shard}");
 
     /// <summary>Shards with no result file.</summary>
     public static IReadOnlyList<int> Missing(string runFolder, int shardCount) =>

@@ -28,7 +28,7 @@ public sealed record WorstCaseRunIdentity
     public required int Images { get; init; }
 
     /// <summary>Mapped devices.</summary>
-    public required int Devices { get; init; }
+    public required long Devices { get; init; }
 
     /// <summary>Accuracy of the mapped network without deviation.</summary>
     public required double CleanAccuracy { get; init; }

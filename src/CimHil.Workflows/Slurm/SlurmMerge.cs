@@ -8,6 +8,9 @@ public static class SlurmMerge
     /// <summary>The sharded commands the merge knows.</summary>
     public const string EvaluateKind = "evaluate";
 
+    /// <summary>The sharded worst-case sweep.</summary>
+    public const string WorstCaseKind = "worst-case";
+
     /// <summary>Merges the run in <paramref name="runFolder"/> and writes its result file; returns the file's path.</summary>
     public static async Task<string> MergeAsync(string runFolder, CancellationToken cancellationToken)
     {
@@ -19,8 +22,12 @@ public static class SlurmMerge
                 var merged = await MonteCarloShardMerge.MergeAsync(runFolder, manifest.ShardCount, cancellationToken);
                 await merged.WriteAsync(path, cancellationToken);
                 return path;
+            case WorstCaseKind:
+                var curve = await WorstCaseShardMerge.MergeAsync(runFolder, manifest.ShardCount, cancellationToken);
+                await curve.WriteAsync(path, cancellationToken);
+                return path;
             default:
-                throw new SlurmException($"{Path.Combine(runFolder, SlurmRunManifest.FileName)}: kind '{manifest.Kind}' is not one this version merges ({EvaluateKind})");
+                throw new SlurmException($"{Path.Combine(runFolder, SlurmRunManifest.FileName)}: kind '{manifest.Kind}' is not one this version merges ({EvaluateKind}, {WorstCaseKind})");
         }
     }
 }
