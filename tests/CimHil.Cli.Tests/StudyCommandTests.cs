@@ -8,7 +8,7 @@ namespace CimHil.Cli.Tests;
 /// <summary><c>cimhil study</c> scaled down to seconds: two methods, 300 training samples, one epoch, few chips and images.</summary>
 public class StudyCommandTests
 {
-    private static string TinyConfig(string root) => CliHarness.ConfigVariant(text =>
+    internal static string TinyConfig(string root) => CliHarness.ConfigVariant(text =>
     {
         var node = JsonNode.Parse(text)!.AsObject();
         node["study"] = new JsonObject
@@ -28,7 +28,7 @@ public class StudyCommandTests
     });
 
     // The numbers of a study (not its timings, folders or cache state).
-    private static string Numbers(JsonElement results) => string.Join("\n", results.GetProperty("rows").EnumerateArray().Select(r =>
+    internal static string Numbers(JsonElement results) => string.Join("\n", results.GetProperty("rows").EnumerateArray().Select(r =>
     {
         var mc = r.GetProperty("monteCarlo");
         var wc = r.GetProperty("worstCase").GetProperty("points").EnumerateArray().Select(p => $"{p.GetProperty("k").GetDouble()}:{p.GetProperty("accuracy").GetDouble():R}");

@@ -77,12 +77,18 @@ public sealed class ShardedRunOptions(CliServices services, string kind, string 
     /// in the run folder; <paramref name="outputOptions"/> are the command's own output options, left out of the shards'
     /// command line.
     /// </summary>
-    public async Task<int> SubmitAsync(ParseResult parse, Func<string, IEnumerable<string>> shardOutputs, IReadOnlyList<string> outputOptions, CancellationToken ct)
+    /// <param name="fixedShards">The shard count the work dictates (a study: one shard per method); --shards must agree.</param>
+    public async Task<int> SubmitAsync(ParseResult parse, Func<string, IEnumerable<string>> shardOutputs, IReadOnlyList<string> outputOptions, CancellationToken ct, int? fixedShards = null)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(shardOutputs);
         var settings = SlurmSettings.FromJson(services.SimulationConfig(parse).Root.SectionOrEmpty("slurm"));
-        var shards = parse.GetValue(_shards) ?? settings.Shards;
+        if (fixedShards is { } f && parse.GetValue(_shards) is { } asked && asked != f)
+        {
+            throw new CliUsageException($"--shards {asked}: this {kind} splits into exactly {f} shards");
+        }
+
+        var shards = fixedShards ?? parse.GetValue(_shards) ?? settings.Shards;
         var folder = Path.GetFullPath(parse.GetValue(_runDir) ?? Path.Combine("runs", kind + "-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
         var launcher = SlurmLauncher.Command();
         List<string> shardCommand = [.. launcher, .. ShardArguments(parse, outputOptions), "--shard", SbatchScript.ShardPlaceholder + "/" + shards, .. shardOutputs(folder)];

@@ -38,13 +38,27 @@ public static class StudyCommand
             methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output, threads, json,
         };
         m.AddTo(command, withMethod: false);
+        var sharding = new StudySharding(services);
+        sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var config = services.SimulationConfig(parse);
             var settings = StudySettings.Parse(config.Section("study"));
             settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output);
-            var folder = RunFolder.New(settings.OutputRoot, DateTimeOffset.UtcNow);
-            if (Directory.Exists(folder))
+            if (sharding.Submits(parse))
+            {
+                return await sharding.SubmitAsync(parse, settings.Methods.Count, ct);
+            }
+
+            var shard = sharding.Shard(parse, settings.Methods.Count);
+            if (shard is not null)
+            {
+                settings = settings with { Methods = [settings.Methods[shard.Shard]] };
+            }
+
+            // A shard's folder is fixed by its result file (a resubmitted shard starts again there); a study's is new.
+            var folder = shard is not null ? sharding.ShardFolder(parse) : RunFolder.New(settings.OutputRoot, DateTimeOffset.UtcNow);
+            if (shard is null && Directory.Exists(folder))
             {
                 throw new CliUsageException($"run folder {folder} already exists; wait a second and start the study again");
             }
@@ -59,6 +73,7 @@ public static class StudyCommand
             }
 
             var results = await StageProgressBars.RunAsync(quiet, Study.StageNames(settings), progress => new Study(config, settings, log, progress).RunAsync(folder, ct));
+            await sharding.WriteResultAsync(parse, folder, ct);
 
             if (parse.GetValue(json))
             {

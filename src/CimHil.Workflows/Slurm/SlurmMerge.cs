@@ -11,6 +11,9 @@ public static class SlurmMerge
     /// <summary>The sharded worst-case sweep.</summary>
     public const string WorstCaseKind = "worst-case";
 
+    /// <summary>The sharded study (one shard per method).</summary>
+    public const string StudyKind = "study";
+
     /// <summary>Merges the run in <paramref name="runFolder"/> and writes its result file; returns the file's path.</summary>
     public static async Task<string> MergeAsync(string runFolder, CancellationToken cancellationToken)
     {
@@ -26,8 +29,11 @@ public static class SlurmMerge
                 var curve = await WorstCaseShardMerge.MergeAsync(runFolder, manifest.ShardCount, cancellationToken);
                 await curve.WriteAsync(path, cancellationToken);
                 return path;
+            case StudyKind:
+                await StudyShardMerge.MergeAsync(runFolder, manifest.ShardCount, cancellationToken);
+                return path;
             default:
-                throw new SlurmException($"{Path.Combine(runFolder, SlurmRunManifest.FileName)}: kind '{manifest.Kind}' is not one this version merges ({EvaluateKind}, {WorstCaseKind})");
+                throw new SlurmException($"{Path.Combine(runFolder, SlurmRunManifest.FileName)}: kind '{manifest.Kind}' is not one this version merges ({EvaluateKind}, {WorstCaseKind}, {StudyKind})");
         }
     }
 }
