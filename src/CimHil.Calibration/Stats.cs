@@ -113,7 +113,8 @@ public static class Stats
         var denominator = 1 + (z * z / n);
         var centre = (p + (z * z / (2 * n))) / denominator;
         var half = z * Math.Sqrt((p * (1 - p) / n) + (z * z / (4.0 * n * n))) / denominator;
-        return new Interval(Math.Max(0, centre - half), Math.Min(1, centre + half));
+        // At k = 0 (k = n) the lower (upper) end is exactly 0 (1); rounding would leave it a hair inside.
+        return new Interval(k == 0 ? 0 : Math.Max(0, centre - half), k == n ? 1 : Math.Min(1, centre + half));
     }
 
     /// <summary>Q_KS(λ) = 2 Σ (−1)^(k−1) exp(−2k²λ²).</summary>
