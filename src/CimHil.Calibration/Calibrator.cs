@@ -40,6 +40,7 @@ public static partial class Calibrator
             StuckAt = procedures.Contains(ProcedureNames.StuckMap) ? FitStuck(store, o, rng) : StuckAtModel.None,
             DeviceToDevice = procedures.Contains(ProcedureNames.StuckMap) ? FitDeviceToDevice(store, window, readNoise, o, rng) : null,
             CycleToCycle = procedures.Contains(ProcedureNames.CycleToCycle) ? FitCycleToCycle(store, o, rng) : null,
+            Relaxation = procedures.Contains(ProcedureNames.Drift) ? FitRelaxation(store, o, rng) : null,
             Provenance = new ModelProvenance
             {
                 Source = $"calibration of characterisation run {store.Run.RunId} ({store.Run.Name})",
