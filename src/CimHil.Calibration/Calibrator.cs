@@ -57,6 +57,22 @@ public static partial class Calibrator
         return model;
     }
 
+    /// <summary>
+    /// The settled conductance (mean of the final reads) of every cell that verified, per level in level order, exactly as
+    /// the fit saw them (outliers included): what the calibration report's histograms show.
+    /// </summary>
+    public static IReadOnlyList<(double TargetS, IReadOnlyList<double> ValuesS)> SettledConductances(MeasurementStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var converged = store.Units(ProcedureNames.Multilevel).Where(u => u.Outcome == ProcedureNames.Converged).Select(u => u.Key).ToHashSet();
+        return Group(store, ProcedureNames.Multilevel, MeasurementRoles.Final)
+            .Where(kv => converged.Contains(kv.Key) && kv.Value.Count > 0)
+            .GroupBy(kv => kv.Key.Step)
+            .OrderBy(g => g.Key)
+            .Select(g => (g.First().Value[0].TargetS ?? double.NaN, (IReadOnlyList<double>)[.. g.Select(kv => Stats.Mean(kv.Value.Select(r => r.ConductanceS ?? double.NaN).ToList()))]))
+            .ToList();
+    }
+
     private static ConductanceWindow FitWindow(MeasurementStore store, IReadOnlyList<string> procedures)
     {
         if (procedures.Contains(ProcedureNames.StuckMap))
