@@ -81,7 +81,7 @@ public static class CalibrationReportWriter
         {
             var (lo, hi) = (bins.Edges[0], bins.Edges[^1]);
             var xs = Enumerable.Range(0, 161).Select(k => lo + ((hi - lo) * k / 160.0)).ToArray();
-            chart.Add(new LineSeries(null, "#222", xs.Select(x => new PlotPoint(x, Pdf(d, x / Micro) / Micro)).ToArray()));
+            chart.Add(new LineSeries(null, "#222", xs.Select(x => new PlotPoint(x, Density(d, x / Micro) / Micro)).ToArray()));
         }
 
         chart.Add(new MarkerLine("target", "#666", level.TargetS * Micro, "3 3", InLegend: false));
@@ -95,7 +95,7 @@ public static class CalibrationReportWriter
     }
 
     /// <summary>The density (1/S) of a level's fitted family at G (S); the truncated normal is normalised numerically over its window.</summary>
-    internal static double Pdf(LevelDistribution d, double g)
+    public static double Density(LevelDistribution d, double g)
     {
         static double Phi(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
         double P(string n) => d.Parameter(n) ?? double.NaN;

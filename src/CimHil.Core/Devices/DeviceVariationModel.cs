@@ -324,6 +324,19 @@ public static class DeviceModelFile
 
         CheckPolynomial(m.Programming.SigmaS, "programming.sigmaS");
         CheckPolynomial(m.ReadNoise.SigmaS, "readNoise.sigmaS");
+        if (m.Programming.SigmaOfG is { } curve)
+        {
+            if (curve.Form is not (SigmaOfConductance.Linear or SigmaOfConductance.PowerLaw))
+            {
+                Fail("programming.sigmaOfG.form", $"'{curve.Form}' is not a σ(G) form; allowed: {SigmaOfConductance.Linear}, {SigmaOfConductance.PowerLaw}");
+            }
+
+            if (!double.IsFinite(curve.A) || !double.IsFinite(curve.B))
+            {
+                Fail("programming.sigmaOfG", $"a = {curve.A} and b = {curve.B} must be finite numbers");
+            }
+        }
+
         if (m.Drift is { } d)
         {
             if (!(d.T0Seconds > 0))

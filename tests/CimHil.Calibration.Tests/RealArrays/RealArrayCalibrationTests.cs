@@ -133,6 +133,19 @@ public sealed class RealArrayCalibrationTests
         }
     }
 
+    [Theory]
+    [InlineData("\"cubic\"", "1e-6", "programming.sigmaOfG.form")]
+    [InlineData("\"linear\"", "\"NaN\"", "programming.sigmaOfG")]
+    public void ModelFile_WithABadSigmaOfG_IsRefusedWithItsJsonPath(string form, string a, string path)
+    {
+        var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "calibration", "emulator-rram.json"));
+        var node = System.Text.Json.Nodes.JsonNode.Parse(shipped)!;
+        node["programming"]!["sigmaOfG"] = System.Text.Json.Nodes.JsonNode.Parse($"{{\"form\": {form}, \"a\": {a}, \"b\": 0.5}}");
+        var ex = Assert.ThrowsAny<Exception>(() => DeviceModelFile.Parse(node.ToJsonString(), "bad.json"));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("bad.json", ex.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertLevels(DeviceVariationModel model, TruthArray truth)
     {
         Assert.Equal(truth.Levels.Count, model.Programming.Levels.Length);
