@@ -40,6 +40,7 @@ public static partial class Calibrator
             StuckAt = procedures.Contains(ProcedureNames.StuckMap) ? FitStuck(store, o, rng) : StuckAtModel.None,
             DeviceToDevice = procedures.Contains(ProcedureNames.StuckMap) ? FitDeviceToDevice(store, window, readNoise, o, rng) : null,
             CycleToCycle = procedures.Contains(ProcedureNames.CycleToCycle) ? FitCycleToCycle(store, o, rng) : null,
+            Relaxation = procedures.Contains(ProcedureNames.Drift) ? FitRelaxation(store, o, rng) : null,
             Provenance = new ModelProvenance
             {
                 Source = $"calibration of characterisation run {store.Run.RunId} ({store.Run.Name})",
@@ -54,6 +55,22 @@ public static partial class Calibrator
         };
         DeviceModelFile.Validate(model, name);
         return model;
+    }
+
+    /// <summary>
+    /// The settled conductance (mean of the final reads) of every cell that verified, per level in level order, exactly as
+    /// the fit saw them (outliers included): what the calibration report's histograms show.
+    /// </summary>
+    public static IReadOnlyList<(double TargetS, IReadOnlyList<double> ValuesS)> SettledConductances(MeasurementStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var converged = store.Units(ProcedureNames.Multilevel).Where(u => u.Outcome == ProcedureNames.Converged).Select(u => u.Key).ToHashSet();
+        return Group(store, ProcedureNames.Multilevel, MeasurementRoles.Final)
+            .Where(kv => converged.Contains(kv.Key) && kv.Value.Count > 0)
+            .GroupBy(kv => kv.Key.Step)
+            .OrderBy(g => g.Key)
+            .Select(g => (g.First().Value[0].TargetS ?? double.NaN, (IReadOnlyList<double>)[.. g.Select(kv => Stats.Mean(kv.Value.Select(r => r.ConductanceS ?? double.NaN).ToList()))]))
+            .ToList();
     }
 
     private static ConductanceWindow FitWindow(MeasurementStore store, IReadOnlyList<string> procedures)
@@ -77,11 +94,13 @@ public static partial class Calibrator
     private static ProgrammingErrorModel FitProgramming(MeasurementStore store, CharacterizationPlan plan, ConductanceWindow window, CalibrationOptions o, Random rng)
     {
         const string name = ProcedureNames.Multilevel;
-        var converged = store.Units(name).Where(u => u.Outcome == ProcedureNames.Converged).Select(u => u.Key).ToHashSet();
+        var units = store.Units(name);
+        var converged = units.Where(u => u.Outcome == ProcedureNames.Converged).Select(u => u.Key).ToHashSet();
         var finals = Group(store, name, MeasurementRoles.Final);
         var lastVerify = LastReads(store, name, MeasurementRoles.Verify);
         var k = Math.Max(1, plan.Verify.FinalReads);
         var m = Math.Max(1, plan.Verify.VerifyReads);
+        var windows = VerifyWindows(store, plan);
 
         // Per cell-level: e = mean of final reads − target; d = mean of final reads − last verify read; s² within the final reads.
         var cellsByLevel = new SortedDictionary<int, List<(double Target, double Final, double Delta, double S2)>>();
@@ -121,22 +140,45 @@ public static partial class Calibrator
             return (Stats.Mean(e), sigma, noise);
         }
 
+        // Cells that never verified are counted per level and kept out of the spread; so are robust outliers among the
+        // cells that verified (RobustOutliers: modified z-score, Iglewicz & Hoaglin 1993). Both are reported, never dropped silently.
+        var attemptedByLevel = units.GroupBy(u => u.Key.Step).ToDictionary(g => g.Key, g => (Attempted: g.Count(), Failed: g.Count(u => u.Outcome == ProcedureNames.NotConverged)));
+        var outliersByLevel = new Dictionary<int, List<double>>();
+        foreach (var step in cellsByLevel.Keys.ToList())
+        {
+            var cells = cellsByLevel[step];
+            var outlying = RobustOutliers.Find(cells.Select(c => c.Final).ToList()).ToHashSet();
+            outliersByLevel[step] = [.. outlying.Select(i => cells[i].Final)];
+            if (outlying.Count > 0 && cells.Count - outlying.Count >= 3)
+            {
+                cellsByLevel[step] = [.. cells.Where((_, i) => !outlying.Contains(i))];
+            }
+            else
+            {
+                outliersByLevel[step] = [];
+            }
+        }
+
         var levels = new List<LevelStatistics>();
         var pooled = new List<double>();
-        var standardisedByLevel = new Dictionary<int, List<double>>();
+        var levelSigmaSe = new List<double>();
         foreach (var (step, cells) in cellsByLevel)
         {
             var (offset, sigma, noise) = LevelStats(cells);
             var raw = Math.Sqrt(Stats.Variance(cells.Select(x => x.Final - x.Target).ToList()));
             var z = cells.Select(x => (x.Final - x.Target - offset) / raw).ToList();
-            standardisedByLevel[step] = z;
             pooled.AddRange(z);
             var boot = Enumerable.Range(0, o.BootstrapSamples).Select(_ =>
             {
                 var idx = Stats.Resample(rng, cells.Count);
                 return LevelStats(idx.Select(i => cells[i]).ToList());
             }).ToList();
+            var bootSigma = boot.Select(b => b.Sigma).Where(double.IsFinite).ToList();
+            levelSigmaSe.Add(bootSigma.Count > 1 ? Math.Sqrt(Stats.Variance(bootSigma)) : double.NaN);
             var (family, fit) = Stats.BestFamily(z);
+            var (attempted, failed) = attemptedByLevel.GetValueOrDefault(step, (cells.Count, 0));
+            var win = windows.GetValueOrDefault(step);
+            var outliers = outliersByLevel[step];
             levels.Add(new LevelStatistics
             {
                 TargetS = cells[0].Target,
@@ -149,6 +191,18 @@ public static partial class Calibrator
                 NoiseSigmaS = double.IsFinite(noise) ? noise : null,
                 NoiseSigmaIntervalS = double.IsFinite(noise) ? Stats.Percentile95(boot.Select(b => b.Noise)) : null,
                 MeanS = Stats.Mean(cells.Select(x => x.Final).ToList()),
+                Verification = new LevelVerification
+                {
+                    Attempted = attempted,
+                    Failed = failed,
+                    FailureRate = attempted > 0 ? (double)failed / attempted : 0,
+                    FailureRateInterval = Stats.Wilson95(failed, attempted),
+                    Outliers = outliers.Count,
+                    OutlierValuesS = [.. outliers],
+                    WindowLowS = win.Low,
+                    WindowHighS = win.High,
+                },
+                Distribution = LevelFamilyFit.Fit(cells.Select(x => x.Final).ToList(), win.Low, win.High, o.BootstrapSamples, rng),
             });
         }
 
@@ -160,11 +214,10 @@ public static partial class Calibrator
 
         // Coefficient intervals: resample the cells of every level, recompute the level σ, refit.
         var levelCells = cellsByLevel.Values.ToList();
-        var replicates = Enumerable.Range(0, o.BootstrapSamples).Select(_ =>
-        {
-            var sig = levelCells.Select(c => LevelStats(Stats.Resample(rng, c.Count).Select(i => c[i]).ToList()).Sigma).ToList();
-            return Stats.PolynomialFit(xs, sig, weights, o.PolynomialDegree);
-        }).ToList();
+        var sigmaReplicates = Enumerable.Range(0, o.BootstrapSamples)
+            .Select(_ => (IReadOnlyList<double>)levelCells.Select(c => LevelStats(Stats.Resample(rng, c.Count).Select(i => c[i]).ToList()).Sigma).ToList())
+            .ToList();
+        var replicates = sigmaReplicates.Select(sig => Stats.PolynomialFit(xs, sig, weights, o.PolynomialDegree)).ToList();
         var intervals = Enumerable.Range(0, sigmaCoefficients.Length)
             .Select(i => Stats.Percentile95(replicates.Select(r => r[i])) ?? new Interval(sigmaCoefficients[i], sigmaCoefficients[i]))
             .ToImmutableArray();
@@ -175,7 +228,37 @@ public static partial class Calibrator
             Family = overall.Family,
             Levels = [.. levels],
             Fit = overall.Fit,
+            SigmaOfG = SigmaCurve.Fit(xs, [.. levels.Select(l => l.SigmaS)], levelSigmaSe, sigmaReplicates, window),
+            OutlierThreshold = RobustOutliers.Threshold,
         };
+    }
+
+    /// <summary>
+    /// The verify window of every level: the imported window columns (median per level) when the store holds them, else
+    /// target ± the plan's tolerance for a bench run (how program-and-verify decides); none for an import without windows.
+    /// </summary>
+    private static Dictionary<int, (double? Low, double? High)> VerifyWindows(MeasurementStore store, CharacterizationPlan plan)
+    {
+        var result = new Dictionary<int, (double? Low, double? High)>();
+        if (store.Imports().Any(i => i.Procedure == ProcedureNames.Multilevel))
+        {
+            foreach (var level in store.ImportAnnotations().Values.Where(a => a.Key.Procedure == ProcedureNames.Multilevel && a.WindowLowS is not null && a.WindowHighS is not null).GroupBy(a => a.Key.Step))
+            {
+                result[level.Key] = (Stats.Median(level.Select(a => a.WindowLowS!.Value)), Stats.Median(level.Select(a => a.WindowHighS!.Value)));
+            }
+
+            return result;
+        }
+
+        foreach (var u in store.Units(ProcedureNames.Multilevel))
+        {
+            if (u.TargetS is { } t && !result.ContainsKey(u.Key.Step))
+            {
+                result[u.Key.Step] = (t - plan.Verify.ToleranceS, t + plan.Verify.ToleranceS);
+            }
+        }
+
+        return result;
     }
 
     private static HashSet<(int Row, int Column)> OkCells(MeasurementStore store) =>

@@ -75,6 +75,48 @@ public static class Stats
         return new GoodnessOfFit("kolmogorov-smirnov", d, KolmogorovQ((sn + 0.12 + (0.11 / sn)) * d), n);
     }
 
+    /// <summary>One-sample Kolmogorov–Smirnov test of raw values against a fitted CDF (p-value as above: a ranking figure).</summary>
+    public static GoodnessOfFit KolmogorovSmirnov(IReadOnlyList<double> values, Func<double, double> cdf)
+    {
+        ArgumentNullException.ThrowIfNull(cdf);
+        var a = values.Where(double.IsFinite).Order().ToArray();
+        var n = a.Length;
+        if (n == 0)
+        {
+            return new GoodnessOfFit("kolmogorov-smirnov", double.NaN, double.NaN, 0);
+        }
+
+        var d = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            var f = cdf(a[i]);
+            d = Math.Max(d, Math.Max(f - ((double)i / n), ((double)(i + 1) / n) - f));
+        }
+
+        var sn = Math.Sqrt(n);
+        return new GoodnessOfFit("kolmogorov-smirnov", d, KolmogorovQ((sn + 0.12 + (0.11 / sn)) * d), n);
+    }
+
+    /// <summary>
+    /// Wilson score 95 % interval of a proportion k/n (Wilson, JASA 22, 1927): unlike the normal approximation it stays
+    /// inside [0, 1] and is not empty at k = 0, which is the common case for verify failures.
+    /// </summary>
+    public static Interval? Wilson95(int k, int n)
+    {
+        if (n <= 0)
+        {
+            return null;
+        }
+
+        const double z = 1.959963984540054;
+        var p = (double)k / n;
+        var denominator = 1 + (z * z / n);
+        var centre = (p + (z * z / (2 * n))) / denominator;
+        var half = z * Math.Sqrt((p * (1 - p) / n) + (z * z / (4.0 * n * n))) / denominator;
+        // At k = 0 (k = n) the lower (upper) end is exactly 0 (1); rounding would leave it a hair inside.
+        return new Interval(k == 0 ? 0 : Math.Max(0, centre - half), k == n ? 1 : Math.Min(1, centre + half));
+    }
+
     /// <summary>Q_KS(λ) = 2 Σ (−1)^(k−1) exp(−2k²λ²).</summary>
     public static double KolmogorovQ(double lambda)
     {

@@ -114,7 +114,7 @@ public static class ReportWriter
         return Document(report.Title, report.Provenance, sections);
     }
 
-    private static string Document(string title, ReportProvenance? provenance, List<(string Id, string Title, string Body)> sections)
+    internal static string Document(string title, ReportProvenance? provenance, List<(string Id, string Title, string Body)> sections)
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -173,7 +173,7 @@ public static class ReportWriter
         return sb.ToString();
     }
 
-    private static string Figure(string svg, string caption) =>
+    internal static string Figure(string svg, string caption) =>
         $"<figure>{svg}<figcaption>{Markup.Escape(caption)}</figcaption></figure>";
 
     private static string SummaryTable(AccuracySummary s)
@@ -271,7 +271,7 @@ public static class ReportWriter
             + (missing > 0 ? $"; {missing} {(missing == 1 ? "cell" : "cells")} not read (grey)." : ".");
     }
 
-    private static string Table(IReadOnlyList<string> columns, IReadOnlyList<string[]> escapedRows, string? cssClass = null)
+    internal static string Table(IReadOnlyList<string> columns, IReadOnlyList<string[]> escapedRows, string? cssClass = null)
     {
         var sb = new StringBuilder();
         sb.Append(cssClass is null ? "<table>" : $"<table class=\"{cssClass}\">");

@@ -73,6 +73,37 @@ public sealed class RramCalibrationTests(RramRunFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task EmulatorRun_LoggedAsAForeignTsvInOhms_ImportedAndCalibrated_GivesTheBenchFit()
+    {
+        // The emulator's program-and-verify results, written the way another lab logs them, imported and calibrated:
+        // the same cells failed, the same outliers, and the same per-level σ as the bench path (the only difference is the
+        // R = 1/G round trip through text, relative 1e-15, and the window taken from the file instead of the plan).
+        var dir = Directory.CreateTempSubdirectory("cimhil-emu-tsv-").FullName;
+        var file = Path.Combine(dir, "emulator.tsv");
+        using (var bench = MeasurementStore.Open(Run.DatabasePath, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            await File.WriteAllTextAsync(file, RealArrays.EmulatorExport.HeaderlessTsvOhms(bench, 64, Run.Plan.Verify.ToleranceS));
+        }
+
+        var db = Path.Combine(dir, "imported.db");
+        await CimHil.Characterization.Import.MeasurementImporter.ImportAsync([file], CimHil.Characterization.Import.ImportMapping.Parse(RealArrays.EmulatorExport.Map), db, new CimHil.Characterization.Import.ImportOptions(), CancellationToken.None);
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var imported = Calibrator.Fit(store, "imported", new CalibrationOptions { BootstrapSamples = 20 });
+
+        Assert.Equal(Model.Programming.Levels.Length, imported.Programming.Levels.Length);
+        for (var i = 0; i < Model.Programming.Levels.Length; i++)
+        {
+            var (b, m) = (Model.Programming.Levels[i], imported.Programming.Levels[i]);
+            Assert.Equal(b.Verification!.Attempted, m.Verification!.Attempted);
+            Assert.Equal(b.Verification.Failed, m.Verification.Failed);
+            Assert.Equal(b.Verification.Outliers, m.Verification.Outliers);
+            Assert.Equal(b.Count, m.Count);
+            Assert.Equal(b.SigmaS, m.SigmaS, 1e-9 * b.SigmaS);
+            Assert.Equal(b.Verification.WindowLowS!.Value, m.Verification.WindowLowS!.Value, 1e-12);
+        }
+    }
+
+    [Fact]
     public void StuckAt_RatesEqualTheFabricatedFaults_AndTheConfiguredRates()
     {
         var n = (double)Run.Truth.Geometry.CellCount;

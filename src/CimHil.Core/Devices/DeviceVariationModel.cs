@@ -82,6 +82,12 @@ public sealed record LevelStatistics
 
     /// <summary>Mean conductance the cells of this level actually reached (schema 1, optional).</summary>
     public double? MeanS { get; init; }
+
+    /// <summary>Verify failures and outliers of the level, counted before the spread was fitted (schema 1, optional).</summary>
+    public LevelVerification? Verification { get; init; }
+
+    /// <summary>The distribution family chosen by goodness of fit, with parameters and bootstrap intervals (schema 1, optional).</summary>
+    public LevelDistribution? Distribution { get; init; }
 }
 
 /// <summary>Programming error: G_programmed = G_target + offset(x) + σ(x)·ε, ε of <see cref="Family"/> with unit variance.</summary>
@@ -96,6 +102,12 @@ public sealed record ProgrammingErrorModel
     public ImmutableArray<LevelStatistics> Levels { get; init; } = [];
 
     public GoodnessOfFit? Fit { get; init; }
+
+    /// <summary>σ(G) as a smooth function of the level, used between and beyond the measured levels (schema 1, optional).</summary>
+    public SigmaOfConductance? SigmaOfG { get; init; }
+
+    /// <summary>The modified z-score above which a verified cell is an outlier (Iglewicz &amp; Hoaglin 1993; schema 1, optional).</summary>
+    public double? OutlierThreshold { get; init; }
 }
 
 /// <summary>Read noise: each read returns G + σ_read(x)·N(0,1), independent between reads.</summary>
@@ -229,6 +241,9 @@ public sealed record DeviceVariationModel
     /// <summary>Pulse-to-pulse randomness of conductance changes (optional).</summary>
     public CycleToCycleModel? CycleToCycle { get; init; }
 
+    /// <summary>Relaxation/retention between phases and over time, from repeated reads of the same cells (optional).</summary>
+    public RelaxationModel? Relaxation { get; init; }
+
     public required ModelProvenance Provenance { get; init; }
 }
 
@@ -309,6 +324,19 @@ public static class DeviceModelFile
 
         CheckPolynomial(m.Programming.SigmaS, "programming.sigmaS");
         CheckPolynomial(m.ReadNoise.SigmaS, "readNoise.sigmaS");
+        if (m.Programming.SigmaOfG is { } curve)
+        {
+            if (curve.Form is not (SigmaOfConductance.Linear or SigmaOfConductance.PowerLaw))
+            {
+                Fail("programming.sigmaOfG.form", $"'{curve.Form}' is not a σ(G) form; allowed: {SigmaOfConductance.Linear}, {SigmaOfConductance.PowerLaw}");
+            }
+
+            if (!double.IsFinite(curve.A) || !double.IsFinite(curve.B))
+            {
+                Fail("programming.sigmaOfG", $"a = {curve.A} and b = {curve.B} must be finite numbers");
+            }
+        }
+
         if (m.Drift is { } d)
         {
             if (!(d.T0Seconds > 0))

@@ -13,15 +13,46 @@ namespace CimHil.Simulation.Variation;
 /// programming G_p = max(0, G_target + offset(x_t) + σ_p(x_t)·ε), ε of the fitted family with unit variance;
 /// drift G(t) = G_p·(t/t0)^(−ν), ν ~ N(μ_ν(x_t), σ_ν(x_t)) per device (Nandakumar et al., IEDM 2019 / aihwkit PCM model);
 /// stuck devices take the stuck conductance and neither receive programming error nor drift;
-/// read noise σ_r(x), x = G(t)/Gmax. Global drift compensation (aihwkit inference/compensation/drift.py,
+/// read noise σ_r(x), x = G(t)/Gmax. σ_p is the fitted polynomial at a measured level (so results there are as before) and,
+/// where the model file has one, the smooth σ(G) curve (programming.sigmaOfG, linear or power law) at every other target:
+/// a quadratic through a few levels can overshoot or go negative between and beyond them; the curve was fitted for that. Global drift compensation (aihwkit inference/compensation/drift.py,
 /// GlobalDriftCompensation): the periphery measures the mean absolute output for a fixed read-out right after programming
 /// and at inference time and scales the layer output by their ratio; with the identity read-out this ratio is
 /// Σ|W(t0)| / Σ|W(t)|, computed here from the noise-free conductances (read noise averages out over the read-out).
 /// </remarks>
 public sealed record CalibratedNoiseModel(DeviceVariationModel Device) : IDeviceNoiseModel
 {
+    // Targets of the measured levels (sorted), where the polynomial σ keeps its old meaning.
+    private readonly double[] _measuredTargetsS = [.. Device.Programming.Levels.Select(l => l.TargetS).Order()];
+
     /// <inheritdoc/>
     public ConductanceWindow? Window => Device.Window;
+
+    /// <summary>σ of the programming error at a target: the polynomial at a measured level, else σ(G) where the model has it.</summary>
+    public double ProgrammingSigmaS(double targetS)
+    {
+        var x = targetS / Device.Window.MaxS;
+        if (Device.Programming.SigmaOfG is not { } curve || IsMeasuredLevel(targetS))
+        {
+            return Math.Max(0, Device.Programming.SigmaS.Evaluate(x));
+        }
+
+        return curve.Evaluate(x);
+    }
+
+    private bool IsMeasuredLevel(double targetS)
+    {
+        // A level "is measured" to within 1e-6 of the window (targets come back from weight mapping with rounding).
+        var tolerance = 1e-6 * Device.Window.MaxS;
+        var i = Array.BinarySearch(_measuredTargetsS, targetS);
+        if (i >= 0)
+        {
+            return true;
+        }
+
+        i = ~i;
+        return (i < _measuredTargetsS.Length && _measuredTargetsS[i] - targetS <= tolerance) || (i > 0 && targetS - _measuredTargetsS[i - 1] <= tolerance);
+    }
 
     /// <inheritdoc/>
     public string Describe(VariationSpec spec)
@@ -103,6 +134,7 @@ public sealed record CalibratedNoiseModel(DeviceVariationModel Device) : IDevice
     {
         var maxS = Device.Window.MaxS;
         var prog = Device.Programming;
+        var curve = prog.SigmaOfG;
         var stuck = Device.StuckAt;
         var useStuck = spec.StuckAt && (stuck.StuckOnRate > 0 || stuck.StuckOffRate > 0);
         var drift = HasDrift(spec) ? Device.Drift : null;
@@ -139,7 +171,7 @@ public sealed record CalibratedNoiseModel(DeviceVariationModel Device) : IDevice
                 var gp = target;
                 if (spec.ProgrammingError)
                 {
-                    gp += (prog.OffsetS?.Evaluate(x) ?? 0) + (Math.Max(0, prog.SigmaS.Evaluate(x)) * rng.Next(prog.Family));
+                    gp += (prog.OffsetS?.Evaluate(x) ?? 0) + ((curve is null ? Math.Max(0, prog.SigmaS.Evaluate(x)) : ProgrammingSigmaS(target)) * rng.Next(prog.Family));
                     gp = Math.Max(0, gp);
                 }
 
