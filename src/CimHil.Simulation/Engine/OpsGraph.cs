@@ -411,4 +411,39 @@ public static partial class Ops
             }
         });
     }
+
+    /// <summary>Zero padding of H and W: [N, C, H, W] → [N, C, top + H + bottom, left + W + right].</summary>
+    public static Tensor ZeroPad2d(Tensor x, int top, int left, int bottom, int right)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 4)
+        {
+            throw new ArgumentException($"Pad expects [N, C, H, W], got {x.ShapeString()}.", nameof(x));
+        }
+
+        int nc = x.Dim(0) * x.Dim(1), h = x.Dim(2), w = x.Dim(3), ph = h + top + bottom, pw = w + left + right;
+        var y = new float[nc * ph * pw];
+        for (var p = 0; p < nc; p++)
+        {
+            for (var r = 0; r < h; r++)
+            {
+                x.Data.AsSpan((p * h * w) + (r * w), w).CopyTo(y.AsSpan((p * ph * pw) + ((r + top) * pw) + left, w));
+            }
+        }
+
+        return Tensor.Result(y, [x.Dim(0), x.Dim(1), ph, pw], [x], o =>
+        {
+            var g = o.Grad!;
+            var gx = new float[x.Length];
+            for (var p = 0; p < nc; p++)
+            {
+                for (var r = 0; r < h; r++)
+                {
+                    g.AsSpan((p * ph * pw) + ((r + top) * pw) + left, w).CopyTo(gx.AsSpan((p * h * w) + (r * w), w));
+                }
+            }
+
+            x.AccumulateGradOwned(gx);
+        });
+    }
 }

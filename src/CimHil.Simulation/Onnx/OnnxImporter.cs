@@ -24,7 +24,7 @@ public static class OnnxImporter
     [
         "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "MaxPool",
         "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Identity",
-        "Dropout", "Softmax", "LogSoftmax", "Constant",
+        "Dropout", "Softmax", "LogSoftmax", "Constant", "Pad",
     ];
 
     /// <summary>Reads and imports an .onnx file.</summary>
@@ -102,6 +102,19 @@ public static class OnnxImporter
 
             var output = model.Outputs[0].Name;
             _consumers[output] = _consumers.GetValueOrDefault(output) + 1;
+            // Constants first (Constant nodes, Identity of an initializer), so folding sees every constant BatchNorm input.
+            foreach (var n in model.Nodes)
+            {
+                if (n.OpType == "Constant")
+                {
+                    AddConstant(n);
+                }
+                else if (n.OpType == "Identity" && n.Inputs.Count == 1 && _constants.TryGetValue(n.Inputs[0], out var c))
+                {
+                    _constants[n.Outputs[0]] = c;
+                }
+            }
+
             if (options.FoldBatchNorm)
             {
                 MarkFoldableBatchNorms();
@@ -176,8 +189,14 @@ public static class OnnxImporter
                 case "Constant":
                     AddConstant(node);
                     break;
+                case "Identity" when _constants.TryGetValue(node.Inputs[0], out var constant):
+                    _constants[node.Outputs[0]] = constant;
+                    break;
                 case "Identity":
                     _alias[node.Outputs[0]] = Runtime(node, 0);
+                    break;
+                case "Pad":
+                    AddPad(node);
                     break;
                 case "Dropout":
                     if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && _consumers.ContainsKey(node.Outputs[1]))
@@ -577,6 +596,39 @@ public static class OnnxImporter
 
             Module pool = node.OpType == "MaxPool" ? new MaxPool2d((int)kernel[0], (int)strides[0]) : new AvgPool2d((int)kernel[0], (int)strides[0]);
             Add(node, pool, Runtime(node, 0));
+        }
+
+        private void AddPad(OnnxNode node)
+        {
+            // PyTorch (opset ≥ 11) writes Pad before AveragePool and for F.pad; only zero padding of H and W is supported.
+            var mode = node.Attributes.TryGetValue("mode", out var m) ? m.String ?? "constant" : "constant";
+            if (mode != "constant")
+            {
+                throw Fail(node, $"mode '{mode}' is not supported (only constant zero padding).");
+            }
+
+            if (node.Inputs.Count < 2 || !_constants.TryGetValue(node.Inputs[1], out var p) || p.Integers is not { Length: 8 } pads)
+            {
+                throw Fail(node, "pads must be a constant int64 tensor of 8 values (a 4-D NCHW input).");
+            }
+
+            if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0 && (!_constants.TryGetValue(node.Inputs[2], out var v) || FloatValues(node, v).Any(f => f != 0)))
+            {
+                throw Fail(node, "only a zero padding value is supported.");
+            }
+
+            if (pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Any(x => x < 0))
+            {
+                throw Fail(node, $"pads [{string.Join(", ", pads)}] pad the batch or channel axis or crop; only non-negative H/W padding is supported.");
+            }
+
+            if (pads.All(x => x == 0))
+            {
+                _alias[node.Outputs[0]] = Runtime(node, 0);
+                return;
+            }
+
+            Add(node, new ZeroPad(new ConvolutionGeometry { PadTop = (int)pads[2], PadLeft = (int)pads[3], PadBottom = (int)pads[6], PadRight = (int)pads[7] }), Runtime(node, 0));
         }
 
         private void AddReshape(OnnxNode node)
