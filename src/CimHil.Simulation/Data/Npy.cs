@@ -32,7 +32,7 @@ public static partial class Npy
         ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
         {
-            throw new FormatException($"{source}: not a NumPy .npy file (no \\x93NUMPY magic).");
+            throw new DatasetFormatException(source, $"not a NumPy .npy file (no \\x93NUMPY magic).");
         }
 
         int major = bytes[6], headerStart, headerLength;
@@ -48,25 +48,25 @@ public static partial class Npy
         }
         else
         {
-            throw new FormatException($"{source}: .npy format version {major} is not supported (1–3).");
+            throw new DatasetFormatException(source, $".npy format version {major} is not supported (1–3).");
         }
 
         if (headerStart + (long)headerLength > bytes.Length)
         {
-            throw new FormatException($"{source}: the header ({headerLength} bytes) runs past the end of the file ({bytes.Length} bytes); the file is truncated.");
+            throw new DatasetFormatException(source, $"the header ({headerLength} bytes) runs past the end of the file ({bytes.Length} bytes); the file is truncated.");
         }
 
         var header = Encoding.UTF8.GetString(bytes, headerStart, headerLength);
-        var descr = DescrPattern().Match(header) is { Success: true } d ? d.Groups[1].Value : throw new FormatException($"{source}: header has no 'descr': {header.Trim()}");
+        var descr = DescrPattern().Match(header) is { Success: true } d ? d.Groups[1].Value : throw new DatasetFormatException(source, $"header has no 'descr': {header.Trim()}");
         if (FortranPattern().Match(header) is { Success: true } f && f.Groups[1].Value == "True")
         {
-            throw new FormatException($"{source}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(x).");
+            throw new DatasetFormatException(source, $"Fortran-ordered arrays are not supported; save np.ascontiguousarray(x).");
         }
 
         var shapeMatch = ShapePattern().Match(header);
         if (!shapeMatch.Success)
         {
-            throw new FormatException($"{source}: header has no 'shape': {header.Trim()}");
+            throw new DatasetFormatException(source, $"header has no 'shape': {header.Trim()}");
         }
 
         var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -77,11 +77,11 @@ public static partial class Npy
         {
             "<f4" => 4,
             "<i8" => 8,
-            _ => throw new FormatException($"{source}: dtype '{descr}' is not supported; inputs must be float32 ('<f4', x.astype(np.float32)) and labels int64 ('<i8', y.astype(np.int64))."),
+            _ => throw new DatasetFormatException(source, $"dtype '{descr}' is not supported; inputs must be float32 ('<f4', x.astype(np.float32)) and labels int64 ('<i8', y.astype(np.int64))."),
         };
         if (data.Length != count * size)
         {
-            throw new FormatException($"{source}: shape ({string.Join(", ", shape)}) of {descr} needs {count * size} data bytes, the file has {data.Length}{(data.Length < count * size ? " (truncated)" : string.Empty)}.");
+            throw new DatasetFormatException(source, $"shape ({string.Join(", ", shape)}) of {descr} needs {count * size} data bytes, the file has {data.Length}{(data.Length < count * size ? " (truncated)" : string.Empty)}.");
         }
 
         if (size == 4)
@@ -153,35 +153,35 @@ public static partial class Npy
         var y = await LoadAsync(labelsPath, cancellationToken).ConfigureAwait(false);
         if (x.Floats is null)
         {
-            throw new FormatException($"{inputsPath}: inputs are {x.Descr}; float32 ('<f4') inputs are needed (x.astype(np.float32)).");
+            throw new DatasetFormatException(inputsPath, $"inputs are {x.Descr}; float32 ('<f4') inputs are needed (x.astype(np.float32)).");
         }
 
         if (y.Int64s is null)
         {
-            throw new FormatException($"{labelsPath}: labels are {y.Descr}; int64 ('<i8') labels are needed (y.astype(np.int64)).");
+            throw new DatasetFormatException(labelsPath, $"labels are {y.Descr}; int64 ('<i8') labels are needed (y.astype(np.int64)).");
         }
 
         if (y.Shape.Length != 1)
         {
-            throw new FormatException($"{labelsPath}: labels have shape ({string.Join(", ", y.Shape)}); a vector [N] is needed.");
+            throw new DatasetFormatException(labelsPath, $"labels have shape ({string.Join(", ", y.Shape)}); a vector [N] is needed.");
         }
 
         if (x.Shape.Length < 2 || x.Shape[0] != y.Shape[0])
         {
-            throw new FormatException($"{inputsPath}: inputs of shape ({string.Join(", ", x.Shape)}) do not match {y.Shape[0]} labels in {labelsPath} (inputs [N, …] with N = {y.Shape[0]} needed).");
+            throw new DatasetFormatException(inputsPath, $"inputs of shape ({string.Join(", ", x.Shape)}) do not match {y.Shape[0]} labels in {labelsPath} (inputs [N, …] with N = {y.Shape[0]} needed).");
         }
 
         var sample = x.Shape[1..];
         if (sampleShape is not null && !sample.SequenceEqual(sampleShape))
         {
-            throw new FormatException($"{inputsPath}: samples have shape [{string.Join(", ", sample)}], the model expects [{string.Join(", ", sampleShape)}].");
+            throw new DatasetFormatException(inputsPath, $"samples have shape [{string.Join(", ", sample)}], the model expects [{string.Join(", ", sampleShape)}].");
         }
 
         var labels = new int[y.Int64s.Length];
         for (var i = 0; i < labels.Length; i++)
         {
             var v = y.Int64s[i];
-            labels[i] = v >= 0 && v < classCount ? (int)v : throw new FormatException($"{labelsPath}: label [{i}] = {v} is outside [0, {classCount}) for a {classCount}-class model.");
+            labels[i] = v >= 0 && v < classCount ? (int)v : throw new DatasetFormatException(labelsPath, $"label [{i}] = {v} is outside [0, {classCount}) for a {classCount}-class model.");
         }
 
         return new Dataset(x.Floats, labels, sample, classCount);

@@ -125,7 +125,7 @@ public sealed class OnnxErrorTests
             File.WriteAllBytes(x, [.. good[..10], .. System.Text.Encoding.ASCII.GetBytes(header), .. new byte[48]]);
             File.WriteAllBytes(y, Npy.Serialize(new NpyArray([2], "<i8", null, [0, 1])));
 
-            var e = Assert.Throws<FormatException>(() => Npy.LoadDatasetAsync(x, y, 10).GetAwaiter().GetResult());
+            var e = Assert.Throws<DatasetFormatException>(() => Npy.LoadDatasetAsync(x, y, 10).GetAwaiter().GetResult());
 
             Assert.Contains("x.npy: dtype '<f8' is not supported; inputs must be float32", e.Message, StringComparison.Ordinal);
         }
@@ -145,15 +145,15 @@ public sealed class OnnxErrorTests
             var y = Path.Combine(dir.FullName, "y.npy");
             await File.WriteAllBytesAsync(x, Npy.Serialize(new NpyArray([3, 1, 2, 2], "<f4", new float[12], null)));
             await File.WriteAllBytesAsync(y, Npy.Serialize(new NpyArray([3], "<f4", [0, 1, 2], null)));
-            var dtype = await Assert.ThrowsAsync<FormatException>(() => Npy.LoadDatasetAsync(x, y, 10));
+            var dtype = await Assert.ThrowsAsync<DatasetFormatException>(() => Npy.LoadDatasetAsync(x, y, 10));
             Assert.Contains("y.npy: labels are <f4; int64 ('<i8') labels are needed", dtype.Message, StringComparison.Ordinal);
 
             await File.WriteAllBytesAsync(y, Npy.Serialize(new NpyArray([3], "<i8", null, [0, 1, 2])));
-            var shape = await Assert.ThrowsAsync<FormatException>(() => Npy.LoadDatasetAsync(x, y, 10, [1, 28, 28]));
+            var shape = await Assert.ThrowsAsync<DatasetFormatException>(() => Npy.LoadDatasetAsync(x, y, 10, [1, 28, 28]));
             Assert.Contains("x.npy: samples have shape [1, 2, 2], the model expects [1, 28, 28]", shape.Message, StringComparison.Ordinal);
 
             await File.WriteAllBytesAsync(y, Npy.Serialize(new NpyArray([3], "<i8", null, [0, 10, 2])));
-            var label = await Assert.ThrowsAsync<FormatException>(() => Npy.LoadDatasetAsync(x, y, 10));
+            var label = await Assert.ThrowsAsync<DatasetFormatException>(() => Npy.LoadDatasetAsync(x, y, 10));
             Assert.Contains("label [1] = 10 is outside [0, 10)", label.Message, StringComparison.Ordinal);
 
             await File.WriteAllBytesAsync(y, Npy.Serialize(new NpyArray([3], "<i8", null, [0, 9, 2])));
