@@ -8,6 +8,7 @@ var benches = new SortedDictionary<string, (string Description, Func<string[], T
     ["gemm"] = ("GEMM GFLOP/s, OpenBLAS and managed [seconds per shape]", GemmBench.RunAsync),
     ["montecarlo"] = ("Monte-Carlo LeNet-5 images×chips/s vs GEMM GFLOP/s [chips] [batch] [checkpoint]", MonteCarloBench.RunAsync),
     ["emulator"] = ("emulator 256x256 program+read (RRAM and PCM)", EmulatorBench.RunAsync),
+    ["onnx"] = ("Monte-Carlo ONNX LeNet-5 vs built-in LeNet-5 (same weights), residual fixture vs GEMM GFLOP/s [chips] [images]", OnnxBench.RunAsync),
     ["worstcase"] = ("worst-case search LeNet-5 at k: time to final accuracy, default vs paper, MC reference [k] [images] [checkpoint] [mc chips]", WorstCaseBench.RunAsync),
     ["instruments"] = ("SCPI query overhead vs bare socket; 128x128 array read over TCP [iterations] [rows] [cols]", InstrumentsBench.RunAsync),
 };

@@ -82,6 +82,7 @@ public static class CommandRunner
             Characterization.Store.MeasurementStoreException or Calibration.CalibrationException => (ExitCodes.BadInput, ex.Message),
             Characterization.Import.ImportException => (ExitCodes.BadInput, ex.Message),
             Simulation.Data.DatasetFormatException or Simulation.Engine.SafetensorsFormatException or Simulation.Models.CheckpointMismatchException => (ExitCodes.BadInput, ex.Message),
+            Simulation.Onnx.OnnxFormatException => (ExitCodes.BadInput, ex.Message),
             Instruments.Resources.ResourceFormatException => (ExitCodes.BadInput, ex.Message),
             SafetyLimitException => (ExitCodes.SafetyRefused, ex.Message),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException => (ExitCodes.BadInput, ex.Message),

@@ -17,7 +17,7 @@ public static class EvaluateCommand
     public static Command Create(CliServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var model = new Option<string>("--model") { Description = "Trained checkpoint (safetensors), e.g. models/lenet5-fmnist.safetensors", Required = true };
+        var model = new Option<string>("--model") { Description = "Trained checkpoint (safetensors), e.g. models/lenet5-fmnist.safetensors, or an ONNX graph (net.onnx)", Required = true };
         var deviceModel = new Option<string>("--device-model")
         {
             Description = "Variation: a calibration JSON (programming error, read noise, drift, stuck-at), gaussian:σ (w' = w + N(0,(σ·max|W|)²)), gaussian-conductance:σ (g' = g + N(0,(σ·(Gmax−Gmin))²)) or none",
@@ -27,7 +27,8 @@ public static class EvaluateCommand
         var k = new Option<double>("--k") { Description = "Report the k-th percentile accuracy over chips", DefaultValueFactory = _ => 1 }.Within(0, 100);
         var seed = new Option<long>("--seed") { Description = "Run seed (chip i uses the stream of (seed, i))", DefaultValueFactory = _ => 1 };
         var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 }.Within(1, CliLimits.MaxTestImages);
-        var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
+        var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory}) or a NumPy pair x.npy,y.npy (float32 inputs, normalised; int64 labels)" };
+        var foldBatchNorm = new Option<bool>("--fold-batchnorm") { Description = "ONNX models: fold each BatchNorm into the preceding convolution's weights (what the crossbar stores); default: BatchNorm stays digital" };
         var bits = new Option<int?>("--bits") { Description = "Bits per device (default: simulation.mapping.bitsPerDevice of the config, else 4)" };
         var slices = new Option<int?>("--slices") { Description = "Device slices per weight (default: config, else 1)" };
         var adcBits = new Option<int?>("--adc-bits") { Description = "ADC bits per tile partial sum (default: config, else ideal)" };
@@ -39,7 +40,7 @@ public static class EvaluateCommand
         var sharding = new EvaluateSharding(services);
         var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
         {
-            model, deviceModel, chips, k, seed, images, data, bits, slices, adcBits, dacBits, time, compensate, batch, json,
+            model, deviceModel, chips, k, seed, images, data, foldBatchNorm, bits, slices, adcBits, dacBits, time, compensate, batch, json,
         };
         sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
@@ -88,15 +89,15 @@ public static class EvaluateCommand
             }
 
             var shard = sharding.Shard(parse, options.Chips);
-            var network = await Checkpoint.LoadAsync(parse.GetValue(model)!, cancellationToken: ct);
-            var directory = FashionMnist.ResolveDirectory(parse.GetValue(data));
-            var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(n);
+            var network = await ModelFile.LoadAsync(parse.GetValue(model)!, parse.GetValue(foldBatchNorm), ct);
+            var test = (await TestData.LoadAsync(parse.GetValue(data), "t10k", network, ct)).Take(n);
             var testSet = TestSet.FromDataset(test, options.BatchSize);
             var mapped = MappedNetwork.Map(network, mapping, variation.Window);
             if (mapping.NeedsTiledForward)
             {
                 // Converter ranges come from training images, not from the test set they are evaluated on.
-                var calibration = (await FashionMnist.LoadSplitAsync(directory, "train", ct)).Take(1000);
+                // With a NumPy pair there is no training split: the ranges come from its first 1000 inputs.
+                var calibration = (await TestData.LoadAsync(parse.GetValue(data), "train", network, ct)).Take(1000);
                 mapped.CalibratePeriphery(calibration.Batch(Enumerable.Range(0, calibration.Count).ToArray()).Input);
             }
 

@@ -133,8 +133,9 @@ public sealed class ShardedRunOptions(CliServices services, string kind, string 
             yield return t.Value;
             if (t.Type == TokenType.Option && paths.Contains(t.Value) && i + 1 < tokens.Count && tokens[i + 1].Type == TokenType.Argument)
             {
+                // A list of files (--data x.npy,y.npy) is made absolute part by part.
                 var value = tokens[++i].Value;
-                yield return File.Exists(value) || Directory.Exists(value) ? Path.GetFullPath(value) : value;
+                yield return string.Join(',', value.Split(',').Select(v => File.Exists(v) || Directory.Exists(v) ? Path.GetFullPath(v) : v));
             }
         }
     }

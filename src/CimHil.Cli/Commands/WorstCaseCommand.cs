@@ -16,7 +16,7 @@ public static class WorstCaseCommand
     public static Command Create(CliServices services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var model = new Option<string>("--model") { Description = "Trained checkpoint (safetensors), e.g. models/lenet5-fmnist.safetensors", Required = true };
+        var model = new Option<string>("--model") { Description = "Trained checkpoint (safetensors), e.g. models/lenet5-fmnist.safetensors, or an ONNX graph (net.onnx)", Required = true };
         var deviceModel = new Option<string>("--device-model")
         {
             Description = "Box model: calibration JSON (|Δg| ≤ k·σ_prog(G)), gaussian:σ (|ΔW| ≤ k·σ·max|W|), gaussian-conductance:σ or uniform:f (|Δg| ≤ k·σ·(Gmax−Gmin))",
@@ -27,7 +27,8 @@ public static class WorstCaseCommand
         var steps = new Option<int?>("--steps") { Description = "Gradient steps per start (default: the method's)" }.Within(1, CliLimits.MaxSearchSteps);
         var restarts = new Option<int?>("--restarts") { Description = "Random restarts after the first start (default: the method's)" }.Within(0, CliLimits.MaxRestarts);
         var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 }.Within(1, CliLimits.MaxTestImages);
-        var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
+        var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory}) or a NumPy pair x.npy,y.npy (float32 inputs, normalised; int64 labels)" };
+        var foldBatchNorm = new Option<bool>("--fold-batchnorm") { Description = "ONNX models: fold each BatchNorm into the preceding convolution's weights (what the crossbar stores); default: BatchNorm stays digital" };
         var bits = new Option<int>("--bits") { Description = "Bits per device", DefaultValueFactory = _ => 4 };
         var slices = new Option<int>("--slices") { Description = "Device slices per weight", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Folder for the Δ files (worst-case-k<k>.safetensors)", DefaultValueFactory = _ => "worst-case" };
@@ -39,7 +40,7 @@ public static class WorstCaseCommand
         var sharding = new WorstCaseSharding(services);
         var command = new Command("worst-case", "Worst-case accuracy under bounded device deviations (directed search), versus the bound, with the Monte-Carlo minimum and percentile")
         {
-            model, deviceModel, ks, method, steps, restarts, images, data, bits, slices, output, chips, percentile, seed, verify, json,
+            model, deviceModel, ks, method, steps, restarts, images, data, foldBatchNorm, bits, slices, output, chips, percentile, seed, verify, json,
         };
         sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
@@ -69,8 +70,8 @@ public static class WorstCaseCommand
             }
 
             var shard = sharding.Shard(parse);
-            var network = await Checkpoint.LoadAsync(parse.GetValue(model)!, cancellationToken: ct);
-            var test = (await FashionMnist.LoadSplitAsync(FashionMnist.ResolveDirectory(parse.GetValue(data)), "t10k", ct)).Take(n);
+            var network = await ModelFile.LoadAsync(parse.GetValue(model)!, parse.GetValue(foldBatchNorm), ct);
+            var test = (await TestData.LoadAsync(parse.GetValue(data), "t10k", network, ct)).Take(n);
             var testSet = TestSet.FromDataset(test, 1000);
 
             if (parse.GetValue(verify) is { } file)

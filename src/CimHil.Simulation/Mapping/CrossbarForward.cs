@@ -174,6 +174,11 @@ public sealed class CrossbarForward
             xm = new float[m * k];
             Unfold(x.Data, batch, c, h, w, conv.Kernel, conv.Stride, conv.Padding, oh, ow, xm);
         }
+        else if (layer.Kind == WeightedLayerKind.Conv2d)
+        {
+            // An imported grouped/dilated convolution (Onnx.GeneralConv2d): its unfolding is not implemented here.
+            throw new NotSupportedException($"Layer '{layer.Path}' ({((Module)layer).Describe()}): ADC/DAC tiles (adcBits/dacBits) support plain convolutions only; evaluate it without converters.");
+        }
         else
         {
             m = batch;

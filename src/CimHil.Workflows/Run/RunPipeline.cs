@@ -166,7 +166,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
 
     private async Task<(Network Network, double? FloatAccuracy)> LoadOrTrainAsync(CancellationToken ct)
     {
-        if (await StageResultFile.TryLoadAsync(Settings.Model, "model", (p, c) => Checkpoint.LoadAsync(p, cancellationToken: c), Log, ct) is { } loaded)
+        if (await StageResultFile.TryLoadAsync(Settings.Model, "model", (p, c) => ModelFile.LoadAsync(p, cancellationToken: c), Log, ct) is { } loaded)
         {
             return (loaded, null);
         }
