@@ -121,6 +121,8 @@ public sealed class Keithley2600BChip : MatrixBenchChip
     /// <summary>Routes and measures each cell in turn, one <c>cimhil_read</c> call per cell.</summary>
     protected override async Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
     {
+        // The call is checked against the instrument's declared ranges before any relay moves.
+        _ = Sourcemeter.ReadCall(Source, readVoltageV, _readComplianceA);
         var currents = new double[cells.Count];
         for (var i = 0; i < cells.Count; i++)
         {

@@ -139,6 +139,23 @@ public sealed partial class Keithley2600BEmulator : ILineInstrument, IScpiErrorQ
         return _scpi.ExecuteTextAsync(message, cancellationToken);
     }
 
+    /// <summary>
+    /// Power off and on: channels to their defaults, and the scripts and functions loaded since are gone (a script made with
+    /// loadscript lives in the run-time environment until saved; section 6, "Run-time and nonvolatile memory storage of scripts").
+    /// </summary>
+    public void PowerCycle()
+    {
+        lock (_gate)
+        {
+            _scripts.Clear();
+            _functions.Clear();
+            _loading = null;
+        }
+
+        _scpi.Errors.Clear();
+        _ = Reset();
+    }
+
     private Task Reset()
     {
         lock (_gate)
@@ -224,7 +241,7 @@ public sealed partial class Keithley2600BEmulator : ILineInstrument, IScpiErrorQ
         var dot = target.IndexOf('.', StringComparison.Ordinal);
         if (dot < 0)
         {
-            throw Syntax(statement);
+            throw Error(-285, $"TSP Syntax error;attempt to call global '{target}' (a nil value) ({statement})");
         }
 
         var smu = target[..dot];
