@@ -26,10 +26,10 @@ public sealed class Keithley2600BChip : MatrixBenchChip
     private readonly double _readComplianceA;
 
     private Keithley2600BChip(Sourcemeter smu, Keithley707B matrix, Keithley2600BSettings settings, ChipIdentity identity, ILogger logger)
-        : base("Probe station", matrix, settings.Array, identity, Keithley2600BDriver.SetupMaxima, logger)
+        : base("Probe station", matrix, settings.Array!, identity, Keithley2600BDriver.SetupMaxima, logger)
     {
         _smu = smu;
-        _readComplianceA = settings.Array.ReadComplianceA ?? Keithley2600BDriver.SetupMaxima.MaxComplianceA;
+        _readComplianceA = settings.Array!.ReadComplianceA ?? Keithley2600BDriver.SetupMaxima.MaxComplianceA;
     }
 
     /// <summary>
@@ -41,6 +41,7 @@ public sealed class Keithley2600BChip : MatrixBenchChip
         ArgumentNullException.ThrowIfNull(smu);
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(settings.Array);
         ArgumentNullException.ThrowIfNull(logger);
         var smuId = await smu.IdentifyAsync(cancellationToken).ConfigureAwait(false);
         await smu.ResetAsync(cancellationToken).ConfigureAwait(false);

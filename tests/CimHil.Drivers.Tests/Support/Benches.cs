@@ -210,6 +210,28 @@ internal static class Benches
         }
     }
 
+    /// <summary>The emulated 2636B alone on one emulated device (1×1), on a loopback port, and the keithley-2600b driver connected without a matrix.</summary>
+    public static async Task<Rig> Keithley2600BDeviceAsync(string extraSettings = "")
+    {
+        var backing = new EmulatedChip(Array with { Rows = 1, Columns = 1 });
+        var bench = new Keithley2600BBench(backing, Logger, withMatrix: false);
+        var smuServer = new LineInstrumentServer(bench.Smu, Logger);
+        smuServer.Start();
+        var wire = new RecordingTransportFactory();
+        var driver = new Keithley2600BDriver();
+        var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "technology": "rram"{{extraSettings}} }""");
+        try
+        {
+            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
+            return new Rig(chip, backing, wire, () => smuServer.DisposeAsync()) { K2600B = bench, Resources = [smuServer.ResourceString] };
+        }
+        catch
+        {
+            await smuServer.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>
     /// The emulated B1500A (FLEX), its WGFMU (call lines) and the 707B, each on its own loopback port, and the b1500 driver
     /// connected to them through the real WGFMU P/Invoke layer and the gcc-built stand-in library.
