@@ -11,7 +11,7 @@ public sealed class KeithleyDriversListTests
         Assert.True(code == ExitCodes.Success, error);
         var driver = CliHarness.Json(output).EnumerateArray().Single(d => d.GetProperty("id").GetString() == "keithley-2600b");
         var settings = driver.GetProperty("settings").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["smu", "matrix", "rows", "columns", "technology", "wordLineSlot", "bitLineSlot", "hiRow", "loRow", "biasRow", "readComplianceA"], settings);
+        Assert.Equal(["smu", "matrix", "rows", "columns", "technology", "wordLineSlot", "bitLineSlot", "hiRow", "loRow", "biasRow", "readComplianceA", "gateV", "gateComplianceA"], settings);
         Assert.Contains("TSP", driver.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 }
