@@ -14,13 +14,15 @@ namespace CimHil.Cli.Commands;
 /// over TCP and/or a pseudo-terminal serial line, with optional fault injection for resilience tests; or, with
 /// <c>--bench smu-matrix</c>, the probe station of the smu-matrix driver (an emulated Keithley 2450 and 707B on two TCP
 /// ports), or with <c>--bench b1500</c> the fast-pulse bench of the b1500 driver (an emulated B1500A, its B1530A WGFMU
-/// behind the call-line protocol of docs/wgfmu-standin.md, and a 707B on three TCP ports).
+/// behind the call-line protocol of docs/wgfmu-standin.md, and a 707B on three TCP ports), or with <c>--bench keithley-2600b</c>
+/// the bench of the keithley-2600b driver (an emulated Keithley 2636B speaking TSP and a 707B on two TCP ports).
 /// </summary>
 public static class EmulatorServeCommand
 {
     private const string BoardBenchName = "board";
     private const string SmuMatrixBenchName = "smu-matrix";
     private const string B1500BenchName = "b1500";
+    private const string Keithley2600BBenchName = "keithley-2600b";
 
     public static Command Create(CliServices services)
     {
@@ -53,10 +55,10 @@ public static class EmulatorServeCommand
         };
         var bench = new Option<string>("--bench")
         {
-            Description = "What to serve: 'board' (the array as a CimHil board), 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port) or 'b1500' (an emulated B1500A on --port, 707B on the next, B1530A WGFMU call lines on the one after)",
+            Description = "What to serve: 'board' (the array as a CimHil board), 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port), 'b1500' (an emulated B1500A on --port, 707B on the next, B1530A WGFMU call lines on the one after) or 'keithley-2600b' (an emulated Keithley 2636B, TSP, on --port and a 707B on the next)",
             DefaultValueFactory = _ => BoardBenchName,
         };
-        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName, B1500BenchName);
+        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName, B1500BenchName, Keithley2600BBenchName);
         var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
         var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
         var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
@@ -201,11 +203,17 @@ public static class EmulatorServeCommand
         var technology = settings.Technology.ToString().ToLowerInvariant();
         SmuMatrixBench? station = null;
         B1500Bench? fast = null;
+        Keithley2600BBench? tsp = null;
         (string Label, ILineInstrument Instrument)[] instruments;
         if (kind == B1500BenchName)
         {
             fast = new B1500Bench(chip, logger);
             instruments = [("Mainframe", fast.Mainframe), ("Matrix", fast.Matrix), ("WGFMU", fast.Wgfmu)];
+        }
+        else if (kind == Keithley2600BBenchName)
+        {
+            tsp = new Keithley2600BBench(chip, logger);
+            instruments = [("SMU", tsp.Smu), ("Matrix", tsp.Matrix!)];
         }
         else
         {
@@ -220,7 +228,7 @@ public static class EmulatorServeCommand
             var r = servers.Select(x => x.ResourceString).ToArray();
             services.Output.WriteLine(fast is not null
                 ? $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keysight B1500A with a B1530A WGFMU (slot 1) and a Keithley 707B matrix"
-                : $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley 2450 SMU and a Keithley 707B matrix");
+                : $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley {(tsp is not null ? "2636B SourceMeter (TSP)" : "2450 SMU")} and a Keithley 707B matrix");
             for (var i = 0; i < r.Length; i++)
             {
                 services.Output.WriteLine($"{instruments[i].Label,-9} {r[i]}");
@@ -232,14 +240,16 @@ public static class EmulatorServeCommand
             services.Output.WriteLine($"hil-config.json chip section for the {kind} driver (the safety limits of the config, within the driver's maxima):");
             services.Output.WriteLine(fast is not null
                 ? $$"""  "chip": { "driver": "b1500", "settings": { "mainframe": "{{r[0]}}", "matrix": "{{r[1]}}", "wgfmuAddress": "{{r[2]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }"""
-                : $$"""  "chip": { "driver": "smu-matrix", "settings": { "smu": "{{r[0]}}", "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }""");
+                : $$"""  "chip": { "driver": "{{kind}}", "settings": { "smu": "{{r[0]}}", "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }""");
             if (fast is not null)
             {
                 services.Output.WriteLine("The WGFMU is reached through the B1530A instrument library: build the stand-in (docs/wgfmu-standin.md) and name it in $CIMHIL_WGFMU_LIBRARY or settings.wgfmuLibrary.");
             }
 
             await ServeUntilStoppedAsync(services, seconds, ct);
-            services.Output.WriteLine(fast is not null
+            services.Output.WriteLine(tsp is not null
+                ? $"Stopped after {tsp.PulsesApplied} pulses, {tsp.ShortCircuits} short circuits; bench {(tsp.IsSafe ? "safe (outputs off at 0 V, matrix open)" : "NOT in its safe state (a client left an output on or channels closed)")}."
+                : fast is not null
                 ? $"Stopped after {fast.PulsesApplied} pulses; bench {(fast.IsSafe ? "safe (WGFMU at 0 V and disconnected, matrix open)" : "NOT in its safe state (a client left a WGFMU channel connected or at a voltage, or channels closed)")}."
                 : $"Stopped after {station!.PulsesApplied} pulses, {station.ShortCircuits} short circuits; bench {(station.IsSafe ? "safe (output off at 0 V, matrix open)" : "NOT in its safe state (a client left the output on or channels closed)")}.");
             return ExitCodes.Success;

@@ -7,14 +7,15 @@ internal static class CellStimulus
 {
     /// <summary>
     /// Applies <paramref name="cellV"/> for <paramref name="widthSeconds"/>: a positive pulse on a pristine RRAM cell is a
-    /// forming attempt (it forms only above the forming voltage), any other a SET (positive) or RESET (negative) pulse.
+    /// forming attempt (it forms only above the forming voltage), any other a SET (positive) or RESET (negative) pulse;
+    /// <paramref name="gateV"/> is the access transistor's gate voltage of a 1T1R cell, null for a two-terminal cell.
     /// Returns the forming outcome, or null for a programming pulse.
     /// </summary>
-    public static async Task<FormingResult?> ApplyAsync(EmulatedChip chip, CellAddress cell, double cellV, double widthSeconds, double complianceA, CancellationToken cancellationToken)
+    public static async Task<FormingResult?> ApplyAsync(EmulatedChip chip, CellAddress cell, double cellV, double widthSeconds, double complianceA, CancellationToken cancellationToken, double? gateV = null)
     {
         if (cellV > 0 && chip.Supports(ChipCapabilities.RequiresForming) && !chip.IsFormed(cell))
         {
-            return await chip.FormAsync(cell, new FormingPulse { AmplitudeV = cellV, WidthSeconds = widthSeconds, ComplianceA = complianceA }, cancellationToken).ConfigureAwait(false);
+            return await chip.FormAsync(cell, new FormingPulse { AmplitudeV = cellV, WidthSeconds = widthSeconds, ComplianceA = complianceA, GateVoltageV = gateV }, cancellationToken).ConfigureAwait(false);
         }
 
         var pulse = new ProgramPulse
@@ -23,6 +24,7 @@ internal static class CellStimulus
             AmplitudeV = Math.Abs(cellV),
             WidthSeconds = widthSeconds,
             ComplianceA = complianceA,
+            GateVoltageV = gateV,
         };
         await chip.ApplyPulseAsync(cell, pulse, cancellationToken).ConfigureAwait(false);
         return null;

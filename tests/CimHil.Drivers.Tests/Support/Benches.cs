@@ -5,6 +5,7 @@ using CimHil.Core.Drivers;
 using CimHil.Core.Safety;
 using CimHil.Drivers.B1500;
 using CimHil.Drivers.CimHilBoard;
+using CimHil.Drivers.Keithley2600B;
 using CimHil.Drivers.SmuMatrix;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
@@ -39,6 +40,9 @@ internal sealed class Rig : IAsyncDisposable
 
     /// <summary>The emulated probe station, for smu-matrix rigs.</summary>
     public SmuMatrixBench? Bench { get; init; }
+
+    /// <summary>The emulated 2636B + 707B, for keithley-2600b rigs.</summary>
+    public Keithley2600BBench? K2600B { get; init; }
 
     /// <summary>The emulated B1500A + WGFMU + 707B, for b1500 rigs.</summary>
     public B1500Bench? B1500 { get; init; }
@@ -173,6 +177,59 @@ internal static class Benches
             await matrixServer.DisposeAsync();
         })
         { Bench = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
+    }
+
+    /// <summary>The emulated 2636B + 707B in front of the emulated array, each on its own loopback port, and the keithley-2600b driver connected to both.</summary>
+    public static async Task<Rig> Keithley2600BAsync(string extraSettings = "", EmulatorSettings? array = null)
+    {
+        var backing = new EmulatedChip(array ?? Array);
+        var bench = new Keithley2600BBench(backing, Logger);
+        var smuServer = new LineInstrumentServer(bench.Smu, Logger);
+        var matrixServer = new LineInstrumentServer(bench.Matrix!, Logger);
+        smuServer.Start();
+        matrixServer.Start();
+        async ValueTask Stop()
+        {
+            await smuServer.DisposeAsync();
+            await matrixServer.DisposeAsync();
+        }
+
+        var wire = new RecordingTransportFactory();
+        var driver = new Keithley2600BDriver();
+        var g = backing.Geometry;
+        var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
+        try
+        {
+            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
+            return new Rig(chip, backing, wire, Stop) { K2600B = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
+        }
+        catch
+        {
+            await Stop();
+            throw;
+        }
+    }
+
+    /// <summary>The emulated 2636B alone on one emulated device (1×1), on a loopback port, and the keithley-2600b driver connected without a matrix.</summary>
+    public static async Task<Rig> Keithley2600BDeviceAsync(string extraSettings = "")
+    {
+        var backing = new EmulatedChip(Array with { Rows = 1, Columns = 1 });
+        var bench = new Keithley2600BBench(backing, Logger, withMatrix: false);
+        var smuServer = new LineInstrumentServer(bench.Smu, Logger);
+        smuServer.Start();
+        var wire = new RecordingTransportFactory();
+        var driver = new Keithley2600BDriver();
+        var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "technology": "rram"{{extraSettings}} }""");
+        try
+        {
+            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
+            return new Rig(chip, backing, wire, () => smuServer.DisposeAsync()) { K2600B = bench, Resources = [smuServer.ResourceString] };
+        }
+        catch
+        {
+            await smuServer.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
