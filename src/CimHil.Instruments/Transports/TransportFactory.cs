@@ -115,7 +115,7 @@ public sealed class TransportFactory : ITransportFactory
     }
 
     /// <summary>The error for a resource no transport here can reach: what was tried and what to install.</summary>
-    internal static InstrumentException Unreachable(VisaResource resource, VisaPreference visa)
+    internal static TransportUnavailableException Unreachable(VisaResource resource, VisaPreference visa)
     {
         var kind = resource switch
         {
@@ -137,7 +137,7 @@ public sealed class TransportFactory : ITransportFactory
             _ => "install a vendor VISA (NI-VISA, Keysight IO Libraries Suite, R&S VISA)",
         };
         var allow = visa == VisaPreference.Never ? " and set transport.visa to auto (or pass --visa Auto)" : string.Empty;
-        return new InstrumentException(
+        return new TransportUnavailableException(
             resource.Canonical,
             $"{resource.Canonical}: no transport can reach a {kind} resource: built-in transports tried: {builtIn} (none serves {kind}); {vendor}. To reach it, {install}{allow}.");
     }
