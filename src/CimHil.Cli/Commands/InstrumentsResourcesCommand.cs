@@ -33,6 +33,12 @@ public static class InstrumentsResourcesCommand
                 Out = new AnsiConsoleOutput(services.Output),
                 Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
             });
+            if (Console.IsOutputRedirected)
+            {
+                // Resource strings are copied from this output: a redirected console's default 80 columns would wrap them.
+                console.Profile.Width = 200;
+            }
+
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Resource").AddColumn("Found by").AddColumn("Description");
             foreach (var r in found)
             {
