@@ -44,9 +44,13 @@ public sealed class UsbtmcTransportTests
         sysfs.Add(0, "05e6", "2450", "AAA");
         sysfs.Add(1, "05e6", "2450", "BBB");
         sysfs.Add(2, "05e6", "2450", "BBB", interfaceNumber: 1);
+        sysfs.Add(3, "1ab1", "04ce", serial: null);
 
         Assert.EndsWith("usbtmc1", UsbtmcDirectory.Find(Usb("USB::0x05E6::0x2450::BBB::INSTR"), sysfs.Paths).DeviceNode, StringComparison.Ordinal);
         Assert.EndsWith("usbtmc2", UsbtmcDirectory.Find(Usb("USB::1510::9296::BBB::1::INSTR"), sysfs.Paths).DeviceNode, StringComparison.Ordinal);
+        var unnamed = UsbtmcDirectory.Find(Usb("USB0::0x1AB1::0x04CE::NONE::INSTR"), sysfs.Paths); // no iSerialNumber
+        Assert.EndsWith("usbtmc3", unnamed.DeviceNode, StringComparison.Ordinal);
+        Assert.Equal("USB0::0x1AB1::0x04CE::NONE::INSTR", unnamed.Resource);
     }
 
     [Fact]

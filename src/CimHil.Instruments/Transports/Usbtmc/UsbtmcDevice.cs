@@ -5,6 +5,9 @@ namespace CimHil.Instruments.Transports.Usbtmc;
 /// <summary>One /dev/usbtmcN and the identity of the USB device behind it, as sysfs reports it.</summary>
 public sealed record UsbtmcDevice
 {
+    /// <summary>What the resource string says for a device without an iSerialNumber (the serial field cannot be empty).</summary>
+    public const string NoSerial = "NONE";
+
     /// <summary>The character device, for example /dev/usbtmc0.</summary>
     public required string DeviceNode { get; init; }
 
@@ -29,7 +32,7 @@ public sealed record UsbtmcDevice
         Original = string.Empty,
         VendorId = VendorId,
         ProductId = ProductId,
-        SerialNumber = SerialNumber.Length == 0 ? "NONE" : SerialNumber,
+        SerialNumber = SerialNumber.Length == 0 ? NoSerial : SerialNumber,
         InterfaceNumber = InterfaceNumber == 0 ? null : InterfaceNumber,
     }.Canonical;
 
@@ -37,6 +40,6 @@ public sealed record UsbtmcDevice
     public bool Matches(UsbResource resource) =>
         resource.VendorId == VendorId
         && resource.ProductId == ProductId
-        && string.Equals(resource.SerialNumber, SerialNumber, StringComparison.Ordinal)
+        && string.Equals(resource.SerialNumber, SerialNumber.Length == 0 ? NoSerial : SerialNumber, StringComparison.Ordinal)
         && (resource.InterfaceNumber ?? InterfaceNumber) == InterfaceNumber;
 }
