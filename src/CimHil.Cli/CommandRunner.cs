@@ -90,6 +90,7 @@ public static class CommandRunner
 
             // A native library the configuration needs (VISA) is not installed: the message names it and what to install.
             DllNotFoundException => (ExitCodes.BadInput, ex.Message),
+            Instruments.TransportUnavailableException => (ExitCodes.BadInput, ex.Message),
             CliUsageException => (ExitCodes.Usage, ex.Message),
             // The link failed while a pulse was in flight: an instrument error (5), whatever layer reports it.
             UncertainPulseException => (ExitCodes.InstrumentError, ex.Message),

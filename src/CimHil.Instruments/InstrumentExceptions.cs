@@ -52,3 +52,9 @@ public sealed class UncertainOutcomeException(string resource, string command, E
 {
     public string Command { get; } = command;
 }
+
+/// <summary>
+/// No transport on this machine can reach the resource (GPIB without a vendor VISA, for example): the message says which
+/// transports were tried and what to install. An environment problem, not a failing instrument.
+/// </summary>
+public sealed class TransportUnavailableException(string resource, string message) : InstrumentException(resource, message);

@@ -60,7 +60,7 @@ public static class InstrumentsListCommand
             return Task.FromResult(ExitCodes.Success);
         });
 
-        return new Command("instruments", "Chip drivers and the instruments behind them") { list, InstrumentsProbeCommand.Create(services) };
+        return new Command("instruments", "Chip drivers and the instruments behind them") { list, InstrumentsProbeCommand.Create(services), InstrumentsResourcesCommand.Create(services), InstrumentsShellCommand.Create(services) };
     }
 
     /// <summary>Every registered driver with its settings and maxima, sorted by id.</summary>

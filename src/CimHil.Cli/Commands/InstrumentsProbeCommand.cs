@@ -5,7 +5,6 @@ using CimHil.Instruments;
 using CimHil.Instruments.Resources;
 using CimHil.Instruments.Scpi;
 using CimHil.Instruments.Transports;
-using CimHil.Instruments.Transports.Serial;
 using Spectre.Console;
 
 namespace CimHil.Cli.Commands;
@@ -18,12 +17,11 @@ public static class InstrumentsProbeCommand
         ArgumentNullException.ThrowIfNull(services);
         var resource = new Argument<string>("resource") { Description = "VISA resource string (TCPIP0::host::5025::SOCKET, ASRL/dev/ttyUSB0::INSTR, GPIB0::22::INSTR, …) or an alias from hil-config.json" };
         var count = new Option<int>("--count", "-n") { Description = "How many *IDN? round trips to time", DefaultValueFactory = _ => 10 }.Within(1, CliLimits.MaxProbeCount);
-        var visa = new Option<VisaPreference>("--visa") { Description = "Use the VISA library: Auto (only for GPIB/USB/INSTR), Always, Never", DefaultValueFactory = _ => VisaPreference.Auto };
-        var baud = new Option<int>("--baud") { Description = "Serial baud rate (ASRL resources)", DefaultValueFactory = _ => SerialSettings.Default.BaudRate };
-        var errorQuery = new Option<string>("--error-query")
+        var visa = VisaOption();
+        var baud = BaudOption();
+        var errorQuery = new Option<string?>("--error-query")
         {
-            Description = "The instrument's error-queue query, answered as code,\"message\" (SCPI: SYST:ERR?; a Keysight B1500 in FLEX: ERRX?)",
-            DefaultValueFactory = _ => ScpiSessionOptions.Default.ErrorQuery,
+            Description = "The instrument's error-queue query, answered as code,\"message\"; default: from the *IDN? reply (SCPI SYST:ERR?, TSP print(errorqueue.next()), B1500 FLEX ERRX?)",
         };
         var json = CliServices.JsonOption();
         var probe = new Command("probe", "Open an instrument, ask *IDN? and report the round-trip latency") { resource, count, visa, baud, errorQuery, json };
@@ -50,21 +48,16 @@ public static class InstrumentsProbeCommand
                 throw new CliUsageException(ex.Message);
             }
 
-            var options = new TransportOptions
-            {
-                Config = config?.Transport ?? TransportConfig.Default,
-                Visa = parse.GetValue(visa),
-                Serial = SerialSettings.Default with { BaudRate = parse.GetValue(baud) },
-            };
-
+            var options = Options(config, parsed, parse.GetValue(visa), parse.GetValue(baud));
             var start = Stopwatch.GetTimestamp();
             var query = parse.GetValue(errorQuery);
-            if (string.IsNullOrWhiteSpace(query) || !query.TrimEnd().EndsWith('?'))
+            if (query is not null && (string.IsNullOrWhiteSpace(query) || !(query.TrimEnd().EndsWith('?') || query.Contains("errorqueue", StringComparison.OrdinalIgnoreCase))))
             {
-                throw new CliUsageException($"--error-query '{query}' is not a query (it must end in '?')");
+                throw new CliUsageException($"--error-query '{query}' is not a query (it must end in '?', or read TSP's errorqueue)");
             }
 
-            await using var session = await ScpiSession.OpenAsync(parsed.Canonical, options, logger, ct, sessionOptions: new ScpiSessionOptions { ErrorQuery = query.Trim() });
+            var sessionOptions = new ScpiSessionOptions { ErrorQuery = query is not null && query.TrimEnd().EndsWith('?') ? query.Trim() : ScpiSessionOptions.Default.ErrorQuery, Terminator = options.Terminator };
+            await using var session = await ScpiSession.OpenAsync(parsed.Canonical, options, logger, ct, sessionOptions: sessionOptions);
             var connectMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
             start = Stopwatch.GetTimestamp();
@@ -80,7 +73,8 @@ public static class InstrumentsProbeCommand
             }
 
             Array.Sort(samples);
-            var errors = await session.DrainErrorsAsync(ct);
+            var errorQueue = InstrumentErrorQueue.For(identity, query);
+            var errors = await errorQueue.DrainAsync(session, ct);
             var result = new ProbeResult(
                 text,
                 parsed.Canonical,
@@ -92,7 +86,9 @@ public static class InstrumentsProbeCommand
                 samples[n / 2],
                 samples[^1],
                 n,
-                errors.Select(e => e.ToString()).ToArray());
+                errors.Select(e => e.ToString()).ToArray(),
+                errorQueue.Family,
+                errorQueue.NextQuery);
 
             if (parse.GetValue(json))
             {
@@ -115,14 +111,44 @@ public static class InstrumentsProbeCommand
             table.AddRow("Connect", $"{connectMs:F2} ms");
             table.AddRow("First *IDN?", $"{firstMs:F3} ms");
             table.AddRow($"*IDN? × {n}", $"min {result.MinMs:F3} ms, median {result.MedianMs:F3} ms, max {result.MaxMs:F3} ms");
-            table.AddRow("Error queue", errors.Count == 0 ? "empty" : Markup.Escape(string.Join("; ", result.Errors)));
+            table.AddRow("Error queue", Markup.Escape($"{(errors.Count == 0 ? "empty" : string.Join("; ", result.Errors))} (read with {errorQueue.NextQuery}, {errorQueue.Family})"));
             console.Write(table);
             return ExitCodes.Success;
         });
         return probe;
     }
 
-    private static HilConfig? TryConfig(CliServices services, ParseResult parse)
+    /// <summary>--visa: unset means hil-config.json transport.visa (auto when there is no file).</summary>
+    internal static Option<VisaPreference?> VisaOption() =>
+        new("--visa") { Description = "Vendor VISA library: Auto (only for what the built-in transports cannot reach, or LAN/USB INSTR when installed), Always, Never; default: hil-config.json transport.visa" };
+
+    /// <summary>--baud: overrides transport.serial.baudRate for ASRL resources.</summary>
+    internal static Option<int?> BaudOption() =>
+        new("--baud") { Description = "Serial baud rate (ASRL resources); default: hil-config.json transport.serial.baudRate, else 9600" };
+
+    /// <summary>The transport options for <paramref name="resource"/>: hil-config.json's transport section, then the command line.</summary>
+    internal static TransportOptions Options(HilConfig? config, VisaResource resource, VisaPreference? visa, int? baud)
+    {
+        var options = TransportOptions.FromConfig(config?.Transport ?? TransportConfig.Default, resource);
+        if (baud is { } b)
+        {
+            var serial = options.Serial with { BaudRate = b };
+            try
+            {
+                serial.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new CliUsageException($"--baud {b}: {ex.Message.Split(" (Parameter", 2)[0]}");
+            }
+
+            options = options with { Serial = serial };
+        }
+
+        return visa is null ? options : options with { Visa = visa };
+    }
+
+    internal static HilConfig? TryConfig(CliServices services, ParseResult parse)
     {
         var explicitPath = parse.GetValue(services.ConfigOption);
         var path = HilConfigLoader.ResolvePath(explicitPath);
@@ -141,5 +167,7 @@ public static class InstrumentsProbeCommand
         double MedianMs,
         double MaxMs,
         int Samples,
-        string[] Errors);
+        string[] Errors,
+        string ErrorQueueFamily,
+        string ErrorQuery);
 }

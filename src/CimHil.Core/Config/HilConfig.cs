@@ -78,6 +78,12 @@ public sealed record TransportConfig
 
     public required double BreakerBreakSeconds { get; init; }
 
+    /// <summary><c>transport.visa</c>: whether the vendor VISA library is preferred, used only as the fallback, or never loaded.</summary>
+    public VendorVisaUse Visa { get; init; } = VendorVisaUse.Auto;
+
+    /// <summary><c>transport.serial</c>: the serial line settings, validated by the instrument layer that owns their types.</summary>
+    public JsonSection? Serial { get; init; }
+
     public static TransportConfig Default { get; } = new()
     {
         TimeoutSeconds = 2.0,
@@ -232,7 +238,7 @@ public static class HilConfigLoader
 
     private static TransportConfig ParseTransport(JsonSection s)
     {
-        s.AllowOnly("timeoutSeconds", "connectTimeoutSeconds", "retries", "retryBaseDelaySeconds", "retryMaxDelaySeconds", "circuitBreaker");
+        s.AllowOnly("timeoutSeconds", "connectTimeoutSeconds", "retries", "retryBaseDelaySeconds", "retryMaxDelaySeconds", "circuitBreaker", "visa", "serial");
         var d = TransportConfig.Default;
         var breaker = s.SectionOrEmpty("circuitBreaker").AllowOnly("failureRatio", "minimumThroughput", "samplingSeconds", "breakSeconds");
         return new TransportConfig
@@ -246,6 +252,8 @@ public static class HilConfigLoader
             BreakerMinimumThroughput = breaker.Int("minimumThroughput", d.BreakerMinimumThroughput, 2, 10_000),
             BreakerSamplingSeconds = breaker.Double("samplingSeconds", d.BreakerSamplingSeconds, 0.5, 86_400),
             BreakerBreakSeconds = breaker.Double("breakSeconds", d.BreakerBreakSeconds, 0.5, 86_400),
+            Visa = s.Enum("visa", d.Visa),
+            Serial = s.OptionalSection("serial"),
         };
     }
 

@@ -1,6 +1,7 @@
 using CimHil.Core.Config;
 using CimHil.Instruments.Resources;
 using CimHil.Instruments.Transports.Serial;
+using CimHil.Instruments.Transports.Usbtmc;
 using CimHil.Instruments.Transports.Visa;
 using CimHil.Instruments.Transports.Vxi11;
 using Serilog;
@@ -11,15 +12,15 @@ namespace CimHil.Instruments.Transports;
 public enum VisaPreference
 {
     /// <summary>
-    /// Built-in transports for sockets and (on Linux) serial; VISA for GPIB, USB and HiSLIP; LAN INSTR (VXI-11) through
-    /// VISA when a VISA library is installed, else the built-in VXI-11 client.
+    /// Built-in transports for sockets and serial; LAN INSTR (VXI-11) and USB (usbtmc) through the vendor VISA when one is
+    /// installed, else the built-in VXI-11 client and usbtmc driver; GPIB only through the vendor VISA.
     /// </summary>
     Auto,
 
     /// <summary>Every resource through VISA (for example to use a vendor's serial driver).</summary>
     Always,
 
-    /// <summary>Never load VISA: LAN INSTR goes over the built-in VXI-11 client; GPIB, USB and HiSLIP resources are refused.</summary>
+    /// <summary>Never load VISA: only built-in transports; GPIB resources are refused.</summary>
     Never,
 }
 
@@ -31,7 +32,16 @@ public sealed record TransportOptions
 
     public SerialSettings Serial { get; init; } = SerialSettings.Default;
 
-    public VisaPreference Visa { get; init; } = VisaPreference.Auto;
+    /// <summary>An explicit choice (the CLI's --visa); null: hil-config.json <c>transport.visa</c> (<see cref="TransportConfig.Visa"/>).</summary>
+    public VisaPreference? Visa { get; init; }
+
+    /// <summary>The preference in force: <see cref="Visa"/> when set, else the configuration's.</summary>
+    public VisaPreference EffectiveVisa => Visa ?? Config.Visa switch
+    {
+        VendorVisaUse.Always => VisaPreference.Always,
+        VendorVisaUse.Never => VisaPreference.Never,
+        _ => VisaPreference.Auto,
+    };
 
     /// <summary>Message termination character (SCPI over sockets and serial uses LF, IEEE 488.2 section 7.5).</summary>
     public byte Terminator { get; init; } = (byte)'\n';
@@ -46,7 +56,26 @@ public sealed record TransportOptions
 
     public TimeSpan ConnectTimeout => TimeSpan.FromSeconds(Config.ConnectTimeoutSeconds);
 
+    /// <summary>Where the usbtmc transport looks for /sys/class/usbmisc and /dev (tests point it at a fake tree).</summary>
+    public UsbtmcPaths Usbtmc { get; init; } = UsbtmcPaths.System;
+
     public static TransportOptions Default { get; } = new();
+
+    /// <summary>
+    /// The options hil-config.json's <c>transport</c> section gives <paramref name="resource"/>: timeouts, the VISA
+    /// preference, the serial line (<c>transport.serial</c>) and, for serial resources, its termination character.
+    /// </summary>
+    public static TransportOptions FromConfig(TransportConfig config, VisaResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var serial = SerialSettings.FromConfig(config.Serial);
+        return new TransportOptions
+        {
+            Config = config,
+            Serial = serial,
+            Terminator = resource is SerialResource ? serial.Termination : (byte)'\n',
+        };
+    }
 }
 
 /// <summary>Opens transports from resource strings; the seam drivers depend on (tests may supply their own).</summary>
@@ -56,7 +85,7 @@ public interface ITransportFactory
     Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken);
 }
 
-/// <summary>The built-in factory: TCP socket, termios serial, VXI-11, VISA library for the rest.</summary>
+/// <summary>The built-in factory: TCP socket, serial (System.IO.Ports), VXI-11, usbtmc, the vendor VISA library for the rest.</summary>
 public sealed class TransportFactory : ITransportFactory
 {
     public static TransportFactory Instance { get; } = new();
@@ -64,27 +93,54 @@ public sealed class TransportFactory : ITransportFactory
     /// <summary>Creates the (unopened) transport a resource maps to.</summary>
     public static ITransport Create(VisaResource resource, TransportOptions options)
     {
-        if (options.Visa == VisaPreference.Always)
+        var visa = options.EffectiveVisa;
+        if (visa == VisaPreference.Always)
         {
             return new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator);
         }
 
+        // In Auto the vendor VISA is asked only for what it may serve better (its own VXI-11 and USB stacks) or alone (GPIB).
+        // Asked lazily: loading a VISA library is not free, and sockets and serial never need it.
+        bool VisaInstalled() => visa == VisaPreference.Auto && VisaLibrary.IsAvailable();
         return resource switch
         {
             TcpSocketResource tcp => new TcpSocketTransport(tcp, options.Timeout, options.ConnectTimeout),
-            SerialResource serial when !OperatingSystem.IsWindows() => new SerialTransport(serial, options.Serial, options.Timeout),
-            TcpInstrResource { IsHiSlip: false } instr when options.Visa == VisaPreference.Never || !VisaLibrary.IsAvailable() =>
+            SerialResource serial => new SerialTransport(serial, options.Serial, options.Timeout),
+            TcpInstrResource { IsHiSlip: false } instr when !VisaInstalled() =>
                 new Vxi11Transport(instr, options.Timeout, options.ConnectTimeout, options.Vxi11PortmapperPort),
-            _ when options.Visa == VisaPreference.Never => throw Unreachable(resource),
+            UsbResource usb when !VisaInstalled() && OperatingSystem.IsLinux() => new UsbtmcTransport(usb, options.Usbtmc, options.Timeout),
+            _ when !VisaInstalled() => throw Unreachable(resource, visa),
             _ => new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator),
         };
     }
 
-    /// <summary>The error for a resource only a VISA library serves: what was tried and what to install.</summary>
-    private static InstrumentException Unreachable(VisaResource resource) => new(
-        resource.Canonical,
-        $"{resource.Canonical}: no built-in transport serves {resource.Kind}" + (resource is TcpInstrResource ? " HiSLIP" : string.Empty)
-        + " (tried: socket, serial, VXI-11) and VISA is disabled (visa: Never); install a VISA library (NI-VISA, Keysight IO Libraries, R&S VISA) and allow it (visa: Auto or Always)");
+    /// <summary>The error for a resource no transport here can reach: what was tried and what to install.</summary>
+    internal static TransportUnavailableException Unreachable(VisaResource resource, VisaPreference visa)
+    {
+        var kind = resource switch
+        {
+            TcpInstrResource { IsHiSlip: true } => "HiSLIP",
+            UsbResource => "USB",
+            GpibResource => "GPIB",
+            _ => resource.Kind.ToString().ToUpperInvariant(),
+        };
+        var builtIn = OperatingSystem.IsLinux()
+            ? "socket, serial, VXI-11, usbtmc"
+            : "socket, serial, VXI-11";
+        var vendor = visa == VisaPreference.Never
+            ? "the vendor VISA was not tried (transport.visa is never)"
+            : $"no vendor VISA library is installed (looked for {string.Join(", ", VisaLibrary.Candidates.Take(3))}, … or ${VisaLibrary.PathVariable})";
+        var install = resource switch
+        {
+            GpibResource => "install a vendor VISA with a GPIB driver (NI-VISA with NI-488.2, Keysight IO Libraries Suite)",
+            UsbResource => "install a vendor VISA (NI-VISA, Keysight IO Libraries Suite); the built-in usbtmc transport needs Linux's usbtmc kernel driver",
+            _ => "install a vendor VISA (NI-VISA, Keysight IO Libraries Suite, R&S VISA)",
+        };
+        var allow = visa == VisaPreference.Never ? " and set transport.visa to auto (or pass --visa Auto)" : string.Empty;
+        return new TransportUnavailableException(
+            resource.Canonical,
+            $"{resource.Canonical}: no transport can reach a {kind} resource: built-in transports tried: {builtIn} (none serves {kind}); {vendor}. To reach it, {install}{allow}.");
+    }
 
     public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {

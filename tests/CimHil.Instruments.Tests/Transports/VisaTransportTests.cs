@@ -100,8 +100,10 @@ public sealed partial class VisaTransportTests
         Assert.IsType<CimHil.Instruments.Transports.Vxi11.Vxi11Transport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::inst0::INSTR"), options with { Visa = VisaPreference.Never }));
         Assert.IsType<TcpSocketTransport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::5025::SOCKET"), options));
         Assert.IsType<CimHil.Instruments.Transports.Serial.SerialTransport>(TransportFactory.Create(VisaResource.Parse("ASRL1::INSTR"), options));
-        var ex = Assert.Throws<InstrumentException>(() => TransportFactory.Create(VisaResource.Parse("GPIB0::1::INSTR"), options with { Visa = VisaPreference.Never }));
-        Assert.Contains("(tried: socket, serial, VXI-11) and VISA is disabled (visa: Never); install a VISA library", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<TransportUnavailableException>(() => TransportFactory.Create(VisaResource.Parse("GPIB0::1::INSTR"), options with { Visa = VisaPreference.Never }));
+        Assert.Contains("GPIB0::1::INSTR: no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the vendor VISA was not tried (transport.visa is never)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("install a vendor VISA with a GPIB driver", ex.Message, StringComparison.Ordinal);
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]

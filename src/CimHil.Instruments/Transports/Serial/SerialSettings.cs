@@ -1,3 +1,6 @@
+using System.Globalization;
+using CimHil.Core.Config;
+
 namespace CimHil.Instruments.Transports.Serial;
 
 /// <summary>Parity bit (VISA VI_ATTR_ASRL_PARITY values).</summary>
@@ -40,19 +43,81 @@ public sealed record SerialSettings
 
     public SerialFlowControl FlowControl { get; init; } = SerialFlowControl.None;
 
+    /// <summary>
+    /// The byte that ends a message on this line, both ways (IEEE 488.2 section 7.5 uses LF; many serial instruments
+    /// answer with CR). Serial has no END line, so the termination character is the only message boundary.
+    /// </summary>
+    public byte Termination { get; init; } = (byte)'\n';
+
     public static SerialSettings Default { get; } = new();
+
+    /// <summary>Highest baud rate accepted: the fastest common USB-serial adapters (FTDI FT232H) run 12 Mbaud.</summary>
+    public const int MaxBaudRate = 12_000_000;
+
+    /// <summary>
+    /// Reads hil-config.json <c>transport.serial</c>: <c>baudRate</c>, <c>dataBits</c>, <c>parity</c>
+    /// (none|odd|even|mark|space), <c>stopBits</c> (1, 1.5, 2), <c>flowControl</c> (none|xonxoff|rtscts) and
+    /// <c>termination</c> ("\n", "\r", or lf/cr). Errors name the JSON path, the value and the allowed values.
+    /// </summary>
+    public static SerialSettings FromConfig(JsonSection? section)
+    {
+        if (section is null)
+        {
+            return Default;
+        }
+
+        section.AllowOnly("baudRate", "dataBits", "parity", "stopBits", "flowControl", "termination");
+        var d = Default;
+        return new SerialSettings
+        {
+            BaudRate = section.Int("baudRate", d.BaudRate, 50, MaxBaudRate),
+            DataBits = section.Int("dataBits", d.DataBits, 5, 8),
+            Parity = section.Enum("parity", d.Parity),
+            StopBits = section.Has("stopBits") ? StopBitsFrom(section) : d.StopBits,
+            FlowControl = section.Enum("flowControl", d.FlowControl),
+            Termination = section.Has("termination") ? TerminationFrom(section) : d.Termination,
+        };
+    }
+
+    private static SerialStopBits StopBitsFrom(JsonSection section)
+    {
+        var value = section.Double("stopBits");
+        return value switch
+        {
+            1 => SerialStopBits.One,
+            1.5 => SerialStopBits.OnePointFive,
+            2 => SerialStopBits.Two,
+            _ => throw section.Error("stopBits", $"{value.ToString(CultureInfo.InvariantCulture)} is not 1, 1.5 or 2"),
+        };
+    }
+
+    private static byte TerminationFrom(JsonSection section)
+    {
+        var text = section.String("termination");
+        return text.ToUpperInvariant() switch
+        {
+            "\n" or "LF" => (byte)'\n',
+            "\r" or "CR" => (byte)'\r',
+            _ => throw section.Error("termination", $"'{text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}' is not one termination character; use \"\\n\" (lf) or \"\\r\" (cr)"),
+        };
+    }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the setting, the value and the allowed range.</summary>
     public void Validate()
     {
         if (DataBits is < 5 or > 8)
         {
-            throw new ArgumentOutOfRangeException(nameof(DataBits), DataBits, "serial data bits must be 5–8");
+            throw new ArgumentOutOfRangeException(nameof(DataBits), DataBits, $"serial data bits {DataBits} is outside 5–8");
         }
 
-        if (BaudRate <= 0)
+        if (BaudRate is <= 0 or > MaxBaudRate)
         {
-            throw new ArgumentOutOfRangeException(nameof(BaudRate), BaudRate, "serial baud rate must be positive");
+            throw new ArgumentOutOfRangeException(nameof(BaudRate), BaudRate, $"serial baud rate {BaudRate} is outside 1–{MaxBaudRate}");
+        }
+
+        if (!Enum.IsDefined(Parity) || !Enum.IsDefined(StopBits) || !Enum.IsDefined(FlowControl))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Parity), $"serial parity {Parity}, stop bits {StopBits} or flow control {FlowControl} is not a defined value");
         }
     }
 }

@@ -1,68 +1,70 @@
+using System.IO.Ports;
 using System.Runtime.InteropServices;
 using CimHil.Instruments.Resources;
-using static CimHil.Instruments.Transports.Serial.PosixInterop;
 
 namespace CimHil.Instruments.Transports.Serial;
 
 /// <summary>
-/// A serial port on Linux through termios (System.IO.Ports is not available here). The descriptor is
-/// non-blocking; reads and writes wait in poll(2) in short slices so cancellation and timeouts are honoured,
-/// the same design as dotnet/runtime's Unix SerialPort shim.
+/// A serial port through System.IO.Ports, so the same code runs on Linux, macOS and Windows: the package's native
+/// shim owns the termios layout of each platform (dotnet/runtime src/native/libs/System.IO.Ports.Native), which a
+/// hand-written struct cannot (glibc, macOS and FreeBSD lay out <c>struct termios</c> differently).
+/// Reads wait in short <see cref="SerialPort.ReadTimeout"/> slices so a cancelled token is noticed promptly.
 /// </summary>
 public sealed class SerialTransport : BufferedTransport
 {
-    /// <summary>Longest single poll(2) wait, so a cancelled token is noticed promptly.</summary>
-    private const int PollSliceMs = 50;
+    /// <summary>Longest single blocking read, so cancellation and the transport timeout are honoured.</summary>
+    private const int ReadSliceMs = 50;
 
-    private readonly string _devicePath;
+    private readonly string _portName;
     private readonly SerialSettings _settings;
-    private SafeFileDescriptor? _fd;
+    private SerialPort? _port;
     private volatile bool _open;
 
     public SerialTransport(SerialResource resource, SerialSettings settings, TimeSpan timeout)
-        : this(resource.Canonical, resource.LinuxDevicePath, settings, timeout)
+        : this(resource.Canonical, SerialPortNames.For(resource), settings, timeout)
     {
     }
 
-    public SerialTransport(string resource, string devicePath, SerialSettings settings, TimeSpan timeout)
+    public SerialTransport(string resource, string portName, SerialSettings settings, TimeSpan timeout)
         : base(resource, timeout)
     {
         settings.Validate();
-        _devicePath = devicePath;
+        _portName = portName;
         _settings = settings;
     }
 
     public override bool IsOpen => _open;
 
-    /// <summary>The device file in use (for example /dev/pts/3 or /dev/ttyUSB0).</summary>
-    public string DevicePath => _devicePath;
+    /// <summary>The port in use (for example /dev/pts/3, /dev/ttyUSB0, /dev/cu.usbserial-1 or COM3).</summary>
+    public string DevicePath => _portName;
 
     protected override Task OpenCoreAsync(CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
+        var port = new SerialPort(_portName, _settings.BaudRate, Parity(_settings.Parity), _settings.DataBits, StopBits(_settings.StopBits))
         {
-            throw new PlatformNotSupportedException($"{Resource}: the termios serial transport runs on Linux; use the VISA library for serial ports on Windows");
-        }
-
-        var fd = Open(_devicePath, ORdWr | ONoCtty | ONonBlock);
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new InstrumentIOException(Resource, $"{Resource}: cannot open {_devicePath}: {ErrorText(errno)}");
-        }
-
-        var handle = new SafeFileDescriptor(fd);
+            Handshake = _settings.FlowControl switch
+            {
+                SerialFlowControl.XonXoff => Handshake.XOnXOff,
+                SerialFlowControl.RtsCts => Handshake.RequestToSend,
+                _ => Handshake.None,
+            },
+            ReadTimeout = ReadSliceMs,
+            WriteTimeout = TimeoutMs(Timeout),
+            ReadBufferSize = 64 * 1024,
+        };
         try
         {
-            Configure(fd);
+            port.Open();
+            port.DiscardInBuffer();
+            port.DiscardOutBuffer();
         }
-        catch
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
-            handle.Dispose();
-            throw;
+            port.Dispose();
+            throw new InstrumentIOException(Resource, $"{Resource}: cannot open {_portName} ({Describe()}): {ex.Message}", ex);
         }
 
-        _fd = handle;
+        _port = port;
         _open = true;
         return Task.CompletedTask;
     }
@@ -75,148 +77,120 @@ public sealed class SerialTransport : BufferedTransport
 
     protected override Task DiscardInputCoreAsync(CancellationToken cancellationToken)
     {
-        _ = TcFlush(_fd!.Fd, TcIFlush);
+        try
+        {
+            _port?.DiscardInBuffer();
+        }
+        catch (IOException)
+        {
+            // A line that went away has nothing left to discard; the next exchange re-opens it.
+            MarkDropped();
+        }
+
         return Task.CompletedTask;
     }
 
     protected override Task CloseCoreAsync()
     {
         _open = false;
-        _fd?.Dispose();
-        _fd = null;
+        var port = _port;
+        _port = null;
+        try
+        {
+            port?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Closing a port whose device vanished (a USB adapter pulled) reports the loss again; it is closed either way.
+        }
+
         return Task.CompletedTask;
     }
 
     protected override void MarkDropped() => _open = false;
 
-    private void Configure(int fd)
+    private static Parity Parity(SerialParity parity) => parity switch
     {
-        if (TcGetAttr(fd, out var t) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new InstrumentIOException(Resource, $"{Resource}: {_devicePath} is not a terminal (tcgetattr: {ErrorText(errno)})");
-        }
+        SerialParity.Odd => System.IO.Ports.Parity.Odd,
+        SerialParity.Even => System.IO.Ports.Parity.Even,
+        SerialParity.Mark => System.IO.Ports.Parity.Mark,
+        SerialParity.Space => System.IO.Ports.Parity.Space,
+        _ => System.IO.Ports.Parity.None,
+    };
 
-        // Raw mode (termios(3) cfmakeraw): no echo, no canonical line editing, no CR/LF translation —
-        // SCPI replies and binary blocks must arrive byte for byte.
-        CfMakeRaw(ref t);
-        t.CFlag &= ~(CSize | CStopB | ParEnb | ParOdd | CMSpar | CRtsCts);
-        t.CFlag |= CRead | CLocal | _settings.DataBits switch { 5 => Cs5, 6 => Cs6, 7 => Cs7, _ => Cs8 };
-        if (_settings.StopBits != SerialStopBits.One)
-        {
-            // termios has no 1.5 stop bits; like Linux drivers, 1.5 is sent as 2 (CSTOPB) for 6–8 data bits.
-            t.CFlag |= CStopB;
-        }
-
-        t.CFlag |= _settings.Parity switch
-        {
-            SerialParity.Odd => ParEnb | ParOdd,
-            SerialParity.Even => ParEnb,
-            SerialParity.Mark => ParEnb | ParOdd | CMSpar,
-            SerialParity.Space => ParEnb | CMSpar,
-            _ => 0u,
-        };
-        t.IFlag &= ~(IxOn | IxOff | IxAny | InPck);
-        if (_settings.Parity != SerialParity.None)
-        {
-            t.IFlag |= InPck;
-        }
-
-        if (_settings.FlowControl == SerialFlowControl.XonXoff)
-        {
-            t.IFlag |= IxOn | IxOff;
-        }
-        else if (_settings.FlowControl == SerialFlowControl.RtsCts)
-        {
-            t.CFlag |= CRtsCts;
-        }
-
-        // Non-blocking descriptor plus poll(2): VMIN = VTIME = 0 so read never waits inside the kernel.
-        t.Cc[VMin] = 0;
-        t.Cc[VTime] = 0;
-        var speed = SpeedConstant(_settings.BaudRate)
-            ?? throw new InstrumentException(Resource, $"{Resource}: {_settings.BaudRate} baud is not a standard termios speed (300–1000000)");
-        if (CfSetISpeed(ref t, speed) != 0 || CfSetOSpeed(ref t, speed) != 0 || TcSetAttr(fd, TcsaNow, t) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new InstrumentIOException(Resource, $"{Resource}: cannot configure {_devicePath} ({_settings.BaudRate} baud): {ErrorText(errno)}");
-        }
-
-        _ = TcFlush(fd, TcIOFlush);
-    }
-
-    private unsafe int ReadSome(Memory<byte> destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// termios has no 1.5 stop bits: on Linux and macOS 1.5 is sent as 2 (CSTOPB), as serial drivers there do for 6–8
+    /// data bits; Windows' DCB has ONE5STOPBITS and gets it exactly.
+    /// </summary>
+    private static StopBits StopBits(SerialStopBits stopBits) => stopBits switch
     {
-        var fd = _fd ?? throw new InstrumentIOException(Resource, $"{Resource}: the port is closed");
+        SerialStopBits.Two => System.IO.Ports.StopBits.Two,
+        SerialStopBits.OnePointFive when OperatingSystem.IsWindows() => System.IO.Ports.StopBits.OnePointFive,
+        SerialStopBits.OnePointFive => System.IO.Ports.StopBits.Two,
+        _ => System.IO.Ports.StopBits.One,
+    };
+
+    private static int TimeoutMs(TimeSpan timeout) =>
+        timeout <= TimeSpan.Zero || timeout == System.Threading.Timeout.InfiniteTimeSpan
+            ? SerialPort.InfiniteTimeout
+            : (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);
+
+    private string Describe() => $"{_settings.BaudRate} baud, {_settings.DataBits}{_settings.Parity.ToString()[0]}{_settings.StopBits switch { SerialStopBits.Two => "2", SerialStopBits.OnePointFive => "1.5", _ => "1" }}, flow control {_settings.FlowControl}";
+
+    private int ReadSome(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var port = _port ?? throw new InstrumentIOException(Resource, $"{Resource}: the port is closed");
+        var direct = MemoryMarshal.TryGetArray<byte>(destination, out var segment);
+        var buffer = direct ? segment.Array! : new byte[destination.Length];
+        var offset = direct ? segment.Offset : 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var events = WaitFor(fd.Fd, PollIn);
-            if (events == 0)
+            int n;
+            try
+            {
+                n = port.BaseStream.Read(buffer, offset, destination.Length);
+            }
+            catch (TimeoutException)
             {
                 continue;
             }
-
-            using var pin = destination.Pin();
-            var n = Read(fd.Fd, (byte*)pin.Pointer, (nuint)destination.Length);
-            if (n > 0)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
             {
-                return (int)n;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (n < 0 && errno is EAgain or EIntr)
-            {
-                continue;
-            }
-
-            if (n == 0 || (events & (PollHup | PollErr | PollNval)) != 0 || errno == EIo)
-            {
-                // EOF or hang-up: the other end of the line (the pseudo-terminal master, a USB adapter) went away.
+                // EIO or a hang-up: the other end of the line (a pseudo-terminal master, a USB adapter) went away.
                 MarkDropped();
                 return 0;
             }
 
-            MarkDropped();
-            throw new InstrumentIOException(Resource, $"{Resource}: read from {_devicePath} failed: {ErrorText(errno)}");
+            if (n > 0 && !direct)
+            {
+                buffer.AsSpan(0, n).CopyTo(destination.Span);
+            }
+
+            return n;
         }
     }
 
-    private unsafe void WriteAll(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private void WriteAll(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var fd = _fd ?? throw new InstrumentIOException(Resource, $"{Resource}: the port is closed");
-        while (!data.IsEmpty)
+        var port = _port ?? throw new InstrumentIOException(Resource, $"{Resource}: the port is closed");
+        cancellationToken.ThrowIfCancellationRequested();
+        var bytes = MemoryMarshal.TryGetArray(data, out var segment) ? segment : new ArraySegment<byte>(data.ToArray());
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (WaitFor(fd.Fd, PollOut) == 0)
-            {
-                continue;
-            }
-
-            using var pin = data.Pin();
-            var n = Write(fd.Fd, (byte*)pin.Pointer, (nuint)data.Length);
-            if (n >= 0)
-            {
-                data = data[(int)n..];
-                continue;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno is EAgain or EIntr)
-            {
-                continue;
-            }
-
-            MarkDropped();
-            throw new InstrumentIOException(Resource, $"{Resource}: write to {_devicePath} failed: {ErrorText(errno)}");
+            port.WriteTimeout = TimeoutMs(Timeout);
+            port.BaseStream.Write(bytes.Array!, bytes.Offset, bytes.Count);
+            port.BaseStream.Flush();
         }
-    }
-
-    /// <summary>One poll(2) slice; returns the revents (0 on timeout or EINTR).</summary>
-    private static unsafe short WaitFor(int fd, short events)
-    {
-        var pfd = new PollFd { Fd = fd, Events = events };
-        var r = Poll(&pfd, 1, PollSliceMs);
-        return r > 0 ? pfd.REvents : (short)0;
+        catch (TimeoutException ex)
+        {
+            // Flow control held the line (XOFF or CTS low) past the timeout; BufferedTransport reports it as a timeout.
+            throw new OperationCanceledException($"{Resource}: writing to {_portName} timed out", ex);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            MarkDropped();
+            throw new InstrumentIOException(Resource, $"{Resource}: write to {_portName} failed: {ex.Message}", ex);
+        }
     }
 }
