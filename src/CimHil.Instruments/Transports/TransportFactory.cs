@@ -1,5 +1,6 @@
 using CimHil.Core.Config;
 using CimHil.Instruments.Resources;
+using CimHil.Instruments.Transports.HiSlip;
 using CimHil.Instruments.Transports.Serial;
 using CimHil.Instruments.Transports.Visa;
 using CimHil.Instruments.Transports.Vxi11;
@@ -11,15 +12,15 @@ namespace CimHil.Instruments.Transports;
 public enum VisaPreference
 {
     /// <summary>
-    /// Built-in transports for sockets and (on Linux) serial; VISA for GPIB, USB and HiSLIP; LAN INSTR (VXI-11) through
-    /// VISA when a VISA library is installed, else the built-in VXI-11 client.
+    /// Built-in transports for sockets and (on Linux) serial; VISA for GPIB and USB; LAN INSTR (VXI-11 and HiSLIP) through
+    /// VISA when a VISA library is installed, else the built-in VXI-11 or HiSLIP client.
     /// </summary>
     Auto,
 
     /// <summary>Every resource through VISA (for example to use a vendor's serial driver).</summary>
     Always,
 
-    /// <summary>Never load VISA: LAN INSTR goes over the built-in VXI-11 client; GPIB, USB and HiSLIP resources are refused.</summary>
+    /// <summary>Never load VISA: LAN INSTR goes over the built-in VXI-11 or HiSLIP client; GPIB and USB resources are refused.</summary>
     Never,
 }
 
@@ -56,7 +57,7 @@ public interface ITransportFactory
     Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken);
 }
 
-/// <summary>The built-in factory: TCP socket, termios serial, VXI-11, VISA library for the rest.</summary>
+/// <summary>The built-in factory: TCP socket, termios serial, VXI-11, HiSLIP, VISA library for the rest.</summary>
 public sealed class TransportFactory : ITransportFactory
 {
     public static TransportFactory Instance { get; } = new();
@@ -75,6 +76,8 @@ public sealed class TransportFactory : ITransportFactory
             SerialResource serial when !OperatingSystem.IsWindows() => new SerialTransport(serial, options.Serial, options.Timeout),
             TcpInstrResource { IsHiSlip: false } instr when options.Visa == VisaPreference.Never || !VisaLibrary.IsAvailable() =>
                 new Vxi11Transport(instr, options.Timeout, options.ConnectTimeout, options.Vxi11PortmapperPort),
+            TcpInstrResource { IsHiSlip: true } instr when options.Visa == VisaPreference.Never || !VisaLibrary.IsAvailable() =>
+                new HiSlipTransport(instr, options.Timeout, options.ConnectTimeout),
             _ when options.Visa == VisaPreference.Never => throw Unreachable(resource),
             _ => new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator),
         };
@@ -83,8 +86,8 @@ public sealed class TransportFactory : ITransportFactory
     /// <summary>The error for a resource only a VISA library serves: what was tried and what to install.</summary>
     private static InstrumentException Unreachable(VisaResource resource) => new(
         resource.Canonical,
-        $"{resource.Canonical}: no built-in transport serves {resource.Kind}" + (resource is TcpInstrResource ? " HiSLIP" : string.Empty)
-        + " (tried: socket, serial, VXI-11) and VISA is disabled (visa: Never); install a VISA library (NI-VISA, Keysight IO Libraries, R&S VISA) and allow it (visa: Auto or Always)");
+        $"{resource.Canonical}: no built-in transport serves {resource.Kind}"
+        + " (tried: socket, serial, VXI-11, HiSLIP) and VISA is disabled (visa: Never); install a VISA library (NI-VISA, Keysight IO Libraries, R&S VISA) and allow it (visa: Auto or Always)");
 
     public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {
