@@ -101,7 +101,7 @@ public sealed partial class VisaTransportTests
         Assert.IsType<TcpSocketTransport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::5025::SOCKET"), options));
         Assert.IsType<CimHil.Instruments.Transports.Serial.SerialTransport>(TransportFactory.Create(VisaResource.Parse("ASRL1::INSTR"), options));
         var ex = Assert.Throws<InstrumentException>(() => TransportFactory.Create(VisaResource.Parse("GPIB0::1::INSTR"), options with { Visa = VisaPreference.Never }));
-        Assert.Contains("(tried: socket, serial, VXI-11) and VISA is disabled (visa: Never); install a VISA library", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(tried: socket, serial, VXI-11, HiSLIP) and VISA is disabled (visa: Never); install a VISA library", ex.Message, StringComparison.Ordinal);
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
