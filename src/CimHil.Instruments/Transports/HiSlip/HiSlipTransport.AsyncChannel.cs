@@ -144,17 +144,17 @@ public sealed partial class HiSlipTransport
         switch (header.Type)
         {
             case HiSlipMessageType.FatalError:
-            {
-                MarkDropped();
-                var text = await channel.ReceiveTextAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
-                return new InstrumentIOException(Resource, $"{Resource}: {step}: the HiSLIP server reported a fatal error: {HiSlipWire.DescribeFatalError(header.ControlCode)} (code {header.ControlCode}){Detail(text)}");
-            }
+                {
+                    MarkDropped();
+                    var text = await channel.ReceiveTextAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
+                    return new InstrumentIOException(Resource, $"{Resource}: {step}: the HiSLIP server reported a fatal error: {HiSlipWire.DescribeFatalError(header.ControlCode)} (code {header.ControlCode}){Detail(text)}");
+                }
 
             case HiSlipMessageType.Error:
-            {
-                var text = await channel.ReceiveTextAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
-                return new InstrumentProtocolException(Resource, $"{Resource}: {step}: the HiSLIP server reported an error: {HiSlipWire.DescribeError(header.ControlCode)} (code {header.ControlCode}){Detail(text)}");
-            }
+                {
+                    var text = await channel.ReceiveTextAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
+                    return new InstrumentProtocolException(Resource, $"{Resource}: {step}: the HiSLIP server reported an error: {HiSlipWire.DescribeError(header.ControlCode)} (code {header.ControlCode}){Detail(text)}");
+                }
 
             default:
                 MarkDropped();
