@@ -334,7 +334,7 @@ public sealed record EmulatorSettings
     /// <summary>Reads and validates the <c>emulator</c> section; errors carry the JSON path.</summary>
     public static EmulatorSettings Parse(JsonSection section)
     {
-        section.AllowOnly("technology", "seed", "rows", "columns", "capabilities", "serial", "rram", "pcm", EmulatorStateFile.Key);
+        section.AllowOnly("technology", "seed", "rows", "columns", "capabilities", "serial", "rram", "pcm", EmulatorStateFile.Key, Wire.EmulatorWirePorts.PortmapperKey, Wire.EmulatorWirePorts.HiSlipKey);
         var capabilities = section.SectionOrEmpty("capabilities").AllowOnly("vectorMatrixMultiply");
         var d = Defaults;
         var settings = new EmulatorSettings

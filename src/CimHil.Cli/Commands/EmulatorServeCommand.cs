@@ -32,10 +32,14 @@ public static class EmulatorServeCommand
         var noTcp = new Option<bool>("--no-tcp") { Description = "Do not listen on TCP" };
         var serial = new Option<bool>("--serial") { Description = "Also serve on a pseudo-terminal serial line (its path is printed)" };
         var vxi11 = new Option<bool>("--vxi11") { Description = "Also serve VXI-11 (TCPIP::host::inst0::INSTR): a portmapper and the core channel" };
-        var portmapperPort = new Option<int>("--portmapper-port")
+        var portmapperPort = new Option<int?>("--portmapper-port")
         {
-            Description = "Portmapper port for --vxi11: VISA clients ask 111 (needs root, and no rpcbind on it); 0 picks a free one",
-            DefaultValueFactory = _ => CimHil.Core.OncRpc.Vxi11Wire.PortmapperPort,
+            Description = "Portmapper port for --vxi11: VISA clients ask 111 (needs root, and no rpcbind on it); 0 picks a free one (default: the config's emulator.portmapperPort, else 111)",
+        }.Within(0, 65535);
+        var hislip = new Option<bool>("--hislip") { Description = "Also serve HiSLIP (TCPIP::host::hislip0::INSTR, IVI-6.1): both channels on one port" };
+        var hislipPort = new Option<int?>("--hislip-port")
+        {
+            Description = "HiSLIP port for --hislip; 0 picks a free one (default: the config's emulator.hislipPort, else 4880)",
         }.Within(0, 65535);
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" }.Within(0, 31_536_000);
         var dropAfter = new Option<int?>("--drop-after") { Description = "Fault: drop the link on the N-th message (it is executed, its reply lost)" }.Within(0, int.MaxValue);
@@ -63,7 +67,7 @@ public static class EmulatorServeCommand
         var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
         var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
         {
-            bench, host, port, rows, columns, noTcp, serial, vxi11, portmapperPort, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter, maxMessageBytes, maxReplyBytes,
+            bench, host, port, rows, columns, noTcp, serial, vxi11, portmapperPort, hislip, hislipPort, duration, dropAfter, dropRepeat, delayMs, corrupt, stallAfter, maxMessageBytes, maxReplyBytes,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
@@ -83,7 +87,7 @@ public static class EmulatorServeCommand
             };
             if (benchKind != BoardBenchName)
             {
-                var faultOptions = new Option[] { dropAfter, dropRepeat, delayMs, corrupt, stallAfter, serial, noTcp, vxi11, portmapperPort, maxMessageBytes, maxReplyBytes };
+                var faultOptions = new Option[] { dropAfter, dropRepeat, delayMs, corrupt, stallAfter, serial, noTcp, vxi11, portmapperPort, hislip, hislipPort, maxMessageBytes, maxReplyBytes };
                 if (faultOptions.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } used)
                 {
                     throw new CliUsageException($"{used.Name} applies to the board bench only; the {benchKind} bench serves its instruments on TCP");
@@ -92,10 +96,12 @@ public static class EmulatorServeCommand
                 return await ServeInstrumentBenchAsync(services, parse, benchKind, settings, logger, address, parse.GetValue(port), parse.GetValue(duration), ct);
             }
 
-            if (parse.GetValue(noTcp) && !parse.GetValue(serial) && !parse.GetValue(vxi11))
+            if (parse.GetValue(noTcp) && !parse.GetValue(serial) && !parse.GetValue(vxi11) && !parse.GetValue(hislip))
             {
-                throw new CliUsageException("--no-tcp needs --serial or --vxi11: there would be nothing to serve");
+                throw new CliUsageException("--no-tcp needs --serial, --vxi11 or --hislip: there would be nothing to serve");
             }
+
+            var wirePorts = config is null ? EmulatorWirePorts.Defaults : EmulatorWirePorts.Parse(config.Section("emulator"));
 
             // The board enforces the bench's safety limits (chip.safety of the config, else the defaults the shipped config
             // states) on every stimulus, whoever connects: a raw socket client is not behind the CLI's SafeChip.
@@ -127,6 +133,7 @@ public static class EmulatorServeCommand
             BoardTcpServer? tcp = null;
             BoardPtyServer? pty = null;
             Vxi11BoardServer? vxi = null;
+            HiSlipBoardServer? hiSlipServer = null;
             try
             {
                 services.Output.WriteLine($"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}); faults: {board.Faults}");
@@ -139,8 +146,14 @@ public static class EmulatorServeCommand
 
                 if (parse.GetValue(vxi11))
                 {
-                    vxi = await StartVxi11Async(board, logger, address, parse.GetValue(portmapperPort));
+                    vxi = await StartVxi11Async(board, logger, address, parse.GetValue(portmapperPort) ?? wirePorts.PortmapperPort);
                     services.Output.WriteLine($"VXI-11  {vxi.ResourceString}   (portmapper on port {vxi.PortmapperPort}, core channel on port {vxi.Port})");
+                }
+
+                if (parse.GetValue(hislip))
+                {
+                    hiSlipServer = await StartHiSlipAsync(board, logger, address, parse.GetValue(hislipPort) ?? wirePorts.HiSlipPort);
+                    services.Output.WriteLine($"HiSLIP  {hiSlipServer.ResourceString}   (both channels on port {hiSlipServer.Port})");
                 }
 
                 if (parse.GetValue(serial))
@@ -151,7 +164,7 @@ public static class EmulatorServeCommand
                 }
 
                 services.Output.WriteLine($"hil-config.json chip section for the cimhil-board driver (the safety limits this board enforces, {(config is null ? "the defaults" : $"from {config.SourcePath}")}):");
-                services.Output.WriteLine($$"""  "chip": { "driver": "cimhil-board", "settings": { "resource": "{{tcp?.ResourceString ?? vxi?.ResourceString ?? pty!.ResourceString}}" }, "safety": {{SafetyJson(options.Limits)}} }""");
+                services.Output.WriteLine($$"""  "chip": { "driver": "cimhil-board", "settings": { "resource": "{{tcp?.ResourceString ?? vxi?.ResourceString ?? hiSlipServer?.ResourceString ?? pty!.ResourceString}}" }, "safety": {{SafetyJson(options.Limits)}} }""");
                 services.Output.WriteLine($"Limits  messages up to {options.MaxMessageBytes} bytes (-363 beyond), replies up to {options.MaxReplyBytes} bytes (-430 beyond)");
                 await ServeUntilStoppedAsync(services, parse.GetValue(duration), ct);
                 services.Output.WriteLine($"Stopped after {board.Protocol.CommandsExecuted} commands, {board.PulsesApplied} programming pulses, {board.Protocol.FormingPulsesApplied} forming pulses.");
@@ -172,6 +185,11 @@ public static class EmulatorServeCommand
                 if (vxi is not null)
                 {
                     await vxi.DisposeAsync();
+                }
+
+                if (hiSlipServer is not null)
+                {
+                    await hiSlipServer.DisposeAsync();
                 }
             }
         });
@@ -276,6 +294,22 @@ public static class EmulatorServeCommand
         {
             await server.DisposeAsync();
             throw new CliUsageException($"--portmapper-port {portmapperPort}: cannot listen ({ex.SocketErrorCode}); port 111 needs root and must not be held by rpcbind; pass another port (0 picks a free one)");
+        }
+    }
+
+    /// <summary>The HiSLIP server; a port that cannot be bound is a usage error naming it.</summary>
+    private static async Task<HiSlipBoardServer> StartHiSlipAsync(BoardServer board, Serilog.ILogger logger, IPAddress address, int port)
+    {
+        var server = new HiSlipBoardServer(board, logger, address, port);
+        try
+        {
+            server.Start();
+            return server;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await server.DisposeAsync();
+            throw new CliUsageException($"--hislip-port {port}: cannot listen ({ex.SocketErrorCode}); pass another port (0 picks a free one)");
         }
     }
 

@@ -33,9 +33,13 @@ public sealed partial class ScpiSession
                         mayHaveSent = true;
                         var (value, bytesOut, bytesIn) = await exchange(t).ConfigureAwait(false);
                         Interlocked.Increment(ref _exchanges);
-                        _logger.Verbose(
-                            "SCPI {Command} on {Resource}: {BytesOut} B out, {BytesIn} B in, {ElapsedMs} ms",
-                            command, Resource, bytesOut, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                        if (_logger.IsEnabled(Serilog.Events.LogEventLevel.Verbose))
+                        {
+                            // Guarded: five properties take Serilog's params overload, an array and four boxes per query even when disabled.
+                            _logger.Verbose(
+                                "SCPI {Command} on {Resource}: {BytesOut} B out, {BytesIn} B in, {ElapsedMs} ms",
+                                command, Resource, bytesOut, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                        }
                         return value;
                     }
                     catch (Exception ex) when (ex is not PendingErrorsException)

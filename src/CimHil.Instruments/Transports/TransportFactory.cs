@@ -1,5 +1,6 @@
 using CimHil.Core.Config;
 using CimHil.Instruments.Resources;
+using CimHil.Instruments.Transports.HiSlip;
 using CimHil.Instruments.Transports.Serial;
 using CimHil.Instruments.Transports.Usbtmc;
 using CimHil.Instruments.Transports.Visa;
@@ -12,15 +13,15 @@ namespace CimHil.Instruments.Transports;
 public enum VisaPreference
 {
     /// <summary>
-    /// Built-in transports for sockets and serial; LAN INSTR (VXI-11) and USB (usbtmc) through the vendor VISA when one is
-    /// installed, else the built-in VXI-11 client and usbtmc driver; GPIB only through the vendor VISA.
+    /// Built-in transports for sockets and serial; LAN INSTR (VXI-11, HiSLIP) and USB (usbtmc) through the vendor VISA when
+    /// one is installed, else the built-in VXI-11 or HiSLIP client and usbtmc driver; GPIB only through the vendor VISA.
     /// </summary>
     Auto,
 
     /// <summary>Every resource through VISA (for example to use a vendor's serial driver).</summary>
     Always,
 
-    /// <summary>Never load VISA: only built-in transports; GPIB resources are refused.</summary>
+    /// <summary>Never load VISA: only built-in transports (LAN INSTR over VXI-11 or HiSLIP, USB over usbtmc); GPIB resources are refused.</summary>
     Never,
 }
 
@@ -85,7 +86,7 @@ public interface ITransportFactory
     Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken);
 }
 
-/// <summary>The built-in factory: TCP socket, serial (System.IO.Ports), VXI-11, usbtmc, the vendor VISA library for the rest.</summary>
+/// <summary>The built-in factory: TCP socket, serial (System.IO.Ports), VXI-11, HiSLIP, usbtmc, the vendor VISA library for the rest.</summary>
 public sealed class TransportFactory : ITransportFactory
 {
     public static TransportFactory Instance { get; } = new();
@@ -108,6 +109,8 @@ public sealed class TransportFactory : ITransportFactory
             SerialResource serial => new SerialTransport(serial, options.Serial, options.Timeout),
             TcpInstrResource { IsHiSlip: false } instr when !VisaInstalled() =>
                 new Vxi11Transport(instr, options.Timeout, options.ConnectTimeout, options.Vxi11PortmapperPort),
+            TcpInstrResource { IsHiSlip: true } instr when !VisaInstalled() =>
+                new HiSlipTransport(instr, options.Timeout, options.ConnectTimeout),
             UsbResource usb when !VisaInstalled() && OperatingSystem.IsLinux() => new UsbtmcTransport(usb, options.Usbtmc, options.Timeout),
             _ when !VisaInstalled() => throw Unreachable(resource, visa),
             _ => new VisaTransport(resource, options.Timeout, options.ConnectTimeout, options.Serial, options.Terminator),
@@ -119,14 +122,13 @@ public sealed class TransportFactory : ITransportFactory
     {
         var kind = resource switch
         {
-            TcpInstrResource { IsHiSlip: true } => "HiSLIP",
             UsbResource => "USB",
             GpibResource => "GPIB",
             _ => resource.Kind.ToString().ToUpperInvariant(),
         };
         var builtIn = OperatingSystem.IsLinux()
-            ? "socket, serial, VXI-11, usbtmc"
-            : "socket, serial, VXI-11";
+            ? "socket, serial, VXI-11, HiSLIP, usbtmc"
+            : "socket, serial, VXI-11, HiSLIP";
         var vendor = visa == VisaPreference.Never
             ? "the vendor VISA was not tried (transport.visa is never)"
             : $"no vendor VISA library is installed (looked for {string.Join(", ", VisaLibrary.Candidates.Take(3))}, … or ${VisaLibrary.PathVariable})";

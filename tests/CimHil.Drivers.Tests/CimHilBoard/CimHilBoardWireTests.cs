@@ -6,13 +6,25 @@ using CimHil.Instruments;
 
 namespace CimHil.Drivers.Tests.CimHilBoard;
 
-/// <summary>The exact bytes the cimhil-board driver puts on the wire (docs/protocol.md), against the emulated board.</summary>
-public sealed class CimHilBoardWireTests
+/// <summary>The raw-socket run of the cimhil-board wire suite.</summary>
+public sealed class CimHilBoardWireTests() : CimHilBoardWireSuite(BoardLink.Socket);
+
+/// <summary>The cimhil-board wire suite, faults included, over VXI-11 through CimHil's own client: the same messages, no unintended pulse.</summary>
+public sealed class CimHilBoardWireOverVxi11Tests() : CimHilBoardWireSuite(BoardLink.Vxi11);
+
+/// <summary>The cimhil-board wire suite, faults included, over HiSLIP through CimHil's own client: the same messages, no unintended pulse.</summary>
+public sealed class CimHilBoardWireOverHiSlipTests() : CimHilBoardWireSuite(BoardLink.HiSlip);
+
+/// <summary>
+/// The exact bytes the cimhil-board driver puts on the wire (docs/protocol.md), against the emulated board, and what link
+/// faults (drop, stall, corruption) do to pulses; run over each LAN transport (the messages are the same on all).
+/// </summary>
+public abstract class CimHilBoardWireSuite(BoardLink link)
 {
     [Fact]
     public async Task Connect_ClearsStatus_QueriesTheBoard_AndSelectsBinaryBlocks()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
 
         Assert.Equal(
             "*CLS\n*IDN?\nARR:GEOM?\nARR:TECH?\nARR:CAP?\nSYST:CLOC:VIRT?\nFORM REAL,64;FORM:BORD NORM\n*OPC?\nSYST:ERR?\nSYST:CLOC?\nSYST:PULS:COUN?\nSYST:FORM:COUN?\n",
@@ -24,7 +36,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task Program_SendsOneCellProgCommandWithCompletionAndErrorCheck()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         rig.Wire.Clear();
 
         await rig.Chip.ApplyPulseAsync(new CellAddress(1, 2), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None);
@@ -40,7 +52,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task Read_SendsCellReadAndBlockReadQueries()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         rig.Wire.Clear();
 
         await rig.Chip.ReadCellAsync(new CellAddress(2, 3), 0.2, CancellationToken.None);
@@ -60,7 +72,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task Form_SendsTheFormingQuery_AndParsesCurrentAndFlag()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         rig.Wire.Clear();
 
         var result = await rig.Chip.FormAsync(new CellAddress(0, 0), new FormingPulse { AmplitudeV = 4, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None);
@@ -73,7 +85,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task Dispose_SendsSystSafe()
     {
-        var rig = await Benches.BoardAsync();
+        var rig = await Benches.BoardAsync(link: link);
         rig.Wire.Clear();
         var before = rig.Backing.SafeStateCalls;
 
@@ -86,11 +98,11 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task AsciiFormat_BlockReadsEqualBinaryOnes()
     {
-        await using var binary = await Benches.BoardAsync();
+        await using var binary = await Benches.BoardAsync(link: link);
         var expected = await binary.Chip.ReadBlockAsync(new CellBlock(0, 0, 4, 4), 0.2, CancellationToken.None);
 
         // A second board with the same seed holds the same array and draws the same read noise.
-        await using var ascii = await Benches.BoardAsync(extraSettings: ", \"dataFormat\": \"ascii\"");
+        await using var ascii = await Benches.BoardAsync(extraSettings: ", \"dataFormat\": \"ascii\"", link: link);
         Assert.Contains("FORM ASC\n", ascii.Wire.Sent(ascii.Resources[0]), StringComparison.Ordinal);
         var actual = await ascii.Chip.ReadBlockAsync(new CellBlock(0, 0, 4, 4), 0.2, CancellationToken.None);
 
@@ -100,7 +112,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task LinkDroppedAfterAPulse_IsUncertain_ResolvedAppliedByThePulseCounter_AppliedOnce_AndTheBoardIsMadeSafeOnce()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         var chip = Connected(rig);
         var before = rig.Backing.SafeStateCalls;
         rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
@@ -130,7 +142,7 @@ public sealed class CimHilBoardWireTests
     {
         // SafeChip's safe state meets the same outage; the caller must still get the pulse as uncertain (to record it and
         // read the cell back), not an AggregateException that hides its type.
-        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""");
+        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""", link: link);
         var chip = Connected(rig);
         rig.Board!.Faults = new BoardFaults { StallAfterCommands = 0 };
         rig.Wire.Clear();
@@ -148,7 +160,7 @@ public sealed class CimHilBoardWireTests
     {
         // 5 ms is inside the configured limits (Benches.Limits: 10 ms) and the board's ceiling (1 s); the served board's
         // own limit is 1 ms, so it answers -222. One failure: one SYST:SAFE, not one from the driver and one from SafeChip.
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         var chip = Connected(rig);
         var before = rig.Backing.SafeStateCalls;
         rig.Wire.Clear();
@@ -165,7 +177,7 @@ public sealed class CimHilBoardWireTests
     public async Task Multiply_OverTheBoardCeiling_OrWithTheWrongRowCount_IsRefusedBeforeAnythingIsSent()
     {
         // The driver's own ceiling (BoardMaxima: read 1 V) holds without SafeChip in front, with SafeChip's wording.
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         rig.Wire.Clear();
 
         var over = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.MultiplyAsync(new[] { 0.1, -1.5, 0.0, 0.3 }, CancellationToken.None));
@@ -180,7 +192,7 @@ public sealed class CimHilBoardWireTests
     public async Task BoardStalledDuringAPulse_IsUnknown_AndTheNextPulseReReadsTheCounterFirst()
     {
         // Short timeouts: an outage is found in about a second instead of the rigs' 2 s per attempt.
-        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""");
+        await using var rig = await Benches.BoardAsync(transportJson: """{ "timeoutSeconds": 0.2, "connectTimeoutSeconds": 1, "retries": 1, "retryBaseDelaySeconds": 0.001, "retryMaxDelaySeconds": 0.01 }""", link: link);
         var set = new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.2, WidthSeconds = 1e-3, ComplianceA = 1e-4 };
 
         // A board that neither executes nor answers: the pulse, the safe state and the counter query all go unanswered.
@@ -204,7 +216,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task LinkDroppedAfterAFormingPulse_IsUncertain_ResolvedAppliedByTheFormingCounter()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
 
         var ex = await Assert.ThrowsAsync<UncertainPulseException>(() => rig.Chip.FormAsync(new CellAddress(1, 1), new FormingPulse { AmplitudeV = 4, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
@@ -216,7 +228,7 @@ public sealed class CimHilBoardWireTests
     [Fact]
     public async Task ClockAdvance_DropLandsOnIt_IsNotRepeated_TheBoardClockMovesOnce()
     {
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
         var start = rig.Chip.Clock.Now;
         rig.Board!.Faults = new BoardFaults { DropAfterCommands = 1 };
         rig.Wire.Clear();
@@ -232,7 +244,7 @@ public sealed class CimHilBoardWireTests
     public async Task Connect_CorruptedIdentityReply_IsRetried_NeverAccepted()
     {
         // The server's corrupt fault replaces the first byte of the next reply: "CimHil,…" arrives as "?imHil,…".
-        await using var rig = await Benches.BoardAsync(beforeConnect: (board, _) => board.Faults = new BoardFaults { CorruptReplies = 1 });
+        await using var rig = await Benches.BoardAsync(beforeConnect: (board, _) => board.Faults = new BoardFaults { CorruptReplies = 1 }, link: link);
 
         Assert.Equal("CimHil", rig.Chip.Identity.Vendor);
         Assert.Equal(rig.Backing.Identity, rig.Chip.Identity);
@@ -250,7 +262,7 @@ public sealed class CimHilBoardWireTests
             {
                 board.Faults = new BoardFaults { CorruptReplies = 1 };
             }
-        });
+        }, link: link);
 
         Assert.Equal(new ArrayGeometry(4, 4), rig.Chip.Geometry);
         Assert.StartsWith("*CLS\n*IDN?\nARR:GEOM?\nARR:GEOM?\nARR:TECH?\n", rig.Wire.Sent(rig.Resources[0]), StringComparison.Ordinal);
@@ -261,7 +273,7 @@ public sealed class CimHilBoardWireTests
     {
         // The driver's own ceiling (BoardMaxima: SET 5 V, read 1 V) lets these through; the served board enforces the
         // default limits (SET 3 V, read 0.5 V) and answers -222.
-        await using var rig = await Benches.BoardAsync();
+        await using var rig = await Benches.BoardAsync(link: link);
 
         var pulse = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 4, WidthSeconds = 1e-6, ComplianceA = 1e-4 }, CancellationToken.None));
         var read = await Assert.ThrowsAsync<SafetyLimitException>(() => rig.Chip.ReadCellAsync(new CellAddress(0, 0), 0.8, CancellationToken.None));

@@ -122,11 +122,15 @@ internal static class Benches
 
     public static DriverContext Context(HilConfig config) => new() { Config = config, Logger = Logger };
 
-    /// <summary>The emulator served as a CimHil board on a loopback TCP port (or on a pseudo-terminal), and the cimhil-board driver connected to it.</summary>
-    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null, Action<BoardServer, RecordingTransportFactory>? beforeConnect = null, string? transportJson = null)
+    /// <summary>
+    /// The emulator served as a CimHil board on a loopback TCP port (raw socket, VXI-11 or HiSLIP, see <paramref name="link"/>)
+    /// or on a pseudo-terminal, and the cimhil-board driver connected to it.
+    /// </summary>
+    public static async Task<Rig> BoardAsync(bool overPty = false, string extraSettings = "", EmulatorSettings? array = null, Action<BoardServer, RecordingTransportFactory>? beforeConnect = null, string? transportJson = null, BoardLink link = BoardLink.Socket)
     {
         var backing = new EmulatedChip(array ?? Array);
         var board = new BoardServer(backing, Logger);
+        var wire = new RecordingTransportFactory();
         IAsyncDisposable server;
         string resource;
         if (overPty)
@@ -135,6 +139,20 @@ internal static class Benches
             pty.Start();
             (server, resource) = (pty, pty.ResourceString);
         }
+        else if (link == BoardLink.Vxi11)
+        {
+            var vxi11 = new Vxi11BoardServer(board, Logger, portmapperPort: 0);
+            vxi11.Start();
+            (server, resource) = (vxi11, vxi11.ResourceString);
+            (wire.BuiltInLanClients, wire.Vxi11PortmapperPort) = (true, vxi11.PortmapperPort);
+        }
+        else if (link == BoardLink.HiSlip)
+        {
+            var hiSlip = new HiSlipBoardServer(board, Logger, port: 0);
+            hiSlip.Start();
+            (server, resource) = (hiSlip, hiSlip.ResourceString);
+            wire.BuiltInLanClients = true;
+        }
         else
         {
             var tcp = new BoardTcpServer(board, Logger);
@@ -142,7 +160,6 @@ internal static class Benches
             (server, resource) = (tcp, tcp.ResourceString);
         }
 
-        var wire = new RecordingTransportFactory();
         beforeConnect?.Invoke(board, wire);
         var driver = new CimHilBoardDriver();
         var config = Config("cimhil-board", $$"""{ "resource": "{{resource}}", "baudRate": 115200{{extraSettings}} }""", transportJson);

@@ -19,8 +19,20 @@ internal sealed class RecordingTransportFactory : ITransportFactory
     /// <summary>Called with each write (as ASCII) before it is sent: lets a test arm a board fault at an exact message.</summary>
     public Action<string>? BeforeWrite { get; set; }
 
+    /// <summary>For rigs on VXI-11: the emulator's portmapper port, and VISA kept out so CimHil's own LAN clients are used.</summary>
+    public int? Vxi11PortmapperPort { get; set; }
+
+    /// <summary>For rigs on VXI-11 or HiSLIP: never route through a VISA library, even where one is installed.</summary>
+    public bool BuiltInLanClients { get; set; }
+
     public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (BuiltInLanClients)
+        {
+            options = options with { Visa = VisaPreference.Never, Vxi11PortmapperPort = Vxi11PortmapperPort ?? options.Vxi11PortmapperPort };
+        }
+
         var inner = await TransportFactory.Instance.OpenAsync(resource, options, logger, cancellationToken);
         return new RecordingTransport(inner, resource, _writes, this);
     }

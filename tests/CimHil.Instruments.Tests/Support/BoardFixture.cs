@@ -14,15 +14,19 @@ public enum BoardWire
 
     /// <summary>VXI-11 (<c>::inst0::INSTR</c>) through CimHil's own client, the portmapper on an ephemeral port.</summary>
     Vxi11,
+
+    /// <summary>HiSLIP (<c>::hislip0,port::INSTR</c>) through CimHil's own client, on an ephemeral port.</summary>
+    HiSlip,
 }
 
-/// <summary>A board server on real loopback TCP ports (raw socket and VXI-11) over a <see cref="TestChip"/>, and sessions connected to it.</summary>
+/// <summary>A board server on real loopback TCP ports (raw socket, VXI-11 and HiSLIP) over a <see cref="TestChip"/>, and sessions connected to it.</summary>
 internal sealed class BoardFixture : IAsyncDisposable
 {
     private readonly BoardWire _wire;
 
-    private BoardFixture(TestChip chip, BoardServer board, BoardTcpServer tcp, Vxi11BoardServer vxi11, BoardWire wire)
+    private BoardFixture(TestChip chip, BoardServer board, BoardTcpServer tcp, Vxi11BoardServer vxi11, HiSlipBoardServer hiSlip, BoardWire wire)
     {
+        HiSlip = hiSlip;
         Chip = chip;
         Board = board;
         Tcp = tcp;
@@ -38,8 +42,15 @@ internal sealed class BoardFixture : IAsyncDisposable
 
     public Vxi11BoardServer Vxi11 { get; }
 
-    /// <summary>What a session opens: the socket or the VXI-11 resource.</summary>
-    public string ResourceString => _wire == BoardWire.Vxi11 ? Vxi11.ResourceString : Tcp.ResourceString;
+    public HiSlipBoardServer HiSlip { get; }
+
+    /// <summary>What a session opens: the socket, VXI-11 or HiSLIP resource.</summary>
+    public string ResourceString => _wire switch
+    {
+        BoardWire.Vxi11 => Vxi11.ResourceString,
+        BoardWire.HiSlip => HiSlip.ResourceString,
+        _ => Tcp.ResourceString,
+    };
 
     public static ILogger Logger { get; } = new LoggerConfiguration().MinimumLevel.Verbose().CreateLogger();
 
@@ -60,7 +71,7 @@ internal sealed class BoardFixture : IAsyncDisposable
     /// <summary>For tests that expect a timeout: 0.25 s so they stay fast.</summary>
     public static TransportConfig ShortTimeout { get; } = FastConfig with { TimeoutSeconds = 0.25 };
 
-    /// <summary>Starts the board on both wires; <paramref name="wire"/> is the one <see cref="ConnectAsync"/> uses.</summary>
+    /// <summary>Starts the board on all three wires; <paramref name="wire"/> is the one <see cref="ConnectAsync"/> uses.</summary>
     public static BoardFixture Start(int rows = 8, int columns = 8, BoardWire wire = BoardWire.Socket)
     {
         var chip = new TestChip(rows, columns);
@@ -69,10 +80,12 @@ internal sealed class BoardFixture : IAsyncDisposable
         tcp.Start();
         var vxi11 = new Vxi11BoardServer(board, Logger, portmapperPort: 0);
         vxi11.Start();
-        return new BoardFixture(chip, board, tcp, vxi11, wire);
+        var hiSlip = new HiSlipBoardServer(board, Logger, port: 0);
+        hiSlip.Start();
+        return new BoardFixture(chip, board, tcp, vxi11, hiSlip, wire);
     }
 
-    /// <summary>Options reaching this fixture's wire: VISA off (so VXI-11 is CimHil's own client) and its portmapper's port.</summary>
+    /// <summary>Options reaching this fixture's wire: VISA off (so VXI-11 and HiSLIP are CimHil's own clients) and its portmapper's port.</summary>
     public TransportOptions Options(TransportConfig? config = null) =>
         new() { Config = config ?? FastConfig, Visa = VisaPreference.Never, Vxi11PortmapperPort = Vxi11.PortmapperPort };
 
@@ -81,6 +94,7 @@ internal sealed class BoardFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await HiSlip.DisposeAsync();
         await Vxi11.DisposeAsync();
         await Tcp.DisposeAsync();
         Board.Dispose();

@@ -101,7 +101,7 @@ public sealed partial class VisaTransportTests
         Assert.IsType<TcpSocketTransport>(TransportFactory.Create(VisaResource.Parse("TCPIP0::h::5025::SOCKET"), options));
         Assert.IsType<CimHil.Instruments.Transports.Serial.SerialTransport>(TransportFactory.Create(VisaResource.Parse("ASRL1::INSTR"), options));
         var ex = Assert.Throws<TransportUnavailableException>(() => TransportFactory.Create(VisaResource.Parse("GPIB0::1::INSTR"), options with { Visa = VisaPreference.Never }));
-        Assert.Contains("GPIB0::1::INSTR: no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("GPIB0::1::INSTR: no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11, HiSLIP", ex.Message, StringComparison.Ordinal);
         Assert.Contains("the vendor VISA was not tried (transport.visa is never)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("install a vendor VISA with a GPIB driver", ex.Message, StringComparison.Ordinal);
     }

@@ -7,6 +7,18 @@ internal sealed class Vxi11DeviceLock
     private readonly Lock _gate = new();
     private int? _owner;
 
+    /// <summary>The link (or HiSLIP session) holding the lock, or null.</summary>
+    public int? Owner
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _owner;
+            }
+        }
+    }
+
     /// <summary>True when <paramref name="linkId"/> may use the device: nobody, or the link itself, holds the lock.</summary>
     public bool Permits(int linkId)
     {
