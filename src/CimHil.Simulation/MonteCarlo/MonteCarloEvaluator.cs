@@ -49,8 +49,12 @@ public sealed record MonteCarloOptions
     }
 }
 
-/// <summary>Progress of a Monte-Carlo run: chips finished so far.</summary>
-public sealed record MonteCarloProgress(int ChipsDone, int ChipsTotal, int ChipIndex, double ChipAccuracy);
+/// <summary>
+/// Progress of a Monte-Carlo run, one event per finished chip: chips finished so far (1, 2, … in the order the events
+/// arrive), which chip finished and its accuracy, and the seconds since the chips started (an ETA is
+/// <c>ElapsedSeconds · (ChipsTotal − ChipsDone) / ChipsDone</c>).
+/// </summary>
+public sealed record MonteCarloProgress(int ChipsDone, int ChipsTotal, int ChipIndex, double ChipAccuracy, double ElapsedSeconds);
 
 /// <summary>Accuracy distribution over simulated chips.</summary>
 public sealed record MonteCarloResult
@@ -201,6 +205,7 @@ public sealed class MonteCarloEvaluator
         var chips = Options.Chips;
         var accuracies = new double[chips];
         var done = 0;
+        var gate = new Lock();
         var sw = Stopwatch.StartNew();
         // Chips run in parallel, one worker per core: OpenBLAS runs single-threaded inside them (restored afterwards).
         using var blas = Options.MaxDegreeOfParallelism > 1 ? Gemm.SingleThreaded() : default;
@@ -213,7 +218,14 @@ public sealed class MonteCarloEvaluator
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     accuracies[c] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data);
-                    progress?.Report(new MonteCarloProgress(Interlocked.Increment(ref done), chips, c, accuracies[c]));
+                    if (progress is not null)
+                    {
+                        // Count and report under one lock, so the done counts a watcher sees run 1, 2, … N in order.
+                        lock (gate)
+                        {
+                            progress.Report(new MonteCarloProgress(++done, chips, c, accuracies[c], sw.Elapsed.TotalSeconds));
+                        }
+                    }
                 }
             });
         }
@@ -223,7 +235,7 @@ public sealed class MonteCarloEvaluator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 accuracies[c] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data, parallel: true);
-                progress?.Report(new MonteCarloProgress(++done, chips, c, accuracies[c]));
+                progress?.Report(new MonteCarloProgress(++done, chips, c, accuracies[c], sw.Elapsed.TotalSeconds));
             }
         }
 
