@@ -13,6 +13,9 @@ namespace CimHil.Cli.Commands;
 /// <summary><c>cimhil evaluate</c>: Monte-Carlo accuracy of a trained model mapped to CiM crossbars under device variation.</summary>
 public static class EvaluateCommand
 {
+    /// <summary>The stage name of its progress events and bar.</summary>
+    public const string Stage = "monte-carlo";
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliServices services)
     {
@@ -105,20 +108,26 @@ public static class EvaluateCommand
                 "Monte-Carlo {Architecture}: {Chips} chips × {Images} images, variation {Variation}, {Bits} bits × {Slices} slices, {Devices} devices",
                 network.Architecture, options.Chips, test.Count, variation.Describe(), mapping.BitsPerDevice, mapping.SliceCount, mapped.DeviceCount);
             var evaluator = new MonteCarloEvaluator(mapped, variation, options);
-            var step = Math.Max(1, options.Chips / 20);
-            var progress = new SynchronousProgress<MonteCarloProgress>(p =>
-            {
-                if (p.ChipsDone % step == 0 || p.ChipsDone == p.ChipsTotal)
-                {
-                    logger.Information("chip {ChipsDone}/{ChipsTotal}: chip {ChipIndex} accuracy {Accuracy:P2}", p.ChipsDone, p.ChipsTotal, p.ChipIndex, p.ChipAccuracy);
-                }
-            });
             if (shard is not null)
             {
                 return await sharding.RunShardAsync(parse, shard, evaluator, testSet, network.Architecture, parse.GetValue(model)!, ct);
             }
 
-            var result = evaluator.Run(testSet, progress, ct);
+            var step = Math.Max(1, options.Chips / 20);
+            var result = await StageProgressBars.RunAsync(services.NoProgressBars(parse, parse.GetValue(json)), [Stage], bars =>
+            {
+                var progress = new SynchronousProgress<MonteCarloProgress>(p =>
+                {
+                    bars.Report(MonteCarloChipProgress.Of(Stage, p));
+                    if (p.ChipsDone % step == 0 || p.ChipsDone == p.ChipsTotal)
+                    {
+                        logger.Information("chip {ChipsDone}/{ChipsTotal}: chip {ChipIndex} accuracy {Accuracy:P2}", p.ChipsDone, p.ChipsTotal, p.ChipIndex, p.ChipAccuracy);
+                    }
+                });
+
+                // On the thread pool, so the console's bars are redrawn while the chips run.
+                return Task.Run(() => evaluator.Run(testSet, progress, ct), ct);
+            });
             await sharding.WriteResultAsync(parse, result, network.Architecture, parse.GetValue(model)!, ct);
             if (parse.GetValue(json))
             {

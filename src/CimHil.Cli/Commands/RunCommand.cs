@@ -13,17 +13,20 @@ namespace CimHil.Cli.Commands;
 /// </summary>
 public static class RunCommand
 {
-    private static readonly string[] Stages = ["characterise", "calibrate", "model", "monte-carlo", "worst-case", "report"];
 
     public static Command Create(CliServices services)
     {
         var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this folder (runs/<timestamp>): finished stages are kept, characterisation resumes cell by cell" };
         var newChip = new Option<bool>("--resume-on-new-chip") { Description = "With --resume: go on even if the chip is not the one that was measured (forming, stuck map and unfinished procedures start again; recorded in the store)" };
         var strict = new Option<bool>("--strict") { Description = "Fail (exit 3) after calibration when the fit lacks a part the plan measured, instead of warning" };
+        var fromStore = new Option<string?>("--from-store")
+        {
+            Description = "Skip characterisation and open no bench: calibrate from this measurement store (from 'cimhil import' or an earlier characterisation), then Monte-Carlo, worst case and report (run.fromStore in hil-config.json)",
+        };
         var json = CliServices.JsonOption();
         var command = new Command("run", "The main job: characterise the configured chip, calibrate its variation model, then Monte-Carlo and worst-case accuracy of LeNet-5, with report.html")
         {
-            resume, newChip, strict, json,
+            resume, newChip, strict, fromStore, json,
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
@@ -48,18 +51,39 @@ public static class RunCommand
                 }
             }
 
+            var store = await StoreOf(parse.GetValue(fromStore), settings, parse.GetValue(resume), ct);
+            if (store is not null && parse.GetValue(newChip))
+            {
+                throw new CliUsageException("--resume-on-new-chip: a run from a store uses no chip");
+            }
+
             Directory.CreateDirectory(folder);
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             var quiet = services.NoProgressBars(parse, parse.GetValue(json));
             using var runLog = services.FolderLogger(parse, Path.Combine(folder, "run.log"));
-            await using var chip = await services.ConnectAsync(parse, ct);
-            if (!quiet)
+            RunResults results;
+            if (store is not null)
             {
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
-            }
+                // No bench is opened at all: the measurements come from the store.
+                if (!quiet)
+                {
+                    AnsiConsole.MarkupLine($"[bold]store {Markup.Escape(store)}[/] → {Markup.Escape(folder)}");
+                }
 
-            var results = await StageProgressBars.RunAsync(quiet, Stages, progress =>
-                new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct));
+                results = await StageProgressBars.RunAsync(quiet, RunPipeline.FromStoreStageNames, progress =>
+                    new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct));
+            }
+            else
+            {
+                await using var chip = await services.ConnectAsync(parse, ct);
+                if (!quiet)
+                {
+                    AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
+                }
+
+                results = await StageProgressBars.RunAsync(quiet, RunPipeline.StageNames, progress =>
+                    new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct));
+            }
 
             if (parse.GetValue(json))
             {
@@ -79,6 +103,24 @@ public static class RunCommand
         return command;
     }
 
+    /// <summary>
+    /// The store to run from: --from-store, else run.fromStore, else (resuming) the store the folder was made from;
+    /// null to characterise the chip. A missing file is refused here, naming where it was given.
+    /// </summary>
+    private static async Task<string?> StoreOf(string? option, RunSettings settings, string? resumed, CancellationToken ct)
+    {
+        var (store, origin) = option is not null ? (option, "--from-store")
+            : settings.FromStore is not null ? (settings.FromStore, "run.fromStore")
+            : resumed is not null && await SourceStore.TryLoadAsync(Path.Combine(resumed, RunPipeline.SourceStoreFile), ct) is { } earlier ? (earlier.Path, $"{RunPipeline.SourceStoreFile} of {resumed}")
+            : (null, null);
+        if (store is not null && !File.Exists(store))
+        {
+            throw new CimHil.Characterization.Store.MeasurementStoreException(store, $"no such measurement store (given by {origin}; write one with 'cimhil import' or 'cimhil characterize')");
+        }
+
+        return store;
+    }
+
     private static Table Summary(RunResults r)
     {
         static string P(double? x) => x is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-";
@@ -87,6 +129,11 @@ public static class RunCommand
         // Cells are plain text: brackets in intervals must not be read as Spectre markup.
         void Row(string quantity, string value) => t.AddRow(new Text(quantity), new Text(value));
         Row("chip", r.Chip);
+        if (r.Source is { } source)
+        {
+            Row("measurement store", $"{source.Path} (SHA-256 {source.Sha256[..16]}…, {source.Imports.Length} imports)");
+        }
+
         Row("measurements", r.Measurements.ToString(CultureInfo.InvariantCulture));
         Row("calibration", r.Calibration);
         if (r.MonteCarlo is { } mc)
@@ -102,7 +149,7 @@ public static class RunCommand
             Row($"worst case, k = {p.K.ToString("0.###", CultureInfo.InvariantCulture)}", P(p.Accuracy));
         }
 
-        foreach (var (stage, seconds) in r.StageSeconds.OrderBy(kv => Array.IndexOf(Stages, kv.Key)))
+        foreach (var (stage, seconds) in r.StageSeconds.OrderBy(kv => Math.Max(RunPipeline.StageNames.IndexOf(kv.Key), RunPipeline.FromStoreStageNames.IndexOf(kv.Key))))
         {
             Row($"time: {stage}", $"{seconds.ToString("F1", CultureInfo.InvariantCulture)} s");
         }

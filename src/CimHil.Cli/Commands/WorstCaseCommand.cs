@@ -6,12 +6,19 @@ using CimHil.Simulation.Models;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.WorstCase;
 using CimHil.Workflows.Sharding;
+using CimHil.Workflows;
 
 namespace CimHil.Cli.Commands;
 
 /// <summary><c>cimhil worst-case</c>: worst-case accuracy versus device-deviation bound, the Δ files, and the Monte-Carlo reference.</summary>
 public static class WorstCaseCommand
 {
+    /// <summary>The stage name of the search's progress events and bar.</summary>
+    public const string Stage = "worst-case";
+
+    /// <summary>The stage name of the Monte-Carlo reference's progress events and bar.</summary>
+    public const string ReferenceStage = "monte-carlo reference";
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliServices services)
     {
@@ -132,7 +139,13 @@ public static class WorstCaseCommand
                 MonteCarloPercentile = parse.GetValue(percentile),
                 MonteCarloSeed = parse.GetValue(seed),
             };
-            var report = await WorstCaseEvaluation.RunAsync(network, mapping, testSet, request, logger, ct);
+            string[] stages = request.MonteCarloChips > 0 ? [Stage, ReferenceStage] : [Stage];
+            var report = await StageProgressBars.RunAsync(services.NoProgressBars(parse, parse.GetValue(json)), stages, bars =>
+                WorstCaseEvaluation.RunAsync(
+                    network, mapping, testSet, request, logger,
+                    new SynchronousProgress<WorstCaseProgress>(p => bars.Report(WorstCaseStepProgress.Of(Stage, p))),
+                    new SynchronousProgress<MonteCarloProgress>(p => bars.Report(MonteCarloChipProgress.Of(ReferenceStage, p))),
+                    ct));
             await sharding.WriteResultAsync(parse, shard, report, network.Architecture, parse.GetValue(model)!, request, parse.GetValue(seed), ct);
             if (parse.GetValue(json))
             {

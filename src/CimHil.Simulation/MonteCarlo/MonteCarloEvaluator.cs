@@ -49,8 +49,12 @@ public sealed record MonteCarloOptions
     }
 }
 
-/// <summary>Progress of a Monte-Carlo run: chips finished so far.</summary>
-public sealed record MonteCarloProgress(int ChipsDone, int ChipsTotal, int ChipIndex, double ChipAccuracy);
+/// <summary>
+/// Progress of a Monte-Carlo run, one event per finished chip: chips finished so far (1, 2, … in the order the events
+/// arrive), which chip finished and its accuracy, and the seconds since the chips started (an ETA is
+/// <c>ElapsedSeconds · (ChipsTotal − ChipsDone) / ChipsDone</c>).
+/// </summary>
+public sealed record MonteCarloProgress(int ChipsDone, int ChipsTotal, int ChipIndex, double ChipAccuracy, double ElapsedSeconds);
 
 /// <summary>Accuracy distribution over simulated chips.</summary>
 public sealed record MonteCarloResult
@@ -216,6 +220,8 @@ public sealed class MonteCarloEvaluator
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var accuracies = new double[count];
         var done = 0;
+        var gate = new Lock();
+        var sw = Stopwatch.StartNew();
         // Chips run in parallel, one worker per core: OpenBLAS runs single-threaded inside them (restored afterwards).
         using var blas = Options.MaxDegreeOfParallelism > 1 ? Gemm.SingleThreaded() : default;
         if (count >= Options.MaxDegreeOfParallelism)
@@ -228,7 +234,14 @@ public sealed class MonteCarloEvaluator
                     cancellationToken.ThrowIfCancellationRequested();
                     var c = firstChip + i;
                     accuracies[i] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data);
-                    progress?.Report(new MonteCarloProgress(Interlocked.Increment(ref done), count, c, accuracies[i]));
+                    if (progress is not null)
+                    {
+                        // Count and report under one lock, so the done counts a watcher sees run 1, 2, … N in order.
+                        lock (gate)
+                        {
+                            progress.Report(new MonteCarloProgress(++done, count, c, accuracies[i], sw.Elapsed.TotalSeconds));
+                        }
+                    }
                 }
             });
         }
@@ -239,7 +252,7 @@ public sealed class MonteCarloEvaluator
                 cancellationToken.ThrowIfCancellationRequested();
                 var c = firstChip + i;
                 accuracies[i] = EvaluateChip(SimulatedChip.Program(Mapped, Variation, Options.Seed, c), data, parallel: true);
-                progress?.Report(new MonteCarloProgress(++done, count, c, accuracies[i]));
+                progress?.Report(new MonteCarloProgress(++done, count, c, accuracies[i], sw.Elapsed.TotalSeconds));
             }
         }
 

@@ -39,7 +39,21 @@ public static class WorstCaseEvaluation
     public static string FileName(double k) => string.Create(CultureInfo.InvariantCulture, $"worst-case-k{k:0.###}.safetensors");
 
     /// <summary>Maps <paramref name="network"/>, sweeps the bounds and (optionally) runs the Monte-Carlo reference.</summary>
-    public static async Task<WorstCaseReport> RunAsync(Network network, CimMappingOptions mapping, TestSet data, WorstCaseRequest request, ILogger logger, CancellationToken cancellationToken = default)
+    public static Task<WorstCaseReport> RunAsync(Network network, CimMappingOptions mapping, TestSet data, WorstCaseRequest request, ILogger logger, CancellationToken cancellationToken = default) =>
+        RunAsync(network, mapping, data, request, logger, null, null, cancellationToken);
+
+    /// <summary>As the overload without progress, telling <paramref name="progress"/> every step and bound of the sweep and <paramref name="referenceProgress"/> every chip of the Monte-Carlo reference.</summary>
+    /// <param name="network">The trained network.</param>
+    /// <param name="mapping">How it is mapped to crossbars.</param>
+    /// <param name="data">The test images.</param>
+    /// <param name="request">Bounds, search and Monte-Carlo reference.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="progress">Told every step and bound of the sweep, or null.</param>
+    /// <param name="referenceProgress">Told every chip of the Monte-Carlo reference, or null.</param>
+    /// <param name="cancellationToken">Stops the sweep between steps and the reference between chips.</param>
+    public static async Task<WorstCaseReport> RunAsync(
+        Network network, CimMappingOptions mapping, TestSet data, WorstCaseRequest request, ILogger logger,
+        IProgress<WorstCaseProgress>? progress, IProgress<MonteCarloProgress>? referenceProgress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(mapping);
@@ -69,14 +83,14 @@ public static class WorstCaseEvaluation
             };
         }
 
-        var points = await search.SweepAsync(request.Ks, save, cancellationToken).ConfigureAwait(false);
+        var points = await search.SweepAsync(request.Ks, save, progress, cancellationToken).ConfigureAwait(false);
         MonteCarloReference? mc = null;
         if (request.MonteCarloChips > 0)
         {
             var mcSw = Stopwatch.StartNew();
             var spec = request.Bounds.MonteCarloSpec;
             var evaluator = new MonteCarloEvaluator(mapped, spec, new MonteCarloOptions { Chips = request.MonteCarloChips, Seed = request.MonteCarloSeed, Percentile = request.MonteCarloPercentile });
-            var result = await Task.Run(() => evaluator.Run(data, null, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var result = await Task.Run(() => evaluator.Run(data, referenceProgress, cancellationToken), cancellationToken).ConfigureAwait(false);
             mc = new MonteCarloReference(request.MonteCarloChips, result.Mean, result.Minimum, result.PercentileK, result.Percentile, spec.Describe(), mcSw.Elapsed.TotalSeconds);
             logger.Information(
                 "Monte-Carlo reference ({Chips} chips, {Variation}): mean {Mean:P2}, minimum {Minimum:P2}, {K} % percentile {Percentile:P2}",

@@ -62,7 +62,14 @@ public sealed class WorstCaseSearch
     /// Searches the box of multiplier <paramref name="k"/>; the first start is <paramref name="warmStart"/> (projected onto the
     /// box; zero when null), further starts are uniformly random points of the box. Returns the best Δ seen, re-evaluated.
     /// </summary>
-    public WorstCaseRun Search(double k, ConductancePerturbation? warmStart = null, CancellationToken cancellationToken = default)
+    public WorstCaseRun Search(double k, ConductancePerturbation? warmStart = null, CancellationToken cancellationToken = default) =>
+        Search(k, warmStart, null, cancellationToken);
+
+    /// <summary>Gradient steps one search takes: (steps + 1) per start (the last one only evaluates).</summary>
+    public long StepsPerSearch => (long)(Options.Restarts + 1) * (Options.Steps + 1);
+
+    /// <summary>As <see cref="Search(double, ConductancePerturbation?, CancellationToken)"/>, calling <paramref name="onStep"/>(start, step, accuracy) after every gradient step.</summary>
+    private WorstCaseRun Search(double k, ConductancePerturbation? warmStart, Action<int, int, double>? onStep, CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
         var box = Box(k);
@@ -112,6 +119,7 @@ public sealed class WorstCaseSearch
                 }
 
                 trace.Add(new WorstCaseTracePoint(start, step, (double)correct / outcome.Total, loss, sw.Elapsed.TotalSeconds));
+                onStep?.Invoke(start, step, (double)correct / outcome.Total);
                 if (correct < startCorrect || (correct == startCorrect && loss < startLoss))
                 {
                     if (correct < startCorrect)
@@ -188,21 +196,38 @@ public sealed class WorstCaseSearch
     /// up to that bound, so the curve is non-increasing by construction. <paramref name="save"/>, when given, is called with
     /// each point's k and Δ and returns the path it wrote (or null).
     /// </summary>
-    public async Task<IReadOnlyList<WorstCaseBoundResult>> SweepAsync(IReadOnlyList<double> ks, Func<double, ConductancePerturbation, double, CancellationToken, Task<string?>>? save = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<WorstCaseBoundResult>> SweepAsync(IReadOnlyList<double> ks, Func<double, ConductancePerturbation, double, CancellationToken, Task<string?>>? save = null, CancellationToken cancellationToken = default) =>
+        SweepAsync(ks, save, null, cancellationToken);
+
+    /// <summary>As <see cref="SweepAsync(IReadOnlyList{double}, Func{double, ConductancePerturbation, double, CancellationToken, Task{string}}?, CancellationToken)"/>, telling <paramref name="progress"/> every gradient step and every finished bound, on the searching thread.</summary>
+    /// <param name="ks">The bound multipliers (any order; duplicates count once).</param>
+    /// <param name="save">Writes a point's Δ and returns its path, or null.</param>
+    /// <param name="progress">Where the <see cref="WorstCaseProgress"/> events go, or null.</param>
+    /// <param name="cancellationToken">Stops the sweep between gradient steps.</param>
+    public async Task<IReadOnlyList<WorstCaseBoundResult>> SweepAsync(
+        IReadOnlyList<double> ks, Func<double, ConductancePerturbation, double, CancellationToken, Task<string?>>? save, IProgress<WorstCaseProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ks);
         var ordered = ks.Distinct().Order().ToArray();
         var points = new List<WorstCaseBoundResult>();
         var bestDelta = ConductancePerturbation.Zero(Forward.Mapped);
         var bestAccuracy = CleanAccuracy;
-        foreach (var k in ordered)
+        var sw = Stopwatch.StartNew();
+        var stepsTotal = ordered.Count(k => k > 0) * StepsPerSearch;
+        var stepsBefore = 0L;
+        for (var bound = 0; bound < ordered.Length; bound++)
         {
+            var k = ordered[bound];
             WorstCaseRun? run = null;
             var fromSmaller = false;
             var searchAccuracy = CleanAccuracy;
             if (k > 0)
             {
-                run = await Task.Run(() => Search(k, bestDelta, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var (b, before) = (bound, stepsBefore);
+                Action<int, int, double>? onStep = progress is null ? null : (start, step, accuracy) =>
+                    progress.Report(new WorstCaseProgress(k, b, ordered.Length, start, step, before + ((long)start * (Options.Steps + 1)) + step + 1, stepsTotal, accuracy, false, sw.Elapsed.TotalSeconds));
+                run = await Task.Run(() => Search(k, bestDelta, onStep, cancellationToken), cancellationToken).ConfigureAwait(false);
+                stepsBefore += StepsPerSearch;
                 searchAccuracy = run.Accuracy;
                 if (run.Accuracy <= bestAccuracy)
                 {
@@ -226,6 +251,7 @@ public sealed class WorstCaseSearch
                 PerturbationPath = path,
                 Run = run,
             });
+            progress?.Report(new WorstCaseProgress(k, bound, ordered.Length, -1, -1, stepsBefore, stepsTotal, bestAccuracy, true, sw.Elapsed.TotalSeconds));
         }
 
         return points;

@@ -46,17 +46,68 @@ public sealed class RunPipeline : Workflow<RunSettings>
     /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
     public static string NewRunFolder(RunSettings settings, DateTimeOffset now) => RunFolder.New(settings.OutputRoot, now);
 
+    /// <summary>The file of a run from a store (<see cref="RunFromStoreAsync"/>) that records which store it was.</summary>
+    public const string SourceStoreFile = "source-store.json";
+
+    /// <summary>The stages of a run on a chip, in order.</summary>
+    public static ImmutableArray<string> StageNames { get; } = ["characterise", "calibrate", "model", "monte-carlo", "worst-case", "report"];
+
+    /// <summary>The stages of a run from a store, in order: the store is checked and hashed instead of characterised.</summary>
+    public static ImmutableArray<string> FromStoreStageNames { get; } = ["store", "calibrate", "model", "monte-carlo", "worst-case", "report"];
+
     /// <summary>Runs every stage into <paramref name="folder"/> (new, or an interrupted run's to resume) on <paramref name="chip"/>.</summary>
     public async Task<RunResults> RunAsync(SafeChip chip, string folder, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(chip);
         Directory.CreateDirectory(folder);
         var started = DateTimeOffset.UtcNow;
         var runId = RunFolder.IdOf(folder);
         var db = Path.Combine(folder, DatabaseFile);
 
         var (map, measurements) = await Stages.RunAsync("characterise", () => CharacteriseAsync(chip, db, runId, ct));
+        var head = new RunHead(folder, runId, started, chip.Identity.ToString(), Config.Chip.Driver, db, measurements, RunProvenance.Of(chip, Config), null);
+        var conductance = new ConductanceMap(map.Block.Rows, map.Block.Columns, [.. map.CurrentsA.Select(i => i / map.ReadVoltageV)])
+        {
+            Caption = $"after characterisation, read at {map.ReadVoltageV} V",
+        };
+        return await EvaluateAndReportAsync(head, conductance, ct);
+    }
+
+    /// <summary>
+    /// Runs every stage but characterisation from the measurements in <paramref name="store"/> (imported, or an earlier
+    /// characterisation's) into <paramref name="folder"/>: no chip is opened, the store is only read, and the folder
+    /// records which store it was (path and SHA-256) and where its measurements came from (source-store.json).
+    /// </summary>
+    /// <exception cref="MeasurementStoreException">The store is missing, not a store, holds no measurements, or is not the one a resumed folder was made from.</exception>
+    /// <exception cref="CalibrationException">Its measurements cannot calibrate a model (the message says what is missing).</exception>
+    public async Task<RunResults> RunFromStoreAsync(string store, string folder, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(store);
+        Directory.CreateDirectory(folder);
+        var started = DateTimeOffset.UtcNow;
+        var runId = RunFolder.IdOf(folder);
+        var source = await Stages.RunAsync("store", () => SourceStoreAsync(store, Path.Combine(folder, SourceStoreFile), ct));
+        ConductanceMap? map;
+        RunProvenance provenance;
+        using (var opened = MeasurementStore.Open(source.Path, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            map = StoredMap(opened);
+            provenance = opened.Run.Provenance;
+        }
+
+        var head = new RunHead(folder, runId, started, source.Chip, source.Driver, source.Path, source.Measurements, provenance, source);
+        return await EvaluateAndReportAsync(head, map, ct);
+    }
+
+    /// <summary>What the first stage of a run established: where it writes, which chip or store, and the measurements it calibrates from.</summary>
+    private sealed record RunHead(string Folder, string RunId, DateTimeOffset Started, string Chip, string Driver, string Database, long Measurements, RunProvenance Provenance, SourceStore? Source);
+
+    private async Task<RunResults> EvaluateAndReportAsync(RunHead head, ConductanceMap? map, CancellationToken ct)
+    {
+        var (folder, runId, started, db) = (head.Folder, head.RunId, head.Started, head.Database);
+        var measurements = head.Measurements;
         var calibrationPath = Path.Combine(folder, CalibrationFile);
-        var (model, warnings) = await Stages.RunAsync("calibrate", () => CalibrateAsync(db, calibrationPath, runId, ct));
+        var (model, warnings) = await Stages.RunAsync("calibrate", () => CalibrateAsync(db, calibrationPath, runId, head.Source, ct));
         var (network, floatAccuracy) = await Stages.RunAsync("model", () => LoadOrTrainAsync(ct));
         var mapping = CimMappingOptions.FromJson(Config.Section("simulation").SectionOrEmpty("mapping"));
         mapping.Validate();
@@ -69,8 +120,8 @@ public sealed class RunPipeline : Workflow<RunSettings>
             RunId = runId,
             Folder = folder,
             StartedUtc = started,
-            Chip = chip.Identity.ToString(),
-            Driver = Config.Chip.Driver,
+            Chip = head.Chip,
+            Driver = head.Driver,
             ConfigHash = Config.ContentHash,
             Database = db,
             Measurements = measurements,
@@ -81,13 +132,14 @@ public sealed class RunPipeline : Workflow<RunSettings>
             WorstCase = wc,
             Report = Path.Combine(folder, ReportFile),
             Warnings = warnings,
+            Source = head.Source,
         };
 
         string? screenshot = null;
         ReportPageResult? page = null;
         await Stages.RunAsync("report", async () =>
         {
-            var report = RunReportBuilder.Build(results, RunProvenance.Of(chip, Config), model, map, db, Settings.Seed, Config.Section("emulator").Long("seed", 0));
+            var report = RunReportBuilder.Build(results, head.Provenance, model, map, db, Settings.Seed, Config.Section("emulator").Long("seed", 0));
             await ReportWriter.WriteAsync(report, results.Report, ct);
             if (Settings.Screenshot)
             {
@@ -140,11 +192,22 @@ public sealed class RunPipeline : Workflow<RunSettings>
     /// The calibrated model (fitted, or the one a finished stage left) and its gaps, from one opening of the store. The gaps
     /// are logged as warnings; under <see cref="Strict"/> they stop the run before any simulation.
     /// </summary>
-    private async Task<(DeviceVariationModel Model, ImmutableArray<string> Gaps)> CalibrateAsync(string db, string path, string runId, CancellationToken ct)
+    private async Task<(DeviceVariationModel Model, ImmutableArray<string> Gaps)> CalibrateAsync(string db, string path, string runId, SourceStore? source, CancellationToken ct)
     {
         var stored = await StageResultFile.TryLoadAsync(path, "calibrate", (p, _) => Task.FromResult(DeviceModelFile.Load(p)), Log, ct);
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
-        var model = stored ?? Calibrator.Fit(store, $"run-{runId}", new CalibrationOptions { BootstrapSamples = Settings.BootstrapSamples, Seed = Settings.Seed }, Log);
+        DeviceVariationModel model;
+        try
+        {
+            model = stored ?? Calibrator.Fit(store, $"run-{runId}", new CalibrationOptions { BootstrapSamples = Settings.BootstrapSamples, Seed = Settings.Seed }, Log);
+        }
+        catch (CalibrationException ex) when (source is not null)
+        {
+            // The calibrator says what it lacks; a store from elsewhere also needs to say what it holds and what to add.
+            throw new CalibrationException($"{ex.Message}. The store holds {Holdings(source)}; a run needs at least a programVerify import "
+                + "(the multilevel procedure, with repeated reads of each cell or a readNoise import for the read noise)");
+        }
+
         if (stored is null)
         {
             DeviceModelFile.Save(model, path);
@@ -201,6 +264,74 @@ public sealed class RunPipeline : Workflow<RunSettings>
             var e = Settings.Evaluation;
             var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(e.WorstCaseImages);
             var search = WorstCaseOptions.Preset(e.WorstCaseMethod) with { Seed = Settings.Seed };
-            return await EvaluationStages.WorstCaseSummaryAsync(network, mapping, DeviceBoundModel.Parse(calibration), search, e.WorstCaseKs, test, Path.Combine(folder, "worst-case"), Log, ct);
+            return await EvaluationStages.WorstCaseSummaryAsync(network, mapping, DeviceBoundModel.Parse(calibration), search, e.WorstCaseKs, test, Path.Combine(folder, "worst-case"), Log, "worst-case", Stages.Progress, ct);
         }, Log, ct);
+    /// <summary>Checks the store a run is made from, hashes it and writes source-store.json (a resumed folder must be given the same store).</summary>
+    private async Task<SourceStore> SourceStoreAsync(string store, string recordPath, CancellationToken ct)
+    {
+        var path = Path.GetFullPath(store);
+        if (!File.Exists(path))
+        {
+            throw new MeasurementStoreException(store, "no such measurement store (give a store written by 'cimhil import' or 'cimhil characterize')");
+        }
+
+        var sha = await SourceStore.HashAsync(path, ct);
+        if (await SourceStore.TryLoadAsync(recordPath, ct) is { } earlier && !string.Equals(earlier.Sha256, sha, StringComparison.Ordinal))
+        {
+            throw new MeasurementStoreException(store, $"SHA-256 {sha}, but this run folder was made from {earlier.Path} with SHA-256 {earlier.Sha256} "
+                + "(its finished stages come from those measurements); start a new run for this store");
+        }
+
+        SourceStore source;
+        using (var opened = MeasurementStore.Open(path, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            var counts = opened.Counts();
+            if (counts.Measurements == 0)
+            {
+                throw new MeasurementStoreException(store, "holds no measurements, so there is nothing to calibrate a run from (import some with 'cimhil import', or characterise a chip)");
+            }
+
+            var identity = opened.Run.Provenance;
+            source = new SourceStore
+            {
+                Path = path,
+                Sha256 = sha,
+                StoreRunId = opened.Run.RunId,
+                Chip = identity.Chip.ToString(),
+                Driver = identity.Driver,
+                Measurements = counts.Measurements,
+                Procedures = [.. opened.Procedures().Select(p => KeyValuePair.Create(p, opened.Measurements(p, includeUnfinished: true).LongCount()))],
+                Imports = [.. opened.Imports()],
+            };
+        }
+
+        Log.Information("Run from store {Store} (SHA-256 {Sha256}): {Measurements} measurements, {Imports} imports", source.Path, source.Sha256, source.Measurements, source.Imports.Length);
+        await AtomicFile.WriteAllTextAsync(recordPath, JsonSerializer.Serialize(source, WorkflowJson.Options), ct);
+        return source;
+    }
+
+    private static string Holdings(SourceStore source) =>
+        string.Join(", ", source.Procedures.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Value} {p.Key} records")));
+
+    /// <summary>
+    /// The conductance map of a store: each cell's last stored read, NaN where it has none. Arrays above 1024×1024 get no
+    /// map (the report would carry millions of cells; an import's geometry can be that large).
+    /// </summary>
+    private static ConductanceMap? StoredMap(MeasurementStore store)
+    {
+        var g = store.Run.Provenance.Geometry;
+        var reads = store.LastReadsPerCell();
+        if ((long)g.Rows * g.Columns > 1 << 20 || reads.Count == 0)
+        {
+            return null;
+        }
+
+        var values = Enumerable.Repeat(double.NaN, g.Rows * g.Columns).ToArray();
+        foreach (var r in reads.Where(r => r.Cell.Row < g.Rows && r.Cell.Column < g.Columns))
+        {
+            values[(r.Cell.Row * g.Columns) + r.Cell.Column] = r.ConductanceS;
+        }
+
+        return new ConductanceMap(g.Rows, g.Columns, [.. values]) { Caption = "the last stored read of each cell (from the store; no chip was read)" };
+    }
 }

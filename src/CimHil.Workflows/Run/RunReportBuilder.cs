@@ -12,7 +12,7 @@ namespace CimHil.Workflows;
 internal static class RunReportBuilder
 {
     /// <summary>The report of a finished run: its chip (<paramref name="provenance"/>), calibration, Monte-Carlo and worst case, and any warnings.</summary>
-    public static RunReport Build(RunResults results, RunProvenance provenance, DeviceVariationModel model, BlockReadResult map, string db, long runSeed, long emulatorSeed)
+    public static RunReport Build(RunResults results, RunProvenance provenance, DeviceVariationModel model, ConductanceMap? map, string db, long runSeed, long emulatorSeed)
     {
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         var levels = store.Units(ProcedureNames.Multilevel)
@@ -66,14 +66,12 @@ internal static class RunReportBuilder
                 FinishedUtc = DateTimeOffset.UtcNow,
                 Run = provenance,
                 DeviceModel = $"{model.Name} ({model.Technology}), {results.Calibration}",
-                Seeds = [new("run", runSeed), new("emulator", emulatorSeed)],
+                // A run from a store took no emulator, so only a chip run names the emulator's seed.
+                Seeds = results.Source is null ? [new("run", runSeed), new("emulator", emulatorSeed)] : [new("run", runSeed)],
                 Host = Environment.MachineName,
-                Extra = [new("model", results.Model), new("measurements", results.Measurements.ToString(CultureInfo.InvariantCulture))],
+                Extra = [new("model", results.Model), new("measurements", results.Measurements.ToString(CultureInfo.InvariantCulture)), .. SourceStoreReport.Provenance(results.Source)],
             },
-            ConductanceMap = new ConductanceMap(map.Block.Rows, map.Block.Columns, [.. map.CurrentsA.Select(i => i / map.ReadVoltageV)])
-            {
-                Caption = $"after characterisation, read at {map.ReadVoltageV} V",
-            },
+            ConductanceMap = map,
             LevelHistograms = levels,
             Sigma = SigmaCurve.FromModel(model),
             Drift = drift.IsEmpty ? null : new DriftReport { Levels = drift },
@@ -99,10 +97,13 @@ internal static class RunReportBuilder
                 ConfidenceLevel = mc?.ConfidenceLevel ?? 0.95,
                 WorstCase = wcPoints,
             },
-            Sections = results.Warnings.IsEmpty
-                ? [new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }]
-                : [new ReportSection { Title = "Warning: the calibrated model is incomplete", Text = string.Join(" ", results.Warnings.Select(w => w + ".")) + " The simulation used defaults for what is missing." },
-                   new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) }],
+            Sections = [
+                .. results.Warnings.IsEmpty
+                    ? []
+                    : new[] { new ReportSection { Title = "Warning: the calibrated model is incomplete", Text = string.Join(" ", results.Warnings.Select(w => w + ".")) + " The simulation used defaults for what is missing." } },
+                .. SourceStoreReport.Sections(results.Source),
+                new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) },
+            ],
         };
     }
 

@@ -15,10 +15,10 @@ public sealed record RunResults : WorkflowResults
     /// <summary>SHA-256 of hil-config.json's content, as in the measurement store's provenance.</summary>
     public required string ConfigHash { get; init; }
 
-    /// <summary>The measurement store (measurements.db).</summary>
+    /// <summary>The measurement store: measurements.db in the folder, or the store a run from a store read.</summary>
     public required string Database { get; init; }
 
-    /// <summary>Records in the store after characterisation.</summary>
+    /// <summary>Records in the store after characterisation (or in the store a run from a store read).</summary>
     public long Measurements { get; init; }
 
     /// <summary>The calibrated device model (calibration.json).</summary>
@@ -50,4 +50,7 @@ public sealed record RunResults : WorkflowResults
 
     /// <summary>What the plan measured that the calibrated model lacks (levels, drift, cycle-to-cycle, unfinished procedures).</summary>
     public ImmutableArray<string> Warnings { get; init; } = [];
+
+    /// <summary>The store a run from a store read (path, SHA-256, imports); null for a run that characterised a chip.</summary>
+    public SourceStore? Source { get; init; }
 }

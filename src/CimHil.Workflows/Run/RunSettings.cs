@@ -38,11 +38,17 @@ public sealed record RunSettings
     /// <summary>Open the report in headless Chromium, check it and keep a screenshot with the run.</summary>
     public required bool Screenshot { get; init; }
 
+    /// <summary>
+    /// A measurement store (imported with <c>cimhil import</c>, or an earlier characterisation's) to run from instead of
+    /// characterising a chip: no bench is opened (<c>run.fromStore</c>, <c>--from-store</c>); null characterises.
+    /// </summary>
+    public string? FromStore { get; init; }
+
     /// <summary>Parses the section; errors carry the JSON path.</summary>
     public static RunSettings Parse(JsonSection s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        s.AllowOnly("outputRoot", "plan", "model", "trainEpochs", "monteCarlo", "worstCase", "calibration", "seed", "screenshot");
+        s.AllowOnly("outputRoot", "plan", "model", "trainEpochs", "monteCarlo", "worstCase", "calibration", "seed", "screenshot", "fromStore");
         var evaluation = EvaluationSettings.Parse(s, EvaluationDefaults, distinctKs: false);
         var cal = s.SectionOrEmpty("calibration").AllowOnly("bootstrapSamples");
         return new RunSettings
@@ -55,6 +61,7 @@ public sealed record RunSettings
             BootstrapSamples = cal.Int("bootstrapSamples", 200, 10, 100_000),
             Seed = s.Int("seed", 1, 0, null),
             Screenshot = s.Bool("screenshot", true),
+            FromStore = s.OptionalString("fromStore"),
         };
     }
 }

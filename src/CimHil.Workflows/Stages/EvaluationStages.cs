@@ -26,16 +26,21 @@ public static class EvaluationStages
         }
 
         var sw = Stopwatch.StartNew();
-        var reporter = new SynchronousProgress<MonteCarloProgress>(p => progress.Report(new StageProgress(stage, p.ChipsDone, p.ChipsTotal, $"chip {p.ChipsDone}/{p.ChipsTotal}")));
+        var reporter = new SynchronousProgress<MonteCarloProgress>(p => progress.Report(MonteCarloChipProgress.Of(stage, p)));
         var r = new MonteCarloEvaluator(mapped, variation, options).Run(TestSet.FromDataset(test, options.BatchSize), reporter, ct);
         return new MonteCarloSummary(r.NominalAccuracy, r.Mean, r.StandardDeviation, r.Minimum, r.PercentileK, r.Percentile, r.PercentileInterval, r.MeanInterval, r.ConfidenceLevel, r.Images, r.Variation, r.Seed, sw.Elapsed.TotalSeconds, r.ChipAccuracies);
     }
 
-    /// <summary>The worst-case sweep over <paramref name="ks"/> on <paramref name="test"/> (no Monte-Carlo reference), Δ files under <paramref name="outputDirectory"/>.</summary>
+    /// <summary>
+    /// The worst-case sweep over <paramref name="ks"/> on <paramref name="test"/> (no Monte-Carlo reference), Δ files under
+    /// <paramref name="outputDirectory"/>, reporting every search step and bound as stage <paramref name="stage"/>.
+    /// </summary>
     public static async Task<WorstCaseSummary> WorstCaseSummaryAsync(
-        Network network, CimMappingOptions mapping, DeviceBoundModel bounds, WorstCaseOptions search, IReadOnlyList<double> ks, Dataset test, string outputDirectory, ILogger logger, CancellationToken ct)
+        Network network, CimMappingOptions mapping, DeviceBoundModel bounds, WorstCaseOptions search, IReadOnlyList<double> ks, Dataset test, string outputDirectory, ILogger logger,
+        string stage, IProgress<StageProgress> progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(progress);
         var request = new WorstCaseRequest
         {
             Ks = ks,
@@ -44,7 +49,8 @@ public static class EvaluationStages
             OutputDirectory = outputDirectory,
             MonteCarloChips = 0,
         };
-        var report = await WorstCaseEvaluation.RunAsync(network, mapping, TestSet.FromDataset(test, 1000), request, logger, ct);
+        var reporter = new SynchronousProgress<WorstCaseProgress>(p => progress.Report(WorstCaseStepProgress.Of(stage, p)));
+        var report = await WorstCaseEvaluation.RunAsync(network, mapping, TestSet.FromDataset(test, 1000), request, logger, reporter, null, ct);
         return new WorstCaseSummary(
             report.Method,
             report.Bound,

@@ -14,6 +14,8 @@ internal sealed class StageTimer
     private readonly bool _logStart;
     private readonly string _finishedTemplate;
     private readonly Dictionary<string, double> _seconds = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Stopwatch> _running = new(StringComparer.Ordinal);
+    private IProgress<StageProgress>? _stamped;
 
     /// <param name="progress">Where the stage events go.</param>
     /// <param name="log">The workflow's log.</param>
@@ -27,8 +29,12 @@ internal sealed class StageTimer
         _finishedTemplate = finishedTemplate;
     }
 
-    /// <summary>The stages' event sink, for the units a stage reports inside itself.</summary>
-    public IProgress<StageProgress> Progress => _progress;
+    /// <summary>
+    /// The stages' event sink, for the units a stage reports inside itself. An event without elapsed seconds gets the
+    /// running stage's (characterisation and training report none of their own).
+    /// </summary>
+    public IProgress<StageProgress> Progress => _stamped ??= new SynchronousProgress<StageProgress>(p =>
+        _progress.Report(p.ElapsedSeconds == 0 && _running.TryGetValue(p.Stage, out var sw) ? p with { ElapsedSeconds = sw.Elapsed.TotalSeconds } : p));
 
     /// <summary>Seconds per finished stage.</summary>
     public ImmutableDictionary<string, double> Seconds => _seconds.ToImmutableDictionary();
@@ -37,15 +43,25 @@ internal sealed class StageTimer
     public async Task<T> RunAsync<T>(string name, Func<Task<T>> body)
     {
         var sw = Stopwatch.StartNew();
+        _running[name] = sw;
         _progress.Report(new StageProgress(name, 0, 1));
         if (_logStart)
         {
             _log.Information("Stage {Stage} started", name);
         }
 
-        var result = await body();
+        T result;
+        try
+        {
+            result = await body();
+        }
+        finally
+        {
+            _running.TryRemove(name, out _);
+        }
+
         _seconds[name] = sw.Elapsed.TotalSeconds;
-        _progress.Report(new StageProgress(name, 1, 1));
+        _progress.Report(new StageProgress(name, 1, 1) { ElapsedSeconds = sw.Elapsed.TotalSeconds });
         _log.Information(_finishedTemplate, name, sw.Elapsed.TotalSeconds);
         return result;
     }
@@ -53,5 +69,5 @@ internal sealed class StageTimer
     /// <summary>Turns the trainer's per-step progress into events of stage <paramref name="stage"/> (epochs as units).</summary>
     public IProgress<Simulation.Training.TrainingProgress> Training(string stage) =>
         new SynchronousProgress<Simulation.Training.TrainingProgress>(p =>
-            _progress.Report(new StageProgress(stage, p.Epoch - 1 + ((double)p.Step / p.StepsPerEpoch), p.Epochs, $"epoch {p.Epoch}/{p.Epochs}")));
+            Progress.Report(new StageProgress(stage, p.Epoch - 1 + ((double)p.Step / p.StepsPerEpoch), p.Epochs, $"epoch {p.Epoch}/{p.Epochs}")));
 }

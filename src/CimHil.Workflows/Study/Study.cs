@@ -81,8 +81,9 @@ public sealed class Study : Workflow<StudySettings>
                     Restarts = Settings.WorstCaseRestarts,
                     Seed = Settings.Seeds.WorstCase,
                 };
-                var wc = await Stages.RunAsync($"worst-case {method}/{name}", () => EvaluationStages.WorstCaseSummaryAsync(
-                    network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, Path.Combine(folder, "worst-case", $"{method}-{name}"), Log, ct));
+                var wcStage = $"worst-case {method}/{name}";
+                var wc = await Stages.RunAsync(wcStage, () => EvaluationStages.WorstCaseSummaryAsync(
+                    network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, Path.Combine(folder, "worst-case", $"{method}-{name}"), Log, wcStage, Stages.Progress, ct));
                 rows.Add(new StudyRow(method, name, spec.Describe(), evalMapping.Representation, mc, wc));
                 Log.Information("Study {Method} under {Model}: clean {Clean}, mean {Mean}, P{K} {Percentile}, worst {Worst}", method, name, mc.CleanAccuracy, mc.Mean, mc.PercentileK, mc.Percentile, wc.Points.Select(p => p.Accuracy));
             }
