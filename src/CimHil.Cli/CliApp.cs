@@ -31,6 +31,7 @@ public static class CliApp
         root.Subcommands.Add(StudyCommand.Create(services));
         root.Subcommands.Add(ImportCommand.Create(services));
         root.Subcommands.Add(ExportCommand.Create(services));
+        root.Subcommands.Add(ServeCommand.Create(services));
         return root;
     }
 
