@@ -35,11 +35,12 @@ public sealed class ChipApiTests : IAsyncLifetime
 
         Assert.Equal(0.1, cell.GetProperty("readVoltageV").GetDouble());
         Assert.Equal(cell.GetProperty("currentA").GetDouble() / 0.1, cell.GetProperty("conductanceS").GetDouble(), 12);
-        Assert.InRange(cell.GetProperty("conductanceS").GetDouble(), 0, 1e-3);
+        // Unformed cells read near 0 S with read noise of either sign; a formed one reads tens of µS.
+        Assert.InRange(cell.GetProperty("conductanceS").GetDouble(), -1e-6, 1e-3);
         Assert.Equal(8, row.GetProperty("conductancesS").GetArrayLength());
         Assert.Equal(0.2, row.GetProperty("readVoltageV").GetDouble());
         Assert.Equal(12, block.GetProperty("conductancesS").GetArrayLength());
-        Assert.All(block.GetProperty("conductancesS").EnumerateArray(), g => Assert.InRange(g.GetDouble(), 0, 1e-3));
+        Assert.All(block.GetProperty("conductancesS").EnumerateArray(), g => Assert.InRange(g.GetDouble(), -1e-6, 1e-3));
     }
 
     [Fact]
@@ -104,7 +105,8 @@ public sealed class ChipApiTests : IAsyncLifetime
         Assert.Equal(b.Length, a.Length);
         for (var i = 0; i < a.Length; i++)
         {
-            Assert.Equal(b[i], a[i], b[i] * 0.2);
+            // Read noise only (an unformed cell reads ~0 S); a 4.5 V pulse would have formed the cell (tens of µS).
+            Assert.Equal(b[i], a[i], 2e-6);
         }
     }
 
@@ -116,10 +118,10 @@ public sealed class ChipApiTests : IAsyncLifetime
     {
         using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         using var response = await _bench.Http.PostAsync("api/chip/program", content);
-        var body = await response.Content.ReadAsStringAsync();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(expected, body, StringComparison.Ordinal);
+        Assert.Contains(expected, body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -206,6 +206,11 @@ public sealed class BenchOperator
             {
                 _hub.Publish(BenchEventTypes.SafetyRefusal, SafetyRefusal.Of(refusal), state.Id);
             }
+            else if (ex is Characterization.Plans.PlanValidationException plan)
+            {
+                // A plan the limits or the chip refuse: refused before its first pulse, every violation named.
+                _hub.Publish(BenchEventTypes.SafetyRefusal, new ApiError(plan.Message), state.Id);
+            }
 
             ended = state with { Status = OperationStatus.Failed, Error = ex.Message };
         }
