@@ -14,8 +14,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/lib/python3/dist-packages/pyvisa_py/__init__.py ] || need+=(python3-pyvisa-py)
 # h5py and xarray for Debian's python3 (/usr/bin/python3, which the export tests run, whatever python3 is first on PATH).
 /usr/bin/python3 -c "import h5py, xarray" >/dev/null 2>&1 || need+=(python3-h5py python3-xarray python3-pandas)
-# requests, pandas and pytest for the Python client in python/cimhil (its tests run against a live `cimhil serve`).
-/usr/bin/python3 -c "import requests, pandas, pytest" >/dev/null 2>&1 || need+=(python3-requests python3-pandas python3-pytest)
+# requests and pandas for the Python client in python/cimhil (its unittest suite runs against a live `cimhil serve`).
+/usr/bin/python3 -c "import requests, pandas" >/dev/null 2>&1 || need+=(python3-requests python3-pandas)
 for pkg in ${CIMHIL_EXTRA_PACKAGES:-}; do need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -61,7 +61,7 @@ public sealed class EventStream : IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
             // Closed by the test.
         }
@@ -74,8 +74,16 @@ public sealed class EventStream : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        try
+        {
+            await _reader;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection closed under the read.
+        }
+
         Response.Dispose();
-        await _reader;
         _stop.Dispose();
     }
 }

@@ -85,7 +85,7 @@
     const d = e.data;
     switch (e.type) {
       case 'operation':
-        if (d.status === 'running') { reset(); if (d.run) prefill(d.run); }
+        if (d.status === 'running') reset();
         setStatus(d);
         if (d.status !== 'running' && d.status !== 'stopping') loadRuns();
         break;
@@ -96,7 +96,8 @@
           $('chip').textContent = `${p.chip} ${p.rows}×${p.columns}`;
           state.measurements = p.storedMeasurements;
           state.totalUnits = p.storedUnits;
-          if (p.run) prefill(p.run);
+          // A resumed run: what earlier sessions stored fills the map and histograms first.
+          if (p.storedUnits > 0) prefill(p.run);
           break;
         }
         if (p.stage !== undefined) {
