@@ -109,7 +109,9 @@ class Client:
         """The last workflow started (running or ended), or None."""
         return self._call("GET", "api/operation")
 
-    def characterize(self, plan=None, plan_json=None, resume=None, follow=True, progress=True):
+    def characterize(self, plan=None, plan_json=None, resume=None, follow=True, progress=True, file=None):
+        """Starts a characterisation (a plan file on the server, or the plan itself; or resume=<run id>) and, unless
+        follow=False, follows it to its end with a progress bar on `file` (stderr); returns the operation."""
         body = {}
         if plan is not None:
             body["plan"] = plan
@@ -118,11 +120,12 @@ class Client:
         if resume is not None:
             body["resume"] = resume
         op = self.start("characterize", **body)
-        return self.follow(op, progress=progress) if follow else op
+        return self.follow(op, progress=progress, file=file) if follow else op
 
-    def run(self, resume=None, follow=True, progress=True):
+    def run(self, resume=None, follow=True, progress=True, file=None):
+        """Starts the whole `cimhil run` pipeline (or resumes one) and follows it as characterize does."""
         op = self.start("run", **({} if resume is None else {"resume": resume}))
-        return self.follow(op, progress=progress) if follow else op
+        return self.follow(op, progress=progress, file=file) if follow else op
 
     def events(self, last_event_id=None):
         """The live event stream (server-sent events): yields each event as a dict {id, type, timeUtc, operation, data}."""
