@@ -180,7 +180,7 @@ class Client:
             offset += len(page["items"])
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if "timestamp" in frame:
-            frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
+            frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
         return frame
 
     def units(self, run):
