@@ -85,14 +85,15 @@
     const d = e.data;
     switch (e.type) {
       case 'operation':
-        if (d.status === 'running') reset();
+        // A resume of the run on screen keeps what the page has seen of it (reads of cells no unit finished included).
+        if (d.status === 'running' && d.run !== state.runId) { reset(); state.runId = d.run; }
         setStatus(d);
         if (d.status !== 'running' && d.status !== 'stopping') loadRuns();
         break;
       case 'stage': {
         const p = d.progress;
         if (d.record === 'LiveChipInfo') {
-          reset(p.rows, p.columns);
+          if (state.runId !== p.run || state.rows !== p.rows || state.columns !== p.columns) { reset(p.rows, p.columns); state.runId = p.run; }
           $('chip').textContent = `${p.chip} ${p.rows}×${p.columns}`;
           state.measurements = p.storedMeasurements;
           state.totalUnits = p.storedUnits;
