@@ -16,6 +16,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 /usr/bin/python3 -c "import h5py, xarray" >/dev/null 2>&1 || need+=(python3-h5py python3-xarray python3-pandas)
 # Slurm and munge: the Slurm tests start a single-node cluster with scripts/slurm-local.sh.
 command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 || need+=(slurm-wlm munge)
+# requests and pandas for the Python client in python/cimhil (its unittest suite runs against a live `cimhil serve`).
+/usr/bin/python3 -c "import requests, pandas" >/dev/null 2>&1 || need+=(python3-requests python3-pandas)
 for pkg in ${CIMHIL_EXTRA_PACKAGES:-}; do need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -32,6 +32,7 @@ public static class CliApp
         root.Subcommands.Add(ImportCommand.Create(services));
         root.Subcommands.Add(ExportCommand.Create(services));
         root.Subcommands.Add(SlurmCommand.Create(services));
+        root.Subcommands.Add(ServeCommand.Create(services));
         return root;
     }
 

@@ -113,6 +113,7 @@ public sealed partial class MeasurementStore
         _mark = after;
         _journal?.Append(_mark);
         CommitListener?.AfterCommit(_mark);
+        RaiseStored(measurements, units);
     }
 
     private void Insert(SqliteCommand cmd, string what)

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CimHil.Characterization.Store;
+
+namespace CimHil.Server.Tests;
+
+/// <summary>
+/// Workflows over real HTTP: a characterisation followed live to the end, the chip refused to a second writer, Stop
+/// (safe state, resumable store) and resume giving the uninterrupted experiment, the runs and their measurements.
+/// </summary>
+public sealed class WorkflowApiTests
+{
+    private static List<string> Units(string db)
+    {
+        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        return s.Units().Select(u => $"{u.Key} {u.Outcome} {u.ValueS:R} {u.Pulses}").Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static long Records(string db)
+    {
+        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        return s.Counts().Measurements;
+    }
+
+    private static string Db(ServedBench bench, JsonElement op) =>
+        Path.Combine(bench.Directory, "runs", op.GetProperty("run").GetString()!, "measurements.db");
+
+    [Fact]
+    public async Task Characterize_IsFollowedLive_ToTheEnd_AndItsMeasurementsArePagedExactly()
+    {
+        await using var bench = await ServedBench.StartAsync(size: 12);
+        await using var events = await EventStream.OpenAsync(bench.Http);
+
+        var started = await bench.StartCharacterizationAsync();
+        var finished = await events.WaitForAsync(e => EventStream.IsOperation(e, "finished") || EventStream.IsOperation(e, "failed"));
+
+        Assert.Equal("finished", finished.GetProperty("data").GetProperty("status").GetString());
+        Assert.True(finished.GetProperty("data").GetProperty("safeState").GetBoolean());
+        var seen = events.Seen;
+        Assert.True(EventStream.IsOperation(seen[0], "running"), seen[0].ToString());
+        var progress = seen.Where(e => EventStream.Is(e, "progress")).Select(e => e.GetProperty("data")).ToList();
+        Assert.Contains(progress, p => p.GetProperty("progress").GetProperty("procedure").GetString() == "multilevel");
+        Assert.Contains(progress, p => p.TryGetProperty("etaSeconds", out var eta) && eta.ValueKind == JsonValueKind.Number);
+        Assert.All(progress, p => Assert.Equal("CharacterizationProgress", p.GetProperty("record").GetString()));
+        var stored = seen.Where(e => EventStream.Is(e, "stored")).Select(e => e.GetProperty("data")).ToList();
+        Assert.True(stored.Count >= 3, $"{stored.Count} commits seen");
+
+        // Every record the store holds was announced live, once.
+        var db = Db(bench, started);
+        var records = Records(db);
+        Assert.Equal(records, stored.Sum(s => s.GetProperty("measurements").GetInt64()));
+        Assert.Equal(records, stored[^1].GetProperty("totalMeasurements").GetInt64());
+        Assert.Equal(records, finished.GetProperty("data").GetProperty("result").GetProperty("measurements").GetInt64());
+
+        // Pages of 1000 hold exactly the store's rows, in key order, none twice.
+        var run = started.GetProperty("run").GetString();
+        var rows = new List<JsonElement>();
+        for (var offset = 0; ; offset += 1000)
+        {
+            var page = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/measurements?offset={offset}&limit=1000");
+            Assert.Equal(records, page.GetProperty("total").GetInt64());
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            rows.AddRange(items);
+            if (items.Count < 1000)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(records, rows.Count);
+        Assert.Equal(rows.Count, rows.Select(r => $"{r.GetProperty("procedure")}/{r.GetProperty("row")}/{r.GetProperty("column")}/{r.GetProperty("step")}/{r.GetProperty("seq")}").Distinct().Count());
+        Assert.Contains(rows, r => r.GetProperty("kind").GetString() == "read" && r.GetProperty("conductanceS").GetDouble() > 1e-6);
+
+        var runs = await bench.Http.GetFromJsonAsync<JsonElement>("api/runs");
+        var listed = Assert.Single(runs.EnumerateArray());
+        Assert.Equal(run, listed.GetProperty("id").GetString());
+        Assert.True(listed.GetProperty("hasDatabase").GetBoolean());
+        Assert.False(listed.GetProperty("hasResults").GetBoolean());
+        var units = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/units");
+        Assert.Equal(Units(db).Count, units.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task SecondWriter_WhileACharacterisationRuns_Is409NamingWhatHoldsTheChip()
+    {
+        await using var bench = await ServedBench.StartAsync(size: 16);
+        var started = await bench.StartCharacterizationAsync();
+
+        using var second = await bench.Http.PostAsJsonAsync("api/workflows/characterize", new { plan = bench.PlanPath });
+        using var program = await bench.Http.PostAsJsonAsync("api/chip/program", new { row = 0, column = 0, polarity = "set", amplitudeV = 1.0 });
+        using var read = await bench.Http.GetAsync("api/chip/cells/0/0");
+        var error = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, program.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, read.StatusCode);
+        Assert.Contains($"characterize of run {started.GetProperty("run").GetString()} holds it", error, StringComparison.Ordinal);
+        await bench.WaitEndedAsync();
+    }
+
+    [Fact]
+    public async Task Stop_BringsTheChipToItsSafeState_AndResume_GivesTheUninterruptedExperiment()
+    {
+        // The uninterrupted experiment, on a pristine emulator.
+        string reference;
+        await using (var full = await ServedBench.StartAsync(size: 16))
+        {
+            var op = await full.StartCharacterizationAsync();
+            Assert.Equal("finished", (await full.WaitEndedAsync()).GetProperty("status").GetString());
+            reference = Path.Combine(Path.GetTempPath(), $"cimhil-server-reference-{Guid.NewGuid():N}.db");
+            File.Copy(Db(full, op), reference);
+        }
+
+        await using var bench = await ServedBench.StartAsync(size: 16);
+        await using var events = await EventStream.OpenAsync(bench.Http);
+        var started = await bench.StartCharacterizationAsync();
+        await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
+        using var stop = await bench.Http.PostAsync("api/operation/stop", null);
+        Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        var stopped = await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
+
+        Assert.Equal("stopped", stopped.GetProperty("data").GetProperty("status").GetString());
+        Assert.True(stopped.GetProperty("data").GetProperty("safeState").GetBoolean());
+        var db = Db(bench, started);
+        Assert.True(Units(db).Count < Units(reference).Count, "the stop landed before the end");
+        using var again = await bench.Http.PostAsync("api/operation/stop", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        await bench.StartCharacterizationAsync(resume: started.GetProperty("run").GetString());
+        var resumed = await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
+
+        Assert.Equal("finished", resumed.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal(Units(reference), Units(db));
+        Assert.Equal(Records(reference), Records(db));
+        File.Delete(reference);
+    }
+
+    private static bool Is(JsonElement e, params string[] statuses) =>
+        EventStream.Is(e, "operation") && statuses.Contains(e.GetProperty("data").GetProperty("status").GetString());
+
+    [Fact]
+    public async Task Start_WithAWrongPlanOrAnUnknownRun_Is4xxNamingIt_AndTouchesNothing()
+    {
+        await using var bench = await ServedBench.StartAsync(size: 8);
+
+        using var noPlan = await bench.Http.PostAsJsonAsync("api/workflows/characterize", new { plan = "nope.json" });
+        using var badPlan = await bench.Http.PostAsJsonAsync("api/workflows/characterize", new { planJson = new { name = "x", readVoltageV = 0.9, multilevel = new { targetsS = new[] { 1e-5 } } } });
+        using var noRun = await bench.Http.PostAsJsonAsync("api/workflows/characterize", new { resume = "20990101-000000" });
+        using var escape = await bench.Http.GetAsync("api/runs/..%2F..%2Fetc/measurements");
+        using var kind = await bench.Http.PostAsJsonAsync("api/workflows/dance", new { });
+
+        Assert.Equal(HttpStatusCode.BadRequest, noPlan.StatusCode);
+        Assert.Contains("no plan file nope.json", await noPlan.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badPlan.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noRun.StatusCode);
+        Assert.Contains("20990101-000000", await noRun.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, escape.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, kind.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await bench.Http.GetAsync("api/operation")).StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(bench.Directory, "runs")) && Directory.EnumerateFileSystemEntries(Path.Combine(bench.Directory, "runs")).Any());
+    }
+}
