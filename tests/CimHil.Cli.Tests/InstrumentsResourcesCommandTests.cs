@@ -67,7 +67,7 @@ public sealed class InstrumentsResourcesCommandTests
 
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Equal(
-            "cimhil: GPIB0::22::INSTR: no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11, usbtmc (none serves GPIB); "
+            "cimhil: GPIB0::22::INSTR: no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11, HiSLIP, usbtmc (none serves GPIB); "
             + "the vendor VISA was not tried (transport.visa is never). To reach it, install a vendor VISA with a GPIB driver (NI-VISA with NI-488.2, "
             + "Keysight IO Libraries Suite) and set transport.visa to auto (or pass --visa Auto).",
             error.Trim());

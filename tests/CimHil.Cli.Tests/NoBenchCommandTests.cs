@@ -62,7 +62,7 @@ public class NoBenchCommandTests
         var (code, _, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), "instruments", "probe", "GPIB0::22::INSTR");
 
         Assert.Equal(ExitCodes.BadInput, code);
-        Assert.Contains("no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11, usbtmc (none serves GPIB); no vendor VISA library is installed (looked for libvisa.so.0", error, StringComparison.Ordinal);
+        Assert.Contains("no transport can reach a GPIB resource: built-in transports tried: socket, serial, VXI-11, HiSLIP, usbtmc (none serves GPIB); no vendor VISA library is installed (looked for libvisa.so.0", error, StringComparison.Ordinal);
         Assert.Contains("install a vendor VISA with a GPIB driver (NI-VISA with NI-488.2, Keysight IO Libraries Suite)", error, StringComparison.Ordinal);
     }
 }
