@@ -33,16 +33,22 @@ public static unsafe class Gemm
     private static int s_logged;
     private static GemmBackend? s_forced;
 
-    [ThreadStatic]
-    private static GemmBackend? t_scoped;
+    // The scoped backend follows the logical flow of control (async/await, Parallel.For workers), not the OS thread. It was
+    // [ThreadStatic]: a test doing `using var _ = Gemm.Use(Managed); await …;` set it on one xunit thread and restored it on
+    // another, so the first thread kept the managed GEMM for good; a later Monte-Carlo run whose Parallel.For used that thread
+    // as one of its workers computed those chips with a different GEMM (other rounding) than the others — chip accuracies
+    // that changed from run to run for the same seed, depending on which thread ran what. An AsyncLocal value set inside an
+    // async method never leaks back to its caller and flows into the work the flow starts (ExecutionContext; .NET docs,
+    // "AsyncLocal<T>"), so every worker of one evaluation uses the caller's backend.
+    private static readonly AsyncLocal<GemmBackend?> s_scoped = new();
 
-    /// <summary>The backend in use on this thread.</summary>
-    public static GemmBackend Backend => t_scoped ?? s_forced ?? (NativeLib.Value.Sgemm is null ? GemmBackend.Managed : GemmBackend.OpenBlas);
+    /// <summary>The backend in use in this flow of control (this thread, or the async flow and the parallel work it started).</summary>
+    public static GemmBackend Backend => s_scoped.Value ?? s_forced ?? (NativeLib.Value.Sgemm is null ? GemmBackend.Managed : GemmBackend.OpenBlas);
 
     /// <summary>True when OpenBLAS was loaded (regardless of any forced backend).</summary>
     public static bool OpenBlasAvailable => NativeLib.Value.Sgemm is not null;
 
-    /// <summary>Uses <paramref name="backend"/> on the calling thread until the scope is disposed (tests compare both paths).</summary>
+    /// <summary>Uses <paramref name="backend"/> in the calling flow (and the work it starts) until the scope is disposed (tests compare both paths).</summary>
     public static BackendScope Use(GemmBackend backend)
     {
         if (backend == GemmBackend.OpenBlas && !OpenBlasAvailable)
@@ -50,8 +56,8 @@ public static unsafe class Gemm
             throw new InvalidOperationException($"OpenBLAS cannot be used: {NativeLib.Value.Description}");
         }
 
-        var previous = t_scoped;
-        t_scoped = backend;
+        var previous = s_scoped.Value;
+        s_scoped.Value = backend;
         return new BackendScope(previous);
     }
 
@@ -339,7 +345,7 @@ public static unsafe class Gemm
         internal BackendScope(GemmBackend? previous) => _previous = previous;
 
         /// <summary>Restores the previous choice.</summary>
-        public void Dispose() => t_scoped = _previous;
+        public void Dispose() => s_scoped.Value = _previous;
     }
 }
 

@@ -16,6 +16,7 @@ namespace CimHil.Simulation.Tests.Cim;
 /// entering and leaving its single-threaded OpenBLAS scope, while a third thread multiplies large matrices with OpenBLAS's
 /// own threads (as a trainer does). Every chip accuracy and every product must equal the one computed alone, bit for bit.
 /// </summary>
+[Collection(OpenBlasThreadCountCollection.Name)]
 public sealed class MonteCarloConcurrencyStressTests
 {
     private const int Chips = 6;
@@ -86,11 +87,13 @@ public sealed class MonteCarloConcurrencyStressTests
             }
         }
 
+        var threadsBefore = Gemm.OpenBlasThreads;
         await Task.WhenAll(
             Task.Factory.StartNew(ThreadCountLoop, TaskCreationOptions.LongRunning),
             Task.Factory.StartNew(() => MonteCarloLoop(0), TaskCreationOptions.LongRunning),
             Task.Factory.StartNew(() => MonteCarloLoop(1), TaskCreationOptions.LongRunning),
             Task.Factory.StartNew(ProductLoop, TaskCreationOptions.LongRunning));
+        Gemm.SetOpenBlasThreads(Math.Max(1, threadsBefore));
 
         Assert.True(failures.IsEmpty, $"{failures.Count} differing result(s) after {runs} Monte-Carlo runs, {products} products and {threadChanges} thread-count changes (GEMM: {Gemm.Description}):\n{string.Join("\n", failures.Take(5))}");
         Console.WriteLine($"{nameof(MonteCarloConcurrencyStressTests)}: {runs} Monte-Carlo runs, {products} products, {threadChanges} thread-count changes in {sw.Elapsed.TotalSeconds:F1} s");
