@@ -36,8 +36,9 @@ public static unsafe class Gemm
     // The scoped backend follows the logical flow of control (async/await, Parallel.For workers), not the OS thread. It was
     // [ThreadStatic]: a test doing `using var _ = Gemm.Use(Managed); await …;` set it on one xunit thread and restored it on
     // another, so the first thread kept the managed GEMM for good; a later Monte-Carlo run whose Parallel.For used that thread
-    // as one of its workers computed those chips with a different GEMM (other rounding) than the others — chip accuracies
-    // that changed from run to run for the same seed, depending on which thread ran what. An AsyncLocal value set inside an
+    // as one of its workers computed that worker's chips with another GEMM (other last bits) than the rest — a chip accuracy
+    // that could change between runs for the same seed, depending on which thread ran what (the most likely cause of the
+    // ONNX/built-in equivalence test seeing chip 5 of 6 differ once; GemmBackendScopeTests). An AsyncLocal value set inside an
     // async method never leaks back to its caller and flows into the work the flow starts (ExecutionContext; .NET docs,
     // "AsyncLocal<T>"), so every worker of one evaluation uses the caller's backend.
     private static readonly AsyncLocal<GemmBackend?> s_scoped = new();
@@ -113,17 +114,16 @@ public static unsafe class Gemm
     private static int s_savedThreads;
 
     // Why every OpenBLAS product holds this gate for reading and every thread-count change holds it for writing:
-    // openblas_set_num_threads (goto_set_num_threads in driver/others/blas_server.c, OpenBLAS 0.3.x) is not safe while
-    // another thread is inside a BLAS call. It calls adjust_thread_buffers(), which frees the per-thread work buffers of the
-    // threads it drops (blas_memory_free) and allocates those of the threads it adds: a multi-threaded sgemm in flight keeps
-    // packing into a buffer that has been handed back to OpenBLAS's pool, where the next sgemm on another thread can take it,
-    // and both products are then silently wrong (the "OpenBLAS: thread safety" notes of the OpenBLAS wiki/FAQ say to set the
-    // thread count from one thread before the calls, never concurrently with them; the REST project's ADR on
-    // openblas_set_num_threads reports the same rare numerical corruption). The Monte-Carlo loop changes the count at every
-    // evaluation (SingleThreaded below) while other workflows of the process (a trainer, a worst-case search, xunit test
-    // classes in parallel, a server running two runs) multiply: without the gate a chip's accuracy could differ between two
-    // runs with the same seed. A writer-preferring ReaderWriterLockSlim: a change waits for the products in flight and holds
-    // new ones back until it is done; products never wait for each other.
+    // openblas_set_num_threads is not meant to run while another thread is inside a BLAS call. In OpenBLAS 0.3.x it calls
+    // adjust_thread_buffers() (driver/others/blas_server*.c), which frees the work buffers of the threads it drops
+    // (blas_memory_free) and allocates those of the threads it adds; a multi-threaded sgemm in flight may still be using
+    // them (OpenBLAS fixed related buffer assignment in blas_server.c only in Aug 2024, after the 0.3.21 Debian ships; the
+    // REST project's ADR on openblas_set_num_threads reports rare numerical corruption from exactly this). The Monte-Carlo
+    // loop changes the count at every evaluation (SingleThreaded below) while other workflows of the process (a trainer, a
+    // worst-case search, xunit test classes in parallel, a server running two runs) multiply. A 60 s C stress of the raw
+    // library on the 2-core build machine showed no corruption, so this is defence, not the cause of the observed defect
+    // (see s_scoped). A writer-preferring ReaderWriterLockSlim: a change waits for the products in flight and holds new ones
+    // back until it is done; products never wait for each other.
     private static readonly ReaderWriterLockSlim s_threadCountGate = new(LockRecursionPolicy.NoRecursion);
 
     // The count last applied through this class (0: not known yet, read from OpenBLAS on first use). Only changes under the
@@ -131,9 +131,9 @@ public static unsafe class Gemm
     private static int s_appliedThreads;
 
     // Serialises OpenBLAS products that run multi-threaded: the pthread build (Debian's libopenblas0-pthread 0.3.21) shares one
-    // thread pool and its buffers between all callers, and the OpenBLAS FAQ ("multi-threaded application") advises against
-    // several application threads calling a multi-threaded BLAS at once. Single-threaded products use a buffer of their own
-    // from OpenBLAS's locked pool and run concurrently (what the Monte-Carlo workers do).
+    // thread pool and its buffers between all callers, and the OpenBLAS FAQ (multi-threaded applications) says to run
+    // OpenBLAS single-threaded when the application itself calls it from several threads. Single-threaded products take a
+    // buffer of their own from OpenBLAS's locked pool and run concurrently (what the Monte-Carlo workers do).
     private static readonly Lock s_multiThreadedProduct = new();
 
     /// <summary>
