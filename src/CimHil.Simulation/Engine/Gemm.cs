@@ -33,16 +33,23 @@ public static unsafe class Gemm
     private static int s_logged;
     private static GemmBackend? s_forced;
 
-    [ThreadStatic]
-    private static GemmBackend? t_scoped;
+    // The scoped backend follows the logical flow of control (async/await, Parallel.For workers), not the OS thread. It was
+    // [ThreadStatic]: a test doing `using var _ = Gemm.Use(Managed); await …;` set it on one xunit thread and restored it on
+    // another, so the first thread kept the managed GEMM for good; a later Monte-Carlo run whose Parallel.For used that thread
+    // as one of its workers computed that worker's chips with another GEMM (other last bits) than the rest — a chip accuracy
+    // that could change between runs for the same seed, depending on which thread ran what (the most likely cause of the
+    // ONNX/built-in equivalence test seeing chip 5 of 6 differ once; GemmBackendScopeTests). An AsyncLocal value set inside an
+    // async method never leaks back to its caller and flows into the work the flow starts (ExecutionContext; .NET docs,
+    // "AsyncLocal<T>"), so every worker of one evaluation uses the caller's backend.
+    private static readonly AsyncLocal<GemmBackend?> s_scoped = new();
 
-    /// <summary>The backend in use on this thread.</summary>
-    public static GemmBackend Backend => t_scoped ?? s_forced ?? (NativeLib.Value.Sgemm is null ? GemmBackend.Managed : GemmBackend.OpenBlas);
+    /// <summary>The backend in use in this flow of control (this thread, or the async flow and the parallel work it started).</summary>
+    public static GemmBackend Backend => s_scoped.Value ?? s_forced ?? (NativeLib.Value.Sgemm is null ? GemmBackend.Managed : GemmBackend.OpenBlas);
 
     /// <summary>True when OpenBLAS was loaded (regardless of any forced backend).</summary>
     public static bool OpenBlasAvailable => NativeLib.Value.Sgemm is not null;
 
-    /// <summary>Uses <paramref name="backend"/> on the calling thread until the scope is disposed (tests compare both paths).</summary>
+    /// <summary>Uses <paramref name="backend"/> in the calling flow (and the work it starts) until the scope is disposed (tests compare both paths).</summary>
     public static BackendScope Use(GemmBackend backend)
     {
         if (backend == GemmBackend.OpenBlas && !OpenBlasAvailable)
@@ -50,8 +57,8 @@ public static unsafe class Gemm
             throw new InvalidOperationException($"OpenBLAS cannot be used: {NativeLib.Value.Description}");
         }
 
-        var previous = t_scoped;
-        t_scoped = backend;
+        var previous = s_scoped.Value;
+        s_scoped.Value = backend;
         return new BackendScope(previous);
     }
 
@@ -72,22 +79,62 @@ public static unsafe class Gemm
     /// <summary>
     /// Sets OpenBLAS's thread count (openblas_set_num_threads; OPENBLAS_NUM_THREADS sets the initial value). One thread is
     /// often faster for the small GEMMs of LeNet-sized layers and on a loaded machine. Returns false without OpenBLAS.
+    /// Safe while other threads multiply: the change waits until no OpenBLAS product is in flight (see <see cref="s_threadCountGate"/>);
+    /// while a <see cref="SingleThreaded"/> scope is open the count is only recorded and applied when the last scope closes.
     /// </summary>
     public static bool SetOpenBlasThreads(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        if (NativeLib.Value.SetThreads is not { } f)
+        if (NativeLib.Value.SetThreads is null)
         {
             return false;
         }
 
-        ((delegate* unmanaged<int, void>)f)(threads);
+        lock (s_singleThreadLock)
+        {
+            if (s_singleThreadUsers > 0)
+            {
+                // A Monte-Carlo loop runs one worker per core with OpenBLAS single-threaded: raising the count now would make
+                // several application threads call a multi-threaded sgemm at once. The caller's count takes effect afterwards.
+                s_savedThreads = threads;
+                return true;
+            }
+
+            ApplyThreads(threads);
+        }
+
         return true;
     }
+
+    /// <summary>The thread count OpenBLAS reports (1 without OpenBLAS); for tests and diagnostics.</summary>
+    public static int OpenBlasThreads => NativeLib.Value.GetThreads is { } get ? ((delegate* unmanaged<int>)get)() : 1;
 
     private static readonly Lock s_singleThreadLock = new();
     private static int s_singleThreadUsers;
     private static int s_savedThreads;
+
+    // Why every OpenBLAS product holds this gate for reading and every thread-count change holds it for writing:
+    // openblas_set_num_threads is not meant to run while another thread is inside a BLAS call. In OpenBLAS 0.3.x it calls
+    // adjust_thread_buffers() (driver/others/blas_server*.c), which frees the work buffers of the threads it drops
+    // (blas_memory_free) and allocates those of the threads it adds; a multi-threaded sgemm in flight may still be using
+    // them (OpenBLAS fixed related buffer assignment in blas_server.c only in Aug 2024, after the 0.3.21 Debian ships; the
+    // REST project's ADR on openblas_set_num_threads reports rare numerical corruption from exactly this). The Monte-Carlo
+    // loop changes the count at every evaluation (SingleThreaded below) while other workflows of the process (a trainer, a
+    // worst-case search, xunit test classes in parallel, a server running two runs) multiply. A 60 s C stress of the raw
+    // library on the 2-core build machine showed no corruption, so this is defence, not the cause of the observed defect
+    // (see s_scoped). A writer-preferring ReaderWriterLockSlim: a change waits for the products in flight and holds new ones
+    // back until it is done; products never wait for each other.
+    private static readonly ReaderWriterLockSlim s_threadCountGate = new(LockRecursionPolicy.NoRecursion);
+
+    // The count last applied through this class (0: not known yet, read from OpenBLAS on first use). Only changes under the
+    // write gate, so a product holding the read gate sees the count it will run with.
+    private static int s_appliedThreads;
+
+    // Serialises OpenBLAS products that run multi-threaded: the pthread build (Debian's libopenblas0-pthread 0.3.21) shares one
+    // thread pool and its buffers between all callers, and the OpenBLAS FAQ (multi-threaded applications) says to run
+    // OpenBLAS single-threaded when the application itself calls it from several threads. Single-threaded products take a
+    // buffer of their own from OpenBLAS's locked pool and run concurrently (what the Monte-Carlo workers do).
+    private static readonly Lock s_multiThreadedProduct = new();
 
     /// <summary>
     /// Runs OpenBLAS single-threaded until the scope is disposed (nested/concurrent scopes are counted; the last one restores the
@@ -97,7 +144,7 @@ public static unsafe class Gemm
     /// </summary>
     internal static SingleThreadScope SingleThreaded()
     {
-        if (NativeLib.Value is not { SetThreads: { } set, GetThreads: { } get })
+        if (NativeLib.Value is not { SetThreads: not null, GetThreads: not null })
         {
             return new SingleThreadScope(false);
         }
@@ -106,8 +153,8 @@ public static unsafe class Gemm
         {
             if (s_singleThreadUsers++ == 0)
             {
-                s_savedThreads = ((delegate* unmanaged<int>)get)();
-                ((delegate* unmanaged<int, void>)set)(1);
+                s_savedThreads = CurrentThreads();
+                ApplyThreads(1);
             }
         }
 
@@ -118,10 +165,42 @@ public static unsafe class Gemm
     {
         lock (s_singleThreadLock)
         {
-            if (--s_singleThreadUsers == 0 && NativeLib.Value.SetThreads is { } set)
+            if (--s_singleThreadUsers == 0)
             {
-                ((delegate* unmanaged<int, void>)set)(Math.Max(1, s_savedThreads));
+                ApplyThreads(Math.Max(1, s_savedThreads));
             }
+        }
+    }
+
+    private static int CurrentThreads()
+    {
+        if (Volatile.Read(ref s_appliedThreads) is var applied and > 0)
+        {
+            return applied;
+        }
+
+        // 0 (unknown) without openblas_get_num_threads: treated as multi-threaded, and every change is applied.
+        var get = NativeLib.Value.GetThreads;
+        return get is { } g ? ((delegate* unmanaged<int>)g)() : 0;
+    }
+
+    /// <summary>openblas_set_num_threads under the write gate (no product in flight); a no-op when the count is unchanged.</summary>
+    private static void ApplyThreads(int threads)
+    {
+        if (NativeLib.Value.SetThreads is not { } set || CurrentThreads() == threads)
+        {
+            return;
+        }
+
+        s_threadCountGate.EnterWriteLock();
+        try
+        {
+            ((delegate* unmanaged<int, void>)set)(threads);
+            Volatile.Write(ref s_appliedThreads, threads);
+        }
+        finally
+        {
+            s_threadCountGate.ExitWriteLock();
         }
     }
 
@@ -176,9 +255,26 @@ public static unsafe class Gemm
             fixed (float* pb = b)
             fixed (float* pc = c)
             {
-                ((delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm.Value)(
-                    CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    m, n, k, alpha, pa, Math.Max(lda, 1), pb, Math.Max(ldb, 1), beta, pc, Math.Max(ldc, 1));
+                // No thread-count change while this product runs (s_threadCountGate), and one multi-threaded product at a time.
+                s_threadCountGate.EnterReadLock();
+                try
+                {
+                    if (CurrentThreads() != 1)
+                    {
+                        lock (s_multiThreadedProduct)
+                        {
+                            Sgemm(sgemm.Value, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                        }
+                    }
+                    else
+                    {
+                        Sgemm(sgemm.Value, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    }
+                }
+                finally
+                {
+                    s_threadCountGate.ExitReadLock();
+                }
             }
 
             return;
@@ -186,6 +282,11 @@ public static unsafe class Gemm
 
         ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
+
+    private static void Sgemm(IntPtr sgemm, bool transA, bool transB, int m, int n, int k, float alpha, float* pa, int lda, float* pb, int ldb, float beta, float* pc, int ldc) =>
+        ((delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm)(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            m, n, k, alpha, pa, Math.Max(lda, 1), pb, Math.Max(ldb, 1), beta, pc, Math.Max(ldc, 1));
 
     /// <summary>Convenience: dense row-major C = op(A)·op(B) (+ C when accumulate).</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate = false) =>
@@ -244,7 +345,7 @@ public static unsafe class Gemm
         internal BackendScope(GemmBackend? previous) => _previous = previous;
 
         /// <summary>Restores the previous choice.</summary>
-        public void Dispose() => t_scoped = _previous;
+        public void Dispose() => s_scoped.Value = _previous;
     }
 }
 

@@ -162,8 +162,9 @@ public sealed class MonteCarloEvaluator
             chip.EffectiveWeights(0, shared);
         }
 
-        // One worker per core already: OpenBLAS threads inside each product would only oversubscribe the cores.
-        using var blas = workers > 1 ? Gemm.SingleThreaded() : default;
+        // Always single-threaded OpenBLAS, whatever the worker count: one worker per core already, and OpenBLAS's result
+        // depends on its thread count (see EvaluateChips).
+        using var blas = Gemm.SingleThreaded();
 
         // Fixed partitioning: worker w takes batches w, w + workers, …; counts are stored per batch.
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
@@ -222,8 +223,11 @@ public sealed class MonteCarloEvaluator
         var done = 0;
         var gate = new Lock();
         var sw = Stopwatch.StartNew();
-        // Chips run in parallel, one worker per core: OpenBLAS runs single-threaded inside them (restored afterwards).
-        using var blas = Options.MaxDegreeOfParallelism > 1 ? Gemm.SingleThreaded() : default;
+        // OpenBLAS runs single-threaded inside the chips (restored afterwards), also with one worker: its sgemm result depends
+        // on its thread count (measured with Debian's 0.3.21, DYNAMIC_ARCH: 84×32×120, LeNet-5's fc2 on a 32-image chunk,
+        // differs in 113 of 2688 elements between 1 and 2 threads), so a run with one worker under the default count would
+        // give other chip accuracies than the same seed with two workers.
+        using var blas = Gemm.SingleThreaded();
         if (count >= Options.MaxDegreeOfParallelism)
         {
             var workers = Options.MaxDegreeOfParallelism;
