@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Serilog;
@@ -19,6 +20,12 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
 {
     /// <summary>SMUs installed.</summary>
     public const int SmuCount = 4;
+
+    /// <summary>
+    /// Idealisation: a DC level above this magnitude stresses the driven cells (a forming or programming step lasting from
+    /// <c>DV</c> to <c>TI</c>); below it the cell is only read, as the emulated array has no read disturb.
+    /// </summary>
+    public const double StressThresholdV = 1.0;
 
     private readonly Keithley4200ABench _bench;
     private readonly ILogger _logger;
@@ -175,6 +182,7 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
             {
                 smu.LevelV = levelV;
                 smu.ComplianceA = complianceA;
+                smu.SinceTimestamp = Stopwatch.GetTimestamp();
                 MaxAbsVoltageV = Math.Max(MaxAbsVoltageV, Math.Abs(levelV));
             }
 
@@ -186,7 +194,7 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
             RequireUserMode(text);
             var index = int.Parse(ti.Groups[1].Value, CultureInfo.InvariantCulture);
             var smu = SmuAt(ti.Groups[1].Value);
-            double levelV, complianceA;
+            double levelV, complianceA, heldSeconds;
             lock (_gate)
             {
                 if (smu.LevelV is not { } l)
@@ -195,10 +203,17 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
                 }
 
                 (levelV, complianceA) = (l, smu.ComplianceA);
+                heldSeconds = Math.Clamp(Stopwatch.GetElapsedTime(smu.SinceTimestamp).TotalSeconds, 1e-6, 1);
             }
 
             // Only SMU1 reaches the array (through RPM1, when its path is the SMU's).
-            var currentA = index == 1 && _pmu[0].RpmMode == 1 ? await _bench.MeasureAsync(levelV, complianceA, cancellationToken).ConfigureAwait(false) : 0;
+            var reaches = index == 1 && _pmu[0].RpmMode == 1;
+            if (reaches && Math.Abs(levelV) > StressThresholdV)
+            {
+                await _bench.PulseAsync(levelV, heldSeconds, complianceA, cancellationToken).ConfigureAwait(false);
+            }
+
+            var currentA = reaches ? await _bench.MeasureAsync(levelV, complianceA, cancellationToken).ConfigureAwait(false) : 0;
             var status = Math.Abs(currentA) >= complianceA ? 'C' : 'N';
             return $"{status}{(char)('A' + index - 1)}I{currentA.ToString("+0.000000E+00;-0.000000E+00", CultureInfo.InvariantCulture)}";
         }
@@ -346,6 +361,9 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
         public double? LevelV { get; set; }
 
         public double ComplianceA { get; set; }
+
+        /// <summary>When the level was set (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        public long SinceTimestamp { get; set; }
     }
 
     private sealed class Pmu
