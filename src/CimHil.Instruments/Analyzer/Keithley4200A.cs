@@ -192,7 +192,7 @@ public sealed class Keithley4200A(ScpiSession session) : ScpiInstrument(session)
         await CommandAsync(force, cancellationToken, idempotent: false).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(holdSeconds), cancellationToken).ConfigureAwait(false);
         var reading = await MeasureAsync(smu, afterPulse: true, cancellationToken).ConfigureAwait(false);
-        await CommandAsync(SmuOffCommand(smu), cancellationToken).ConfigureAwait(false);
+        await AfterPulseAsync(force, () => CommandAsync(SmuOffCommand(smu), cancellationToken)).ConfigureAwait(false);
         return reading.Value;
     }
 
@@ -234,8 +234,11 @@ public sealed class Keithley4200A(ScpiSession session) : ScpiInstrument(session)
             await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
         }
 
-        await CommandAsync(PmuOutputCommand(pmuChannel, false), cancellationToken).ConfigureAwait(false);
-        await ThrowIfLastErrorAsync(PmuExecuteCommand, cancellationToken).ConfigureAwait(false);
+        await AfterPulseAsync(PmuExecuteCommand, async () =>
+        {
+            await CommandAsync(PmuOutputCommand(pmuChannel, false), cancellationToken).ConfigureAwait(false);
+            await ThrowIfLastErrorAsync(PmuExecuteCommand, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>The PMU output off (when there is one), then the SMU to 0 V and off; confirmed by the last error.</summary>
@@ -308,6 +311,19 @@ public sealed class Keithley4200A(ScpiSession session) : ScpiInstrument(session)
         {
             await ThrowIfLastErrorAsync(query, cancellationToken).ConfigureAwait(false);
             throw new InstrumentProtocolException(Resource, $"{Resource}: reply '{reply}' to '{query}': {ex.Message}", ex);
+        }
+    }
+
+    // After a pulse has left, a link failure in what follows cannot tell whether it ran as asked: uncertain, not "nothing applied".
+    private async Task AfterPulseAsync(string command, Func<Task> steps)
+    {
+        try
+        {
+            await steps().ConfigureAwait(false);
+        }
+        catch (InstrumentException ex) when (ex is not UncertainOutcomeException and not ScpiErrorException)
+        {
+            throw new UncertainOutcomeException(Resource, command, ex);
         }
     }
 

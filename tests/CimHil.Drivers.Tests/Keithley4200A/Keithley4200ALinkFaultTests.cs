@@ -57,4 +57,30 @@ public sealed class Keithley4200ALinkFaultTests
         Assert.Single(rig.Wire.Sent(rig.Resources[0]).Split('\0'), m => m == ":PMU:EXECUTE");
         Assert.True(rig.K4200A.IsSafe);
     }
+
+    [Fact]
+    public async Task LinkFailsOnceAsTheOutputIsSwitchedOffAfterThePulse_TheOffIsRetried_ThePulseIsNot()
+    {
+        // Output off is idempotent (retried after a reconnect); :PMU:EXECUTE is not, and goes out once.
+        await using var rig = await Benches.Keithley4200AAsync();
+        var executed = false;
+        var armed = true;
+        rig.Wire.BeforeWrite = text =>
+        {
+            executed |= text.StartsWith(":PMU:EXECUTE", StringComparison.Ordinal);
+            if (armed && executed && text.StartsWith(":PMU:OUTPUT:STATE 1, 0", StringComparison.Ordinal))
+            {
+                armed = false;
+                throw new InstrumentIOException(rig.Resources[0], $"{rig.Resources[0]}: link dropped (test)");
+            }
+        };
+        rig.Wire.Clear();
+
+        await new SafeChip(rig.Chip, Benches.Limits).ApplyPulseAsync(new CellAddress(1, 2), Set, CancellationToken.None);
+
+        Assert.False(armed);
+        Assert.Equal(1, rig.K4200A!.PulsesApplied);
+        Assert.Single(rig.Wire.Sent(rig.Resources[0]).Split('\0'), m => m == ":PMU:EXECUTE");
+        Assert.True(rig.K4200A.Analyzer.PmuOutputsOff);
+    }
 }
