@@ -19,6 +19,7 @@ public partial class EmulatorServeCommandTests
     [InlineData("board")]
     [InlineData("smu-matrix")]
     [InlineData("b1500")]
+    [InlineData("keithley-4200a")]
     public async Task Demo_OnAServedBench_WithThePrintedChipSection_SwitchesEveryDemoCell(string bench)
     {
         var output = new StringWriter();

@@ -15,7 +15,9 @@ namespace CimHil.Cli.Commands;
 /// <c>--bench smu-matrix</c>, the probe station of the smu-matrix driver (an emulated Keithley 2450 and 707B on two TCP
 /// ports), or with <c>--bench b1500</c> the fast-pulse bench of the b1500 driver (an emulated B1500A, its B1530A WGFMU
 /// behind the call-line protocol of docs/wgfmu-standin.md, and a 707B on three TCP ports), or with <c>--bench keithley-2600b</c>
-/// the bench of the keithley-2600b driver (an emulated Keithley 2636B speaking TSP and a 707B on two TCP ports).
+/// the bench of the keithley-2600b driver (an emulated Keithley 2636B speaking TSP and a 707B on two TCP ports), or with
+/// <c>--bench keithley-4200a</c> the bench of the keithley-4200a driver (an emulated 4200A-SCS speaking KXCI, NUL-terminated,
+/// and a 707B on two TCP ports).
 /// </summary>
 public static class EmulatorServeCommand
 {
@@ -23,6 +25,7 @@ public static class EmulatorServeCommand
     private const string SmuMatrixBenchName = "smu-matrix";
     private const string B1500BenchName = "b1500";
     private const string Keithley2600BBenchName = "keithley-2600b";
+    private const string Keithley4200ABenchName = "keithley-4200a";
 
     public static Command Create(CliServices services)
     {
@@ -59,10 +62,10 @@ public static class EmulatorServeCommand
         };
         var bench = new Option<string>("--bench")
         {
-            Description = "What to serve: 'board' (the array as a CimHil board), 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port), 'b1500' (an emulated B1500A on --port, 707B on the next, B1530A WGFMU call lines on the one after) or 'keithley-2600b' (an emulated Keithley 2636B, TSP, on --port and a 707B on the next)",
+            Description = "What to serve: 'board' (the array as a CimHil board), 'smu-matrix' (an emulated Keithley 2450 SMU and 707B matrix in front of the array, SMU on --port, matrix on the next port), 'b1500' (an emulated B1500A on --port, 707B on the next, B1530A WGFMU call lines on the one after), 'keithley-2600b' (an emulated Keithley 2636B, TSP, on --port and a 707B on the next) or 'keithley-4200a' (an emulated 4200A-SCS, KXCI with NUL terminators, on --port and a 707B on the next)",
             DefaultValueFactory = _ => BoardBenchName,
         };
-        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName, B1500BenchName, Keithley2600BBenchName);
+        bench.AcceptOnlyFromAmong(BoardBenchName, SmuMatrixBenchName, B1500BenchName, Keithley2600BBenchName, Keithley4200ABenchName);
         var rows = new Option<int?>("--rows") { Description = "Rows of the emulated array (default: the config's emulator.rows; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
         var columns = new Option<int?>("--columns") { Description = "Columns of the emulated array (default: the config's emulator.columns; the matrix benches reach at most 12)" }.Within(1, EmulatorSettings.MaxDimension);
         var command = new Command("serve", "Serve the emulated chip over TCP and/or a pseudo-terminal: as a CimHil board (docs/protocol.md) or behind an emulated SMU + switch matrix (docs/drivers.md)")
@@ -222,6 +225,7 @@ public static class EmulatorServeCommand
         SmuMatrixBench? station = null;
         B1500Bench? fast = null;
         Keithley2600BBench? tsp = null;
+        Keithley4200ABench? kxci = null;
         (string Label, ILineInstrument Instrument)[] instruments;
         if (kind == B1500BenchName)
         {
@@ -233,18 +237,25 @@ public static class EmulatorServeCommand
             tsp = new Keithley2600BBench(chip, logger);
             instruments = [("SMU", tsp.Smu), ("Matrix", tsp.Matrix!)];
         }
+        else if (kind == Keithley4200ABenchName)
+        {
+            kxci = new Keithley4200ABench(chip, logger);
+            instruments = [("Analyzer", kxci.Analyzer), ("Matrix", kxci.Matrix)];
+        }
         else
         {
             station = new SmuMatrixBench(chip, logger);
             instruments = [("SMU", station.Smu), ("Matrix", station.Matrix)];
         }
 
-        var servers = instruments.Select((x, i) => new LineInstrumentServer(x.Instrument, logger, address, port == 0 ? 0 : port + i)).ToList();
+        var servers = instruments.Select((x, i) => new LineInstrumentServer(x.Instrument, logger, address, port == 0 ? 0 : port + i, terminator: x.Instrument is Keithley4200AEmulator ? (byte)0 : (byte)'\n')).ToList();
         try
         {
             servers.ForEach(x => x.Start());
             var r = servers.Select(x => x.ResourceString).ToArray();
-            services.Output.WriteLine(fast is not null
+            services.Output.WriteLine(kxci is not null
+                ? $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley 4200A-SCS (KXCI, SMU1 and PMU channel 1 on RPM1) and a Keithley 707B matrix"
+                : fast is not null
                 ? $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keysight B1500A with a B1530A WGFMU (slot 1) and a Keithley 707B matrix"
                 : $"Emulated {settings.Technology} {settings.Rows}x{settings.Columns} array (seed {settings.Seed}) behind a Keithley {(tsp is not null ? "2636B SourceMeter (TSP)" : "2450 SMU")} and a Keithley 707B matrix");
             for (var i = 0; i < r.Length; i++)
@@ -256,7 +267,9 @@ public static class EmulatorServeCommand
             // section loads (a 10 ns minimum pulse beside the SMU's 1 ms shortest would be refused).
             var safety = SafetyJson((TryConfig(services, parse)?.Chip.Safety ?? SafetyLimits.Default).Within(services.Registry.Get(kind).Create().Maxima));
             services.Output.WriteLine($"hil-config.json chip section for the {kind} driver (the safety limits of the config, within the driver's maxima):");
-            services.Output.WriteLine(fast is not null
+            services.Output.WriteLine(kxci is not null
+                ? $$"""  "chip": { "driver": "{{kind}}", "settings": { "analyzer": "{{r[0]}}", "pmuChannel": 1, "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }"""
+                : fast is not null
                 ? $$"""  "chip": { "driver": "b1500", "settings": { "mainframe": "{{r[0]}}", "matrix": "{{r[1]}}", "wgfmuAddress": "{{r[2]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }"""
                 : $$"""  "chip": { "driver": "{{kind}}", "settings": { "smu": "{{r[0]}}", "matrix": "{{r[1]}}", "rows": {{settings.Rows}}, "columns": {{settings.Columns}}, "technology": "{{technology}}" }, "safety": {{safety}} }""");
             if (fast is not null)
@@ -265,7 +278,9 @@ public static class EmulatorServeCommand
             }
 
             await ServeUntilStoppedAsync(services, seconds, ct);
-            services.Output.WriteLine(tsp is not null
+            services.Output.WriteLine(kxci is not null
+                ? $"Stopped after {kxci.PulsesApplied} pulses, {kxci.ShortCircuits} short circuits; bench {(kxci.IsSafe ? "safe (SMUs off at 0 V, PMU outputs off, matrix open)" : "NOT in its safe state (a client left an output on or channels closed)")}."
+                : tsp is not null
                 ? $"Stopped after {tsp.PulsesApplied} pulses, {tsp.ShortCircuits} short circuits; bench {(tsp.IsSafe ? "safe (outputs off at 0 V, matrix open)" : "NOT in its safe state (a client left an output on or channels closed)")}."
                 : fast is not null
                 ? $"Stopped after {fast.PulsesApplied} pulses; bench {(fast.IsSafe ? "safe (WGFMU at 0 V and disconnected, matrix open)" : "NOT in its safe state (a client left a WGFMU channel connected or at a voltage, or channels closed)")}."

@@ -18,13 +18,16 @@ public sealed class LineInstrumentServer : IAsyncDisposable
     private readonly TcpClientHost _host;
     private readonly ConcurrentQueue<string> _received = new();
     private readonly SemaphoreSlim _executeLock = new(1, 1);
+    private readonly byte _terminator;
 
     /// <summary>
     /// Listens on <paramref name="address"/>:<paramref name="port"/>; port 0 picks a free one. A message longer than
     /// <paramref name="maxMessageBytes"/> is discarded unexecuted; an emulated SCPI instrument queues -363 for it.
     /// </summary>
-    public LineInstrumentServer(ILineInstrument instrument, ILogger logger, IPAddress? address = null, int port = 0, int maxMessageBytes = DefaultMaxMessageBytes)
+    public LineInstrumentServer(ILineInstrument instrument, ILogger logger, IPAddress? address = null, int port = 0, int maxMessageBytes = DefaultMaxMessageBytes, byte terminator = (byte)'\n')
     {
+        // LF for SCPI and TSP instruments; NUL for Keithley KXCI over LAN (4200A-SCS reference manual, "Using KXCI").
+        _terminator = terminator;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageBytes, MinimumMessageBytes);
         _instrument = instrument;
         _logger = logger;
@@ -60,7 +63,7 @@ public sealed class LineInstrumentServer : IAsyncDisposable
     // One LF-terminated program message at a time; instruments execute one message at a time across clients.
     private async Task ServeAsync(Stream stream, string peer, CancellationToken cancellationToken)
     {
-        var reader = new ProgramMessageReader(stream, _maxMessageBytes, PushError, 16 * 1024);
+        var reader = new ProgramMessageReader(stream, _maxMessageBytes, PushError, 16 * 1024, _terminator);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
         {
             _received.Enqueue(message);
@@ -77,7 +80,7 @@ public sealed class LineInstrumentServer : IAsyncDisposable
 
             if (reply is not null)
             {
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(reply + "\n"), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(reply + (char)_terminator), cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }

@@ -17,14 +17,17 @@ internal sealed class ProgramMessageReader
     private readonly int _maxMessageBytes;
     private readonly Action<int, string> _pushError;
     private readonly byte[] _buffer;
+    private readonly byte _terminator;
     private readonly ArrayBufferWriter<byte> _message = new();
     private int _start;
     private int _end;
     private bool _overrun;
 
     /// <summary>Reads <paramref name="stream"/>; <paramref name="pushError"/> queues the -363 of an over-long message.</summary>
-    public ProgramMessageReader(Stream stream, int maxMessageBytes, Action<int, string> pushError, int bufferBytes = 64 * 1024)
+    /// <remarks><paramref name="terminator"/> ends a message: LF, or NUL for Keithley KXCI over LAN.</remarks>
+    public ProgramMessageReader(Stream stream, int maxMessageBytes, Action<int, string> pushError, int bufferBytes = 64 * 1024, byte terminator = (byte)'\n')
     {
+        _terminator = terminator;
         _stream = stream;
         _maxMessageBytes = maxMessageBytes;
         _pushError = pushError;
@@ -36,7 +39,7 @@ internal sealed class ProgramMessageReader
     {
         while (true)
         {
-            var lf = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            var lf = Array.IndexOf(_buffer, _terminator, _start, _end - _start);
             if (lf < 0)
             {
                 Append(_buffer.AsSpan(_start, _end - _start));

@@ -6,6 +6,7 @@ using CimHil.Core.Safety;
 using CimHil.Drivers.B1500;
 using CimHil.Drivers.CimHilBoard;
 using CimHil.Drivers.Keithley2600B;
+using CimHil.Drivers.Keithley4200A;
 using CimHil.Drivers.SmuMatrix;
 using CimHil.Emulator;
 using CimHil.Emulator.Instruments;
@@ -43,6 +44,9 @@ internal sealed class Rig : IAsyncDisposable
 
     /// <summary>The emulated 2636B + 707B, for keithley-2600b rigs.</summary>
     public Keithley2600BBench? K2600B { get; init; }
+
+    /// <summary>The emulated 4200A-SCS + 707B, for keithley-4200a rigs.</summary>
+    public Keithley4200ABench? K4200A { get; init; }
 
     /// <summary>The emulated B1500A + WGFMU + 707B, for b1500 rigs.</summary>
     public B1500Bench? B1500 { get; init; }
@@ -245,6 +249,40 @@ internal static class Benches
         catch
         {
             await smuServer.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The emulated 4200A-SCS (KXCI, NUL-terminated) + 707B in front of the emulated array, each on its own loopback port,
+    /// and the keithley-4200a driver connected to both, with PMU channel 1 unless <paramref name="extraSettings"/> says otherwise.
+    /// </summary>
+    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null)
+    {
+        var backing = new EmulatedChip(array ?? Array);
+        var bench = new Keithley4200ABench(backing, Logger);
+        var analyzerServer = new LineInstrumentServer(bench.Analyzer, Logger, terminator: 0);
+        var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
+        analyzerServer.Start();
+        matrixServer.Start();
+        async ValueTask Stop()
+        {
+            await analyzerServer.DisposeAsync();
+            await matrixServer.DisposeAsync();
+        }
+
+        var wire = new RecordingTransportFactory();
+        var driver = new Keithley4200ADriver();
+        var g = backing.Geometry;
+        var config = Config("keithley-4200a", $$"""{ "analyzer": "{{analyzerServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
+        try
+        {
+            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
+            return new Rig(chip, backing, wire, Stop) { K4200A = bench, Resources = [analyzerServer.ResourceString, matrixServer.ResourceString] };
+        }
+        catch
+        {
+            await Stop();
             throw;
         }
     }
