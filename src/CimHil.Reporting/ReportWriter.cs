@@ -103,6 +103,11 @@ public static class ReportWriter
                 }
             }
 
+            foreach (var link in s.Links.OrEmpty())
+            {
+                body.Append("<p><a href=\"").Append(Markup.Escape(link.Href)).Append("\">").Append(Markup.Escape(link.Text)).Append("</a></p>");
+            }
+
             if (s.Table is { } table)
             {
                 body.Append(Table(table.Columns.OrEmpty(), table.Rows.OrEmpty().Select(r => r.OrEmpty().Select(Markup.Escape).ToArray()).ToList()));

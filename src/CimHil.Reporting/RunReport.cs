@@ -232,6 +232,9 @@ public sealed record ReportSection
     public string? Text { get; init; }
 
     public ReportTable? Table { get; init; }
+
+    /// <summary>Files beside the report that this section points to (e.g. the calibration report of a run).</summary>
+    public ImmutableArray<ReportLink> Links { get; init; } = [];
 }
 
 /// <summary>A plain table of strings; every row has one cell per column.</summary>

@@ -10,7 +10,10 @@ namespace CimHil.Simulation.WorstCase;
 /// <summary>Where the per-device unit bound σ_i of the worst-case box comes from.</summary>
 public enum DeviceBoundKind
 {
-    /// <summary>σ_i = σ_prog(x_i) of a calibrated device model at the device's target conductance (x = G/Gmax).</summary>
+    /// <summary>
+    /// σ_i = σ_prog of a calibrated device model at the device's target conductance, exactly as the Monte-Carlo samples it:
+    /// the polynomial σ(x), x = G/Gmax, at a measured level, the σ(G) curve elsewhere when the model has one.
+    /// </summary>
     DeviceSigma,
 
     /// <summary>σ_i = σ_rel·(Gmax − Gmin) for every device (the plain Gaussian model on conductances).</summary>
@@ -133,15 +136,16 @@ public sealed record DeviceBoundModel
             switch (Kind)
             {
                 case DeviceBoundKind.DeviceSigma:
-                    var sigma = (Device ?? throw new InvalidOperationException("DeviceSigma bound without a device model.")).Programming.SigmaS;
-                    var window = layer.Window;
+                    // The σ the Monte-Carlo samples (CalibratedNoiseModel.ProgrammingSigmaS): the polynomial, cut at 0, at a
+                    // measured level, and the calibrated σ(G) curve at every other target where the model has one, so the
+                    // box and the Monte-Carlo describe one device model (issue #16; docs/calibration.md, "σ(G)").
+                    var noise = new CalibratedNoiseModel(Device ?? throw new InvalidOperationException("DeviceSigma bound without a device model."));
                     for (var s = 0; s < t.SliceCount; s++)
                     {
                         for (var i = 0; i < t.WeightCount; i++)
                         {
-                            // σ(x) is a fitted polynomial; a fit can dip below zero at the window edge, where no spread is physical.
-                            b.Plus[s][i] = Math.Max(0, sigma.Evaluate(window.Normalise(t.Plus[s][i])));
-                            b.Minus[s][i] = Math.Max(0, sigma.Evaluate(window.Normalise(t.Minus[s][i])));
+                            b.Plus[s][i] = noise.ProgrammingSigmaS(t.Plus[s][i]);
+                            b.Minus[s][i] = noise.ProgrammingSigmaS(t.Minus[s][i]);
                         }
                     }
 

@@ -126,6 +126,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
             Database = db,
             Measurements = measurements,
             Calibration = calibrationPath,
+            CalibrationReport = Path.Combine(folder, RunCalibrationReport.FileName),
             Model = Settings.Model,
             ModelFloatAccuracy = floatAccuracy,
             MonteCarlo = mc,
@@ -211,6 +212,13 @@ public sealed class RunPipeline : Workflow<RunSettings>
         if (stored is null)
         {
             DeviceModelFile.Save(model, path);
+        }
+
+        // The calibration report beside calibration.json (a resumed run writes it if an earlier run stopped before it).
+        var report = Path.Combine(Path.GetDirectoryName(path)!, RunCalibrationReport.FileName);
+        if (stored is null || !File.Exists(report))
+        {
+            await RunCalibrationReport.WriteAsync(model, path, store, db, report, ct);
         }
 
         var gaps = CalibrationGaps.Find(model, store);

@@ -102,6 +102,17 @@ internal static class RunReportBuilder
                     ? []
                     : new[] { new ReportSection { Title = "Warning: the calibrated model is incomplete", Text = string.Join(" ", results.Warnings.Select(w => w + ".")) + " The simulation used defaults for what is missing." } },
                 .. SourceStoreReport.Sections(results.Source),
+                .. results.CalibrationReport is { } calibrationReport
+                    ? new[]
+                    {
+                        new ReportSection
+                        {
+                            Title = "Calibration report",
+                            Text = "Per-level histograms with the chosen distribution, σ(G) with its band, verify-failure rates, outliers, relaxation and the provenance of the data, for the model this run simulated (calibration.json).",
+                            Links = [new ReportLink(Path.GetFileName(calibrationReport), Path.GetFileName(calibrationReport))],
+                        },
+                    }
+                    : [],
                 new ReportSection { Title = "How these numbers were obtained", Text = MethodNote(results) },
             ],
         };

@@ -24,6 +24,9 @@ public sealed record RunResults : WorkflowResults
     /// <summary>The calibrated device model (calibration.json).</summary>
     public required string Calibration { get; init; }
 
+    /// <summary>The calibration report beside it (calibration.report.html), linked from report.html.</summary>
+    public string? CalibrationReport { get; init; }
+
     /// <summary>The network's checkpoint (run.model).</summary>
     public required string Model { get; init; }
 
