@@ -89,33 +89,8 @@ public sealed class Keithley2600BChip : MatrixBenchChip
     }
 
     /// <summary>Both 2600B channels off at 0 V first, then every crosspoint open (never switch relays with an output on).</summary>
-    public override async Task SafeStateAsync(CancellationToken cancellationToken)
-    {
-        Exception? smuError = null;
-        try
-        {
-            await _smu.OutputsOffAtZeroAsync([Keithley2600BChannel.A], cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            smuError = ex;
-        }
-
-        try
-        {
-            await Router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (smuError is not null && ex is not OperationCanceledException)
-        {
-            throw new AggregateException("neither the 2600B nor the matrix confirmed the safe state", smuError, ex);
-        }
-
-        if (smuError is not null)
-        {
-            var resource = _smu.Resource;
-            throw new InstrumentException(resource, $"{resource}: the 2600B did not confirm channel A off at 0 V ({smuError.Message}); the matrix is open", smuError);
-        }
-    }
+    public override Task SafeStateAsync(CancellationToken cancellationToken) =>
+        SourceOffThenOpenMatrixAsync("2600B", _smu.Resource, "channel A off at 0 V", ct => _smu.OutputsOffAtZeroAsync([Keithley2600BChannel.A], ct), cancellationToken);
 
     protected override ValueTask CloseInstrumentsAsync() => _smu.Session.DisposeAsync();
 

@@ -96,33 +96,8 @@ public sealed class Keithley4200AChip : MatrixBenchChip
     }
 
     /// <summary>The PMU output off and the SMU off at 0 V first, then every crosspoint open (never switch relays with an output on).</summary>
-    public override async Task SafeStateAsync(CancellationToken cancellationToken)
-    {
-        Exception? analyzerError = null;
-        try
-        {
-            await _analyzer.SafeStateAsync(_smu, _pmu, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            analyzerError = ex;
-        }
-
-        try
-        {
-            await Router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (analyzerError is not null && ex is not OperationCanceledException)
-        {
-            throw new AggregateException("neither the 4200A nor the matrix confirmed the safe state", analyzerError, ex);
-        }
-
-        if (analyzerError is not null)
-        {
-            var resource = _analyzer.Resource;
-            throw new InstrumentException(resource, $"{resource}: the 4200A did not confirm its outputs off ({analyzerError.Message}); the matrix is open", analyzerError);
-        }
-    }
+    public override Task SafeStateAsync(CancellationToken cancellationToken) =>
+        SourceOffThenOpenMatrixAsync("4200A", _analyzer.Resource, "its outputs off", ct => _analyzer.SafeStateAsync(_smu, _pmu, ct), cancellationToken);
 
     protected override ValueTask CloseInstrumentsAsync() => _analyzer.Session.DisposeAsync();
 

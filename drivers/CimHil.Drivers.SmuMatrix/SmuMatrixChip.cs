@@ -82,33 +82,8 @@ public sealed class SmuMatrixChip : MatrixBenchChip
     }
 
     /// <summary>SMU output off at 0 V first, then every crosspoint open (never switch relays with the output on).</summary>
-    public override async Task SafeStateAsync(CancellationToken cancellationToken)
-    {
-        Exception? smuError = null;
-        try
-        {
-            await _smu.OutputOffAtZeroAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            smuError = ex;
-        }
-
-        try
-        {
-            await Router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (smuError is not null && ex is not OperationCanceledException)
-        {
-            throw new AggregateException("neither the SMU nor the matrix confirmed the safe state", smuError, ex);
-        }
-
-        if (smuError is not null)
-        {
-            var resource = _smu.Session.Resource;
-            throw new InstrumentException(resource, $"{resource}: the SMU did not confirm output off at 0 V ({smuError.Message}); the matrix is open", smuError);
-        }
-    }
+    public override Task SafeStateAsync(CancellationToken cancellationToken) =>
+        SourceOffThenOpenMatrixAsync("SMU", _smu.Session.Resource, "output off at 0 V", _smu.OutputOffAtZeroAsync, cancellationToken);
 
     protected override ValueTask CloseInstrumentsAsync() => _smu.Session.DisposeAsync();
 

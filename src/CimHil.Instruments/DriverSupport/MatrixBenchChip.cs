@@ -72,6 +72,39 @@ public abstract class MatrixBenchChip : IChip
 
     public abstract Task SafeStateAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The safe state of a source in front of the matrix: <paramref name="sourceOff"/> first, then every crosspoint open
+    /// (never switch a relay with an output on). Both are attempted whatever the first does; a failure names which
+    /// instrument did not confirm (<paramref name="source"/>, what <paramref name="offState"/> it should have reached).
+    /// </summary>
+    protected async Task SourceOffThenOpenMatrixAsync(string source, string resource, string offState, Func<CancellationToken, Task> sourceOff, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sourceOff);
+        Exception? sourceError = null;
+        try
+        {
+            await sourceOff(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            sourceError = ex;
+        }
+
+        try
+        {
+            await Router.OpenAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (sourceError is not null && ex is not OperationCanceledException)
+        {
+            throw new AggregateException($"neither the {source} nor the matrix confirmed the safe state", sourceError, ex);
+        }
+
+        if (sourceError is not null)
+        {
+            throw new InstrumentException(resource, $"{resource}: the {source} did not confirm {offState} ({sourceError.Message}); the matrix is open", sourceError);
+        }
+    }
+
     /// <summary>One source cannot drive rows in parallel.</summary>
     public Task<VmmResult> MultiplyAsync(ReadOnlyMemory<double> rowVoltagesV, CancellationToken cancellationToken) =>
         throw new CapabilityNotSupportedException(ChipCapabilities.VectorMatrixMultiply, Identity.Model);

@@ -447,59 +447,32 @@ public static class OnnxReader
         }
     }
 
-    private static void ReadInt64s(CodedInputStream s, uint tag, List<long> into)
-    {
-        if (IsBytes(tag))
-        {
-            var packed = new CodedInputStream(s.ReadBytes().ToByteArray());
-            while (!packed.IsAtEnd)
-            {
-                into.Add(packed.ReadInt64());
-            }
-        }
-        else if (IsVarint(tag))
-        {
-            into.Add(s.ReadInt64());
-        }
-        else
-        {
-            s.SkipLastField();
-        }
-    }
+    private static void ReadInt64s(CodedInputStream s, uint tag, List<long> into) =>
+        ReadRepeated(s, tag, into, WireFormat.WireType.Varint, c => c.ReadInt64());
 
-    private static void ReadFloats(CodedInputStream s, uint tag, List<float> into)
-    {
-        if (IsBytes(tag))
-        {
-            var packed = new CodedInputStream(s.ReadBytes().ToByteArray());
-            while (!packed.IsAtEnd)
-            {
-                into.Add(packed.ReadFloat());
-            }
-        }
-        else if (WireFormat.GetTagWireType(tag) == WireFormat.WireType.Fixed32)
-        {
-            into.Add(s.ReadFloat());
-        }
-        else
-        {
-            s.SkipLastField();
-        }
-    }
+    private static void ReadFloats(CodedInputStream s, uint tag, List<float> into) =>
+        ReadRepeated(s, tag, into, WireFormat.WireType.Fixed32, c => c.ReadFloat());
 
-    private static void ReadDoubles(CodedInputStream s, uint tag, List<double> into)
+    private static void ReadDoubles(CodedInputStream s, uint tag, List<double> into) =>
+        ReadRepeated(s, tag, into, WireFormat.WireType.Fixed64, c => c.ReadDouble());
+
+    /// <summary>
+    /// One repeated scalar field: packed (one length-delimited record of values, what proto3 writers emit) or one value
+    /// per tag (what proto2 writers may emit); both must be accepted (protobuf encoding guide, "Packed Repeated Fields").
+    /// </summary>
+    private static void ReadRepeated<T>(CodedInputStream s, uint tag, List<T> into, WireFormat.WireType single, Func<CodedInputStream, T> read)
     {
         if (IsBytes(tag))
         {
             var packed = new CodedInputStream(s.ReadBytes().ToByteArray());
             while (!packed.IsAtEnd)
             {
-                into.Add(packed.ReadDouble());
+                into.Add(read(packed));
             }
         }
-        else if (WireFormat.GetTagWireType(tag) == WireFormat.WireType.Fixed64)
+        else if (WireFormat.GetTagWireType(tag) == single)
         {
-            into.Add(s.ReadDouble());
+            into.Add(read(s));
         }
         else
         {
