@@ -16,7 +16,7 @@
     state = {
       rows: rows || (state && state.rows) || 0, columns: columns || (state && state.columns) || 0,
       cells: null, units: new Map(), measurements: 0, pulses: 0, totalUnits: 0,
-      procedure: '—', done: 0, total: 1, eta: null, stages: new Map(), mc: [], wc: [],
+      procedure: '—', done: 0, total: 1, eta: null, stages: new Map(), mc: [], wc: [], wcNow: null,
     };
     state.cells = new Float64Array(state.rows * state.columns).fill(NaN);
     dirty = { map: true, levels: true, mc: true, wc: true, text: true };
@@ -105,9 +105,14 @@
           state.stages.set(p.stage, { done: p.done, total: p.total, detail: p.detail, eta: d.etaSeconds });
           state.procedure = p.detail ? `${p.stage}: ${p.detail}` : p.stage;
           state.done = p.done; state.total = p.total; state.eta = d.etaSeconds;
-          // Records that carry accuracies (Monte-Carlo per chip, worst case per k) feed the two plots, whatever their type.
-          if (typeof p.accuracy === 'number' && String(p.stage).startsWith('monte-carlo')) { state.mc.push(p.accuracy); dirty.mc = true; }
-          if (typeof p.accuracy === 'number' && typeof p.k === 'number') { state.wc.push([p.k, p.accuracy]); dirty.wc = true; }
+          // MonteCarloChipProgress: one chip's accuracy for the histogram. WorstCaseStepProgress: the step's accuracy
+          // moves the live marker; the event that closes a bound (boundFinished) is that bound's point of the curve.
+          // Field names as WorkflowJson serialises the records (camelCase; src/CimHil.Workflows/Progress).
+          if (d.record === 'MonteCarloChipProgress' && typeof p.chipAccuracy === 'number') { state.mc.push(p.chipAccuracy); dirty.mc = true; }
+          if (d.record === 'WorstCaseStepProgress' && typeof p.k === 'number' && typeof p.accuracy === 'number') {
+            if (p.boundFinished) { state.wc.push([p.k, p.accuracy]); state.wcNow = null; } else state.wcNow = [p.k, p.accuracy];
+            dirty.wc = true;
+          }
           dirty.text = true;
         }
         break;
@@ -215,13 +220,23 @@
     const w = canvas.width, h = canvas.height;
     ctx.clearRect(0, 0, w, h);
     const points = [...state.wc].sort((a, b) => a[0] - b[0]);
-    if (!points.length) return;
-    const kMax = Math.max(...points.map(p => p[0]), 1);
+    body.dataset.wcPoints = String(points.length);
+    if (!points.length && !state.wcNow) return;
+    const kMax = Math.max(...points.map(p => p[0]), state.wcNow ? state.wcNow[0] : 0, 1);
+    ctx.fillStyle = '#1d2330';
+    ctx.font = '11px system-ui';
+    ctx.fillText(`k = 0 … ${kMax}`, w - 70, h - 2);
     ctx.strokeStyle = '#d62728';
     ctx.beginPath();
     points.forEach(([k, a], i) => { const x = (k / kMax) * (w - 10) + 5, y = h - 5 - a * (h - 10); if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y); });
     ctx.stroke();
     points.forEach(([k, a]) => { ctx.fillStyle = '#d62728'; ctx.fillRect((k / kMax) * (w - 10) + 3, h - 7 - a * (h - 10), 4, 4); });
+    if (state.wcNow) {
+      // The bound being searched: the accuracy of the current deviation, falling towards the bound's worst case.
+      const [k, a] = state.wcNow;
+      ctx.strokeStyle = '#7f7f7f';
+      ctx.strokeRect((k / kMax) * (w - 10) + 2, h - 8 - a * (h - 10), 6, 6);
+    }
   }
 
   function drawText() {
@@ -241,7 +256,7 @@
   function frame() {
     if (dirty.map) { dirty.map = false; drawMap(); }
     if (dirty.levels) { dirty.levels = false; drawLevels(); }
-    if (dirty.mc) { dirty.mc = false; drawHistogram($('mc'), [{ values: state.mc, colour: '#1f77b4' }], 1, '100 %'); }
+    if (dirty.mc) { dirty.mc = false; drawHistogram($('mc'), [{ values: state.mc, colour: '#1f77b4' }], 1, '100 %'); body.dataset.mcChips = String(state.mc.length); }
     if (dirty.wc) { dirty.wc = false; drawCurve(); }
     if (dirty.text) { dirty.text = false; drawText(); }
     requestAnimationFrame(frame);
