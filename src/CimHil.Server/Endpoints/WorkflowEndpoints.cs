@@ -19,11 +19,59 @@ public static class WorkflowEndpoints
         app.MapGet("/api/operation", () => server.Operator.Current is { } op ? Results.Ok(op) : Results.NoContent());
         app.MapGet("/api/operations", () => Results.Ok(server.Operator.Operations));
         app.MapPost("/api/operation/stop", (string? id) => Results.Accepted(value: server.Operator.Stop(id)));
-        app.MapPost("/api/workflows/{kind}", (string kind, WorkflowRequest? request) =>
+        app.MapPost("/api/workflows/{kind}", async (string kind, WorkflowRequest? request, CancellationToken ct) =>
         {
-            var state = Start(server, kind, request ?? new WorkflowRequest());
+            request ??= new WorkflowRequest();
+            await CheckPlanAsync(server, kind, request, ct).ConfigureAwait(false);
+            var state = Start(server, kind, request);
             return Results.Accepted($"/api/operation", state);
         });
+    }
+
+    /// <summary>
+    /// A new characterisation's plan, or the plan a run will characterise with, checked against the chip and its safety
+    /// limits before anything starts: a plan past a limit is a 422 naming every violation and limit, not an operation
+    /// that fails after it started. Holds the chip for the check (a 409 when busy, as the start would be).
+    /// </summary>
+    private static async Task CheckPlanAsync(BenchServer server, string kind, WorkflowRequest request, CancellationToken ct)
+    {
+        var config = server.Options.Config;
+        if (kind is "characterize" or "characterise" && request.Resume is null)
+        {
+            var (plan, source) = NewPlan(server, request);
+            await server.Operator.RunShortAsync("plan check", (chip, _) =>
+            {
+                PlanValidator.Check(plan, chip).ThrowIfInvalid(source);
+                return Task.FromResult(true);
+            }, ct).ConfigureAwait(false);
+        }
+        else if (kind == "run")
+        {
+            var settings = RunSettings.Parse(config.Section("run"));
+            await server.Operator.RunShortAsync("plan check", (chip, _) =>
+            {
+                // The plan RunPipeline will load: run.plan, else the chip technology's default.
+                var path = settings.Plan ?? Path.Combine("plans", $"default-{chip.Identity.Technology.ToString().ToLowerInvariant()}.json");
+                if (!File.Exists(path))
+                {
+                    throw new ApiInputException("run.plan", $"no plan file {path} (hil-config.json run.plan, relative to the server's folder {Directory.GetCurrentDirectory()})");
+                }
+
+                PlanValidator.Check(CharacterizationPlan.Load(path, ProcedurePlugins.Registry(config)), chip).ThrowIfInvalid(path);
+                return Task.FromResult(true);
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static (CharacterizationPlan Plan, string Source) NewPlan(BenchServer server, WorkflowRequest request)
+    {
+        var registry = ProcedurePlugins.Registry(server.Options.Config);
+        return request switch
+        {
+            { PlanJson: { } json } => (CharacterizationPlan.Parse(json.GetRawText(), "planJson", registry), "planJson"),
+            { Plan: { } path } => File.Exists(path) ? (CharacterizationPlan.Load(path, registry), path) : throw new ApiInputException("plan", $"no plan file {path} (relative to the server's folder {Directory.GetCurrentDirectory()})"),
+            _ => throw new ApiInputException("plan", "a new characterisation needs \"plan\" (a plan file) or \"planJson\" (the plan); \"resume\" continues a run"),
+        };
     }
 
     private static OperationState Start(BenchServer server, string kind, WorkflowRequest request)
@@ -45,13 +93,7 @@ public static class WorkflowEndpoints
                 }
                 else
                 {
-                    var registry = ProcedurePlugins.Registry(config);
-                    plan = request switch
-                    {
-                        { PlanJson: { } json } => CharacterizationPlan.Parse(json.GetRawText(), "planJson", registry),
-                        { Plan: { } path } => File.Exists(path) ? CharacterizationPlan.Load(path, registry) : throw new ApiInputException("plan", $"no plan file {path} (relative to the server's folder {Directory.GetCurrentDirectory()})"),
-                        _ => throw new ApiInputException("plan", "a new characterisation needs \"plan\" (a plan file) or \"planJson\" (the plan); \"resume\" continues a run"),
-                    };
+                    plan = NewPlan(server, request).Plan;
                     folder = server.Runs.NewFolder(DateTimeOffset.UtcNow);
                 }
 
