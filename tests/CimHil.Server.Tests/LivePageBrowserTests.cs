@@ -98,6 +98,9 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
 
         await page.ClickAsync("#resume");
         await page.WaitForFunctionAsync("() => ['finished', 'failed'].includes(document.body.dataset.status)", null, new PageWaitForFunctionOptions { Timeout = 180_000 });
+
+        // The page reloads the store's map when the operation ends; then a frame draws it.
+        await page.WaitForFunctionAsync("() => document.body.dataset.mapSyncedFor === document.body.dataset.operation", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
         await page.WaitForTimeoutAsync(300);
         await ShotAsync(page, "live-finished.png");
 
@@ -105,14 +108,38 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal("finished", await TextDataAsync(page, "status"));
         Assert.Equal(reference, await DataAsync(page, "resultMeasurements"));
         Assert.Equal(reference, await DataAsync(page, "measurements"));
-        // KNOWN GAP (open): on 32×32 the map ends with 1017 of the 1024 cells the store has a conductance for (the few
-        // that never formed, apparently); until that is found the map must hold at least 99 % of them and never more.
-        var mappable = CellsWithAConductance(Path.Combine(bench.Directory, "runs", await TextDataAsync(page, "run"), "measurements.db"));
-        Assert.InRange(await DataAsync(page, "mapCells"), mappable * 99 / 100, mappable);
+        // Every cell the store has a conductance for is on the map, and no other. (It once ended with 1017 of 1024: the
+        // cells missing were the stuck and unformed ones, measured only by the early stuck-map procedure and never again,
+        // lost when the page's state of that session was not restored; the page now reloads the store's map at the end.)
+        var db = Path.Combine(bench.Directory, "runs", await TextDataAsync(page, "run"), "measurements.db");
+        var mappable = CellsWithAConductance(db);
+        var blank = await page.EvaluateAsync<int[][]>(
+            $$"""
+            () => {
+              const canvas = document.getElementById('map'), ctx = canvas.getContext('2d'), out = [];
+              for (let r = 0; r < {{Size}}; r++) for (let c = 0; c < {{Size}}; c++) {
+                const [red, green, blue] = ctx.getImageData(Math.floor((c + 0.5) * canvas.width / {{Size}}), Math.floor((r + 0.5) * canvas.height / {{Size}}), 1, 1).data;
+                if (red === 225 && green === 228 && blue === 234) out.push([r, c]);
+              }
+              return out;
+            }
+            """);
+        using (var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            foreach (var cell in blank)
+            {
+                var records = s.Measurements(includeUnfinished: true).Where(m => m.Key.Row == cell[0] && m.Key.Column == cell[1]).ToList();
+                output.WriteLine($"blank ({cell[0]},{cell[1]}): {records.Count} records: {string.Join(", ", records.GroupBy(m => $"{m.Key.Procedure}/{m.Kind}/{(m.ConductanceS is null ? "null" : "g")}").Select(g => $"{g.Key}×{g.Count()}"))}; units: {string.Join(", ", s.Units().Where(u => u.Key.Row == cell[0] && u.Key.Column == cell[1]).Select(u => $"{u.Key.Procedure}:{u.Outcome}:{u.ValueS}"))}");
+            }
+        }
+
+        Assert.Empty(blank);
+        Assert.Equal(mappable, await DataAsync(page, "mapCells"));
         Assert.Equal(4, await DataAsync(page, "levels"));
-        // KNOWN GAP (open): the page's read of a resumed run's units (GET api/runs/{id}/units while the run writes its store)
-        // can fail; the page shows it in its errors panel. Script errors must not happen at all.
-        Assert.DoesNotContain(errors, e => !e.StartsWith("Failed to load resource", StringComparison.Ordinal));
+        // No script error and no failed load: the page's reads of a resumed run's units and map while the run writes its
+        // store used to fail now and then (a read-only open racing a commit read as lost commits; fixed in the store).
+        Assert.Empty(errors);
+        Assert.Equal(string.Empty, await TextDataAsync(page, "errors"));
         Assert.All(requested, u => Assert.StartsWith(bench.Server.Url.GetLeftPart(UriPartial.Authority), u, StringComparison.Ordinal));
         var run = await TextDataAsync(page, "run");
         var page0 = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/measurements?limit=1");

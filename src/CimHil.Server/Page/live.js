@@ -54,17 +54,25 @@
     if (u.targetS != null) dirty.levels = true;
   }
 
+  // The server runs chip workflows and chip-free ones (calibrate, evaluate, worst-case, import) side by side
+  // (docs/api.md, "The chip is exclusive"): the buttons follow the chip's lane, Stop any running operation.
+  const ops = new Map();
+  const holdsChip = op => op.kind === 'characterize' || op.kind === 'run';
+  const active = op => op.status === 'running' || op.status === 'stopping';
+
   function setStatus(op) {
+    ops.set(op.id, op);
     body.dataset.status = op.status;
     body.dataset.operation = op.id;
     $('status').textContent = `${op.kind} ${op.status}`;
     $('status').className = `badge ${op.status}`;
-    const running = op.status === 'running' || op.status === 'stopping';
-    $('stop').disabled = !running;
-    $('start').disabled = running;
-    $('start-run').disabled = running;
-    if (op.run) { lastRun = { kind: op.kind, run: op.run }; $('run').textContent = `run ${op.run}`; body.dataset.run = op.run; }
-    $('resume').disabled = running || !(op.status === 'stopped' || op.status === 'failed') || !lastRun;
+    const all = [...ops.values()];
+    const chipBusy = all.some(o => holdsChip(o) && active(o));
+    $('stop').disabled = !all.some(active);
+    $('start').disabled = chipBusy;
+    $('start-run').disabled = chipBusy;
+    if (op.run && holdsChip(op)) { lastRun = { kind: op.kind, run: op.run, status: op.status }; $('run').textContent = `run ${op.run}`; body.dataset.run = op.run; }
+    $('resume').disabled = chipBusy || !lastRun || !(lastRun.status === 'stopped' || lastRun.status === 'failed');
     const safe = $('safe');
     safe.hidden = op.safeState == null;
     safe.textContent = op.safeState ? 'chip in safe state' : 'safe state NOT confirmed';
@@ -72,6 +80,17 @@
     body.dataset.safeState = op.safeState == null ? '' : String(op.safeState);
     if (op.status === 'failed' && op.error) error(op.error);
     if (op.result && op.result.measurements != null) body.dataset.resultMeasurements = String(op.result.measurements);
+  }
+
+  // The store's whole map (api/runs/{id}/map) when a characterisation stops, ends or resumes: cells only an early
+  // procedure measured (stuck, unformed) are never measured again, so the map must not depend on having seen them live.
+  async function loadMap(run, op) {
+    try {
+      const cells = await api('GET', `api/runs/${encodeURIComponent(run)}/map`);
+      if (state.runId !== run) return;
+      cells.forEach(([r, c, g]) => setCell(r, c, g));
+      body.dataset.mapSyncedFor = op;
+    } catch (e) { error(`map of run ${run}: ${e.message}`); }
   }
 
   async function prefill(run) {
@@ -86,9 +105,15 @@
     switch (e.type) {
       case 'operation':
         // A resume of the run on screen keeps what the page has seen of it (reads of cells no unit finished included).
-        if (d.status === 'running' && d.run !== state.runId) { reset(); state.runId = d.run; }
+        // An evaluation beside it only restarts its own plot.
+        if (d.status === 'running' && holdsChip(d) && d.run !== state.runId) { reset(); state.runId = d.run; }
+        if (d.status === 'running' && d.kind === 'evaluate') { state.mc = []; dirty.mc = true; }
+        if (d.status === 'running' && d.kind === 'worst-case') { state.wc = []; state.wcNow = null; dirty.wc = true; }
         setStatus(d);
-        if (d.status !== 'running' && d.status !== 'stopping') loadRuns();
+        if (d.status !== 'running' && d.status !== 'stopping') {
+          loadRuns();
+          if (holdsChip(d) && d.run && d.run === state.runId) loadMap(d.run, d.id);
+        }
         break;
       case 'stage': {
         const p = d.progress;
@@ -98,7 +123,7 @@
           state.measurements = p.storedMeasurements;
           state.totalUnits = p.storedUnits;
           // A resumed run: what earlier sessions stored fills the map and histograms first.
-          if (p.storedUnits > 0) prefill(p.run);
+          if (p.storedUnits > 0) { prefill(p.run); loadMap(p.run, body.dataset.operation); }
           break;
         }
         if (p.stage !== undefined) {
