@@ -45,6 +45,7 @@ public sealed class RunWorkflowApiTests
         Assert.Equal(records, stored.Sum(s => s.GetProperty("measurements").GetInt64()));
         var chip = Assert.Single(Records(events, "LiveChipInfo"));
         Assert.Equal(12, chip.GetProperty("rows").GetInt32());
+        Assert.Equal(run, chip.GetProperty("run").GetString());
 
         // One event per Monte-Carlo chip, every chip once, with the accuracy the result holds for it.
         var chips = Records(events, "MonteCarloChipProgress");

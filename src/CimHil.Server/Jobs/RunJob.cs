@@ -27,7 +27,7 @@ public sealed class RunJob(HilConfig config, RunSettings settings, string folder
         var chip = context.RequireChip();
         void Watch(MeasurementStore store)
         {
-            context.Publish(BenchEventTypes.Stage, new LiveProgress(nameof(LiveChipInfo), LiveChipInfo.Of(chip, store), null));
+            context.Publish(BenchEventTypes.Stage, new LiveProgress(nameof(LiveChipInfo), LiveChipInfo.Of(chip, store, RunFolder.IdOf(folder)), null));
             store.Stored += (_, batch) =>
             {
                 context.Publish(BenchEventTypes.Stored, LiveStored.Of(batch, store.CommittedMark));
