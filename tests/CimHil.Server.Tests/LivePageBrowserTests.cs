@@ -9,7 +9,8 @@ namespace CimHil.Server.Tests;
 /// The live page in Debian's Chromium (Playwright, never a downloaded browser) against a real server on the emulator:
 /// a characterisation started from the page, the map and the level histograms updating while it runs, Stop (the safe
 /// state shown), Resume, and the end with as many records as an uninterrupted run. Screenshots of the three moments go
-/// to $CIMHIL_SCREENSHOTS when set (docs/img/ holds the committed ones).
+/// to $CIMHIL_SCREENSHOTS when set (docs/img/ holds the committed ones). A run from the page fills the Monte-Carlo
+/// histogram (one value per chip) and the worst-case curve (one point per bound).
 /// </summary>
 public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -144,5 +145,35 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         var run = await TextDataAsync(page, "run");
         var page0 = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/measurements?limit=1");
         Assert.Equal(reference, page0.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task Run_FromThePage_FillsTheMonteCarloHistogram_AndTheWorstCaseCurve()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} missing: run scripts/setup.sh");
+        await using var bench = await ServedBench.StartAsync(size: 12, configure: ServedBench.SmallRun);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(bench.Server.Url.ToString());
+        await page.WaitForFunctionAsync("() => document.getElementById('connection').textContent === 'live'");
+
+        await page.ClickAsync("#start-run");
+        await page.WaitForFunctionAsync("() => ['finished', 'failed'].includes(document.body.dataset.status)", null, new PageWaitForFunctionOptions { Timeout = 480_000 });
+        await page.WaitForTimeoutAsync(300);
+
+        // ServedBench.SmallRun: 6 Monte-Carlo chips, bounds k = 0, 1, 3.
+        Assert.Equal("finished", await TextDataAsync(page, "status"));
+        Assert.Equal(6, await DataAsync(page, "mcChips"));
+        Assert.Equal(3, await DataAsync(page, "wcPoints"));
+        Assert.Equal(144, await DataAsync(page, "mapCells"));
+        Assert.Empty(errors);
     }
 }
