@@ -98,12 +98,16 @@ class Client:
 
     # -- workflows ------------------------------------------------------------------------------------------------
     def start(self, kind, **body):
-        """Starts a workflow (characterize, run, calibrate); returns the operation. The chip is exclusive: ApiError 409 if busy."""
+        """Starts a workflow (characterize, run, calibrate, evaluate, worst-case, import; body as in docs/api.md) and returns
+        the operation. The chip is exclusive (ApiError 409 if busy); calibrate, evaluate, worst-case and import need no
+        chip and run beside a characterisation, one at a time among themselves."""
         return self._call("POST", f"api/workflows/{kind}", body)
 
-    def stop(self):
-        """Stops the running workflow: the chip goes to its safe state and the run stays resumable."""
-        return self._call("POST", "api/operation/stop")
+    def stop(self, operation_id=None):
+        """Stops the running workflow (the one with id `operation_id`, else the chip's): the chip goes to its safe state
+        and the run stays resumable."""
+        path = "api/operation/stop" if operation_id is None else f"api/operation/stop?id={operation_id}"
+        return self._call("POST", path)
 
     def operation(self):
         """The last workflow started (running or ended), or None."""

@@ -44,6 +44,7 @@ public sealed class ApiErrors(ILogger log)
     public static (int Status, object Body) Map(Exception ex) => ex switch
     {
         SafetyLimitException s => (StatusCodes.Status422UnprocessableEntity, SafetyRefusal.Of(s)),
+        PlanValidationException => (StatusCodes.Status422UnprocessableEntity, new ApiError(ex.Message)),
         ChipBusyException or NoOperationException => (StatusCodes.Status409Conflict, new ApiError(ex.Message)),
         RunNotFoundException => (StatusCodes.Status404NotFound, new ApiError(ex.Message)),
         ApiInputException or ConfigException or CellOutOfRangeException

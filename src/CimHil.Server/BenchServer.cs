@@ -87,11 +87,11 @@ public sealed class BenchServer : IAsyncDisposable
     /// <summary>Stops a running workflow (the chip to its safe state, its store resumable), then the server.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Operator.Current is { Status: OperationStatus.Running })
+        foreach (var op in Operator.Operations.Where(o => o.Status == OperationStatus.Running))
         {
             try
             {
-                Operator.Stop();
+                Operator.Stop(op.Id);
             }
             catch (NoOperationException)
             {

@@ -9,7 +9,8 @@ namespace CimHil.Server.Tests;
 /// The live page in Debian's Chromium (Playwright, never a downloaded browser) against a real server on the emulator:
 /// a characterisation started from the page, the map and the level histograms updating while it runs, Stop (the safe
 /// state shown), Resume, and the end with as many records as an uninterrupted run. Screenshots of the three moments go
-/// to $CIMHIL_SCREENSHOTS when set (docs/img/ holds the committed ones).
+/// to $CIMHIL_SCREENSHOTS when set (docs/img/ holds the committed ones). A run from the page fills the Monte-Carlo
+/// histogram (one value per chip) and the worst-case curve (one point per bound).
 /// </summary>
 public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -98,6 +99,9 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
 
         await page.ClickAsync("#resume");
         await page.WaitForFunctionAsync("() => ['finished', 'failed'].includes(document.body.dataset.status)", null, new PageWaitForFunctionOptions { Timeout = 180_000 });
+
+        // The page reloads the store's map when the operation ends; then a frame draws it.
+        await page.WaitForFunctionAsync("() => document.body.dataset.mapSyncedFor === document.body.dataset.operation", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
         await page.WaitForTimeoutAsync(300);
         await ShotAsync(page, "live-finished.png");
 
@@ -105,17 +109,71 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal("finished", await TextDataAsync(page, "status"));
         Assert.Equal(reference, await DataAsync(page, "resultMeasurements"));
         Assert.Equal(reference, await DataAsync(page, "measurements"));
-        // KNOWN GAP (open): on 32×32 the map ends with 1017 of the 1024 cells the store has a conductance for (the few
-        // that never formed, apparently); until that is found the map must hold at least 99 % of them and never more.
-        var mappable = CellsWithAConductance(Path.Combine(bench.Directory, "runs", await TextDataAsync(page, "run"), "measurements.db"));
-        Assert.InRange(await DataAsync(page, "mapCells"), mappable * 99 / 100, mappable);
+        // Every cell the store has a conductance for is on the map, and no other. (It once ended with 1017 of 1024: the
+        // cells missing were the stuck and unformed ones, measured only by the early stuck-map procedure and never again,
+        // lost when the page's state of that session was not restored; the page now reloads the store's map at the end.)
+        var db = Path.Combine(bench.Directory, "runs", await TextDataAsync(page, "run"), "measurements.db");
+        var mappable = CellsWithAConductance(db);
+        var blank = await page.EvaluateAsync<int[][]>(
+            $$"""
+            () => {
+              const canvas = document.getElementById('map'), ctx = canvas.getContext('2d'), out = [];
+              for (let r = 0; r < {{Size}}; r++) for (let c = 0; c < {{Size}}; c++) {
+                const [red, green, blue] = ctx.getImageData(Math.floor((c + 0.5) * canvas.width / {{Size}}), Math.floor((r + 0.5) * canvas.height / {{Size}}), 1, 1).data;
+                if (red === 225 && green === 228 && blue === 234) out.push([r, c]);
+              }
+              return out;
+            }
+            """);
+        using (var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))
+        {
+            foreach (var cell in blank)
+            {
+                var records = s.Measurements(includeUnfinished: true).Where(m => m.Key.Row == cell[0] && m.Key.Column == cell[1]).ToList();
+                output.WriteLine($"blank ({cell[0]},{cell[1]}): {records.Count} records: {string.Join(", ", records.GroupBy(m => $"{m.Key.Procedure}/{m.Kind}/{(m.ConductanceS is null ? "null" : "g")}").Select(g => $"{g.Key}×{g.Count()}"))}; units: {string.Join(", ", s.Units().Where(u => u.Key.Row == cell[0] && u.Key.Column == cell[1]).Select(u => $"{u.Key.Procedure}:{u.Outcome}:{u.ValueS}"))}");
+            }
+        }
+
+        Assert.Empty(blank);
+        Assert.Equal(mappable, await DataAsync(page, "mapCells"));
         Assert.Equal(4, await DataAsync(page, "levels"));
-        // KNOWN GAP (open): the page's read of a resumed run's units (GET api/runs/{id}/units while the run writes its store)
-        // can fail; the page shows it in its errors panel. Script errors must not happen at all.
-        Assert.DoesNotContain(errors, e => !e.StartsWith("Failed to load resource", StringComparison.Ordinal));
+        // No script error and no failed load: the page's reads of a resumed run's units and map while the run writes its
+        // store used to fail now and then (a read-only open racing a commit read as lost commits; fixed in the store).
+        Assert.Empty(errors);
+        Assert.Equal(string.Empty, await TextDataAsync(page, "errors"));
         Assert.All(requested, u => Assert.StartsWith(bench.Server.Url.GetLeftPart(UriPartial.Authority), u, StringComparison.Ordinal));
         var run = await TextDataAsync(page, "run");
         var page0 = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/measurements?limit=1");
         Assert.Equal(reference, page0.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task Run_FromThePage_FillsTheMonteCarloHistogram_AndTheWorstCaseCurve()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} missing: run scripts/setup.sh");
+        await using var bench = await ServedBench.StartAsync(size: 12, configure: ServedBench.SmallRun);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(bench.Server.Url.ToString());
+        await page.WaitForFunctionAsync("() => document.getElementById('connection').textContent === 'live'");
+
+        await page.ClickAsync("#start-run");
+        await page.WaitForFunctionAsync("() => ['finished', 'failed'].includes(document.body.dataset.status)", null, new PageWaitForFunctionOptions { Timeout = 480_000 });
+        await page.WaitForTimeoutAsync(300);
+
+        // ServedBench.SmallRun: 6 Monte-Carlo chips, bounds k = 0, 1, 3.
+        Assert.Equal("finished", await TextDataAsync(page, "status"));
+        Assert.Equal(6, await DataAsync(page, "mcChips"));
+        Assert.Equal(3, await DataAsync(page, "wcPoints"));
+        Assert.Equal(144, await DataAsync(page, "mapCells"));
+        Assert.Empty(errors);
     }
 }

@@ -50,7 +50,7 @@ public sealed class ServedBench : IAsyncDisposable
     public string PlanPath => Path.Combine(Directory, "plan.json");
 
     /// <summary>The shipped config with a <paramref name="size"/>×<paramref name="size"/> emulator and every file inside <paramref name="dir"/>.</summary>
-    public static string WriteConfig(string dir, int size)
+    public static string WriteConfig(string dir, int size, Action<JsonObject>? configure = null)
     {
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hil-config.json")), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         node["emulator"]!["rows"] = size;
@@ -58,16 +58,38 @@ public sealed class ServedBench : IAsyncDisposable
         node["emulator"]!["stateFile"] = Path.Combine(dir, "emulator-state.bin");
         node["logging"]!["file"] = Path.Combine(dir, "logs", "cimhil-.log");
         node["run"]!["outputRoot"] = Path.Combine(dir, "runs");
+        configure?.Invoke(node);
         var path = Path.Combine(dir, "hil-config.json");
         File.WriteAllText(path, node.ToJsonString());
         File.WriteAllText(Path.Combine(dir, "plan.json"), PlanJson);
         return path;
     }
 
-    public static async Task<ServedBench> StartAsync(int size = 16, System.Net.IPAddress? bind = null, string? token = null, double stopGraceSeconds = 10)
+    /// <summary>
+    /// A run section scaled down so a whole <c>run</c> takes seconds: the test plan, the shipped model, a few Monte-Carlo
+    /// chips and images, three bounds of worst case, no screenshot.
+    /// </summary>
+    public static void SmallRun(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var dir = Path.GetDirectoryName(config["emulator"]!["stateFile"]!.GetValue<string>())!;
+        config["run"] = new JsonObject
+        {
+            ["outputRoot"] = Path.Combine(dir, "runs"),
+            ["plan"] = Path.Combine(dir, "plan.json"),
+            ["model"] = Path.Combine(AppContext.BaseDirectory, "models", "lenet5-fmnist.safetensors"),
+            ["seed"] = 3,
+            ["monteCarlo"] = new JsonObject { ["chips"] = 6, ["images"] = 200, ["percentile"] = 10 },
+            ["worstCase"] = new JsonObject { ["ks"] = new JsonArray(0, 1, 3), ["images"] = 100, ["method"] = "default" },
+            ["calibration"] = new JsonObject { ["bootstrapSamples"] = 20 },
+            ["screenshot"] = false,
+        };
+    }
+
+    public static async Task<ServedBench> StartAsync(int size = 16, System.Net.IPAddress? bind = null, string? token = null, double stopGraceSeconds = 10, Action<JsonObject>? configure = null)
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("cimhil-server-").FullName;
-        var config = HilConfigLoader.Load(WriteConfig(dir, size));
+        var config = HilConfigLoader.Load(WriteConfig(dir, size, configure));
         var options = new BenchServerOptions
         {
             Config = config,

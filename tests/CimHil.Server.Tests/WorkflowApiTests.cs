@@ -160,4 +160,102 @@ public sealed class WorkflowApiTests
         Assert.Equal(HttpStatusCode.NoContent, (await bench.Http.GetAsync("api/operation")).StatusCode);
         Assert.False(Directory.Exists(Path.Combine(bench.Directory, "runs")) && Directory.EnumerateFileSystemEntries(Path.Combine(bench.Directory, "runs")).Any());
     }
+
+    /// <summary>Every cell the store has a conductance for (a read, or a unit's resulting value), from the store.</summary>
+    private static SortedSet<(int, int)> CellsWithAConductance(string db)
+    {
+        using var s = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        return [.. s.Measurements(includeUnfinished: true).Where(m => m.Kind == MeasurementKind.Read && m.ConductanceS is not null).Select(m => (m.Key.Row, m.Key.Column))
+            .Union(s.Units().Where(u => u.ValueS is not null).Select(u => (u.Key.Row, u.Key.Column)))];
+    }
+
+    [Fact]
+    public async Task StoredEvents_OfAStoppedAndResumedRun_NameEveryCellTheStoreHasAConductanceFor()
+    {
+        await using var bench = await ServedBench.StartAsync(size: 32);
+        await using var events = await EventStream.OpenAsync(bench.Http);
+        var started = await bench.StartCharacterizationAsync();
+        await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
+        using (await bench.Http.PostAsync("api/operation/stop", null))
+        {
+        }
+
+        await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
+        await bench.StartCharacterizationAsync(resume: started.GetProperty("run").GetString());
+
+        // What the page does on a resume, over and over while the run writes its store: every read succeeds (a reader
+        // opening between a commit and its journal entry once read as lost commits).
+        var run = started.GetProperty("run").GetString();
+        var reads = 0;
+        var failures = new List<string>();
+        var ending = events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
+        while (!ending.IsCompleted)
+        {
+            using var units = await bench.Http.GetAsync($"api/runs/{run}/units");
+            reads++;
+            if (units.StatusCode != HttpStatusCode.OK)
+            {
+                failures.Add($"{(int)units.StatusCode} {await units.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        var end = await ending;
+        Assert.Equal("finished", end.GetProperty("data").GetProperty("status").GetString());
+        Assert.True(reads > 3, $"{reads} reads");
+        Assert.Empty(failures);
+
+        var seen = new SortedSet<(int, int)>();
+        foreach (var stored in events.Seen.Where(e => EventStream.Is(e, "stored")).Select(e => e.GetProperty("data")))
+        {
+            foreach (var read in stored.GetProperty("reads").EnumerateArray())
+            {
+                Assert.Equal(JsonValueKind.Number, read[2].ValueKind);
+                seen.Add((read[0].GetInt32(), read[1].GetInt32()));
+            }
+
+            foreach (var unit in stored.GetProperty("units").EnumerateArray().Where(u => u.GetProperty("valueS").ValueKind == JsonValueKind.Number))
+            {
+                seen.Add((unit.GetProperty("row").GetInt32(), unit.GetProperty("column").GetInt32()));
+            }
+        }
+
+        var mappable = CellsWithAConductance(Db(bench, started));
+        Assert.Equal(mappable.Except(seen).Select(c => c.ToString()), []);
+        Assert.Equal(mappable, seen);
+    }
+
+    [Fact]
+    public async Task Start_OfAPlanPastASafetyLimit_Is422NamingTheLimit_BeforeAnythingStarts()
+    {
+        await using var bench = await ServedBench.StartAsync(size: 8);
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(ServedBench.PlanJson)!;
+        plan["programVerify"]!["set"]!["maxV"] = 3.4; // hil-config.json: chip.limits.maxSetVoltageV 3.0
+
+        using var response = await bench.Http.PostAsJsonAsync("api/workflows/characterize", new { planJson = plan });
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("programVerify.set", error, StringComparison.Ordinal);
+        Assert.Contains("3.4", error, StringComparison.Ordinal);
+        Assert.Contains("nothing was applied", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await bench.Http.GetAsync("api/operation")).StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(bench.Directory, "runs")) && Directory.EnumerateFileSystemEntries(Path.Combine(bench.Directory, "runs")).Any());
+    }
+
+    [Fact]
+    public async Task Run_WithAConfiguredPlanPastASafetyLimit_Is422BeforeAnythingStarts()
+    {
+        await using var bench = await ServedBench.StartAsync(size: 8, configure: ServedBench.SmallRun);
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(ServedBench.PlanJson)!;
+        plan["readVoltageV"] = 0.6; // hil-config.json: chip.limits.maxReadVoltageV 0.5
+        await File.WriteAllTextAsync(bench.PlanPath, plan.ToJsonString());
+
+        using var response = await bench.Http.PostAsJsonAsync("api/workflows/run", new { });
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
+
+        Assert.True(response.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest, $"{response.StatusCode} {error}");
+        Assert.Contains(bench.PlanPath, error, StringComparison.Ordinal);
+        Assert.Contains("0.6", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await bench.Http.GetAsync("api/operation")).StatusCode);
+    }
 }

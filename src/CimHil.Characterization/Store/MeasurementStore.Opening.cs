@@ -110,9 +110,13 @@ public sealed partial class MeasurementStore
             CheckpointOnClose(db, allowed: false);
             Validate(path, db);
             var run = ReadRun(path, db);
-            var mark = ReadMark(db);
+
+            // The journal before the store's mark: a writer appends to the journal only after its commit, so read in this
+            // order a live writer (a reader opening while a run stores, as the bench server's page does) can only make the
+            // store look ahead of its journal, never behind it (which would read as lost commits).
             var journalPath = CommitJournal.PathOf(path);
             var acknowledged = CommitJournal.Read(journalPath);
+            var mark = ReadMark(db);
             VerifyNothingLost(path, run.RunId, mark, acknowledged);
             CheckpointOnClose(db, allowed: true);
             if (readOnly)

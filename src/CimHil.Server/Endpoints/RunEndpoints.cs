@@ -33,6 +33,7 @@ public static class RunEndpoints
             return server.Runs.Measurements(id, o, l);
         });
         runs.MapGet("/{id}/units", (string id) => server.Runs.Units(id));
+        runs.MapGet("/{id}/map", (string id) => server.Runs.Map(id));
         runs.MapGet("/{id}/results", (string id) => Results.File(server.Runs.RunFile(id, RunPipeline.ResultsFile), "application/json"));
         runs.MapGet("/{id}/calibration", (string id) => Results.File(server.Runs.RunFile(id, RunPipeline.CalibrationFile), "application/json"));
         runs.MapGet("/{id}/report", (string id) => Results.File(server.Runs.RunFile(id, RunPipeline.ReportFile), "text/html; charset=utf-8"));

@@ -1,4 +1,5 @@
 using CimHil.Characterization;
+using CimHil.Characterization.Store;
 using CimHil.Core.Config;
 using CimHil.Server.Events;
 using CimHil.Server.Operations;
@@ -9,7 +10,9 @@ namespace CimHil.Server.Jobs;
 /// <summary>
 /// <c>cimhil run</c> as a server job: <see cref="RunPipeline"/> into a run folder, each <see cref="StageProgress"/> (or
 /// any record the pipeline reports through it) sent live as it comes. Stop cancels it; starting it again on the same
-/// folder resumes it (finished stages kept, characterisation resumed cell by cell).
+/// folder resumes it (finished stages kept, characterisation resumed cell by cell). While it characterises, the store's
+/// commits go out as <c>stored</c> events (and the chip's layout first), as for a characterisation job, so the page's
+/// map fills during a run too.
 /// </summary>
 public sealed class RunJob(HilConfig config, RunSettings settings, string folder, CharacterizerOptions options)
 {
@@ -21,7 +24,18 @@ public sealed class RunJob(HilConfig config, RunSettings settings, string folder
         var progress = new SynchronousProgress<StageProgress>(p =>
             context.Publish(BenchEventTypes.Stage, new LiveProgress(p.GetType().Name, p, eta.SecondsLeft(p.Stage, p.Done, p.Total, DateTimeOffset.UtcNow))));
         var runLog = context.Log;
-        return await new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options }
-            .RunAsync(context.RequireChip(), folder, context.CancellationToken).ConfigureAwait(false);
+        var chip = context.RequireChip();
+        void Watch(MeasurementStore store)
+        {
+            context.Publish(BenchEventTypes.Stage, new LiveProgress(nameof(LiveChipInfo), LiveChipInfo.Of(chip, store, RunFolder.IdOf(folder)), null));
+            store.Stored += (_, batch) =>
+            {
+                context.Publish(BenchEventTypes.Stored, LiveStored.Of(batch, store.CommittedMark));
+                context.Committed();
+            };
+        }
+
+        return await new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, StoreOpened = Watch }
+            .RunAsync(chip, folder, context.CancellationToken).ConfigureAwait(false);
     }
 }

@@ -13,6 +13,11 @@ namespace CimHil.Server.Operations;
 /// request while one holds it is refused (<see cref="ChipBusyException"/>), never queued: a queued pulse would land on a
 /// chip whose state the caller has not seen. The chip is connected for each operation and released (safe state, the
 /// emulator's state saved) when it ends, as each CLI command does.
+/// <para>
+/// Workflows that need no chip (calibrate, evaluate, worst case, import) run in a second lane of their own, one at a time
+/// (each uses every core), so a Monte-Carlo evaluation never blocks the bench and a characterisation never waits for a
+/// simulation. Each lane has its current operation; Stop addresses one by id, or the chip's first.
+/// </para>
 /// </summary>
 public sealed class BenchOperator
 {
@@ -20,11 +25,8 @@ public sealed class BenchOperator
     private readonly EventHub _hub;
     private readonly ILogger _log;
     private readonly object _gate = new();
-    private string? _holder;
-    private OperationState? _current;
-    private OperationContext? _context;
-    private CancellationTokenSource? _cancel;
-    private Task _running = Task.CompletedTask;
+    private readonly Lane _chipLane = new("chip");
+    private readonly Lane _computeLane = new("simulation lane");
     private int _sequence;
 
     public BenchOperator(BenchServerOptions options, EventHub hub, ILogger log)
@@ -34,98 +36,127 @@ public sealed class BenchOperator
         _log = log;
     }
 
-    /// <summary>The last workflow started (running or ended), or null.</summary>
+    /// <summary>The last workflow started in either lane (running or ended), or null.</summary>
     public OperationState? Current
     {
         get
         {
             lock (_gate)
             {
-                return _current;
+                return new[] { _chipLane.Current, _computeLane.Current }.Where(c => c is not null).MaxBy(c => c!.StartedUtc);
             }
         }
     }
 
-    /// <summary>Completes when no workflow runs.</summary>
+    /// <summary>The current (or last) operation of each lane that has had one: the chip's first.</summary>
+    public IReadOnlyList<OperationState> Operations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. new[] { _chipLane.Current, _computeLane.Current }.OfType<OperationState>()];
+            }
+        }
+    }
+
+    /// <summary>Completes when no workflow runs in either lane.</summary>
     public Task Idle
     {
         get
         {
             lock (_gate)
             {
-                return _running;
+                return Task.WhenAll(_chipLane.Running, _computeLane.Running);
             }
         }
     }
 
     /// <summary>
-    /// Starts <paramref name="job"/> in the background holding the chip (connected first when <paramref name="needsChip"/>).
-    /// Throws <see cref="ChipBusyException"/> when another operation holds it.
+    /// Starts <paramref name="job"/> in the background: holding the chip (connected first) when <paramref name="needsChip"/>,
+    /// else in the chip-free lane. Throws <see cref="ChipBusyException"/> when another operation holds that lane.
     /// </summary>
     public OperationState Start(string kind, string? run, bool needsChip, Func<OperationContext, Task<object>> job)
     {
+        var lane = needsChip ? _chipLane : _computeLane;
         var description = run is null ? kind : $"{kind} of run {run}";
-        Acquire(description);
+        Acquire(lane, description);
         var id = $"op-{Interlocked.Increment(ref _sequence)}-{kind}";
         var state = new OperationState { Id = id, Kind = kind, Status = OperationStatus.Running, Run = run, StartedUtc = DateTimeOffset.UtcNow };
         var cancel = new CancellationTokenSource();
+        bool otherRunning;
         lock (_gate)
         {
-            _current = state;
-            _cancel = cancel;
-            _context = null;
+            lane.Current = state;
+            lane.Cancel = cancel;
+            lane.Context = null;
+            var other = needsChip ? _computeLane : _chipLane;
+            otherRunning = other.Current is { Status: OperationStatus.Running or OperationStatus.Stopping };
         }
 
-        _hub.ClearHistory();
+        if (!otherRunning)
+        {
+            // A page connecting later replays only the operations still of interest; not while the other lane runs.
+            _hub.ClearHistory();
+        }
+
         Announce(state);
-        var task = Task.Run(() => RunAsync(state, needsChip, cancel, job));
+        var task = Task.Run(() => RunAsync(lane, state, needsChip, cancel, job));
         lock (_gate)
         {
-            _running = task;
+            lane.Running = task;
         }
 
         return state;
     }
 
     /// <summary>
-    /// Asks the running workflow to stop. A characterisation ends at its next commit (within
-    /// <see cref="BenchServerOptions.StopGraceSeconds"/>, else the operation in flight is cancelled); anything else is
-    /// cancelled at once. Either way the chip is then brought to its safe state and the run folder stays resumable.
+    /// Asks a running workflow to stop: the one named <paramref name="id"/>, or (null) the chip's, else the chip-free
+    /// lane's. A characterisation ends at its next commit (within <see cref="BenchServerOptions.StopGraceSeconds"/>,
+    /// else the operation in flight is cancelled); anything else is cancelled at once. Either way the chip is then brought
+    /// to its safe state and the run folder stays resumable.
     /// </summary>
-    public OperationState Stop()
+    public OperationState Stop(string? id = null)
     {
         lock (_gate)
         {
-            if (_current is not { Status: OperationStatus.Running } running || _cancel is null)
+            var lane = id is null
+                ? (_chipLane.Current is { Status: OperationStatus.Running } ? _chipLane : _computeLane)
+                : new[] { _chipLane, _computeLane }.FirstOrDefault(l => l.Current?.Id == id)
+                    ?? throw new NoOperationException($"no operation {id} (the current ones: {string.Join(", ", Operations.Select(o => o.Id).DefaultIfEmpty("none"))})");
+            if (lane.Current is not { Status: OperationStatus.Running } running || lane.Cancel is null)
             {
-                throw new NoOperationException(_current is null ? "nothing has been started" : $"{_current.Id} is {_current.Status.ToString().ToLowerInvariant()}");
+                var last = Current;
+                throw new NoOperationException(lane.Current is null
+                    ? (last is null ? "nothing has been started" : $"{last.Id} is {last.Status.ToString().ToLowerInvariant()}")
+                    : $"{lane.Current.Id} is {lane.Current.Status.ToString().ToLowerInvariant()}");
             }
 
-            _current = running with { Status = OperationStatus.Stopping };
-            if (_context is { StopsAtCommit: true } context)
+            lane.Current = running with { Status = OperationStatus.Stopping };
+            if (lane.Context is { StopsAtCommit: true } context)
             {
                 context.StopRequested = true;
-                _cancel.CancelAfter(TimeSpan.FromSeconds(_options.StopGraceSeconds));
+                lane.Cancel.CancelAfter(TimeSpan.FromSeconds(_options.StopGraceSeconds));
             }
             else
             {
-                if (_context is not null)
+                if (lane.Context is not null)
                 {
-                    _context.StopRequested = true;
+                    lane.Context.StopRequested = true;
                 }
 
-                _cancel.Cancel();
+                lane.Cancel.Cancel();
             }
 
-            Announce(_current);
-            return _current;
+            Announce(lane.Current);
+            return lane.Current;
         }
     }
 
     /// <summary>A short chip operation (a read, one pulse) holding the chip for its duration; refused while another holds it.</summary>
     public async Task<T> RunShortAsync<T>(string what, Func<SafeChip, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
     {
-        Acquire(what);
+        Acquire(_chipLane, what);
         try
         {
             var chip = await ChipConnector.ConnectAsync(_options.Config, _options.Drivers, _log, cancellationToken).ConfigureAwait(false);
@@ -136,32 +167,32 @@ public sealed class BenchOperator
         }
         finally
         {
-            Release();
+            Release(_chipLane);
         }
     }
 
-    private void Acquire(string requested)
+    private void Acquire(Lane lane, string requested)
     {
         lock (_gate)
         {
-            if (_holder is not null)
+            if (lane.Holder is not null)
             {
-                throw new ChipBusyException(requested, _holder);
+                throw new ChipBusyException(requested, lane.Holder, lane.Name);
             }
 
-            _holder = requested;
+            lane.Holder = requested;
         }
     }
 
-    private void Release()
+    private void Release(Lane lane)
     {
         lock (_gate)
         {
-            _holder = null;
+            lane.Holder = null;
         }
     }
 
-    private async Task RunAsync(OperationState state, bool needsChip, CancellationTokenSource cancel, Func<OperationContext, Task<object>> job)
+    private async Task RunAsync(Lane lane, OperationState state, bool needsChip, CancellationTokenSource cancel, Func<OperationContext, Task<object>> job)
     {
         var opLog = new LoggerConfiguration()
             .MinimumLevel.Debug()
@@ -180,8 +211,8 @@ public sealed class BenchOperator
             var context = new OperationContext(state.Id, chip, opLog, cancel, (type, data) => _hub.Publish(type, data, state.Id));
             lock (_gate)
             {
-                _context = context;
-                if (_current?.Status == OperationStatus.Stopping)
+                lane.Context = context;
+                if (lane.Current?.Status == OperationStatus.Stopping)
                 {
                     // Stop came while connecting: nothing has been applied yet.
                     cancel.Cancel();
@@ -224,14 +255,14 @@ public sealed class BenchOperator
         ended = ended with { FinishedUtc = DateTimeOffset.UtcNow, SafeState = safe };
         lock (_gate)
         {
-            _current = ended;
-            _context = null;
-            _cancel = null;
+            lane.Current = ended;
+            lane.Context = null;
+            lane.Cancel = null;
         }
 
         cancel.Dispose();
         opLog.Dispose();
-        Release();
+        Release(lane);
         Announce(ended);
     }
 
@@ -257,5 +288,21 @@ public sealed class BenchOperator
     {
         _log.Information("Operation {Operation} ({Kind}) is {Status}", state.Id, state.Kind, state.Status);
         _hub.Publish(BenchEventTypes.Operation, state, state.Id);
+    }
+
+    /// <summary>One exclusive resource: what holds it, and its current (or last) workflow.</summary>
+    private sealed class Lane(string name)
+    {
+        public string Name { get; } = name;
+
+        public string? Holder { get; set; }
+
+        public OperationState? Current { get; set; }
+
+        public OperationContext? Context { get; set; }
+
+        public CancellationTokenSource? Cancel { get; set; }
+
+        public Task Running { get; set; } = Task.CompletedTask;
     }
 }

@@ -16,7 +16,7 @@
     state = {
       rows: rows || (state && state.rows) || 0, columns: columns || (state && state.columns) || 0,
       cells: null, units: new Map(), measurements: 0, pulses: 0, totalUnits: 0,
-      procedure: '—', done: 0, total: 1, eta: null, stages: new Map(), mc: [], wc: [],
+      procedure: '—', done: 0, total: 1, eta: null, stages: new Map(), mc: [], wc: [], wcNow: null,
     };
     state.cells = new Float64Array(state.rows * state.columns).fill(NaN);
     dirty = { map: true, levels: true, mc: true, wc: true, text: true };
@@ -54,17 +54,25 @@
     if (u.targetS != null) dirty.levels = true;
   }
 
+  // The server runs chip workflows and chip-free ones (calibrate, evaluate, worst-case, import) side by side
+  // (docs/api.md, "The chip is exclusive"): the buttons follow the chip's lane, Stop any running operation.
+  const ops = new Map();
+  const holdsChip = op => op.kind === 'characterize' || op.kind === 'run';
+  const active = op => op.status === 'running' || op.status === 'stopping';
+
   function setStatus(op) {
+    ops.set(op.id, op);
     body.dataset.status = op.status;
     body.dataset.operation = op.id;
     $('status').textContent = `${op.kind} ${op.status}`;
     $('status').className = `badge ${op.status}`;
-    const running = op.status === 'running' || op.status === 'stopping';
-    $('stop').disabled = !running;
-    $('start').disabled = running;
-    $('start-run').disabled = running;
-    if (op.run) { lastRun = { kind: op.kind, run: op.run }; $('run').textContent = `run ${op.run}`; body.dataset.run = op.run; }
-    $('resume').disabled = running || !(op.status === 'stopped' || op.status === 'failed') || !lastRun;
+    const all = [...ops.values()];
+    const chipBusy = all.some(o => holdsChip(o) && active(o));
+    $('stop').disabled = !all.some(active);
+    $('start').disabled = chipBusy;
+    $('start-run').disabled = chipBusy;
+    if (op.run && holdsChip(op)) { lastRun = { kind: op.kind, run: op.run, status: op.status }; $('run').textContent = `run ${op.run}`; body.dataset.run = op.run; }
+    $('resume').disabled = chipBusy || !lastRun || !(lastRun.status === 'stopped' || lastRun.status === 'failed');
     const safe = $('safe');
     safe.hidden = op.safeState == null;
     safe.textContent = op.safeState ? 'chip in safe state' : 'safe state NOT confirmed';
@@ -72,6 +80,17 @@
     body.dataset.safeState = op.safeState == null ? '' : String(op.safeState);
     if (op.status === 'failed' && op.error) error(op.error);
     if (op.result && op.result.measurements != null) body.dataset.resultMeasurements = String(op.result.measurements);
+  }
+
+  // The store's whole map (api/runs/{id}/map) when a characterisation stops, ends or resumes: cells only an early
+  // procedure measured (stuck, unformed) are never measured again, so the map must not depend on having seen them live.
+  async function loadMap(run, op) {
+    try {
+      const cells = await api('GET', `api/runs/${encodeURIComponent(run)}/map`);
+      if (state.runId !== run) return;
+      cells.forEach(([r, c, g]) => setCell(r, c, g));
+      body.dataset.mapSyncedFor = op;
+    } catch (e) { error(`map of run ${run}: ${e.message}`); }
   }
 
   async function prefill(run) {
@@ -86,9 +105,15 @@
     switch (e.type) {
       case 'operation':
         // A resume of the run on screen keeps what the page has seen of it (reads of cells no unit finished included).
-        if (d.status === 'running' && d.run !== state.runId) { reset(); state.runId = d.run; }
+        // An evaluation beside it only restarts its own plot.
+        if (d.status === 'running' && holdsChip(d) && d.run !== state.runId) { reset(); state.runId = d.run; }
+        if (d.status === 'running' && d.kind === 'evaluate') { state.mc = []; dirty.mc = true; }
+        if (d.status === 'running' && d.kind === 'worst-case') { state.wc = []; state.wcNow = null; dirty.wc = true; }
         setStatus(d);
-        if (d.status !== 'running' && d.status !== 'stopping') loadRuns();
+        if (d.status !== 'running' && d.status !== 'stopping') {
+          loadRuns();
+          if (holdsChip(d) && d.run && d.run === state.runId) loadMap(d.run, d.id);
+        }
         break;
       case 'stage': {
         const p = d.progress;
@@ -98,16 +123,21 @@
           state.measurements = p.storedMeasurements;
           state.totalUnits = p.storedUnits;
           // A resumed run: what earlier sessions stored fills the map and histograms first.
-          if (p.storedUnits > 0) prefill(p.run);
+          if (p.storedUnits > 0) { prefill(p.run); loadMap(p.run, body.dataset.operation); }
           break;
         }
         if (p.stage !== undefined) {
           state.stages.set(p.stage, { done: p.done, total: p.total, detail: p.detail, eta: d.etaSeconds });
           state.procedure = p.detail ? `${p.stage}: ${p.detail}` : p.stage;
           state.done = p.done; state.total = p.total; state.eta = d.etaSeconds;
-          // Records that carry accuracies (Monte-Carlo per chip, worst case per k) feed the two plots, whatever their type.
-          if (typeof p.accuracy === 'number' && String(p.stage).startsWith('monte-carlo')) { state.mc.push(p.accuracy); dirty.mc = true; }
-          if (typeof p.accuracy === 'number' && typeof p.k === 'number') { state.wc.push([p.k, p.accuracy]); dirty.wc = true; }
+          // MonteCarloChipProgress: one chip's accuracy for the histogram. WorstCaseStepProgress: the step's accuracy
+          // moves the live marker; the event that closes a bound (boundFinished) is that bound's point of the curve.
+          // Field names as WorkflowJson serialises the records (camelCase; src/CimHil.Workflows/Progress).
+          if (d.record === 'MonteCarloChipProgress' && typeof p.chipAccuracy === 'number') { state.mc.push(p.chipAccuracy); dirty.mc = true; }
+          if (d.record === 'WorstCaseStepProgress' && typeof p.k === 'number' && typeof p.accuracy === 'number') {
+            if (p.boundFinished) { state.wc.push([p.k, p.accuracy]); state.wcNow = null; } else state.wcNow = [p.k, p.accuracy];
+            dirty.wc = true;
+          }
           dirty.text = true;
         }
         break;
@@ -215,13 +245,23 @@
     const w = canvas.width, h = canvas.height;
     ctx.clearRect(0, 0, w, h);
     const points = [...state.wc].sort((a, b) => a[0] - b[0]);
-    if (!points.length) return;
-    const kMax = Math.max(...points.map(p => p[0]), 1);
+    body.dataset.wcPoints = String(points.length);
+    if (!points.length && !state.wcNow) return;
+    const kMax = Math.max(...points.map(p => p[0]), state.wcNow ? state.wcNow[0] : 0, 1);
+    ctx.fillStyle = '#1d2330';
+    ctx.font = '11px system-ui';
+    ctx.fillText(`k = 0 … ${kMax}`, w - 70, h - 2);
     ctx.strokeStyle = '#d62728';
     ctx.beginPath();
     points.forEach(([k, a], i) => { const x = (k / kMax) * (w - 10) + 5, y = h - 5 - a * (h - 10); if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y); });
     ctx.stroke();
     points.forEach(([k, a]) => { ctx.fillStyle = '#d62728'; ctx.fillRect((k / kMax) * (w - 10) + 3, h - 7 - a * (h - 10), 4, 4); });
+    if (state.wcNow) {
+      // The bound being searched: the accuracy of the current deviation, falling towards the bound's worst case.
+      const [k, a] = state.wcNow;
+      ctx.strokeStyle = '#7f7f7f';
+      ctx.strokeRect((k / kMax) * (w - 10) + 2, h - 8 - a * (h - 10), 6, 6);
+    }
   }
 
   function drawText() {
@@ -241,7 +281,7 @@
   function frame() {
     if (dirty.map) { dirty.map = false; drawMap(); }
     if (dirty.levels) { dirty.levels = false; drawLevels(); }
-    if (dirty.mc) { dirty.mc = false; drawHistogram($('mc'), [{ values: state.mc, colour: '#1f77b4' }], 1, '100 %'); }
+    if (dirty.mc) { dirty.mc = false; drawHistogram($('mc'), [{ values: state.mc, colour: '#1f77b4' }], 1, '100 %'); body.dataset.mcChips = String(state.mc.length); }
     if (dirty.wc) { dirty.wc = false; drawCurve(); }
     if (dirty.text) { dirty.text = false; drawText(); }
     requestAnimationFrame(frame);

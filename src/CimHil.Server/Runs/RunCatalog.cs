@@ -85,4 +85,33 @@ public sealed class RunCatalog(string root)
         using var store = MeasurementStore.Open(RunFile(id, RunPipeline.DatabaseFile), DateTimeOffset.UtcNow, readOnly: true);
         return store.Units().Select(u => new Jobs.LiveUnit(u.Key.Procedure, u.Key.Row, u.Key.Column, u.Key.Step, u.Outcome, u.TargetS, u.ValueS, u.Pulses)).ToList();
     }
+
+    /// <summary>
+    /// The conductance map of a run as the live page draws it: every cell the store has a conductance for, with its
+    /// latest stored read, else its last unit's resulting value ([row, column, siemens]). The page loads it when a
+    /// characterisation stops, ends or resumes, so what it shows then is the store's whole array, not only what its event
+    /// stream delivered (cells only an early procedure measured, stuck or unformed ones, are never measured again).
+    /// </summary>
+    public IReadOnlyList<double[]> Map(string id)
+    {
+        using var store = MeasurementStore.Open(RunFile(id, RunPipeline.DatabaseFile), DateTimeOffset.UtcNow, readOnly: true);
+        var cells = new Dictionary<(int, int), double>();
+        foreach (var u in store.Units())
+        {
+            if (u.ValueS is { } value)
+            {
+                cells[(u.Key.Row, u.Key.Column)] = value;
+            }
+        }
+
+        foreach (var m in store.Measurements(includeUnfinished: true))
+        {
+            if (m.Kind == MeasurementKind.Read && m.ConductanceS is { } g)
+            {
+                cells[(m.Key.Row, m.Key.Column)] = g;
+            }
+        }
+
+        return [.. cells.Select(kv => new[] { kv.Key.Item1, kv.Key.Item2, kv.Value })];
+    }
 }

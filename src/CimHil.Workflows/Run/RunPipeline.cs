@@ -43,6 +43,13 @@ public sealed class RunPipeline : Workflow<RunSettings>
     /// <summary>Stop after calibration when the fit lacks a part the plan measured (<c>--strict</c>), instead of warning.</summary>
     public bool Strict { get; init; }
 
+    /// <summary>
+    /// Called with the characterisation's store once it is open, before its first pulse (new or resumed), so a watcher
+    /// (the bench server's live page) can follow its <see cref="MeasurementStore.Stored"/> commits; the store is disposed
+    /// when characterisation ends, so the watcher must not keep it.
+    /// </summary>
+    public Action<MeasurementStore>? StoreOpened { get; init; }
+
     /// <summary>A new run folder named by the UTC time, under the configured root.</summary>
     public static string NewRunFolder(RunSettings settings, DateTimeOffset now) => RunFolder.New(settings.OutputRoot, now);
 
@@ -179,6 +186,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
         using var store = File.Exists(db)
             ? MeasurementStore.Open(db, DateTimeOffset.UtcNow)
             : MeasurementStore.Create(db, runId, plan.Json, RunProvenance.Of(chip, Config), DateTimeOffset.UtcNow);
+        StoreOpened?.Invoke(store);
         var reporter = new SynchronousProgress<CharacterizationProgress>(p =>
             Stages.Progress.Report(new StageProgress("characterise", p.UnitsDone, Math.Max(1, p.UnitsTotal), p.Procedure)));
         var summary = await new Characterizer(chip, store, plan, Log, reporter, CharacterizerOptions).RunAsync(ct);
