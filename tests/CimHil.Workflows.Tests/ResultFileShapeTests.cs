@@ -24,7 +24,7 @@ public class ResultFileShapeTests
         var results = JsonSerializer.Deserialize<RunResults>(json, WorkflowJson.Options)!;
 
         Assert.Equal(
-            ["runId", "folder", "startedUtc", "finishedUtc", "chip", "driver", "configHash", "database", "measurements", "calibration", "model", "modelFloatAccuracy", "monteCarlo", "worstCase", "report", "screenshot", "reportCheck", "stageSeconds", "warnings", "source"],
+            ["runId", "folder", "startedUtc", "finishedUtc", "chip", "driver", "configHash", "database", "measurements", "calibration", "calibrationReport", "model", "modelFloatAccuracy", "monteCarlo", "worstCase", "report", "screenshot", "reportCheck", "stageSeconds", "warnings", "source"],
             Keys(Serialise(results)));
     }
 
