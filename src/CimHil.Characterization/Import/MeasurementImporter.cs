@@ -1,9 +1,9 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CimHil.Characterization.Plans;
 using CimHil.Characterization.Store;
 using CimHil.Core.Chip;
+using CimHil.Core.IO;
 using CimHil.Core.Numerics;
 
 namespace CimHil.Characterization.Import;
@@ -35,11 +35,7 @@ public static class MeasurementImporter
                 throw new ImportException(file, null, null, "file not found; nothing was imported");
             }
 
-            string sha;
-            await using (var stream = File.OpenRead(file))
-            {
-                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-            }
+            var sha = await FileHash.Sha256HexAsync(file, cancellationToken).ConfigureAwait(false);
 
             var table = mapping.Format.Hdf5
                 ? await Hdf5TableReader.ReadAsync(file, mapping.Sources.Values, cancellationToken).ConfigureAwait(false)

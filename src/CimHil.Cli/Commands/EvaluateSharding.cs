@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CimHil.Core.IO;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Workflows.Sharding;
 using CimHil.Workflows.Slurm;
@@ -52,7 +53,7 @@ public sealed class EvaluateSharding(CliServices services)
             Run = new MonteCarloRunIdentity
             {
                 Architecture = architecture,
-                ModelSha256 = await ShardedRunOptions.Sha256Async(modelPath, ct),
+                ModelSha256 = await FileHash.Sha256HexAsync(modelPath, ct),
                 Variation = evaluator.Variation.Describe(),
                 Images = testSet.Count,
                 Chips = evaluator.Options.Chips,
@@ -81,7 +82,7 @@ public sealed class EvaluateSharding(CliServices services)
         var identity = new MonteCarloRunIdentity
         {
             Architecture = architecture,
-            ModelSha256 = await ShardedRunOptions.Sha256Async(modelPath, ct),
+            ModelSha256 = await FileHash.Sha256HexAsync(modelPath, ct),
             Variation = result.Variation,
             Images = result.Images,
             Chips = result.ChipAccuracies.Length,

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Security.Cryptography;
 using CimHil.Workflows.Sharding;
 using CimHil.Workflows.Slurm;
 
@@ -99,13 +98,6 @@ public sealed class ShardedRunOptions(CliServices services, string kind, string 
         services.Output.WriteLine($"submitted {shards} shards as job array {submission.ArrayJobId} and the merge as job {submission.MergeJobId}");
         services.Output.WriteLine($"run folder {folder}: follow it with `cimhil slurm status {folder}` or `cimhil slurm wait {folder}`");
         return parse.GetValue(_wait) ? await SlurmCommand.WaitAndReportAsync(services, run, folder, null, ct) : ExitCodes.Success;
-    }
-
-    /// <summary>SHA-256 (hex) of a model file: the identity shards of one run must share.</summary>
-    public static async Task<string> Sha256Async(string path, CancellationToken ct)
-    {
-        await using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
 
     /// <summary>

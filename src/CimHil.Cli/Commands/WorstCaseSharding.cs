@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CimHil.Core.IO;
 using CimHil.Simulation.WorstCase;
 using CimHil.Workflows.Sharding;
 using CimHil.Workflows.Slurm;
@@ -52,7 +53,7 @@ public sealed class WorstCaseSharding(CliServices services)
         var identity = new WorstCaseRunIdentity
         {
             Architecture = architecture,
-            ModelSha256 = await ShardedRunOptions.Sha256Async(modelPath, ct),
+            ModelSha256 = await FileHash.Sha256HexAsync(modelPath, ct),
             Bound = report.Bound,
             Method = report.Method,
             Steps = request.Search.Steps,

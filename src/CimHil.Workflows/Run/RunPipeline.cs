@@ -291,7 +291,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
             throw new MeasurementStoreException(store, "no such measurement store (give a store written by 'cimhil import' or 'cimhil characterize')");
         }
 
-        var sha = await SourceStore.HashAsync(path, ct);
+        var sha = await FileHash.Sha256HexAsync(path, ct);
         if (await SourceStore.TryLoadAsync(recordPath, ct) is { } earlier && !string.Equals(earlier.Sha256, sha, StringComparison.Ordinal))
         {
             throw new MeasurementStoreException(store, $"SHA-256 {sha}, but this run folder was made from {earlier.Path} with SHA-256 {earlier.Sha256} "

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using System.Text.Json;
 using CimHil.Characterization.Store;
 
@@ -35,13 +34,6 @@ public sealed record SourceStore
 
     /// <summary>The imports that wrote the store (none for a store a characterisation wrote).</summary>
     public required ImmutableArray<ImportRecord> Imports { get; init; }
-
-    /// <summary>SHA-256 of a file as lower-case hex, read in chunks (a store can be large).</summary>
-    public static async Task<string> HashAsync(string path, CancellationToken ct)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
-    }
 
     /// <summary>Reads source-store.json of a run folder, or null when the run was not made from a store.</summary>
     public static async Task<SourceStore?> TryLoadAsync(string path, CancellationToken ct)
