@@ -88,6 +88,18 @@ internal sealed class FaultState
         }
     }
 
+    /// <summary>Messages received since the faults were last set (each one decided, stalled or not).</summary>
+    public long Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _messages;
+            }
+        }
+    }
+
     /// <summary>Decides the fate of the next message (before executing it).</summary>
     public FaultDecision Next()
     {

@@ -42,6 +42,12 @@ public sealed class BoardServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Program messages received (on all connections) since <see cref="Faults"/> was last set, stalled ones included: a
+    /// client or test can tell that a message reached the fault decision before it changes the faults.
+    /// </summary>
+    public long MessagesSinceFaultsSet => _faults.Messages;
+
     public void Dispose() => Protocol.Dispose();
 
     /// <summary>

@@ -126,6 +126,15 @@ public sealed class BoardTcpServerTests
             await socket.SendAsync("*OPC?\n*IDN?\n"u8.ToArray());
             Assert.Equal("1\n"u8.ToArray(), await ReceiveAsync(socket, 2));
 
+            // The *IDN? must reach the fault decision before the faults are cleared: clearing as soon as the *OPC? reply
+            // arrived once raced the server's read of the second line, and the *IDN? was answered (CI, 2026-12-03).
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (board.MessagesSinceFaultsSet < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the server decided {board.MessagesSinceFaultsSet} of 2 messages in 10 s");
+                await Task.Delay(5);
+            }
+
             // No sleep to wait for "nothing": the server answers in order, so a reply to the stalled *IDN? would have to
             // arrive before the reply to the *OPC? sent after the fault is cleared.
             board.Faults = BoardFaults.None;
