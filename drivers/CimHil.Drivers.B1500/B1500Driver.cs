@@ -63,7 +63,7 @@ public sealed class B1500Driver : ChipDriver<B1500Settings>
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(wgfmuFactory);
-        var options = new TransportOptions { Config = context.Config.Transport };
+        var options = TransportOptions.FromConfig(context.Config.Transport);
         var array = settings.Array.WithReadCompliance(context.Config.Chip.Safety);
         var mainframeResource = context.Config.Instruments.Resolve(settings.Mainframe);
         var mainframe = await B1500Mainframe.OpenAsync(mainframeResource, options, context.Logger, factory, cancellationToken).ConfigureAwait(false);

@@ -72,7 +72,7 @@ public sealed class CimHilBoardDriver : ChipDriver<CimHilBoardSettings>
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
         var resource = context.Config.Instruments.Resolve(settings.Resource);
-        var options = new TransportOptions { Config = context.Config.Transport, Serial = settings.Serial };
+        var options = TransportOptions.FromConfig(context.Config.Transport) with { Serial = settings.Serial };
         var session = await ScpiSession.OpenAsync(resource, options, context.Logger, cancellationToken, factory).ConfigureAwait(false);
         try
         {

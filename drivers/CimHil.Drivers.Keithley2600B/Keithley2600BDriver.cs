@@ -60,7 +60,7 @@ public sealed class Keithley2600BDriver : ChipDriver<Keithley2600BSettings>
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
-        var options = new TransportOptions { Config = context.Config.Transport };
+        var options = TransportOptions.FromConfig(context.Config.Transport);
         var safety = context.Config.Chip.Safety;
         var device = settings.Device is { } d ? Resolve(d, safety) : null;
         var resolved = settings with { Array = settings.Array?.WithReadCompliance(safety) };

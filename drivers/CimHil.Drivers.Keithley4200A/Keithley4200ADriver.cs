@@ -60,7 +60,7 @@ public sealed class Keithley4200ADriver : ChipDriver<Keithley4200ASettings>
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
-        var options = new TransportOptions { Config = context.Config.Transport };
+        var options = TransportOptions.FromConfig(context.Config.Transport);
         var resolved = settings with { Array = settings.Array.WithReadCompliance(context.Config.Chip.Safety) };
         var analyzer = await Analyzer.OpenAsync(context.Config.Instruments.Resolve(settings.Analyzer), options with { Terminator = 0 }, context.Logger, factory, cancellationToken).ConfigureAwait(false);
         Keithley707B? matrix = null;

@@ -46,7 +46,7 @@ public sealed class SmuMatrixDriver : ChipDriver<SmuMatrixSettings>
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
-        var options = new TransportOptions { Config = context.Config.Transport };
+        var options = TransportOptions.FromConfig(context.Config.Transport);
         var resolved = settings with { Array = settings.Array.WithReadCompliance(context.Config.Chip.Safety) };
         var smu = await ScpiSession.OpenAsync(context.Config.Instruments.Resolve(settings.Smu), options, context.Logger, cancellationToken, factory).ConfigureAwait(false);
         Keithley707B? matrix = null;

@@ -84,6 +84,12 @@ public sealed record TransportConfig
     /// <summary><c>transport.serial</c>: the serial line settings, validated by the instrument layer that owns their types.</summary>
     public JsonSection? Serial { get; init; }
 
+    /// <summary>
+    /// <c>transport.vxi11PortmapperPort</c>: where the built-in VXI-11 client asks for the core channel. 111 on real
+    /// instruments (RFC 1833); an emulator run by an unprivileged user serves its portmapper elsewhere.
+    /// </summary>
+    public int Vxi11PortmapperPort { get; init; } = OncRpc.Vxi11Wire.PortmapperPort;
+
     public static TransportConfig Default { get; } = new()
     {
         TimeoutSeconds = 2.0,
@@ -238,7 +244,7 @@ public static class HilConfigLoader
 
     private static TransportConfig ParseTransport(JsonSection s)
     {
-        s.AllowOnly("timeoutSeconds", "connectTimeoutSeconds", "retries", "retryBaseDelaySeconds", "retryMaxDelaySeconds", "circuitBreaker", "visa", "serial");
+        s.AllowOnly("timeoutSeconds", "connectTimeoutSeconds", "retries", "retryBaseDelaySeconds", "retryMaxDelaySeconds", "circuitBreaker", "visa", "serial", "vxi11PortmapperPort");
         var d = TransportConfig.Default;
         var breaker = s.SectionOrEmpty("circuitBreaker").AllowOnly("failureRatio", "minimumThroughput", "samplingSeconds", "breakSeconds");
         return new TransportConfig
@@ -254,6 +260,7 @@ public static class HilConfigLoader
             BreakerBreakSeconds = breaker.Double("breakSeconds", d.BreakerBreakSeconds, 0.5, 86_400),
             Visa = s.Enum("visa", d.Visa),
             Serial = s.OptionalSection("serial"),
+            Vxi11PortmapperPort = s.Int("vxi11PortmapperPort", d.Vxi11PortmapperPort, 1, 65_535),
         };
     }
 

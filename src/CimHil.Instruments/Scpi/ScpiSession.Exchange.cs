@@ -9,48 +9,27 @@ namespace CimHil.Instruments.Scpi;
 /// <summary>The exchanges on the wire: the lock, the pipelines, reconnects, and how a failure becomes an exception the caller can act on.</summary>
 public sealed partial class ScpiSession
 {
-    private async Task<T> RunAsync<T>(string command, bool idempotent, Func<CancellationToken, Task<(T Value, int BytesOut, int BytesIn)>> exchange, CancellationToken cancellationToken)
+    /// <summary>
+    /// One exchange under the session lock and through a pipeline. <paramref name="exchange"/> is a static delegate given
+    /// the session, the command and <paramref name="arg"/>, and the pipeline gets them as its state: a closure here cost
+    /// a closure and a delegate allocation per query (issue 18's benchmark: the session's share of a loopback round trip).
+    /// </summary>
+    private async Task<T> RunAsync<T, TArg>(
+        string command,
+        TArg arg,
+        bool idempotent,
+        Func<ScpiSession, string, TArg, CancellationToken, Task<(T Value, int BytesOut, int BytesIn)>> exchange,
+        CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var mayHaveSent = false;
+        _mayHaveSent = false;
         List<ScpiError>? errors = null;
         try
         {
             var pipeline = idempotent ? _pipelines.Idempotent : _pipelines.NonIdempotent;
             return await pipeline.ExecuteAsync(
-                async t =>
-                {
-                    var start = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        if (_needsReopen || !_transport.IsOpen)
-                        {
-                            // A dropped or desynchronised link: reconnect so no stale reply is taken for this one.
-                            await _transport.OpenAsync(t).ConfigureAwait(false);
-                            _needsReopen = false;
-                        }
-
-                        mayHaveSent = true;
-                        var (value, bytesOut, bytesIn) = await exchange(t).ConfigureAwait(false);
-                        Interlocked.Increment(ref _exchanges);
-                        if (_logger.IsEnabled(Serilog.Events.LogEventLevel.Verbose))
-                        {
-                            // Guarded: five properties take Serilog's params overload, an array and four boxes per query even when disabled.
-                            _logger.Verbose(
-                                "SCPI {Command} on {Resource}: {BytesOut} B out, {BytesIn} B in, {ElapsedMs} ms",
-                                command, Resource, bytesOut, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                        }
-                        return value;
-                    }
-                    catch (Exception ex) when (ex is not PendingErrorsException)
-                    {
-                        _needsReopen = true;
-                        _logger.Debug(
-                            "SCPI {Command} on {Resource} failed after {ElapsedMs} ms: {Error}",
-                            command, Resource, Stopwatch.GetElapsedTime(start).TotalMilliseconds, ex.Message);
-                        throw;
-                    }
-                },
+                static (state, t) => state.Session.AttemptAsync(state.Command, state.Arg, state.Exchange, t),
+                (Session: this, Command: command, Arg: arg, Exchange: exchange),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (PendingErrorsException pending)
@@ -61,18 +40,18 @@ public sealed partial class ScpiSession
         {
             // Name the command, not just the transport read that ran out of time.
             var timeout = new InstrumentTimeoutException(Resource, $"'{command}' ({ex.Operation})", ex.Timeout, ex);
-            throw idempotent || !mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
+            throw idempotent || !_mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
         }
         catch (TimeoutRejectedException ex)
         {
             var timeout = new InstrumentTimeoutException(Resource, $"'{command}'", _pipelines.OperationTimeout, ex);
-            throw idempotent || !mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
+            throw idempotent || !_mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
         }
         catch (BrokenCircuitException ex)
         {
             throw new InstrumentUnavailableException(Resource, ex.RetryAfter, ex);
         }
-        catch (InstrumentIOException ex) when (!idempotent && mayHaveSent)
+        catch (InstrumentIOException ex) when (!idempotent && _mayHaveSent)
         {
             throw new UncertainOutcomeException(Resource, command, ex);
         }
@@ -106,6 +85,46 @@ public sealed partial class ScpiSession
         throw new ScpiErrorException(Resource, command, errors[0], errors);
     }
 
+    /// <summary>One attempt inside the pipeline: re-opens a dropped link first, counts and logs the exchange, marks the link for re-opening on failure.</summary>
+    private async ValueTask<T> AttemptAsync<T, TArg>(
+        string command,
+        TArg arg,
+        Func<ScpiSession, string, TArg, CancellationToken, Task<(T Value, int BytesOut, int BytesIn)>> exchange,
+        CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            if (_needsReopen || !_transport.IsOpen)
+            {
+                // A dropped or desynchronised link: reconnect so no stale reply is taken for this one.
+                await _transport.OpenAsync(cancellationToken).ConfigureAwait(false);
+                _needsReopen = false;
+            }
+
+            _mayHaveSent = true;
+            var (value, bytesOut, bytesIn) = await exchange(this, command, arg, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _exchanges);
+            if (_logger.IsEnabled(Serilog.Events.LogEventLevel.Verbose))
+            {
+                // Guarded: five properties take Serilog's params overload, an array and four boxes per query even when disabled.
+                _logger.Verbose(
+                    "SCPI {Command} on {Resource}: {BytesOut} B out, {BytesIn} B in, {ElapsedMs} ms",
+                    command, Resource, bytesOut, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            return value;
+        }
+        catch (Exception ex) when (ex is not PendingErrorsException)
+        {
+            _needsReopen = true;
+            _logger.Debug(
+                "SCPI {Command} on {Resource} failed after {ElapsedMs} ms: {Error}",
+                command, Resource, Stopwatch.GetElapsedTime(start).TotalMilliseconds, ex.Message);
+            throw;
+        }
+    }
+
     private async Task<string> ExchangeUnlockedAsync(string query, CancellationToken cancellationToken) =>
         await _pipelines.Idempotent.ExecuteAsync(
             async t =>
@@ -130,11 +149,14 @@ public sealed partial class ScpiSession
 
     private async Task<(string Value, int BytesOut, int BytesIn)> QueryCoreAsync(string query, CancellationToken cancellationToken)
     {
-        var sent = await SendAsync(query, cancellationToken).ConfigureAwait(false);
+        // Encoded and read inline rather than through SendAsync/ReadLineAsync: two fewer async frames to box when the
+        // reply is not there yet, which on a loopback query is every time.
+        var message = Encode(query);
+        await _transport.WriteAsync(message, cancellationToken).ConfigureAwait(false);
         try
         {
-            var reply = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-            return (reply, sent, Encoding.ASCII.GetByteCount(reply) + 1);
+            var line = await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, cancellationToken).ConfigureAwait(false);
+            return (DecodeLine(line), message.Length, line.Length + 1);
         }
         catch (InstrumentTimeoutException timeout) when (_options.ProbeErrorsOnSilentQuery && !IsErrorQuery(query))
         {
@@ -205,16 +227,26 @@ public sealed partial class ScpiSession
 
     private async Task<int> SendAsync(string message, CancellationToken cancellationToken)
     {
-        var bytes = new byte[Encoding.ASCII.GetByteCount(message) + 1];
-        Encoding.ASCII.GetBytes(message, bytes);
-        bytes[^1] = _options.Terminator;
+        var bytes = Encode(message);
         await _transport.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         return bytes.Length;
     }
 
-    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    /// <summary>The message in ASCII with the terminator appended.</summary>
+    private byte[] Encode(string message)
     {
-        var line = await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, cancellationToken).ConfigureAwait(false);
+        var bytes = new byte[Encoding.ASCII.GetByteCount(message) + 1];
+        Encoding.ASCII.GetBytes(message, bytes);
+        bytes[^1] = _options.Terminator;
+        return bytes;
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken) =>
+        DecodeLine(await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A reply line without its terminator (already removed) and without a trailing CR.</summary>
+    private static string DecodeLine(byte[] line)
+    {
         var length = line.Length > 0 && line[^1] == (byte)'\r' ? line.Length - 1 : line.Length;
         return Encoding.ASCII.GetString(line, 0, length);
     }

@@ -18,6 +18,9 @@ public sealed partial class ScpiSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private bool _needsReopen;
+
+    /// <summary>Whether the exchange under way may have put bytes on the wire (read and written under <see cref="_lock"/>).</summary>
+    private bool _mayHaveSent;
     private long _exchanges;
 
     /// <summary>A session over an existing transport (opened on first use); <paramref name="timeProvider"/> clocks the pipelines, not the transport.</summary>
@@ -64,19 +67,15 @@ public sealed partial class ScpiSession : IAsyncDisposable
     /// for state-changing commands prefer <see cref="ExecuteNonIdempotentAsync"/>, which also confirms completion and errors.
     /// </summary>
     public Task WriteAsync(string command, CancellationToken cancellationToken) =>
-        RunAsync(command, idempotent: false, async t =>
-        {
-            var sent = await SendAsync(command, t).ConfigureAwait(false);
-            return (0, sent, 0);
-        }, cancellationToken);
+        RunAsync(command, 0, idempotent: false, static async (session, c, _, t) => (0, await session.SendAsync(c, t).ConfigureAwait(false), 0), cancellationToken);
 
     /// <summary>An idempotent query (reads, identity, settings): retried after a reconnect on I/O failures and timeouts.</summary>
     public Task<string> QueryAsync(string query, CancellationToken cancellationToken) =>
-        RunAsync(query, idempotent: true, t => QueryCoreAsync(query, t), cancellationToken);
+        RunAsync(query, 0, idempotent: true, static (session, q, _, t) => session.QueryCoreAsync(q, t), cancellationToken);
 
     /// <summary>An idempotent query whose reply is a definite-length block; returns the payload.</summary>
     public Task<byte[]> QueryBlockAsync(string query, CancellationToken cancellationToken) =>
-        RunAsync(query, idempotent: true, t => QueryBlockCoreAsync(query, t), cancellationToken);
+        RunAsync(query, 0, idempotent: true, static (session, q, _, t) => session.QueryBlockCoreAsync(q, t), cancellationToken);
 
     /// <summary>An idempotent query with a single numeric reply.</summary>
     public Task<double> QueryDoubleAsync(string query, CancellationToken cancellationToken) =>
@@ -86,17 +85,18 @@ public sealed partial class ScpiSession : IAsyncDisposable
     public Task<T> QueryParsedAsync<T>(string query, Func<string, T> parse, CancellationToken cancellationToken) =>
         RunAsync(
             query,
+            parse,
             idempotent: true,
-            async t =>
+            static async (session, q, p, t) =>
             {
-                var (reply, bytesOut, bytesIn) = await QueryCoreAsync(query, t).ConfigureAwait(false);
+                var (reply, bytesOut, bytesIn) = await session.QueryCoreAsync(q, t).ConfigureAwait(false);
                 try
                 {
-                    return (parse(reply), bytesOut, bytesIn);
+                    return (p(reply), bytesOut, bytesIn);
                 }
                 catch (FormatException ex)
                 {
-                    throw new InstrumentProtocolException(Resource, $"{Resource}: reply '{reply}' to '{query}' does not parse: {ex.Message}", ex);
+                    throw new InstrumentProtocolException(session.Resource, $"{session.Resource}: reply '{reply}' to '{q}' does not parse: {ex.Message}", ex);
                 }
             },
             cancellationToken);
@@ -107,7 +107,7 @@ public sealed partial class ScpiSession : IAsyncDisposable
     /// </summary>
     public async Task ExecuteAsync(string command, CancellationToken cancellationToken)
     {
-        await RunAsync(command, idempotent: true, t => CommandWithCompletionAsync(command, t), cancellationToken).ConfigureAwait(false);
+        await RunAsync(command, 0, idempotent: true, static (session, c, _, t) => session.CommandWithCompletionAsync(c, t), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -117,12 +117,12 @@ public sealed partial class ScpiSession : IAsyncDisposable
     /// </summary>
     public async Task ExecuteNonIdempotentAsync(string command, CancellationToken cancellationToken)
     {
-        await RunAsync(command, idempotent: false, t => CommandWithCompletionAsync(command, t), cancellationToken).ConfigureAwait(false);
+        await RunAsync(command, 0, idempotent: false, static (session, c, _, t) => session.CommandWithCompletionAsync(c, t), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A query with a side effect (e.g. <c>CELL:FORM?</c> forms a cell and returns the current): never retried.</summary>
     public Task<string> QueryNonIdempotentAsync(string query, CancellationToken cancellationToken) =>
-        RunAsync(query, idempotent: false, t => QueryCoreAsync(query, t), cancellationToken);
+        RunAsync(query, 0, idempotent: false, static (session, q, _, t) => session.QueryCoreAsync(q, t), cancellationToken);
 
     /// <summary>Sets a declared control (validated before anything is sent) as a setting: with *OPC? and the error query, retried.</summary>
     public Task SetAsync<T>(ScpiControl<T> control, T value, CancellationToken cancellationToken)

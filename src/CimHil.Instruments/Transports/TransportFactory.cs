@@ -68,13 +68,22 @@ public sealed record TransportOptions
     /// </summary>
     public static TransportOptions FromConfig(TransportConfig config, VisaResource resource)
     {
+        var options = FromConfig(config);
+        return resource is SerialResource ? options with { Terminator = options.Serial.Termination } : options;
+    }
+
+    /// <summary>
+    /// The options of hil-config.json's <c>transport</c> section for any resource of a driver: timeouts, the VISA
+    /// preference, the serial line (<c>transport.serial</c>) and the VXI-11 portmapper port (<c>transport.vxi11PortmapperPort</c>).
+    /// </summary>
+    public static TransportOptions FromConfig(TransportConfig config)
+    {
         ArgumentNullException.ThrowIfNull(config);
-        var serial = SerialSettings.FromConfig(config.Serial);
         return new TransportOptions
         {
             Config = config,
-            Serial = serial,
-            Terminator = resource is SerialResource ? serial.Termination : (byte)'\n',
+            Serial = SerialSettings.FromConfig(config.Serial),
+            Vxi11PortmapperPort = config.Vxi11PortmapperPort,
         };
     }
 }

@@ -37,14 +37,7 @@ public sealed class SerialLineSettingsTests
     [Fact]
     public void HilConfig_TransportVisaAndSerial_ReachTheOptions()
     {
-        var dir = Directory.CreateTempSubdirectory("cimhil-config-");
-        var file = Path.Combine(dir.FullName, "hil-config.json");
-        File.WriteAllText(file, """
-            {"chip": {"driver": "emulator", "settings": {}, "safety": {"maxSetVoltageV": 3, "maxResetVoltageV": 3, "maxFormVoltageV": 4, "maxReadVoltageV": 0.5, "maxGateVoltageV": 3, "maxComplianceA": 0.001, "maxPulseWidthSeconds": 0.001, "minPulseWidthSeconds": 1e-8}},
-             "transport": {"visa": "never", "serial": {"baudRate": 57600, "termination": "\r"}}}
-            """);
-        var config = HilConfigLoader.Load(file);
-        dir.Delete(recursive: true);
+        var config = HilConfigFile.LoadWithTransport("""{"visa": "never", "serial": {"baudRate": 57600, "termination": "\r"}}""");
 
         var serialOptions = TransportOptions.FromConfig(config.Transport, VisaResource.Parse("ASRL/dev/ttyUSB0::INSTR"));
         Assert.Equal(VisaPreference.Never, serialOptions.EffectiveVisa);

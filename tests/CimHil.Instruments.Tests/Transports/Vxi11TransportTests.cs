@@ -1,5 +1,9 @@
+using CimHil.Core.Config;
+using CimHil.Core.OncRpc;
 using CimHil.Instruments.Resources;
+using CimHil.Instruments.Scpi;
 using CimHil.Instruments.Tests.Support;
+using CimHil.Instruments.Transports;
 using CimHil.Instruments.Transports.Vxi11;
 
 namespace CimHil.Instruments.Tests.Transports;
@@ -50,6 +54,30 @@ public sealed class Vxi11TransportTests
         await first.UnlockAsync(CancellationToken.None);
         await second.WriteAsync("*IDN?\n"u8.ToArray(), CancellationToken.None);
         Assert.Equal("CimHil,Test chip,T-0001,test-1"u8.ToArray(), await second.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PortmapperPortFromHilConfig_ReachesTheEmulatorsPortmapper()
+    {
+        await using var board = BoardFixture.Start(wire: BoardWire.Vxi11);
+        var config = HilConfigFile.LoadWithTransport($$"""{"visa": "never", "vxi11PortmapperPort": {{board.Vxi11.PortmapperPort}}}""");
+        var options = TransportOptions.FromConfig(config.Transport);
+        Assert.Equal(board.Vxi11.PortmapperPort, options.Vxi11PortmapperPort);
+
+        await using var session = await ScpiSession.OpenAsync(board.Vxi11.ResourceString, options, BoardFixture.Logger, CancellationToken.None);
+        Assert.Equal("CimHil,Test chip,T-0001,test-1", await session.QueryAsync("*IDN?", CancellationToken.None));
+        Assert.Equal(Vxi11Wire.PortmapperPort, HilConfigFile.LoadWithTransport("{}").Transport.Vxi11PortmapperPort);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65536")]
+    [InlineData("\"111\"")]
+    public void PortmapperPortFromHilConfig_OutOfRange_NamesThePathAndTheValue(string value)
+    {
+        var ex = Assert.Throws<ConfigException>(() => HilConfigFile.LoadWithTransport($$"""{"vxi11PortmapperPort": {{value}}}"""));
+        Assert.Equal("transport.vxi11PortmapperPort", ex.JsonPath);
+        Assert.Contains(value.Trim('"'), ex.Message, StringComparison.Ordinal);
     }
 
     private static async Task<Vxi11Transport> OpenAsync(BoardFixture board)
