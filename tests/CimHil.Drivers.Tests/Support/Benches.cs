@@ -201,7 +201,7 @@ internal static class Benches
     }
 
     /// <summary>The emulated 2636B + 707B in front of the emulated array, each on its own loopback port, and the keithley-2600b driver connected to both.</summary>
-    public static async Task<Rig> Keithley2600BAsync(string extraSettings = "", EmulatorSettings? array = null)
+    public static async Task<Rig> Keithley2600BAsync(string extraSettings = "", EmulatorSettings? array = null, string? transportJson = null)
     {
         var backing = new EmulatedChip(array ?? Array);
         var bench = new Keithley2600BBench(backing, Logger);
@@ -218,7 +218,7 @@ internal static class Benches
         var wire = new RecordingTransportFactory();
         var driver = new Keithley2600BDriver();
         var g = backing.Geometry;
-        var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
+        var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""", transportJson);
         try
         {
             var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
@@ -257,7 +257,7 @@ internal static class Benches
     /// The emulated 4200A-SCS (KXCI, NUL-terminated) + 707B in front of the emulated array, each on its own loopback port,
     /// and the keithley-4200a driver connected to both, with PMU channel 1 unless <paramref name="extraSettings"/> says otherwise.
     /// </summary>
-    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null)
+    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null, string? transportJson = null)
     {
         var backing = new EmulatedChip(array ?? Array);
         var bench = new Keithley4200ABench(backing, Logger);
@@ -274,7 +274,7 @@ internal static class Benches
         var wire = new RecordingTransportFactory();
         var driver = new Keithley4200ADriver();
         var g = backing.Geometry;
-        var config = Config("keithley-4200a", $$"""{ "analyzer": "{{analyzerServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
+        var config = Config("keithley-4200a", $$"""{ "analyzer": "{{analyzerServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""", transportJson);
         try
         {
             var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);

@@ -25,9 +25,13 @@ internal sealed class RecordingTransportFactory : ITransportFactory
     /// <summary>For rigs on VXI-11 or HiSLIP: never route through a VISA library, even where one is installed.</summary>
     public bool BuiltInLanClients { get; set; }
 
+    /// <summary>The options the driver opened each resource with (as the driver built them, before any rig override).</summary>
+    public ConcurrentDictionary<string, TransportOptions> OptionsByResource { get; } = new();
+
     public async Task<ITransport> OpenAsync(string resource, TransportOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        OptionsByResource[resource] = options;
         if (BuiltInLanClients)
         {
             options = options with { Visa = VisaPreference.Never, Vxi11PortmapperPort = Vxi11PortmapperPort ?? options.Vxi11PortmapperPort };
