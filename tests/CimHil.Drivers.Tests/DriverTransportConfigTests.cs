@@ -1,4 +1,6 @@
+using CimHil.Drivers.Keithley4200A;
 using CimHil.Drivers.Tests.Support;
+using CimHil.Instruments;
 using CimHil.Instruments.Transports.Serial;
 
 namespace CimHil.Drivers.Tests;
@@ -26,6 +28,21 @@ public sealed class DriverTransportConfigTests
     {
         await using var rig = await Benches.Keithley4200AAsync(transportJson: Transport);
         AssertEveryInstrumentGotTheTransportSection(rig);
+    }
+
+    [Fact]
+    public async Task Keithley4200A_OverGpibWithoutVendorVisa_NamesWhatToInstall()
+    {
+        // GPIB is reached only through a vendor VISA; "never" stands for a PC without one, whatever this machine has.
+        var config = Benches.Config(
+            "keithley-4200a",
+            """{ "analyzer": "GPIB0::17::INSTR", "matrix": "TCPIP::127.0.0.1::1::SOCKET", "rows": 2, "columns": 2, "technology": "rram", "pmuChannel": 1 }""",
+            """{ "visa": "never" }""");
+        var driver = new Keithley4200ADriver();
+        var ex = await Assert.ThrowsAsync<TransportUnavailableException>(
+            () => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Benches.Context(config), CancellationToken.None));
+        Assert.StartsWith("GPIB0::17::INSTR: no transport can reach a GPIB resource: built-in transports tried:", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("install a vendor VISA with a GPIB driver (NI-VISA with NI-488.2, Keysight IO Libraries Suite)", ex.Message, StringComparison.Ordinal);
     }
 
     private static void AssertEveryInstrumentGotTheTransportSection(Rig rig)
