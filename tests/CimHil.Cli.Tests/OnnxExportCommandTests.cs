@@ -63,6 +63,31 @@ public class OnnxExportCommandTests
         Assert.False(File.Exists(file));
     }
 
+    [Fact]
+    public async Task Train_FromOnnx_FineTunesAndWritesOnnx_WithTheReportedAccuracy()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("cimhil-onnx-train").FullName, "lenet5-noise.onnx");
+
+        var (code, output, error) = await CliHarness.RunAsync("train", "--from", LeNet, "--method", "noise", "--sigma", "0.05", "--data", Data, "--epochs", "1", "--train-samples", "64", "--batch-size", "32", "--out", file, "--json", "--config", Config);
+
+        Assert.True(code == ExitCodes.Success, error);
+        var json = CliHarness.Json(output);
+        Assert.Equal(file, json.GetProperty("checkpoint").GetString());
+        Assert.Equal(json.GetProperty("testAccuracy").GetDouble(), await AccuracyAsync(file));
+        var tuned = (await OnnxImporter.LoadAsync(file)).Network;
+        var original = (await OnnxImporter.LoadAsync(LeNet)).Network;
+        Assert.NotEqual(original.WeightedLayers[0].Weight.Data, tuned.WeightedLayers[0].Weight.Data);
+    }
+
+    [Fact]
+    public async Task Train_FromOnnx_ToACheckpoint_IsAUsageError()
+    {
+        var (code, _, error) = await CliHarness.RunAsync("train", "--from", LeNet, "--data", Data, "--out", "x.safetensors", "--config", Config);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--out x.safetensors", error, StringComparison.Ordinal);
+    }
+
     /// <summary>Accuracy of the written file, re-imported, on the fixture images (ONNX Runtime agreement is tested in Simulation.Tests).</summary>
     private static async Task<double> AccuracyAsync(string file)
     {
