@@ -82,32 +82,16 @@ public static class OnnxWriter
 
     private static byte[] ReplaceInitializers(byte[] source, OnnxWeightPlan plan, string docString)
     {
-        // ModelProto: doc_string = 6, graph = 7; every other field is copied as it is.
-        var model = new ProtoOutput();
-        var input = new CodedInputStream(source);
-        while (true)
+        // ModelProto: doc_string = 6 (replaced), graph = 7 (rewritten); every other field is copied as it is.
+        var model = ProtoOutput.CopyFields(source, (field, value, output) =>
         {
-            var start = (int)input.Position;
-            var tag = input.ReadTag();
-            if (tag == 0)
+            if (field == 7)
             {
-                break;
+                output.Bytes(7, ReplaceInGraph(value, plan));
             }
 
-            var field = WireFormat.GetTagFieldNumber(tag);
-            if (field == 7 && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
-            {
-                model.Bytes(7, ReplaceInGraph(input.ReadBytes().ToByteArray(), plan));
-                continue;
-            }
-
-            input.SkipLastField();
-            if (field != 6)
-            {
-                model.Raw(source.AsSpan(start, (int)input.Position - start));
-            }
-        }
-
+            return field is 6 or 7;
+        });
         return model.String(6, docString).ToArray();
     }
 
@@ -115,50 +99,32 @@ public static class OnnxWriter
     {
         // GraphProto: node = 1, initializer = 5 (TensorProto: name = 8); only the nodes with renamed inputs and the
         // initializers being replaced are re-encoded, and the added initializers are appended.
-        var output = new ProtoOutput();
-        var input = new CodedInputStream(graph);
         var replaced = new HashSet<string>(StringComparer.Ordinal);
         var nodeIndex = 0;
-        while (true)
+        var output = ProtoOutput.CopyFields(graph, (field, value, o) =>
         {
-            var start = (int)input.Position;
-            var tag = input.ReadTag();
-            if (tag == 0)
+            if (field == 5 && plan.Replace.TryGetValue(TensorName(value), out var t))
             {
-                break;
+                o.Message(5, Tensor(t.Name, t.Dims, t.Floats));
+                replaced.Add(t.Name);
+                return true;
             }
 
-            var field = WireFormat.GetTagFieldNumber(tag);
-            var delimited = WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited;
-            if (field == 5 && delimited)
+            if (field != 1)
             {
-                var tensor = input.ReadBytes().ToByteArray();
-                var name = TensorName(tensor);
-                if (plan.Replace.TryGetValue(name, out var t))
-                {
-                    output.Message(5, Tensor(name, t.Dims, t.Floats));
-                    replaced.Add(name);
-                    continue;
-                }
-            }
-            else if (field == 1 && delimited)
-            {
-                var node = input.ReadBytes().ToByteArray();
-                var renames = plan.Renames.Where(r => r.Key.Node == nodeIndex).ToDictionary(r => r.Key.Input, r => r.Value);
-                nodeIndex++;
-                if (renames.Count > 0)
-                {
-                    output.Bytes(1, RenameInputs(node, renames));
-                    continue;
-                }
-            }
-            else
-            {
-                input.SkipLastField();
+                return false;
             }
 
-            output.Raw(graph.AsSpan(start, (int)input.Position - start));
-        }
+            var index = nodeIndex++;
+            var renames = plan.Renames.Where(r => r.Key.Node == index).ToDictionary(r => r.Key.Input, r => r.Value);
+            if (renames.Count == 0)
+            {
+                return false;
+            }
+
+            o.Bytes(1, RenameInputs(value, renames));
+            return true;
+        });
 
         var lost = plan.Replace.Keys.Where(k => !replaced.Contains(k)).ToList();
         if (lost.Count > 0)
@@ -177,30 +143,17 @@ public static class OnnxWriter
     private static byte[] RenameInputs(byte[] node, Dictionary<int, string> renames)
     {
         // NodeProto: input = 1; every other field is copied as it is.
-        var output = new ProtoOutput();
-        var input = new CodedInputStream(node);
         var index = 0;
-        while (true)
+        return ProtoOutput.CopyFields(node, (field, value, o) =>
         {
-            var start = (int)input.Position;
-            var tag = input.ReadTag();
-            if (tag == 0)
+            if (field != 1 || renames.GetValueOrDefault(index++) is not { } name)
             {
-                break;
+                return false;
             }
 
-            if (WireFormat.GetTagFieldNumber(tag) == 1 && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
-            {
-                var name = input.ReadString();
-                output.String(1, renames.GetValueOrDefault(index++) ?? name);
-                continue;
-            }
-
-            input.SkipLastField();
-            output.Raw(node.AsSpan(start, (int)input.Position - start));
-        }
-
-        return output.ToArray();
+            o.String(1, name);
+            return true;
+        }).ToArray();
     }
 
     private static string TensorName(byte[] tensor)

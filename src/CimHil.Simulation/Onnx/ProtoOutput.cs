@@ -85,6 +85,41 @@ internal sealed class ProtoOutput
         return this;
     }
 
+    /// <summary>
+    /// Copies the fields of <paramref name="message"/> into a new output unchanged, except where <paramref name="rewrite"/>,
+    /// given a length-delimited field's number and value, returns true: it has then written the replacement (or nothing).
+    /// </summary>
+    public static ProtoOutput CopyFields(byte[] message, Func<int, byte[], ProtoOutput, bool> rewrite)
+    {
+        var output = new ProtoOutput();
+        var input = new CodedInputStream(message);
+        while (true)
+        {
+            var start = (int)input.Position;
+            var tag = input.ReadTag();
+            if (tag == 0)
+            {
+                break;
+            }
+
+            if (WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            {
+                if (rewrite(WireFormat.GetTagFieldNumber(tag), input.ReadBytes().ToByteArray(), output))
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+
+            output.Raw(message.AsSpan(start, (int)input.Position - start));
+        }
+
+        return output;
+    }
+
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 
     private ProtoOutput Append(Action<CodedOutputStream> write)
