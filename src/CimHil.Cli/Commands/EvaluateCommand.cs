@@ -39,11 +39,13 @@ public static class EvaluateCommand
         var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" }.Within(0, CliLimits.MaxInferenceTimeSeconds);
         var compensate = new Option<bool>("--drift-compensation") { Description = "Global drift compensation (scale outputs by the measured mean drift)" };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
+        var exportOnnx = new Option<string?>("--export-onnx") { Description = "Also write one sampled chip as ONNX (its programmed crossbar weights, read noise off; digital layers nominal)" };
+        var exportChip = new Option<int>("--export-chip") { Description = "Which chip --export-onnx writes (0 … chips−1)", DefaultValueFactory = _ => 0 }.Within(0, CliLimits.MaxChips);
         var json = CliServices.JsonOption();
         var sharding = new EvaluateSharding(services);
         var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
         {
-            model, deviceModel, chips, k, seed, images, data, foldBatchNorm, bits, slices, adcBits, dacBits, time, compensate, batch, json,
+            model, deviceModel, chips, k, seed, images, data, foldBatchNorm, bits, slices, adcBits, dacBits, time, compensate, batch, exportOnnx, exportChip, json,
         };
         sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
@@ -84,6 +86,11 @@ public static class EvaluateCommand
             if (n < 1)
             {
                 throw new CliUsageException($"--images {n}: must be ≥ 1");
+            }
+
+            if (parse.GetValue(exportOnnx) is not null && parse.GetValue(exportChip) >= options.Chips)
+            {
+                throw new CliUsageException($"--export-chip {parse.GetValue(exportChip)}: the run has chips 0 … {options.Chips - 1}");
             }
 
             if (sharding.Submits(parse))
@@ -129,6 +136,15 @@ public static class EvaluateCommand
                 return Task.Run(() => evaluator.Run(testSet, progress, ct), ct);
             });
             await sharding.WriteResultAsync(parse, result, network.Architecture, parse.GetValue(model)!, ct);
+            object? exported = null;
+            if (parse.GetValue(exportOnnx) is { } onnxPath)
+            {
+                var chip = parse.GetValue(exportChip);
+                await Simulation.Onnx.ChipExport.MonteCarloChipAsync(onnxPath, mapped, variation, options.Seed, chip, parse.GetValue(model), parse.GetValue(foldBatchNorm), ct);
+                exported = new { file = onnxPath, chip, accuracy = result.ChipAccuracies[chip], readNoise = variation.HasReadNoise ? "not exported" : "none in the device model", converters = mapping.NeedsTiledForward ? "not exported" : "none" };
+                logger.Information("Chip {Chip} (accuracy {Accuracy:P2}) written to {File} as ONNX, read noise off", chip, result.ChipAccuracies[chip], onnxPath);
+            }
+
             if (parse.GetValue(json))
             {
                 services.WriteJson(new
@@ -152,6 +168,7 @@ public static class EvaluateCommand
                     result.ElapsedSeconds,
                     result.ImageChipsPerSecond,
                     chipAccuracies = result.ChipAccuracies,
+                    exportedOnnx = exported,
                 });
                 return ExitCodes.Success;
             }
@@ -165,6 +182,11 @@ public static class EvaluateCommand
             w.WriteLine($"  minimum         {result.Minimum:P2}");
             w.WriteLine($"  percentile k={result.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}  {result.Percentile:P2}   {level} CI [{result.PercentileInterval.Low:P2}, {result.PercentileInterval.High:P2}]");
             w.WriteLine($"  {result.ImageChipsPerSecond:F0} images×chips/s ({result.ElapsedSeconds:F1} s)");
+            if (parse.GetValue(exportOnnx) is { } file)
+            {
+                var chip = parse.GetValue(exportChip);
+                w.WriteLine($"  chip {chip} (accuracy {result.ChipAccuracies[chip]:P2}) written to {file} (read noise off{(mapping.NeedsTiledForward ? ", converters not exported" : string.Empty)})");
+            }
             return ExitCodes.Success;
         });
         return command;

@@ -38,6 +38,8 @@ public static class StudyCommand
             methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output, threads, json,
         };
         m.AddTo(command, withMethod: false);
+        var model = new Option<string?>("--model") { Description = "Built-in model or an ONNX graph (net.onnx) each method fine-tunes from (default study.model)" };
+        command.Options.Add(model);
         var sharding = new StudySharding(services);
         sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
@@ -45,6 +47,10 @@ public static class StudyCommand
             var config = services.SimulationConfig(parse);
             var settings = StudySettings.Parse(config.Section("study"));
             settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output);
+            if (parse.GetValue(model) is { } chosen)
+            {
+                settings = settings with { Model = Simulation.Models.ModelZoo.Names.Contains(chosen) || (Simulation.Onnx.OnnxImporter.IsOnnxPath(chosen) && File.Exists(chosen)) ? chosen : throw new CliUsageException($"--model {chosen}: neither a built-in model ({string.Join(", ", Simulation.Models.ModelZoo.Names)}) nor an existing .onnx file") };
+            }
             if (sharding.Submits(parse))
             {
                 return await sharding.SubmitAsync(parse, settings.Methods.Count, ct);

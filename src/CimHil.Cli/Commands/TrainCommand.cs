@@ -34,17 +34,20 @@ public static class TrainCommand
         var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples" }.Within(1, CliLimits.MaxTrainSamples);
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory})" };
         var threads = new Option<int>("--blas-threads") { Description = "OpenBLAS threads (1 is often fastest for LeNet-sized layers)", DefaultValueFactory = _ => 1 }.Within(1, CliLimits.MaxBlasThreads);
+        var from = new Option<string?>("--from") { Description = "Fine-tune this model's weights (net.onnx or a checkpoint) instead of training --model from scratch; --out x.onnx writes ONNX" };
+        var foldBatchNorm = new Option<bool>("--fold-batchnorm") { Description = "--from net.onnx: fold each BatchNorm into its convolution before fine-tuning (default: BatchNorm kept and trained)" };
         var json = CliServices.JsonOption();
         var m = new MethodOptions();
         var command = new Command("train", "Train a model on Fashion-MNIST (standard or a robustness method, docs/robustness.md) and save it as safetensors")
         {
-            model, epochs, output, seed, batch, lr, optimizer, samples, data, threads, json,
+            model, epochs, output, seed, batch, lr, optimizer, samples, data, threads, from, foldBatchNorm, json,
         };
         m.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            var arch = parse.GetValue(model)!;
-            if (!ModelZoo.Names.Contains(arch))
+            var start = parse.GetValue(from);
+            var arch = start is null ? parse.GetValue(model)! : Path.GetFileNameWithoutExtension(start);
+            if (start is null && !ModelZoo.Names.Contains(arch))
             {
                 throw new CliUsageException($"--model {arch}: unknown; known models: {string.Join(", ", ModelZoo.Names)}");
             }
@@ -76,13 +79,21 @@ public static class TrainCommand
             var robustness = m.Settings(parse);
             var search = m.Search(parse);
             var mapping = Mapping(services, parse);
-            var outPath = parse.GetValue(output) ?? DefaultCheckpoint(arch);
+            var outPath = parse.GetValue(output) ?? (start is null ? DefaultCheckpoint(arch) : FineTunedPath(start, method));
+            if (Simulation.Onnx.OnnxImporter.IsOnnxPath(start) && !Simulation.Onnx.OnnxImporter.IsOnnxPath(outPath))
+            {
+                throw new CliUsageException($"--out {outPath}: a network fine-tuned from ONNX is written as ONNX (--out x.onnx)");
+            }
+
+            var initial = start is null ? null : await ModelFile.LoadAsync(start, parse.GetValue(foldBatchNorm), ct);
             var logger = services.Logger(parse);
             Gemm.SetOpenBlasThreads(Math.Max(1, parse.GetValue(threads)));
             Dataset train, test;
             try
             {
-                (train, test) = await FashionMnist.LoadAsync(parse.GetValue(data), ct);
+                (train, test) = initial is null
+                    ? await FashionMnist.LoadAsync(parse.GetValue(data), ct)
+                    : (await TestData.LoadAsync(parse.GetValue(data), "train", initial, ct), await TestData.LoadAsync(parse.GetValue(data), "t10k", initial, ct));
             }
             catch (DatasetFormatException ex)
             {
@@ -99,7 +110,9 @@ public static class TrainCommand
             MethodTrainingResult trained;
             if (quiet)
             {
-                trained = await MethodTraining.TrainAsync(arch, method, robustness, mapping, options, train, test, search, null, logger, ct);
+                trained = initial is null
+                    ? await MethodTraining.TrainAsync(arch, method, robustness, mapping, options, train, test, search, null, logger, ct)
+                    : await FineTuneAsync(initial, method, robustness, mapping, options, train, test, null, logger, ct);
             }
             else
             {
@@ -116,7 +129,9 @@ public static class TrainCommand
                                 ? $"epoch {p.Epoch}/{p.Epochs} test {acc:P2}"
                                 : $"epoch {p.Epoch}/{p.Epochs} loss {p.RunningLoss:F3}";
                         });
-                        return await MethodTraining.TrainAsync(arch, method, robustness, mapping, options, train, test, search, reporter, logger, ct);
+                        return initial is null
+                            ? await MethodTraining.TrainAsync(arch, method, robustness, mapping, options, train, test, search, reporter, logger, ct)
+                            : await FineTuneAsync(initial, method, robustness, mapping, options, train, test, reporter, logger, ct);
                     });
             }
 
@@ -132,8 +147,13 @@ public static class TrainCommand
                 ["learning_rate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
                 ["optimizer"] = options.Optimizer.ToString(),
                 ["method"] = result.Method,
-                ["dataset"] = "fashion-mnist",
+                ["dataset"] = TestData.IsNpyPair(parse.GetValue(data)) ? parse.GetValue(data)! : "fashion-mnist",
             };
+            if (start is not null)
+            {
+                metadata["fine_tuned_from"] = start;
+            }
+
             if (parse.GetValue(samples) is { } used)
             {
                 metadata["train_samples"] = used.ToString(CultureInfo.InvariantCulture);
@@ -141,7 +161,16 @@ public static class TrainCommand
 
             // The folder may not exist yet (models/ in a fresh folder, or a new --out folder).
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            await Checkpoint.SaveAsync(network, outPath, metadata, ct);
+            if (Simulation.Onnx.OnnxImporter.IsOnnxPath(outPath))
+            {
+                // ONNX has one free-text field for provenance: the metadata as "key=value; …" in the model's doc_string.
+                var doc = "CimHil train: " + string.Join("; ", metadata.Select(kv => $"{kv.Key}={kv.Value}"));
+                await Simulation.Onnx.OnnxWriter.WriteAsync(outPath, network, start, parse.GetValue(foldBatchNorm), doc, ct);
+            }
+            else
+            {
+                await Checkpoint.SaveAsync(network, outPath, metadata, ct);
+            }
 
             if (parse.GetValue(json))
             {
@@ -166,6 +195,22 @@ public static class TrainCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Where <c>train --from</c> saves without <c>--out</c>: beside the source, named after the method (net-rcn.onnx).</summary>
+    public static string FineTunedPath(string from, string method) =>
+        Path.Combine(Path.GetDirectoryName(from) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(from)}-{method}{(Simulation.Onnx.OnnxImporter.IsOnnxPath(from) ? ".onnx" : ".safetensors")}");
+
+    private static async Task<MethodTrainingResult> FineTuneAsync(Simulation.Nn.Network network, string method, RobustnessSettings robustness, CimMappingOptions mapping, TrainerOptions options, Dataset train, Dataset test, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            return await FineTuning.FineTuneAsync(network, method, robustness, mapping, options, train, test, progress, logger, ct);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "settings")
+        {
+            throw new CliUsageException(ex.Message);
+        }
     }
 
     /// <summary>Where <c>train</c> saves without <c>--out</c>: under <c>models/</c>, where <c>run</c> and the docs look, not the current folder's root.</summary>

@@ -43,11 +43,13 @@ public static class WorstCaseCommand
         var percentile = new Option<double>("--mc-percentile") { Description = "k-th percentile of the Monte-Carlo accuracies to report", DefaultValueFactory = _ => 1 }.Within(0, 100);
         var seed = new Option<int>("--seed") { Description = "Seed of the random restarts and of the Monte-Carlo chips", DefaultValueFactory = _ => 1 };
         var verify = new Option<string?>("--verify") { Description = "Re-apply a saved Δ file instead of searching, and compare with the accuracy recorded in it" };
+        var exportOnnx = new Option<string?>("--export-onnx") { Description = "Also write the worst-case chip as ONNX (decoded crossbar weights of the Δ at --export-onnx-k; digital layers nominal)" };
+        var exportK = new Option<double?>("--export-onnx-k") { Description = "Bound whose worst-case chip --export-onnx writes (one of --k; default: the largest)" };
         var json = CliServices.JsonOption();
         var sharding = new WorstCaseSharding(services);
         var command = new Command("worst-case", "Worst-case accuracy under bounded device deviations (directed search), versus the bound, with the Monte-Carlo minimum and percentile")
         {
-            model, deviceModel, ks, method, steps, restarts, images, data, foldBatchNorm, bits, slices, output, chips, percentile, seed, verify, json,
+            model, deviceModel, ks, method, steps, restarts, images, data, foldBatchNorm, bits, slices, output, chips, percentile, seed, verify, exportOnnx, exportK, json,
         };
         sharding.AddOptions(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
@@ -69,6 +71,11 @@ public static class WorstCaseCommand
             if (n < 1)
             {
                 throw new CliUsageException($"--images {n}: must be ≥ 1");
+            }
+
+            if (parse.GetValue(exportOnnx) is not null && (sharding.Submits(parse) || parse.GetValue(verify) is not null))
+            {
+                throw new CliUsageException("--export-onnx: export from a single-process search (not with --slurm, --shard or --verify)");
             }
 
             if (sharding.Submits(parse))
@@ -139,6 +146,11 @@ public static class WorstCaseCommand
                 MonteCarloPercentile = parse.GetValue(percentile),
                 MonteCarloSeed = parse.GetValue(seed),
             };
+            if (parse.GetValue(exportK) is { } ek && !request.Ks.Contains(ek))
+            {
+                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--export-onnx-k {ek}: not one of the bounds --k ({string.Join(", ", request.Ks)})"));
+            }
+
             string[] stages = request.MonteCarloChips > 0 ? [Stage, ReferenceStage] : [Stage];
             var report = await StageProgressBars.RunAsync(services.NoProgressBars(parse, parse.GetValue(json)), stages, bars =>
                 WorstCaseEvaluation.RunAsync(
@@ -147,6 +159,9 @@ public static class WorstCaseCommand
                     new SynchronousProgress<MonteCarloProgress>(p => bars.Report(MonteCarloChipProgress.Of(ReferenceStage, p))),
                     ct));
             await sharding.WriteResultAsync(parse, shard, report, network.Architecture, parse.GetValue(model)!, request, parse.GetValue(seed), ct);
+            var exported = parse.GetValue(exportOnnx) is { } onnxPath && shard is null
+                ? await ExportAsync(onnxPath, parse.GetValue(exportK), report, network, mapping, bounds, parse.GetValue(model)!, parse.GetValue(foldBatchNorm), ct)
+                : null;
             if (parse.GetValue(json))
             {
                 services.WriteJson(new
@@ -171,6 +186,7 @@ public static class WorstCaseCommand
                         secondsToBest = p.Run?.SecondsToBest ?? 0,
                     }),
                     monteCarlo = report.MonteCarlo,
+                    exportedOnnx = exported,
                     report.Seconds,
                 });
                 return ExitCodes.Success;
@@ -189,9 +205,29 @@ public static class WorstCaseCommand
                 w.WriteLine($"  Monte-Carlo {mc.Chips} chips ({mc.Variation}): mean {mc.Mean:P2}, minimum {mc.Minimum:P2}, {mc.PercentileK:G3} % percentile {mc.Percentile:P2}");
             }
 
+            if (exported is not null)
+            {
+                w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worst-case chip at k={exported.K:0.###} (accuracy {exported.Accuracy:P2}) written to {exported.File}"));
+            }
+
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>What <c>--export-onnx</c> wrote: the file, the bound and the worst-case accuracy its chip has.</summary>
+    public sealed record ExportedChip(string File, double K, double Accuracy);
+
+    private static async Task<ExportedChip> ExportAsync(string path, double? k, WorstCaseReport report, Simulation.Nn.Network network, CimMappingOptions mapping, DeviceBoundModel bounds, string model, bool fold, CancellationToken ct)
+    {
+        var chosen = k ?? report.Points.Max(p => p.K);
+        var point = report.Points.FirstOrDefault(p => p.K == chosen)
+            ?? throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--export-onnx-k {chosen}: not one of the searched bounds --k ({string.Join(", ", report.Points.Select(p => p.K))})"));
+        var delta = point.PerturbationPath
+            ?? throw new CliUsageException("--export-onnx: the search saved no Δ file (give --out)");
+        var mapped = MappedNetwork.Map(network, mapping, bounds.Window);
+        await Simulation.Onnx.ChipExport.WorstCaseChipAsync(path, mapped, delta, model, fold, ct);
+        return new ExportedChip(path, chosen, point.Accuracy);
     }
 
     private static double[] ParseKs(string text)

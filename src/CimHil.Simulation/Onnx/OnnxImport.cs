@@ -9,4 +9,8 @@ namespace CimHil.Simulation.Onnx;
 /// <param name="Opset">Opset of the default domain.</param>
 /// <param name="Producer">Exporter, e.g. "pytorch 1.13.0".</param>
 /// <param name="FoldedBatchNorms">Number of BatchNormalization nodes folded into convolutions.</param>
-public sealed record OnnxImport(Network Network, string? OutputActivation, long Opset, string Producer, int FoldedBatchNorms);
+public sealed record OnnxImport(Network Network, string? OutputActivation, long Opset, string Producer, int FoldedBatchNorms)
+{
+    /// <summary>The ONNX node behind each module that has parameters (Conv, Gemm, MatMul, BatchNormalization), by module path.</summary>
+    public IReadOnlyList<OnnxLayerSource> Layers { get; init; } = [];
+}

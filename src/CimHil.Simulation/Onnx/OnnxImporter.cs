@@ -52,6 +52,8 @@ public static class OnnxImporter
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
         private readonly HashSet<OnnxNode> _foldedBn = new(ReferenceEqualityComparer.Instance);
         private readonly List<OnnxStep> _steps = [];
+        private readonly List<OnnxLayerSource> _layers = [];
+        private readonly Dictionary<OnnxNode, OnnxNode> _foldedInto = new(ReferenceEqualityComparer.Instance);
         private string? _outputActivation;
 
         public OnnxImport Build()
@@ -131,7 +133,7 @@ public static class OnnxImporter
             var classCount = Validate(graph, sampleShape);
             var body = IsChain(input.Name, finalOutput) ? new Sequential([.. _steps.Select(s => (s.Name, s.Module))]) : (Module)graph;
             var network = new Network("onnx", body, sampleShape, classCount);
-            return new OnnxImport(network, _outputActivation, model.Opset, model.Producer, _foldedBn.Count);
+            return new OnnxImport(network, _outputActivation, model.Opset, model.Producer, _foldedBn.Count) { Layers = _layers };
         }
 
         private int Validate(OnnxGraph graph, int[] sampleShape)
@@ -350,6 +352,7 @@ public static class OnnxImporter
             if (bn is not null)
             {
                 (weight, bias) = Fold(bn, weight, bias, shape);
+                _foldedInto[node] = bn;
                 _alias[bn.Outputs[0]] = output;
             }
 
@@ -684,6 +687,11 @@ public static class OnnxImporter
             }
 
             _steps.Add(new OnnxStep(unique, module, inputs, node.Outputs[0], node.Where));
+            if (module.LocalParameters().Any())
+            {
+                // Where each parameter came from, so OnnxWriter can put changed weights back into the same initializers.
+                _layers.Add(new OnnxLayerSource(unique, node, _foldedInto.GetValueOrDefault(node)));
+            }
         }
 
         private string Runtime(OnnxNode node, int index)

@@ -126,6 +126,22 @@ public sealed class SimulatedChip
         }
     }
 
+    /// <summary>
+    /// The weights this chip holds with no read noise: its programmed (and drifted, stuck-at) conductances decoded, plus the
+    /// Gaussian weight offset and the drift-compensation factor — <see cref="EffectiveWeights"/> without the per-batch draw.
+    /// </summary>
+    public float[][] ProgrammedWeights()
+    {
+        var weights = new float[Mapped.Layers.Count][];
+        for (var l = 0; l < weights.Length; l++)
+        {
+            weights[l] = Mapped.Layers[l].Decode(Conductances[l]);
+            Finish(l, weights[l]);
+        }
+
+        return weights;
+    }
+
     // The Gaussian weight offset and the drift-compensation factor, with or without read noise.
     private void Finish(int l, float[] w)
     {

@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using CimHil.Core.Chip;
 using CimHil.Core.Devices;
+using CimHil.Core.IO;
+using CimHil.Simulation.Onnx;
 using CimHil.Simulation.Robustness;
 
 namespace CimHil.Workflows;
@@ -173,7 +175,12 @@ public sealed class Study : Workflow<StudySettings>
     }
 
     /// <summary>The cache key of a trained model: everything that determines its weights.</summary>
-    public static string CacheKey(StudySettings settings, string method, IReadOnlyDictionary<string, string> parameters, CimMappingOptions mapping)
+    /// <param name="settings">The study settings.</param>
+    /// <param name="method">The training method.</param>
+    /// <param name="parameters">The method's parameters.</param>
+    /// <param name="mapping">The CiM mapping.</param>
+    /// <param name="modelSha256">For an ONNX model, the SHA-256 of the file: the starting weights are part of the key.</param>
+    public static string CacheKey(StudySettings settings, string method, IReadOnlyDictionary<string, string> parameters, CimMappingOptions mapping, string? modelSha256 = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -195,6 +202,11 @@ public sealed class Study : Workflow<StudySettings>
             text.Append(CultureInfo.InvariantCulture, $";grid={string.Join(',', g.Grid.SigmaRelative)}|{string.Join(',', g.Grid.ThresholdSigmas)}|{g.Grid.RefinementRounds}|{g.Samples}|{g.HoldOut}");
         }
 
+        if (modelSha256 is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $";modelSha256={modelSha256}");
+        }
+
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
         return Convert.ToHexStringLower(hash)[..16];
     }
@@ -202,13 +214,20 @@ public sealed class Study : Workflow<StudySettings>
     private async Task<(Network Network, StudyModel Model)> TrainOrLoadAsync(string method, CimMappingOptions mapping, Dataset train, Dataset test, CancellationToken ct)
     {
         var parameters = RobustnessMethods.Parameters(method, Settings.Parameters);
-        var key = CacheKey(Settings, method, parameters, mapping);
-        var path = Path.Combine(Settings.ModelCacheFolder, $"{Settings.Model}-{method}-{key}.safetensors");
+        // An ONNX model is fine-tuned from its own weights (issue #17): its file's hash keys the cache, its name names the entry.
+        var onnx = OnnxImporter.IsOnnxPath(Settings.Model);
+        var key = CacheKey(Settings, method, parameters, mapping, onnx ? await FileHash.Sha256HexAsync(Settings.Model, ct) : null);
+        var path = Path.Combine(Settings.ModelCacheFolder, $"{(onnx ? Path.GetFileNameWithoutExtension(Settings.Model) : Settings.Model)}-{method}-{key}.safetensors");
         var stage = $"train {method}";
         if (File.Exists(path))
         {
             var file = await Safetensors.ReadAsync(path, ct);
-            var network = await Checkpoint.LoadAsync(path, cancellationToken: ct);
+            var network = onnx ? await ModelFile.LoadAsync(Settings.Model, cancellationToken: ct) : await Checkpoint.LoadAsync(path, cancellationToken: ct);
+            if (onnx)
+            {
+                Checkpoint.LoadState(network, file, path);
+            }
+
             var recorded = file.Metadata.Where(kv => kv.Key == "method" || kv.Key.StartsWith("method.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key == "method" ? "method" : kv.Key["method.".Length..], kv => kv.Value);
             var accuracy = double.Parse(file.Metadata["test_accuracy"], CultureInfo.InvariantCulture);
@@ -225,7 +244,9 @@ public sealed class Study : Workflow<StudySettings>
         };
         options.Validate();
         var sw = Stopwatch.StartNew();
-        var result = await MethodTraining.TrainAsync(Settings.Model, method, Settings.Parameters, mapping, options, train, test, Settings.RcnSearch, Stages.Training(stage), Log, ct);
+        var result = onnx
+            ? await FineTuning.FineTuneAsync(await ModelFile.LoadAsync(Settings.Model, cancellationToken: ct), method, Settings.Parameters with { RcnSearch = false }, mapping, options, train, test, Stages.Training(stage), Log, ct)
+            : await MethodTraining.TrainAsync(Settings.Model, method, Settings.Parameters, mapping, options, train, test, Settings.RcnSearch, Stages.Training(stage), Log, ct);
         var floatAccuracy = result.Training.FinalTestAccuracy ?? 0;
         var metadata = new Dictionary<string, string>(result.Parameters.Select(kv => KeyValuePair.Create(kv.Key == "method" ? "method" : $"method.{kv.Key}", kv.Value)))
         {

@@ -127,9 +127,11 @@ public sealed record StudySettings
         }
 
         var model = s.String("model", ModelZoo.LeNet5);
-        if (!ModelZoo.Names.Contains(model))
+        if (!ModelZoo.Names.Contains(model) && !(Simulation.Onnx.OnnxImporter.IsOnnxPath(model) && File.Exists(model)))
         {
-            throw s.Error("model", $"'{model}' is not a built-in model; known: {string.Join(", ", ModelZoo.Names)}");
+            throw s.Error("model", Simulation.Onnx.OnnxImporter.IsOnnxPath(model)
+                ? $"ONNX model '{model}' does not exist"
+                : $"'{model}' is neither a built-in model ({string.Join(", ", ModelZoo.Names)}) nor an .onnx file");
         }
 
         var gaussian = s.String("gaussianModel", "gaussian:0.1");
