@@ -32,11 +32,22 @@ if [ "$STAGE" = smoke ]; then
   exit 0
 fi
 echo "== pytorch peer (1)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $R/$MODEL $R/$DATA 300 0.1
-for n in $CHIPS; do
-  echo "== cimhil evaluate --device cuda fp32, $n chips"; timeout 200 $C evaluate --model $R/$MODEL --data $R/$DATA --device-model gaussian:0.1 --chips $n --images 10000 --device cuda --json --quiet > $OUT/eval-$n.json; python3 -c "import json,sys;d=json.load(open('$OUT/eval-$n.json'));print(d['device'],d['imageChipsPerSecond'],d['elapsedSeconds'],d['mean'])"
-done
-echo "== cimhil evaluate --device cuda tf32"; timeout 200 $C evaluate --model $R/$MODEL --data $R/$DATA --device-model gaussian:0.1 --chips ${CHIPS%% *} --images 10000 --device cuda --gpu-math tf32 --json --quiet > $OUT/eval-tf32.json; python3 -c "import json;d=json.load(open('$OUT/eval-tf32.json'));print(d['device'],d['imageChipsPerSecond'],d['mean'])"
+evaluate() { # label, environment..., then evaluate's extra flags after --
+  local label=$1; shift; local envs=(); while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
+  echo "== evaluate --device cuda $label"
+  env "${envs[@]}" timeout 200 $C evaluate --model $R/$MODEL --data $R/$DATA --device-model gaussian:0.1 --images 10000 --device cuda --json --quiet "$@" > $OUT/eval.json \
+    && python3 -c "import json;d=json.load(open('$OUT/eval.json'));print('  ',d['device'],'chips',len(d['chipAccuracies']),'%.2f M images x chips/s'%(d['imageChipsPerSecond']/1e6),'%.3f s'%d['elapsedSeconds'],'mean %.4f'%d['mean'])"
+}
+for n in $CHIPS; do evaluate "fp32 direct conv, $n chips" X=1 -- --chips $n; done
+evaluate "fp32 direct conv, 2000 chips, 128 per launch" CIMHIL_CUDA_CHIPS_PER_LAUNCH=128 -- --chips 2000
+evaluate "fp32 direct conv, 2000 chips, 512 per launch" CIMHIL_CUDA_CHIPS_PER_LAUNCH=512 -- --chips 2000
+evaluate "fp32 im2col+gemm conv, 1000 chips" CIMHIL_CUDA_CONV=gemm -- --chips 1000
+evaluate "tf32 direct conv, 2000 chips" X=1 -- --chips 2000 --gpu-math tf32
+evaluate "tf32 im2col+gemm conv, 1000 chips" CIMHIL_CUDA_CONV=gemm -- --chips 1000 --gpu-math tf32
 echo "== pytorch peer (2)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $R/$MODEL $R/$DATA 300 0.1
-echo "== gpu check fp32 (200 chips, 10k images)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000
-echo "== gpu check tf32 (200 chips, 10k images)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000 --gpu-math tf32
-echo "== gpu check with read noise (calibrated model, 32 chips)"; timeout 200 $C gpu check --model $R/$MODEL --data $R/$DATA --device-model /tmp/cimhil/calibration/emulator-rram.json --chips 32 --images 10000
+echo "== gpu check fp32 direct conv (200 chips, 10k images)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000
+echo "== gpu check fp32 im2col+gemm conv (200 chips)"; CIMHIL_CUDA_CONV=gemm timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000
+echo "== gpu check tf32 direct conv (200 chips)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000 --gpu-math tf32
+echo "== gpu check tf32 im2col+gemm conv (200 chips)"; CIMHIL_CUDA_CONV=gemm timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000 --gpu-math tf32
+echo "== gpu check with read noise (calibrated emulator-rram model, 32 chips)"; timeout 200 $C gpu check --model $R/$MODEL --data $R/$DATA --device-model /tmp/cimhil/calibration/emulator-rram.json --chips 32 --images 10000
+echo "== end $(date -u +%FT%TZ)"

@@ -88,8 +88,41 @@ internal sealed unsafe class BatchedForward : IDisposable
         {
             var s = _steps[i];
             var other = cur == _a.Pointer ? _b.Pointer : _a.Pointer;
+            var pool = s.Kind == StepKind.Conv ? Direct(s, i + 1 < _steps.Count ? _steps[i + 1] : null) : 0;
             switch (s.Kind)
             {
+                case StepKind.Conv when pool > 0:
+                    {
+                        var conv = (Conv2d)s.Layer!;
+                        var (ph, pw) = pool == 2 ? (_steps[i + 1].OutH, _steps[i + 1].OutW) : (s.OutH, s.OutW);
+                        var y = shared ? _a.Pointer : other;
+                        var groupStride = shared ? 0L : (long)s.InC * n * s.InH * s.InW;
+                        var channelStride = shared ? data.ChannelStride : (long)n * s.InH * s.InW;
+                        k.LaunchGrid(
+                            $"conv_k{conv.Kernel}_p{pool}",
+                            (uint)((((long)s.OutC * n * ph * pw) + 255) / 256),
+                            (uint)groups,
+                            shared ? input : cur,
+                            groupStride,
+                            channelStride,
+                            _weights[s.WeightIndex].Pointer,
+                            _biases[s.WeightIndex]?.Pointer ?? 0UL,
+                            y,
+                            s.InC,
+                            n,
+                            s.InH,
+                            s.InW,
+                            conv.Padding,
+                            s.OutC,
+                            ph,
+                            pw,
+                            s.Relu ? 1 : 0);
+                        i += pool == 2 ? 1 : 0;
+                        cur = y;
+                        shared = false;
+                        break;
+                    }
+
                 case StepKind.Conv:
                     {
                         var conv = (Conv2d)s.Layer!;
@@ -180,7 +213,7 @@ internal sealed unsafe class BatchedForward : IDisposable
     }
 
     // Floats per image: the largest activation (input or output of any step), the largest unfolded convolution input of the
-    // convolutions after the first, and the first convolution's (shared by all chips).
+    // GEMM-path convolutions after the first, and the first one's (shared by all chips); direct convolutions unfold nothing.
     private static (long Activation, long Columns, long Shared) PerImage(InferencePlan plan)
     {
         long activation = 0, columns = 0, shared = 0;
@@ -189,7 +222,7 @@ internal sealed unsafe class BatchedForward : IDisposable
         {
             var s = steps[i];
             activation = Math.Max(activation, Math.Max((long)s.InC * s.InH * s.InW, (long)s.OutC * s.OutH * s.OutW));
-            if (s.Kind == StepKind.Conv)
+            if (s.Kind == StepKind.Conv && Direct(s, i + 1 < steps.Count ? steps[i + 1] : null) == 0)
             {
                 var conv = (Conv2d)s.Layer!;
                 var c = (long)s.InC * conv.Kernel * conv.Kernel * s.OutH * s.OutW;
@@ -205,6 +238,29 @@ internal sealed unsafe class BatchedForward : IDisposable
         }
 
         return (activation, columns, shared);
+    }
+
+    /// <summary>Set to "gemm" to run every convolution as im2col + cuBLAS (the comparison in docs/gpu.md).</summary>
+    public const string ConvolutionVariable = "CIMHIL_CUDA_CONV";
+
+    private static readonly bool GemmOnly = Environment.GetEnvironmentVariable(ConvolutionVariable) == "gemm";
+
+    // The direct kernel's pool size for a stride-1 3×3 or 5×5 convolution (2: a 2×2/2 max-pool follows and is fused; 1: none
+    // follows), or 0 when the convolution runs as im2col + GEMM.
+    private static int Direct(Step conv, Step? next)
+    {
+        var layer = (Conv2d)conv.Layer!;
+        if (GemmOnly || layer.Stride != 1 || layer.Kernel is not (3 or 5))
+        {
+            return 0;
+        }
+
+        if (next is { Kind: StepKind.MaxPool })
+        {
+            return next.PoolKernel == 2 && next.PoolStride == 2 ? 2 : 0;
+        }
+
+        return 1;
     }
 
     private static DeviceBuffer Upload(float[] data)

@@ -57,7 +57,8 @@ public static class CudaBackendSelection
             throw new CudaException($"--device cuda: {reason}");
         }
 
-        logger.Information("device auto: running on the CPU: {Reason}", reason);
+        // A warning, so the console shows it at the default level: the user asked for a GPU if there was one.
+        logger.Warning("device auto: running on the CPU: {Reason}", reason);
         return null;
     }
 }

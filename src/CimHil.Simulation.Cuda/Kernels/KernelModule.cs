@@ -31,7 +31,7 @@ internal sealed unsafe class KernelModule : IDisposable
             CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData(montecarlo.cu)");
         }
 
-        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct" })
+        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "conv_k5_p2", "conv_k5_p1", "conv_k3_p2", "conv_k3_p1" })
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");
             fixed (byte* p = bytes)

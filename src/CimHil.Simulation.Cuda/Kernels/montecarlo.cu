@@ -144,3 +144,97 @@ extern "C" __global__ void count_correct(const float* __restrict__ logits, const
         atomicAdd(correct + blockIdx.y, hits);
     }
 }
+
+// Direct stride-1 convolution fused with bias, ReLU and a following P×P / stride-P max-pool (P = 1: no pool), for K×K kernels:
+// one thread per pooled output y[g][o][img][py][px], so the unfolded input (K² times the activation) is never written.
+// x: [g][C][n][H][W] at groupStride / channelStride (groupStride 0: every chip reads the resident test images);
+// w: [g][O][C][K][K]; y: [g][O][n][PH][PW]. Sums run over (c, ki, kj) in order, as FMAs.
+template <int K, int P>
+__device__ void conv_pool(const float* __restrict__ x, long long groupStride, long long channelStride, const float* __restrict__ w,
+                          const float* __restrict__ bias, float* __restrict__ y, int C, int n, int H, int W, int pad, int O, int PH, int PW, int relu)
+{
+    const long long total = (long long)O * n * PH * PW;
+    const long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total)
+    {
+        return;
+    }
+    const int px = (int)(idx % PW);
+    long long t = idx / PW;
+    const int py = (int)(t % PH);
+    t /= PH;
+    const int img = (int)(t % n);
+    const int o = (int)(t / n);
+    const float* xg = x + blockIdx.y * groupStride + (long long)img * H * W;
+    const float* wo = w + ((long long)blockIdx.y * O + o) * C * K * K;
+    float acc[P * P];
+#pragma unroll
+    for (int i = 0; i < P * P; i++)
+    {
+        acc[i] = 0.0f;
+    }
+    const int y0 = py * P - pad;
+    const int x0 = px * P - pad;
+    for (int c = 0; c < C; c++)
+    {
+        const float* xc = xg + c * channelStride;
+        const float* wc = wo + c * K * K;
+#pragma unroll
+        for (int r = 0; r < K + P - 1; r++)
+        {
+            const int iy = y0 + r;
+            float v[K + P - 1];
+#pragma unroll
+            for (int j = 0; j < K + P - 1; j++)
+            {
+                const int ix = x0 + j;
+                v[j] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? __ldg(xc + iy * W + ix) : 0.0f;
+            }
+#pragma unroll
+            for (int dy = 0; dy < P; dy++)
+            {
+                const int ki = r - dy;
+                if (ki >= 0 && ki < K)
+                {
+#pragma unroll
+                    for (int kj = 0; kj < K; kj++)
+                    {
+                        const float wk = __ldg(wc + ki * K + kj);
+#pragma unroll
+                        for (int dx = 0; dx < P; dx++)
+                        {
+                            acc[dy * P + dx] = fmaf(wk, v[dx + kj], acc[dy * P + dx]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    float best = acc[0];
+#pragma unroll
+    for (int i = 1; i < P * P; i++)
+    {
+        best = fmaxf(best, acc[i]);
+    }
+    if (bias != 0)
+    {
+        best += bias[o];
+    }
+    if (relu)
+    {
+        best = fmaxf(best, 0.0f);
+    }
+    y[blockIdx.y * total + idx] = best;
+}
+
+#define CONV_POOL(NAME, K, P) \
+    extern "C" __global__ void NAME(const float* __restrict__ x, long long groupStride, long long channelStride, const float* __restrict__ w, \
+                                    const float* __restrict__ bias, float* __restrict__ y, int C, int n, int H, int W, int pad, int O, int PH, int PW, int relu) \
+    { \
+        conv_pool<K, P>(x, groupStride, channelStride, w, bias, y, C, n, H, W, pad, O, PH, PW, relu); \
+    }
+
+CONV_POOL(conv_k5_p2, 5, 2)
+CONV_POOL(conv_k5_p1, 5, 1)
+CONV_POOL(conv_k3_p2, 3, 2)
+CONV_POOL(conv_k3_p1, 3, 1)
