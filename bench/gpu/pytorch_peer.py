@@ -7,7 +7,6 @@ Per chip: every weighted layer's weight gets Gaussian noise N(0, (sigma * max|W|
 10k test set runs as one batch on the GPU and the top-1 hits are counted. Prints images x chips per second (FP32; TF32 off,
 as torch's default for matmul and cudnn.allow_tf32 set False) and the mean accuracy.
 """
-import gzip
 import os
 import sys
 import time
@@ -17,13 +16,9 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw[4 + 4 * rank:], dtype=np.uint8).reshape(dims)
+# The repository's IDX reader (tools/fixtures); this script sits two folders below the root, in bench/gpu or .gpu/bench.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "fixtures"))
+from check_checkpoint import read_idx  # noqa: E402
 
 
 def forward(w, x):
