@@ -1,9 +1,8 @@
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.MonteCarlo;
-using CimHil.Simulation.Tests.Cim;
 using CimHil.Simulation.Variation;
 
-namespace CimHil.Simulation.Tests.MonteCarlo;
+namespace CimHil.Simulation.Tests.Cim;
 
 /// <summary>
 /// The seam the GPU backend plugs into (IChipBatchBackend, docs/gpu.md). CI has no GPU, so a scripted backend stands in
@@ -25,7 +24,7 @@ public class ChipBatchBackendTests
         var cpuNominal = new MonteCarloEvaluator(mapped, VariationSpec.Parse("gaussian:0.1"), options).EvaluateNominal(data);
 
         Assert.Equal([(0, 4)], backend.Calls);
-        Assert.Equal([0.25, 0.5, 0.75, 1.0], result.ChipAccuracies);
+        Assert.Equal([0.25, 0.5, 0.75, 1.0], result.ChipAccuracies.ToArray());
         Assert.Equal(0.625, result.Mean, 12);
         Assert.Equal(0.25, result.Minimum);
         Assert.Equal(cpuNominal, result.NominalAccuracy);
