@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(CalibrateCommand.Create(services));
         root.Subcommands.Add(WorstCaseCommand.Create(services));
         root.Subcommands.Add(EvaluateCommand.Create(services));
+        root.Subcommands.Add(GpuCommand.Create(services));
         root.Subcommands.Add(TrainCommand.Create(services));
         root.Subcommands.Add(StudyCommand.Create(services));
         root.Subcommands.Add(ImportCommand.Create(services));

@@ -43,11 +43,13 @@ public static class EvaluateCommand
         var exportChip = new Option<int>("--export-chip") { Description = "Which chip --export-onnx writes (0 … chips−1)", DefaultValueFactory = _ => 0 }.Within(0, CliLimits.MaxChips);
         var json = CliServices.JsonOption();
         var sharding = new EvaluateSharding(services);
+        var device = new SimulationDeviceOptions();
         var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
         {
             model, deviceModel, chips, k, seed, images, data, foldBatchNorm, bits, slices, adcBits, dacBits, time, compensate, batch, exportOnnx, exportChip, json,
         };
         sharding.AddOptions(command);
+        device.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var config = services.SimulationConfig(parse);
@@ -114,7 +116,8 @@ public static class EvaluateCommand
             logger.Information(
                 "Monte-Carlo {Architecture}: {Chips} chips × {Images} images, variation {Variation}, {Bits} bits × {Slices} slices, {Devices} devices",
                 network.Architecture, options.Chips, test.Count, variation.Describe(), mapping.BitsPerDevice, mapping.SliceCount, mapped.DeviceCount);
-            var evaluator = new MonteCarloEvaluator(mapped, variation, options);
+            using var backend = device.Backend(parse, config, mapped, variation, options, logger);
+            var evaluator = new MonteCarloEvaluator(mapped, variation, options, backend);
             if (shard is not null)
             {
                 return await sharding.RunShardAsync(parse, shard, evaluator, testSet, network.Architecture, parse.GetValue(model)!, ct);
@@ -167,6 +170,7 @@ public static class EvaluateCommand
                     result.ConfidenceLevel,
                     result.ElapsedSeconds,
                     result.ImageChipsPerSecond,
+                    device = backend?.Description ?? "cpu",
                     chipAccuracies = result.ChipAccuracies,
                     exportedOnnx = exported,
                 });
@@ -181,7 +185,7 @@ public static class EvaluateCommand
             w.WriteLine($"  std deviation   {result.StandardDeviation:P2}");
             w.WriteLine($"  minimum         {result.Minimum:P2}");
             w.WriteLine($"  percentile k={result.PercentileK.ToString("G3", CultureInfo.InvariantCulture)}  {result.Percentile:P2}   {level} CI [{result.PercentileInterval.Low:P2}, {result.PercentileInterval.High:P2}]");
-            w.WriteLine($"  {result.ImageChipsPerSecond:F0} images×chips/s ({result.ElapsedSeconds:F1} s)");
+            w.WriteLine($"  {result.ImageChipsPerSecond:F0} images×chips/s ({result.ElapsedSeconds:F1} s) on {backend?.Description ?? "the cpu"}");
             if (parse.GetValue(exportOnnx) is { } file)
             {
                 var chip = parse.GetValue(exportChip);

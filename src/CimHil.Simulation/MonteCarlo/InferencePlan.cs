@@ -316,7 +316,8 @@ public sealed class InferencePlan
 
     private static bool UseDirect(Step s, Conv2d conv) => conv.Stride == 1 && s.OutW >= DirectMinOutputWidth;
 
-    internal enum StepKind
+    /// <summary>What one compiled step does (read by other backends, e.g. the CUDA one, to run the same plan).</summary>
+    public enum StepKind
     {
         Conv,
         Linear,
@@ -324,12 +325,16 @@ public sealed class InferencePlan
         Relu,
     }
 
-    internal sealed record Step(StepKind Kind, int WeightIndex, IWeightedLayer? Layer, int InC, int InH, int InW, int OutC, int OutH, int OutW, int PoolKernel = 0, int PoolStride = 0)
+    /// <summary>One compiled step: its input and output shapes per image (C, H, W), its layer (weight index, or −1) and fusions.</summary>
+    public sealed record Step(StepKind Kind, int WeightIndex, IWeightedLayer? Layer, int InC, int InH, int InW, int OutC, int OutH, int OutW, int PoolKernel = 0, int PoolStride = 0)
     {
+        /// <summary>ReLU fused after the product and bias.</summary>
         public bool Relu { get; init; }
 
+        /// <summary>For the first linear layer after a Flatten: the (C, H, W) that was flattened.</summary>
         public (int C, int H, int W)? FlattenedFrom { get; init; }
     }
 
-    internal IEnumerable<Step> Steps => _steps;
+    /// <summary>The compiled steps in order.</summary>
+    public IReadOnlyList<Step> Steps => _steps;
 }

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using CimHil.Core.Config;
+using CimHil.Simulation.Cuda;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Variation;
+using Serilog;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary>
+/// <c>--device cpu|cuda|auto</c> and <c>--gpu-math fp32|tf32</c> of the Monte-Carlo commands, with <c>simulation.device</c>
+/// of hil-config.json as the default (else cpu). A flag that cannot be honoured is a usage error (exit 2), a config value a
+/// configuration error (exit 3) naming its JSON path (docs/gpu.md).
+/// </summary>
+internal sealed class SimulationDeviceOptions
+{
+    /// <summary>The hil-config.json key under "simulation".</summary>
+    public const string ConfigKey = "device";
+
+    public Option<string?> Device { get; } = new("--device")
+    {
+        Description = $"Where the Monte-Carlo chips run: {ComputeDeviceNames.Accepted} (default: simulation.device of the config, else cpu; docs/gpu.md)",
+    };
+
+    public Option<string> Math { get; } = new("--gpu-math")
+    {
+        Description = "GPU products: fp32 (CUBLAS_DEFAULT_MATH) or tf32 (tensor cores, TF32 inputs); docs/gpu.md",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Device);
+        command.Options.Add(Math);
+    }
+
+    /// <summary>The device asked for, and whether it came from the flag (else the config).</summary>
+    public (ComputeDevice Device, bool FromFlag) Requested(ParseResult parse, HilConfig config)
+    {
+        var flag = parse.GetValue(Device);
+        if (flag is not null)
+        {
+            return (ComputeDeviceNames.TryParse(flag) ?? throw new CliUsageException($"--device {flag}: expected {ComputeDeviceNames.Accepted}"), true);
+        }
+
+        var section = config.Section("simulation");
+        var text = section.OptionalString(ConfigKey);
+        if (text is null)
+        {
+            return (ComputeDevice.Cpu, false);
+        }
+
+        return (ComputeDeviceNames.TryParse(text) ?? throw section.Error(ConfigKey, $"'{text}': expected {ComputeDeviceNames.Accepted}"), false);
+    }
+
+    public CudaMathMode MathMode(ParseResult parse) => parse.GetValue(Math)?.Trim().ToLowerInvariant() switch
+    {
+        "fp32" => CudaMathMode.Fp32,
+        "tf32" => CudaMathMode.Tf32,
+        var other => throw new CliUsageException($"--gpu-math {other}: expected fp32 or tf32"),
+    };
+
+    /// <summary>The GPU backend, or null for the CPU (auto without a usable GPU logs one line saying what was missing).</summary>
+    public IChipBatchBackend? Backend(ParseResult parse, HilConfig config, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, ILogger logger)
+    {
+        var (device, fromFlag) = Requested(parse, config);
+        var mode = MathMode(parse);
+        try
+        {
+            return CudaBackendSelection.Select(device, mode, mapped, variation, options, logger);
+        }
+        catch (CudaException ex) when (fromFlag)
+        {
+            throw new CliUsageException(ex.Message);
+        }
+        catch (CudaException ex)
+        {
+            throw config.Section("simulation").Error(ConfigKey, ex.Message.Replace("--device cuda: ", "cuda: ", StringComparison.Ordinal));
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using CimHil.Simulation.Cuda.Interop;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Nn;
+using Step = CimHil.Simulation.MonteCarlo.InferencePlan.Step;
+using StepKind = CimHil.Simulation.MonteCarlo.InferencePlan.StepKind;
+
+namespace CimHil.Simulation.Cuda;
+
+/// <summary>
+/// Runs an <see cref="InferencePlan"/>'s steps on the GPU for G chips at once over one chunk of resident test images, and
+/// adds each chip's correct top-1 count on the device. Per chip the activations are CNHW channel planes, as on the CPU; a
+/// convolution is im2col + one cuBLAS strided-batched GEMM over the chips (the first layer's columns are unfolded once and
+/// shared: stride 0), a linear layer one strided-batched GEMM; bias, ReLU and a following max-pool are one kernel.
+/// </summary>
+internal sealed unsafe class BatchedForward : IDisposable
+{
+    private readonly CudaDevice _device;
+    private readonly IReadOnlyList<Step> _steps;
+    private readonly DeviceBuffer[] _weights;
+    private readonly DeviceBuffer?[] _biases;
+    private readonly DeviceBuffer _a;
+    private readonly DeviceBuffer _b;
+    private readonly DeviceBuffer? _cols;
+    private readonly DeviceBuffer? _sharedCols;
+    private readonly int _classes;
+
+    public BatchedForward(CudaDevice device, InferencePlan plan, int groups, int chunk)
+    {
+        _device = device;
+        _steps = plan.Steps;
+        Groups = groups;
+        Chunk = chunk;
+        _classes = plan.Network.ClassCount;
+        var layers = plan.Network.WeightedLayers;
+        _weights = layers.Select(l => new DeviceBuffer((long)groups * l.Weight.Length)).ToArray();
+        _biases = layers.Select(l => l.Bias is { } b ? Upload(b.Data) : null).ToArray();
+        var (activation, columns, shared) = PerImage(plan);
+        _a = new DeviceBuffer((long)groups * chunk * activation);
+        _b = new DeviceBuffer((long)groups * chunk * activation);
+        _cols = columns > 0 ? new DeviceBuffer((long)groups * chunk * columns) : null;
+        _sharedCols = shared > 0 ? new DeviceBuffer((long)chunk * shared) : null;
+        Correct = new DeviceBuffer(groups);
+    }
+
+    /// <summary>Chips per launch.</summary>
+    public int Groups { get; }
+
+    /// <summary>Images per chunk.</summary>
+    public int Chunk { get; }
+
+    /// <summary>Correct counts per chip, accumulated by <see cref="Run"/> since the last <see cref="ResetCounts"/>.</summary>
+    public DeviceBuffer Correct { get; }
+
+    /// <summary>Bytes of device memory per chip and image (the two activation buffers and the unfolded columns).</summary>
+    public static long BytesPerChipImage(InferencePlan plan)
+    {
+        var (activation, columns, _) = PerImage(plan);
+        return 4L * ((2 * activation) + columns);
+    }
+
+    /// <summary>Uploads layer <paramref name="layer"/>'s weights of chip slot <paramref name="group"/> onward (contiguous slots).</summary>
+    public void UploadWeights(int layer, ReadOnlySpan<float> weights, int group) =>
+        _weights[layer].Upload(weights, (long)group * (_weights[layer].Elements / Groups));
+
+    public void ResetCounts() => Correct.Fill(0, Groups);
+
+    /// <summary>Queues the forward of images [start, start + n) for the first <paramref name="groups"/> chips and their counting.</summary>
+    public void Run(ResidentTestSet data, int start, int n, int groups)
+    {
+        if (n > Chunk || groups > Groups)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), $"{n} images × {groups} chips exceed the chunk of {Chunk} × {Groups}");
+        }
+
+        var k = _device.Kernels;
+        var input = data.Images.At((long)start * data.PlaneSize);
+        ulong cur = 0;
+        var shared = true;
+        var flat = false;
+        if (_steps[0].Kind != StepKind.Conv)
+        {
+            k.Launch("broadcast_input", (long)data.Channels * n * data.PlaneSize, groups, input, data.ChannelStride, _a.Pointer, data.Channels, n, data.PlaneSize);
+            cur = _a.Pointer;
+            shared = false;
+        }
+
+        for (var i = 0; i < _steps.Count; i++)
+        {
+            var s = _steps[i];
+            var other = cur == _a.Pointer ? _b.Pointer : _a.Pointer;
+            var pool = s.Kind == StepKind.Conv ? Direct(s, i + 1 < _steps.Count ? _steps[i + 1] : null) : 0;
+            switch (s.Kind)
+            {
+                case StepKind.Conv when pool > 0:
+                    {
+                        var conv = (Conv2d)s.Layer!;
+                        var (ph, pw) = pool == 2 ? (_steps[i + 1].OutH, _steps[i + 1].OutW) : (s.OutH, s.OutW);
+                        var y = shared ? _a.Pointer : other;
+                        var groupStride = shared ? 0L : (long)s.InC * n * s.InH * s.InW;
+                        var channelStride = shared ? data.ChannelStride : (long)n * s.InH * s.InW;
+                        k.LaunchGrid(
+                            $"conv_k{conv.Kernel}_p{pool}",
+                            (uint)((((long)s.OutC * n * ph * pw) + 255) / 256),
+                            (uint)groups,
+                            shared ? input : cur,
+                            groupStride,
+                            channelStride,
+                            _weights[s.WeightIndex].Pointer,
+                            _biases[s.WeightIndex]?.Pointer ?? 0UL,
+                            y,
+                            s.InC,
+                            n,
+                            s.InH,
+                            s.InW,
+                            conv.Padding,
+                            s.OutC,
+                            ph,
+                            pw,
+                            s.Relu ? 1 : 0);
+                        i += pool == 2 ? 1 : 0;
+                        cur = y;
+                        shared = false;
+                        break;
+                    }
+
+                case StepKind.Conv:
+                    {
+                        var conv = (Conv2d)s.Layer!;
+                        var kk = s.InC * conv.Kernel * conv.Kernel;
+                        var m = n * s.OutH * s.OutW;
+                        ulong cols;
+                        long colStride;
+                        if (shared)
+                        {
+                            cols = _sharedCols!.Pointer;
+                            colStride = 0;
+                            k.Launch("im2col", (long)kk * m, 1, input, 0L, data.ChannelStride, cols, s.InC, n, s.InH, s.InW, conv.Kernel, conv.Stride, conv.Padding, s.OutH, s.OutW);
+                        }
+                        else
+                        {
+                            cols = _cols!.Pointer;
+                            colStride = (long)kk * m;
+                            k.Launch("im2col", (long)kk * m, groups, cur, (long)s.InC * n * s.InH * s.InW, (long)n * s.InH * s.InW, cols, s.InC, n, s.InH, s.InW, conv.Kernel, conv.Stride, conv.Padding, s.OutH, s.OutW);
+                        }
+
+                        // Row-major Y[O, m] = W[O, kk]·cols[kk, m] is column-major Yᵀ = colsᵀ·Wᵀ: cuBLAS sees (m × kk)·(kk × O).
+                        var y = shared ? _a.Pointer : other;
+                        Gemm(m, s.OutC, kk, cols, m, colStride, _weights[s.WeightIndex].Pointer, kk, (long)s.OutC * kk, y, m, (long)s.OutC * m, groups);
+                        var bias = _biases[s.WeightIndex]?.Pointer ?? 0UL;
+                        if (i + 1 < _steps.Count && _steps[i + 1].Kind == StepKind.MaxPool)
+                        {
+                            var p = _steps[++i];
+                            var pooled = y == _a.Pointer ? _b.Pointer : _a.Pointer;
+                            k.Launch("pool_bias_relu", (long)s.OutC * n * p.OutH * p.OutW, groups, y, pooled, bias, s.OutC, n, s.OutH, s.OutW, p.PoolKernel, p.PoolStride, p.OutH, p.OutW, s.Relu ? 1 : 0);
+                            cur = pooled;
+                        }
+                        else
+                        {
+                            BiasRelu(y, bias, s.OutC, m, s.Relu, groups);
+                            cur = y;
+                        }
+
+                        shared = false;
+                        break;
+                    }
+
+                case StepKind.MaxPool:
+                    k.Launch("pool_bias_relu", (long)s.InC * n * s.OutH * s.OutW, groups, cur, other, 0UL, s.InC, n, s.InH, s.InW, s.PoolKernel, s.PoolStride, s.OutH, s.OutW, 0);
+                    cur = other;
+                    break;
+                case StepKind.Relu:
+                    BiasRelu(cur, 0UL, 1, s.InC * s.InH * s.InW * n, true, groups);
+                    break;
+                case StepKind.Linear:
+                    {
+                        if (!flat)
+                        {
+                            var f = s.FlattenedFrom ?? (s.InC, 1, 1);
+                            k.Launch("flatten", (long)f.C * n * f.H * f.W, groups, cur, other, f.C, n, f.H * f.W);
+                            (cur, other) = (other, cur);
+                            flat = true;
+                        }
+
+                        // Row-major Yᵀ[out, n] = W[out, in]·Xᵀ[in, n] is column-major Y = X·Wᵀ: (n × in)·(in × out).
+                        Gemm(n, s.OutC, s.InC, cur, n, (long)s.InC * n, _weights[s.WeightIndex].Pointer, s.InC, (long)s.OutC * s.InC, other, n, (long)s.OutC * n, groups);
+                        BiasRelu(other, _biases[s.WeightIndex]?.Pointer ?? 0UL, s.OutC, n, s.Relu, groups);
+                        cur = other;
+                        break;
+                    }
+            }
+        }
+
+        k.LaunchGrid("count_correct", (uint)((n + 255) / 256), (uint)groups, cur, data.Labels.At(start), _classes, n, Correct.Pointer);
+    }
+
+    public void Dispose()
+    {
+        foreach (var w in _weights)
+        {
+            w.Dispose();
+        }
+
+        foreach (var b in _biases)
+        {
+            b?.Dispose();
+        }
+
+        _a.Dispose();
+        _b.Dispose();
+        _cols?.Dispose();
+        _sharedCols?.Dispose();
+        Correct.Dispose();
+    }
+
+    // Floats per image: the largest activation (input or output of any step), the largest unfolded convolution input of the
+    // GEMM-path convolutions after the first, and the first one's (shared by all chips); direct convolutions unfold nothing.
+    private static (long Activation, long Columns, long Shared) PerImage(InferencePlan plan)
+    {
+        long activation = 0, columns = 0, shared = 0;
+        var steps = plan.Steps;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var s = steps[i];
+            activation = Math.Max(activation, Math.Max((long)s.InC * s.InH * s.InW, (long)s.OutC * s.OutH * s.OutW));
+            if (s.Kind == StepKind.Conv && Direct(s, i + 1 < steps.Count ? steps[i + 1] : null) == 0)
+            {
+                var conv = (Conv2d)s.Layer!;
+                var c = (long)s.InC * conv.Kernel * conv.Kernel * s.OutH * s.OutW;
+                if (i == 0)
+                {
+                    shared = c;
+                }
+                else
+                {
+                    columns = Math.Max(columns, c);
+                }
+            }
+        }
+
+        return (activation, columns, shared);
+    }
+
+    /// <summary>Set to "gemm" to run every convolution as im2col + cuBLAS (the comparison in docs/gpu.md).</summary>
+    public const string ConvolutionVariable = "CIMHIL_CUDA_CONV";
+
+    private static readonly bool GemmOnly = Environment.GetEnvironmentVariable(ConvolutionVariable) == "gemm";
+
+    // The direct kernel's pool size for a stride-1 3×3 or 5×5 convolution (2: a 2×2/2 max-pool follows and is fused; 1: none
+    // follows), or 0 when the convolution runs as im2col + GEMM.
+    private static int Direct(Step conv, Step? next)
+    {
+        var layer = (Conv2d)conv.Layer!;
+        if (GemmOnly || layer.Stride != 1 || layer.Kernel is not (3 or 5))
+        {
+            return 0;
+        }
+
+        if (next is { Kind: StepKind.MaxPool })
+        {
+            return next.PoolKernel == 2 && next.PoolStride == 2 ? 2 : 0;
+        }
+
+        return 1;
+    }
+
+    private static DeviceBuffer Upload(float[] data)
+    {
+        var buffer = new DeviceBuffer(data.Length);
+        buffer.Upload<float>(data);
+        return buffer;
+    }
+
+    private void BiasRelu(ulong y, ulong bias, int channels, int m, bool relu, int groups)
+    {
+        if (bias != 0 || relu)
+        {
+            _device.Kernels.Launch("bias_relu", (long)channels * m, groups, y, bias, channels, m, relu ? 1 : 0);
+        }
+    }
+
+    private void Gemm(int m, int n, int k, ulong a, int lda, long strideA, ulong b, int ldb, long strideB, ulong c, int ldc, long strideC, int batch)
+    {
+        float alpha = 1, beta = 0;
+        Cublas.Check(
+            Cublas.cublasSgemmStridedBatched(_device.CublasHandle, Cublas.OpN, Cublas.OpN, m, n, k, &alpha, a, lda, strideA, b, ldb, strideB, &beta, c, ldc, strideC, batch),
+            $"cublasSgemmStridedBatched({m}×{n}×{k}, {batch} chips)");
+    }
+}

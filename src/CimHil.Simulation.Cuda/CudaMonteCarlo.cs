@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Variation;
+
+namespace CimHil.Simulation.Cuda;
+
+/// <summary>
+/// The Monte-Carlo chips on the GPU (docs/gpu.md): chips are programmed and their effective weights drawn on the CPU from
+/// the same streams as <see cref="MonteCarloEvaluator"/>'s CPU path (chip c from (seed, c), read noise from (seed, c, batch)),
+/// uploaded a launch's worth at a time, and evaluated many per launch over the resident test set; the next launch's weights are
+/// drawn while the GPU runs the current one. Networks InferencePlan compiles, without DAC/ADC converters.
+/// </summary>
+public sealed class CudaMonteCarlo : IChipBatchBackend
+{
+    /// <summary>Overrides the chips per launch (benchmarks); otherwise chosen from free device memory.</summary>
+    public const string ChipsPerLaunchVariable = "CIMHIL_CUDA_CHIPS_PER_LAUNCH";
+
+    /// <summary>Images per chunk when read noise does not force one chunk per inference batch.</summary>
+    public const int DefaultChunkImages = 2500;
+
+    private const long MaxWorkspaceBytes = 24L << 30;
+    private readonly CudaDevice _device;
+    private readonly InferencePlan _plan;
+    private ResidentTestSet? _data;
+    private BatchedForward? _forward;
+
+    private readonly bool _ownsDevice;
+
+    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan plan)
+    {
+        _device = device;
+        _ownsDevice = ownsDevice;
+        Mapped = mapped;
+        Variation = variation;
+        Options = options;
+        _plan = plan;
+    }
+
+    /// <inheritdoc/>
+    public string Description => $"cuda ({_device.Name}, {_device.MathMode.ToString().ToLowerInvariant()})";
+
+    /// <summary>The mapped network.</summary>
+    public MappedNetwork Mapped { get; }
+
+    /// <summary>The variation of every chip.</summary>
+    public VariationSpec Variation { get; }
+
+    /// <summary>The Monte-Carlo settings (seed, inference batch size).</summary>
+    public MonteCarloOptions Options { get; }
+
+    /// <summary>Chips per launch of the last run.</summary>
+    public int ChipsPerLaunch => _forward?.Groups ?? 0;
+
+    /// <summary>Why <paramref name="mapped"/> cannot run on the GPU, or null when it can.</summary>
+    public static string? Unsupported(MappedNetwork mapped)
+    {
+        ArgumentNullException.ThrowIfNull(mapped);
+        if (mapped.Options.NeedsTiledForward)
+        {
+            return "DAC/ADC converters (the tiled crossbar forward) do not run on the GPU yet";
+        }
+
+        return InferencePlan.TryCompile(mapped.Network) is null
+            ? $"{mapped.Network.Architecture} has layers the GPU plan does not compile (BatchNorm, residual or imported graph nodes); only Conv2d/Linear/ReLU/MaxPool/Flatten chains run on the GPU yet"
+            : null;
+    }
+
+    /// <summary>
+    /// The GPU backend for <paramref name="mapped"/>; throws <see cref="CudaException"/> naming why it cannot run there. It
+    /// disposes <paramref name="device"/> with itself when <paramref name="ownsDevice"/>.
+    /// </summary>
+    public static CudaMonteCarlo Create(CudaDevice device, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, bool ownsDevice = false)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(variation);
+        ArgumentNullException.ThrowIfNull(options);
+        var why = Unsupported(mapped);
+        if (why is not null)
+        {
+            throw new CudaException(why);
+        }
+
+        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, InferencePlan.TryCompile(mapped.Network)!);
+    }
+
+    /// <inheritdoc/>
+    public double[] EvaluateChips(TestSet data, int firstChip, int count, IProgress<MonteCarloProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstChip);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var accuracies = new double[count];
+        if (count == 0)
+        {
+            return accuracies;
+        }
+
+        _device.MakeCurrent();
+        var sw = Stopwatch.StartNew();
+        var perBatch = SimulatedChip.Program(Mapped, Variation, Options.Seed, firstChip).VariesPerBatch;
+        Prepare(data, perBatch, count);
+        var forward = _forward!;
+        var groups = forward.Groups;
+        var counts = new int[groups];
+        var layers = Mapped.Layers.Count;
+        var done = 0;
+
+        // Double-buffered host weights: the next launch's chips are drawn while the GPU runs this one.
+        Task<ChipWeights> Draw(int first) => Task.Run(
+            () =>
+            {
+                var w = ChipWeights.Program(Mapped, Variation, Options.Seed, first, Math.Min(groups, firstChip + count - first));
+                if (!perBatch)
+                {
+                    w.Draw(0);
+                }
+
+                return w;
+            },
+            cancellationToken);
+        var next = Draw(firstChip);
+        for (var first = firstChip; first < firstChip + count; first += groups)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var chips = next.GetAwaiter().GetResult();
+            if (first + groups < firstChip + count)
+            {
+                next = Draw(first + groups);
+            }
+
+            _device.MakeCurrent();
+            forward.ResetCounts();
+            if (!perBatch)
+            {
+                Upload(forward, chips, layers);
+                for (var start = 0; start < data.Count; start += forward.Chunk)
+                {
+                    forward.Run(_data!, start, Math.Min(forward.Chunk, data.Count - start), chips.Count);
+                }
+            }
+            else
+            {
+                // Read noise: fresh weights per inference batch, drawn from (seed, chip, batch) as on the CPU.
+                var start = 0;
+                for (var b = 0; b < data.Batches.Count; b++)
+                {
+                    chips.Draw(b);
+                    Upload(forward, chips, layers);
+                    var n = data.Batches[b].Dim(0);
+                    forward.Run(_data!, start, n, chips.Count);
+                    start += n;
+                }
+            }
+
+            forward.Correct.Download<int>(counts);
+            for (var i = 0; i < chips.Count; i++)
+            {
+                var index = first - firstChip + i;
+                accuracies[index] = (double)counts[i] / data.Count;
+                progress?.Report(new MonteCarloProgress(++done, count, first + i, accuracies[index], sw.Elapsed.TotalSeconds));
+            }
+        }
+
+        return accuracies;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _forward?.Dispose();
+        _data?.Dispose();
+        if (_ownsDevice)
+        {
+            _device.Dispose();
+        }
+    }
+
+    private static void Upload(BatchedForward forward, ChipWeights chips, int layers)
+    {
+        for (var l = 0; l < layers; l++)
+        {
+            forward.UploadWeights(l, chips.Layer(l), 0);
+        }
+    }
+
+    private void Prepare(TestSet data, bool perBatch, int count)
+    {
+        if (_data is null || !ReferenceEquals(_data.Source, data))
+        {
+            _data?.Dispose();
+            _data = new ResidentTestSet(data);
+        }
+
+        var chunk = perBatch ? data.Batches.Max(b => b.Dim(0)) : Math.Min(DefaultChunkImages, data.Count);
+        var perChip = BatchedForward.BytesPerChipImage(_plan) * chunk;
+        var free = _device.Memory().Free;
+        var budget = Math.Min(MaxWorkspaceBytes, free / 2);
+        var groups = (int)Math.Clamp(budget / Math.Max(1, perChip), 1, 4096);
+        if (int.TryParse(Environment.GetEnvironmentVariable(ChipsPerLaunchVariable), out var forced) && forced > 0)
+        {
+            groups = forced;
+        }
+
+        groups = Math.Min(groups, count);
+        if (_forward is null || _forward.Groups < groups || _forward.Chunk < chunk)
+        {
+            _forward?.Dispose();
+            _forward = new BatchedForward(_device, _plan, groups, chunk);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using CimHil.Simulation.Cuda.Interop;
+
+namespace CimHil.Simulation.Cuda.Kernels;
+
+/// <summary>
+/// The backend's own kernels (montecarlo.cu, embedded): compiled once per process by NVRTC to PTX for the device's compute
+/// capability, loaded with cuModuleLoadData (the driver JIT-compiles the PTX to the device's machine code) and launched
+/// with cuLaunchKernel on the default stream, which orders them with the cuBLAS calls.
+/// </summary>
+internal sealed unsafe class KernelModule : IDisposable
+{
+    private const int Threads = 256;
+    private readonly Dictionary<string, IntPtr> _functions = [];
+    private readonly int _maxBlocks;
+    private IntPtr _module;
+
+    public KernelModule(int major, int minor, int multiprocessors)
+    {
+        string source;
+        using (var stream = typeof(KernelModule).Assembly.GetManifestResourceStream("CimHil.Simulation.Cuda.montecarlo.cu")
+                   ?? throw new InvalidOperationException("montecarlo.cu is not embedded"))
+        using (var reader = new StreamReader(stream))
+        {
+            source = reader.ReadToEnd();
+        }
+
+        var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
+        fixed (byte* image = ptx)
+        {
+            CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData(montecarlo.cu)");
+        }
+
+        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "conv_k5_p2", "conv_k5_p1", "conv_k3_p2", "conv_k3_p1" })
+        {
+            var bytes = Encoding.ASCII.GetBytes(name + "\0");
+            fixed (byte* p = bytes)
+            {
+                CudaDriver.Check(CudaDriver.cuModuleGetFunction(out var f, _module, p), $"cuModuleGetFunction({name})");
+                _functions[name] = f;
+            }
+        }
+
+        // Grid-stride loops: a few waves of blocks per multiprocessor are enough to keep the memory system busy.
+        _maxBlocks = Math.Max(1, multiprocessors) * 16;
+    }
+
+    /// <summary>NVRTC's version, e.g. "13.0".</summary>
+    public static string NvrtcVersion()
+    {
+        _ = Nvrtc.nvrtcVersion(out var major, out var minor);
+        return $"{major}.{minor}";
+    }
+
+    /// <summary>Launches <paramref name="name"/> over <paramref name="elements"/> elements per group and <paramref name="groups"/> groups.</summary>
+    public void Launch(string name, long elements, int groups, params object[] arguments)
+    {
+        var blocks = (uint)Math.Clamp((elements + Threads - 1) / Threads, 1, _maxBlocks);
+        LaunchGrid(name, blocks, (uint)groups, arguments);
+    }
+
+    /// <summary>Launches with exactly <paramref name="blocksX"/> × <paramref name="groups"/> blocks of 256 threads.</summary>
+    public void LaunchGrid(string name, uint blocksX, uint groups, params object[] arguments)
+    {
+        // Each kernel parameter is passed as a pointer to its value (cuLaunchKernel's kernelParams).
+        var storage = stackalloc long[arguments.Length];
+        var pointers = stackalloc void*[arguments.Length];
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            switch (arguments[i])
+            {
+                case int v:
+                    *(int*)(storage + i) = v;
+                    break;
+                case long v:
+                    storage[i] = v;
+                    break;
+                case ulong v:
+                    storage[i] = (long)v;
+                    break;
+                default:
+                    throw new ArgumentException($"kernel {name}: argument {i} of type {arguments[i].GetType().Name}");
+            }
+
+            pointers[i] = storage + i;
+        }
+
+        CudaDriver.Check(CudaDriver.cuLaunchKernel(_functions[name], blocksX, groups, 1, Threads, 1, 1, 0, IntPtr.Zero, pointers, null), $"cuLaunchKernel({name})");
+    }
+
+    public void Dispose()
+    {
+        if (_module != IntPtr.Zero)
+        {
+            _ = CudaDriver.cuModuleUnload(_module);
+            _module = IntPtr.Zero;
+        }
+    }
+
+    private static byte[] Compile(string source, string architecture)
+    {
+        var src = Encoding.UTF8.GetBytes(source + "\0");
+        var name = Encoding.ASCII.GetBytes("montecarlo.cu\0");
+        var options = new[] { Encoding.ASCII.GetBytes(architecture + "\0"), "--std=c++17\0"u8.ToArray() };
+        IntPtr program;
+        fixed (byte* s = src, n = name)
+        {
+            Check(Nvrtc.nvrtcCreateProgram(out program, s, n, 0, IntPtr.Zero, IntPtr.Zero), "nvrtcCreateProgram");
+        }
+
+        try
+        {
+            int status;
+            fixed (byte* o0 = options[0], o1 = options[1])
+            {
+                var list = stackalloc byte*[] { o0, o1 };
+                status = Nvrtc.nvrtcCompileProgram(program, 2, list);
+            }
+
+            if (status != Nvrtc.Success)
+            {
+                _ = Nvrtc.nvrtcGetProgramLogSize(program, out var logSize);
+                var log = new byte[(int)logSize + 1];
+                fixed (byte* l = log)
+                {
+                    _ = Nvrtc.nvrtcGetProgramLog(program, l);
+                }
+
+                throw new CudaException($"NVRTC could not compile montecarlo.cu for {architecture} (status {status}): {Encoding.UTF8.GetString(log).TrimEnd('\0')}");
+            }
+
+            Check(Nvrtc.nvrtcGetPTXSize(program, out var size), "nvrtcGetPTXSize");
+            var ptx = new byte[(int)size];
+            fixed (byte* p = ptx)
+            {
+                Check(Nvrtc.nvrtcGetPTX(program, p), "nvrtcGetPTX");
+            }
+
+            return ptx;
+        }
+        finally
+        {
+            _ = Nvrtc.nvrtcDestroyProgram(ref program);
+        }
+    }
+
+    private static void Check(int status, string call)
+    {
+        if (status != Nvrtc.Success)
+        {
+            throw new CudaException($"{call}: NVRTC status {status}");
+        }
+    }
+}
