@@ -4,11 +4,6 @@ using CimHil.Simulation.Robustness;
 
 namespace CimHil.Workflows;
 
-/// <summary>The seeds of a study: one for training (initialisation, shuffling, noise draws), one per evaluation.</summary>
-/// <param name="Train">Trainer seed (also the model-zoo initialisation).</param>
-/// <param name="MonteCarlo">Monte-Carlo chip seed.</param>
-/// <param name="WorstCase">Worst-case search seed (random restarts, polish).</param>
-public sealed record StudySeeds(int Train, long MonteCarlo, long WorstCase);
 
 /// <summary>
 /// The <c>study</c> section of hil-config.json: which robustness methods <c>cimhil study</c> trains and how hard it judges
@@ -96,6 +91,7 @@ public sealed record StudySettings
         ArgumentNullException.ThrowIfNull(s);
         s.AllowOnly("outputRoot", "modelCache", "methods", "model", "epochs", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarlo", "worstCase", "seeds", "parameters", "rcnSearch");
         var seeds = s.SectionOrEmpty("seeds").AllowOnly("train", "monteCarlo", "worstCase");
+        var trainSeeds = StudySeeds.ParseTrain(seeds);
         var p = s.SectionOrEmpty("parameters").AllowOnly("sigmaRelative", "thresholdSigmas", "lambda", "probes", "k", "adversarySteps", "variation", "biScaleRatio", "rcnSearch");
         var rcn = s.SectionOrEmpty("rcnSearch").AllowOnly("sigmas", "thresholdSigmas", "refinementRounds", "samples", "holdOut");
 
@@ -193,7 +189,7 @@ public sealed record StudySettings
             Evaluation = evaluation,
             WorstCaseSteps = wc.Int("steps", 10, 1, 10_000),
             WorstCaseRestarts = wc.Int("restarts", 0, 0, 100),
-            Seeds = new StudySeeds(seeds.Int("train", 1, 0, null), seeds.Long("monteCarlo", 1), seeds.Long("worstCase", 1)),
+            Seeds = new StudySeeds(trainSeeds, seeds.Long("monteCarlo", 1), seeds.Long("worstCase", 1)),
             Parameters = parameters,
             RcnSearch = search,
         };
