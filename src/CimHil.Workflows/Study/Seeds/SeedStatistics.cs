@@ -50,8 +50,9 @@ public static class SeedStatistics
         var mean = d.Average();
         var sd = n > 1 ? StandardDeviation(d, mean) : double.NaN;
 
-        // Equal differences (sd = 0) give no t: the test has no spread to judge the mean difference against.
-        if (!(sd > 0))
+        // Equal differences (sd = 0, up to the rounding of subtracting accuracies) give no t: the test has no spread to
+        // judge the mean difference against.
+        if (!(sd > 1e-12 * Math.Max(1, Math.Abs(mean))))
         {
             return new PairedComparison(n, mean, double.NaN, double.NaN, false);
         }
