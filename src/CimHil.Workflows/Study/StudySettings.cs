@@ -59,19 +59,21 @@ public sealed record StudySettings
     [JsonIgnore]
     public EvaluationSettings Evaluation { get; init; } = EvaluationDefaults;
 
-    // study.json has held these flat since the first study: views of Evaluation, so the values exist once.
-    public int MonteCarloChips => Evaluation.MonteCarloChips;
+    // study.json has held these flat since the first study: views of Evaluation, so the values exist once. They are
+    // init-able so that a study.json read back (a Slurm shard's, for the merge) keeps its evaluation settings instead
+    // of the defaults.
+    public int MonteCarloChips { get => Evaluation.MonteCarloChips; init => Evaluation = Evaluation with { MonteCarloChips = value }; }
 
-    public int MonteCarloImages => Evaluation.MonteCarloImages;
+    public int MonteCarloImages { get => Evaluation.MonteCarloImages; init => Evaluation = Evaluation with { MonteCarloImages = value }; }
 
-    public double Percentile => Evaluation.Percentile;
+    public double Percentile { get => Evaluation.Percentile; init => Evaluation = Evaluation with { Percentile = value }; }
 
-    public IReadOnlyList<double> WorstCaseKs => Evaluation.WorstCaseKs;
+    public IReadOnlyList<double> WorstCaseKs { get => Evaluation.WorstCaseKs; init => Evaluation = Evaluation with { WorstCaseKs = value }; }
 
-    public int WorstCaseImages => Evaluation.WorstCaseImages;
+    public int WorstCaseImages { get => Evaluation.WorstCaseImages; init => Evaluation = Evaluation with { WorstCaseImages = value }; }
 
     /// <summary>Worst-case search preset ("default" or "paper"), then the step and restart overrides below.</summary>
-    public string WorstCaseMethod => Evaluation.WorstCaseMethod;
+    public string WorstCaseMethod { get => Evaluation.WorstCaseMethod; init => Evaluation = Evaluation with { WorstCaseMethod = value }; }
 
     public required int WorstCaseSteps { get; init; }
 

@@ -40,4 +40,18 @@ public class StudySeedsTests
         Assert.Equal(path, ex.JsonPath);
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Settings_ReadBackFromStudyJson_KeepTheirEvaluationAndSeeds()
+    {
+        // A Slurm merge reads the shards' study.json: the flat evaluation values must survive the round trip (they once
+        // came back as the defaults, and the merged study.md described chips and bounds the study never used).
+        var settings = Parse("""{"monteCarlo": {"chips": 7, "images": 60}, "worstCase": {"ks": [1, 2], "images": 20, "method": "paper"}, "seeds": {"train": [4, 5]}}""");
+        var json = System.Text.Json.JsonSerializer.Serialize(settings, WorkflowJson.Options);
+        var back = System.Text.Json.JsonSerializer.Deserialize<StudySettings>(json, WorkflowJson.Options)!;
+        Assert.Equal((7, 60, 20, "paper"), (back.MonteCarloChips, back.MonteCarloImages, back.WorstCaseImages, back.WorstCaseMethod));
+        Assert.Equal(new[] { 1.0, 2 }, back.WorstCaseKs.ToArray());
+        Assert.Equal(new[] { 4, 5 }, back.Seeds.Train.ToArray());
+        Assert.Equal(json, System.Text.Json.JsonSerializer.Serialize(back, WorkflowJson.Options));
+    }
 }
