@@ -27,12 +27,15 @@ public class StudyCommandTests
         return node.ToJsonString();
     });
 
+    // The table lines of study.md (not its run id, checkpoint paths or cache state).
+    internal static string TableLines(string markdown) => string.Join("\n", markdown.Split('\n').Where(l => l.StartsWith('|')));
+
     // The numbers of a study (not its timings, folders or cache state).
     internal static string Numbers(JsonElement results) => string.Join("\n", results.GetProperty("rows").EnumerateArray().Select(r =>
     {
         var mc = r.GetProperty("monteCarlo");
         var wc = r.GetProperty("worstCase").GetProperty("points").EnumerateArray().Select(p => $"{p.GetProperty("k").GetDouble()}:{p.GetProperty("accuracy").GetDouble():R}");
-        return $"{r.GetProperty("method").GetString()}/{r.GetProperty("model").GetString()} clean {mc.GetProperty("cleanAccuracy").GetDouble():R} " +
+        return $"{r.GetProperty("method").GetString()}/{r.GetProperty("seed").GetInt32()}/{r.GetProperty("model").GetString()} clean {mc.GetProperty("cleanAccuracy").GetDouble():R} " +
             $"chips {mc.GetProperty("chipAccuracies")} p {mc.GetProperty("percentile").GetDouble():R} ci {mc.GetProperty("percentileInterval")} worst {string.Join(",", wc)}";
     }));
 
@@ -71,11 +74,11 @@ public class StudyCommandTests
 
             // study.md: one table row per method × model, with the clean accuracy and the worst case of the JSON.
             var md = await File.ReadAllLinesAsync(Path.Combine(folder, Study.MarkdownFile));
-            Assert.Contains("| method | variation model | float | clean | MC mean ± sd | P1 [95 % CI] | clean (worst-case images) | worst k=1 | worst k=2 | worst k=3 |", md);
-            var noiseGaussian = Assert.Single(md, l => l.StartsWith("| noise | gaussian |", StringComparison.Ordinal));
+            Assert.Contains("| method | seed | variation model | float | clean | MC mean ± sd | P1 [95 % CI] | clean (worst-case images) | worst k=1 | worst k=2 | worst k=3 |", md);
+            var noiseGaussian = Assert.Single(md, l => l.StartsWith("| noise | 2 | gaussian |", StringComparison.Ordinal));
             var clean = (rows[3].GetProperty("monteCarlo").GetProperty("cleanAccuracy").GetDouble() * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " %";
             Assert.Contains($"| {clean} |", noiseGaussian, StringComparison.Ordinal);
-            Assert.Equal(4, md.Count(l => l.StartsWith("| standard |", StringComparison.Ordinal) || l.StartsWith("| noise |", StringComparison.Ordinal)));
+            Assert.Equal(4, md.Count(l => l.StartsWith("| standard | 2 |", StringComparison.Ordinal) || l.StartsWith("| noise | 2 |", StringComparison.Ordinal)));
 
             // A rerun reuses the cached checkpoints (no retraining) and reproduces every number.
             await Task.Delay(1100); // run folders are named by the second

@@ -49,7 +49,7 @@ public class ResultFileShapeTests
         };
 
         var json = Serialise(results);
-        Assert.Equal(["runId", "folder", "startedUtc", "finishedUtc", "configHash", "softwareVersion", "host", "dataset", "settings", "mapping", "models", "rows", "stageSeconds"], Keys(json));
+        Assert.Equal(["runId", "folder", "startedUtc", "finishedUtc", "configHash", "softwareVersion", "host", "dataset", "settings", "mapping", "models", "rows", "aggregate", "stageSeconds"], Keys(json));
         Assert.Equal(
             ["outputRoot", "modelCache", "modelCacheFolder", "methods", "model", "epochs", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarloChips", "monteCarloImages", "percentile", "worstCaseKs", "worstCaseImages", "worstCaseMethod", "worstCaseSteps", "worstCaseRestarts", "seeds", "parameters", "rcnSearch"],
             Keys(json.GetProperty("settings")));

@@ -49,12 +49,12 @@ public sealed class StudyOnnxModelTests : IDisposable
         var parameters = RobustnessMethods.Parameters(RobustnessMethods.Noise, settings.Parameters);
         var mapping = new CimMappingOptions();
 
-        var keyA = Study.CacheKey(settings, RobustnessMethods.Noise, parameters, mapping, await FileHash.Sha256HexAsync(a, CancellationToken.None));
-        var keyB = Study.CacheKey(settings, RobustnessMethods.Noise, parameters, mapping, await FileHash.Sha256HexAsync(b, CancellationToken.None));
+        var keyA = Study.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping, await FileHash.Sha256HexAsync(a, CancellationToken.None));
+        var keyB = Study.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping, await FileHash.Sha256HexAsync(b, CancellationToken.None));
 
         Assert.NotEqual(keyA, keyB);
-        Assert.NotEqual(keyA, Study.CacheKey(settings, RobustnessMethods.Noise, parameters, mapping));
+        Assert.NotEqual(keyA, Study.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping));
         var builtIn = Parse("lenet5");
-        Assert.Equal(Study.CacheKey(builtIn, RobustnessMethods.Noise, parameters, mapping), Study.CacheKey(builtIn, RobustnessMethods.Noise, parameters, mapping, null));
+        Assert.Equal(Study.CacheKey(builtIn, RobustnessMethods.Noise, 1, parameters, mapping), Study.CacheKey(builtIn, RobustnessMethods.Noise, 1, parameters, mapping, null));
     }
 }

@@ -26,7 +26,8 @@ public static class StudyCommand
         var images = new Option<int?>("--images") { Description = "Monte-Carlo test images (default study.monteCarlo.images)" }.Within(1, CliLimits.MaxTestImages);
         var wcImages = new Option<int?>("--worst-case-images") { Description = "Worst-case test images (default study.worstCase.images)" }.Within(1, CliLimits.MaxTestImages);
         var ks = new Option<string?>("--ks") { Description = "Worst-case bounds, comma separated (default study.worstCase.ks = 1,2,3)" };
-        var seed = new Option<int?>("--seed") { Description = "Sets the training, Monte-Carlo and worst-case seeds at once (default study.seeds)" };
+        var seed = new Option<int?>("--seed") { Description = "One training seed, and the Monte-Carlo and worst-case base seeds, at once (default study.seeds)" };
+        var seedList = new Option<string?>("--seeds") { Description = "Training seeds, comma separated: every method is trained and judged once per seed (default study.seeds.train = 1,2,3)" };
         var deviceModel = new Option<string?>("--device-model") { Description = "Calibrated model (calibration JSON; default study.deviceModel)" };
         var gaussian = new Option<string?>("--gaussian") { Description = "Plain Gaussian model, gaussian:σ or gaussian-conductance:σ (default study.gaussianModel)" };
         var output = new Option<string?>("--out") { Description = "Output root for the run folder (default study.outputRoot)" };
@@ -35,7 +36,7 @@ public static class StudyCommand
         var m = new MethodOptions();
         var command = new Command("study", "Train every robustness method and tabulate clean, Monte-Carlo mean, 1st-percentile and worst-case accuracy under the calibrated and the Gaussian model")
         {
-            methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output, threads, json,
+            methods, epochs, samples, chips, images, wcImages, ks, seed, seedList, deviceModel, gaussian, output, threads, json,
         };
         m.AddTo(command, withMethod: false);
         var model = new Option<string?>("--model") { Description = "Built-in model or an ONNX graph (net.onnx) each method fine-tunes from (default study.model)" };
@@ -46,20 +47,20 @@ public static class StudyCommand
         {
             var config = services.SimulationConfig(parse);
             var settings = StudySettings.Parse(config.Section("study"));
-            settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, deviceModel, gaussian, output);
+            settings = Override(settings, parse, m, methods, epochs, samples, chips, images, wcImages, ks, seed, seedList, deviceModel, gaussian, output);
             if (parse.GetValue(model) is { } chosen)
             {
                 settings = settings with { Model = Simulation.Models.ModelZoo.Names.Contains(chosen) || (Simulation.Onnx.OnnxImporter.IsOnnxPath(chosen) && File.Exists(chosen)) ? chosen : throw new CliUsageException($"--model {chosen}: neither a built-in model ({string.Join(", ", Simulation.Models.ModelZoo.Names)}) nor an existing .onnx file") };
             }
             if (sharding.Submits(parse))
             {
-                return await sharding.SubmitAsync(parse, settings.Methods.Count, ct);
+                return await sharding.SubmitAsync(parse, settings.Methods.Count * settings.Seeds.Train.Count, ct);
             }
 
-            var shard = sharding.Shard(parse, settings.Methods.Count);
+            var shard = sharding.Shard(parse, settings.Methods.Count, settings.Seeds.Train.Count);
             if (shard is not null)
             {
-                settings = settings with { Methods = [settings.Methods[shard.Shard]] };
+                settings = StudySharding.Cell(settings, shard);
             }
 
             // A shard's folder is fixed by its result file (a resubmitted shard starts again there); a study's is new.
@@ -75,7 +76,7 @@ public static class StudyCommand
             var quiet = services.NoProgressBars(parse, parse.GetValue(json));
             if (!quiet)
             {
-                AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) → {Markup.Escape(folder)}");
+                AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) × {settings.Seeds.Train.Count} seed(s) → {Markup.Escape(folder)}");
             }
 
             var results = await StageProgressBars.RunAsync(quiet, Study.StageNames(settings), progress => new Study(config, settings, log, progress).RunAsync(folder, ct));
@@ -87,8 +88,8 @@ public static class StudyCommand
                 return ExitCodes.Success;
             }
 
-            services.Output.WriteLine(Study.Markdown(results));
-            services.Output.WriteLine($"Study: {Path.Combine(folder, Study.MarkdownFile)}, {Path.Combine(folder, Study.JsonFile)}");
+            services.Output.WriteLine(StudyTable.Markdown(results));
+            services.Output.WriteLine($"Study: {Path.Combine(folder, Study.MarkdownFile)}, {Path.Combine(folder, Study.HtmlFile)}, {Path.Combine(folder, Study.JsonFile)}");
             return ExitCodes.Success;
         });
         return command;
@@ -106,6 +107,7 @@ public static class StudyCommand
         Option<int?> wcImages,
         Option<string?> ks,
         Option<int?> seed,
+        Option<string?> seedList,
         Option<string?> deviceModel,
         Option<string?> gaussian,
         Option<string?> output)
@@ -160,7 +162,12 @@ public static class StudyCommand
 
         if (parse.GetValue(seed) is { } sd)
         {
-            s = s with { Seeds = sd >= 0 ? new StudySeeds(sd, sd, sd) : throw new CliUsageException($"--seed {sd}: must be ≥ 0") };
+            s = s with { Seeds = sd >= 0 ? new StudySeeds([sd], sd, sd) : throw new CliUsageException($"--seed {sd}: must be ≥ 0") };
+        }
+
+        if (Seeds(parse.GetValue(seedList)) is { } trainSeeds)
+        {
+            s = s with { Seeds = s.Seeds with { Train = trainSeeds } };
         }
 
         if (parse.GetValue(gaussian) is { } g)
@@ -187,6 +194,24 @@ public static class StudyCommand
         }
 
         return s with { Parameters = m.Settings(parse, s.Parameters), RcnSearch = m.Search(parse, s.RcnSearch) };
+    }
+
+    // --seeds 1,2,3: distinct whole numbers ≥ 0, in the order given (the table's order).
+    private static IReadOnlyList<int>? Seeds(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var seeds = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var seed = int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new CliUsageException($"--seeds {text}: '{part}' is not a whole number ≥ 0");
+            seeds.Add(!seeds.Contains(seed) ? seed : throw new CliUsageException($"--seeds {text}: seed {seed} is listed twice"));
+        }
+
+        return seeds.Count > 0 ? seeds : throw new CliUsageException($"--seeds '{text}': needs at least one seed");
     }
 
     private static int? Positive(int? value, string option) =>

@@ -7,14 +7,15 @@ using CimHil.Workflows.Slurm;
 namespace CimHil.Cli.Commands;
 
 /// <summary>
-/// <c>study</c>'s split into shards, one per method: <c>--shard I/N</c> trains and evaluates method I alone into its
-/// own folder and copies its study.json to <c>--result</c>; <c>--slurm</c> submits every method as an array task plus
-/// a merge that writes the whole study's study.json and study.md.
+/// <c>study</c>'s split into shards, one per (method, training seed), N = methods × seeds: <c>--shard I/N</c> trains and
+/// evaluates method I / seeds with seed I % seeds alone into its own folder and copies its study.json to
+/// <c>--result</c>; <c>--slurm</c> submits every cell as an array task plus a merge that writes the whole study's
+/// study.json, study.md and study.html.
 /// </summary>
 public sealed class StudySharding(CliServices services)
 {
     private readonly Option<string?> _result = new("--result") { Description = "Also write study.json to this file; with --shard, the shard's file (its run folder is the file's path without .json)" };
-    private readonly ShardedRunOptions _sharding = new(services, SlurmMerge.StudyKind, Study.JsonFile, "Run only method I of the N methods (0-based, e.g. 1/4): what one Slurm task runs; needs --result");
+    private readonly ShardedRunOptions _sharding = new(services, SlurmMerge.StudyKind, Study.JsonFile, "Run only cell I of the N = methods × seeds (0-based; method I / seeds, seed I % seeds, e.g. 1/4): what one Slurm task runs; needs --result");
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddOptions(Command command)
@@ -27,17 +28,31 @@ public sealed class StudySharding(CliServices services)
     /// <summary>True when the command is to submit to Slurm rather than compute.</summary>
     public bool Submits(ParseResult parse) => _sharding.Submits(parse);
 
-    /// <summary>Submits one shard per method.</summary>
-    public Task<int> SubmitAsync(ParseResult parse, int methods, CancellationToken ct) =>
-        _sharding.SubmitAsync(parse, folder => ["--result", ShardFiles.ResultPath(folder, SbatchScript.ShardPlaceholder)], ["--result"], ct, methods);
+    /// <summary>Submits one shard per (method, seed) cell.</summary>
+    public Task<int> SubmitAsync(ParseResult parse, int cells, CancellationToken ct) =>
+        _sharding.SubmitAsync(parse, folder => ["--result", ShardFiles.ResultPath(folder, SbatchScript.ShardPlaceholder)], ["--result"], ct, cells);
 
-    /// <summary>The method shard of <c>--shard</c> (N must be the number of methods), or null for the whole study.</summary>
-    public ShardRange? Shard(ParseResult parse, int methods)
+    /// <summary>The cell shard of <c>--shard</c> (N must be methods × seeds), or null for the whole study.</summary>
+    public ShardRange? Shard(ParseResult parse, int methods, int seeds)
     {
-        var shard = _sharding.Shard(parse, methods, "--result", parse?.GetValue(_result) is not null);
-        return shard is null || shard.ShardCount == methods
+        var cells = methods * seeds;
+        var shard = _sharding.Shard(parse, cells, "--result", parse?.GetValue(_result) is not null);
+        return shard is null || shard.ShardCount == cells
             ? shard
-            : throw new CliUsageException($"--shard {shard.Shard}/{shard.ShardCount}: a study has one shard per method, and there are {methods}");
+            : throw new CliUsageException($"--shard {shard.Shard}/{shard.ShardCount}: a study has one shard per method and seed, and there are {methods} × {seeds} = {cells}");
+    }
+
+    /// <summary>The settings of shard <paramref name="shard"/>: its one method and its one training seed.</summary>
+    public static StudySettings Cell(StudySettings settings, ShardRange shard)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(shard);
+        var seeds = settings.Seeds.Train;
+        return settings with
+        {
+            Methods = [settings.Methods[shard.Shard / seeds.Count]],
+            Seeds = settings.Seeds with { Train = [seeds[shard.Shard % seeds.Count]] },
+        };
     }
 
     /// <summary>The run folder of a shard: the result file's path without its extension.</summary>

@@ -15,12 +15,14 @@ namespace CimHil.Workflows;
 /// <summary>
 /// <c>cimhil study</c>: trains LeNet-5 with each robustness method (or reuses the cached checkpoint of the same method,
 /// parameters, data and seed), then judges each under the calibrated device model and the plain Gaussian model with the
-/// run pipeline's Monte-Carlo and worst-case stages (<see cref="EvaluationStages"/>). Writes study.json and study.md into the run folder.
+/// run pipeline's Monte-Carlo and worst-case stages (<see cref="EvaluationStages"/>), once per training seed; the table
+/// aggregates the seeds (<see cref="StudyAggregation"/>). Writes study.json, study.md and study.html into the run folder.
 /// </summary>
 public sealed class Study : Workflow<StudySettings>
 {
     public const string JsonFile = "study.json";
     public const string MarkdownFile = "study.md";
+    public const string HtmlFile = "study.html";
 
     /// <summary>A study of <paramref name="settings"/> under <paramref name="config"/>, logging to <paramref name="logger"/> and reporting each stage to <paramref name="progress"/>.</summary>
     public Study(HilConfig config, StudySettings settings, ILogger logger, IProgress<StageProgress> progress)
@@ -34,11 +36,14 @@ public sealed class Study : Workflow<StudySettings>
         ArgumentNullException.ThrowIfNull(settings);
         foreach (var m in settings.Methods)
         {
-            yield return $"train {m}";
-            foreach (var model in new[] { "calibrated", "gaussian" })
+            foreach (var seed in settings.Seeds.Train)
             {
-                yield return $"monte-carlo {m}/{model}";
-                yield return $"worst-case {m}/{model}";
+                yield return $"train {m} seed {seed}";
+                foreach (var model in new[] { "calibrated", "gaussian" })
+                {
+                    yield return $"monte-carlo {m}/{model} seed {seed}";
+                    yield return $"worst-case {m}/{model} seed {seed}";
+                }
             }
         }
     }
@@ -69,25 +74,29 @@ public sealed class Study : Workflow<StudySettings>
         var rows = new List<StudyRow>();
         foreach (var method in Settings.Methods)
         {
-            var (network, model) = await Stages.RunAsync($"train {method}", () => TrainOrLoadAsync(method, mapping, train, mcImages, ct));
-            trained.Add(model);
-            var evalMapping = RobustnessMethods.EvaluationMapping(method, Settings.Parameters, mapping);
-            foreach (var (name, spec, bounds) in models)
+            foreach (var seed in Settings.Seeds.Train)
             {
-                var mcStage = $"monte-carlo {method}/{name}";
-                var options = Settings.Evaluation.MonteCarloOptions(Settings.Seeds.MonteCarlo);
-                var mc = await Stages.RunAsync(mcStage, () => EvaluationStages.MonteCarloSummaryAsync(network, evalMapping, spec, options, mcImages, directory, mcStage, Stages.Progress, ct));
-                var search = WorstCaseOptions.Preset(Settings.WorstCaseMethod) with
+                var (network, model) = await Stages.RunAsync($"train {method} seed {seed}", () => TrainOrLoadAsync(method, seed, mapping, train, mcImages, ct));
+                trained.Add(model);
+                var evalMapping = RobustnessMethods.EvaluationMapping(method, Settings.Parameters, mapping);
+                foreach (var (name, spec, bounds) in models)
                 {
-                    Steps = Settings.WorstCaseSteps,
-                    Restarts = Settings.WorstCaseRestarts,
-                    Seed = Settings.Seeds.WorstCase,
-                };
-                var wcStage = $"worst-case {method}/{name}";
-                var wc = await Stages.RunAsync(wcStage, () => EvaluationStages.WorstCaseSummaryAsync(
-                    network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, Path.Combine(folder, "worst-case", $"{method}-{name}"), Log, wcStage, Stages.Progress, ct));
-                rows.Add(new StudyRow(method, name, spec.Describe(), evalMapping.Representation, mc, wc));
-                Log.Information("Study {Method} under {Model}: clean {Clean}, mean {Mean}, P{K} {Percentile}, worst {Worst}", method, name, mc.CleanAccuracy, mc.Mean, mc.PercentileK, mc.Percentile, wc.Points.Select(p => p.Accuracy));
+                    var mcStage = $"monte-carlo {method}/{name} seed {seed}";
+                    var options = Settings.Evaluation.MonteCarloOptions(Settings.Seeds.MonteCarloFor(seed));
+                    var mc = await Stages.RunAsync(mcStage, () => EvaluationStages.MonteCarloSummaryAsync(network, evalMapping, spec, options, mcImages, directory, mcStage, Stages.Progress, ct));
+                    var search = WorstCaseOptions.Preset(Settings.WorstCaseMethod) with
+                    {
+                        Steps = Settings.WorstCaseSteps,
+                        Restarts = Settings.WorstCaseRestarts,
+                        Seed = Settings.Seeds.WorstCaseFor(seed),
+                    };
+                    var wcStage = $"worst-case {method}/{name} seed {seed}";
+                    var wcFolder = Path.Combine(folder, "worst-case", $"{method}-{name}-seed{seed}");
+                    var wc = await Stages.RunAsync(wcStage, () => EvaluationStages.WorstCaseSummaryAsync(
+                        network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, wcFolder, Log, wcStage, Stages.Progress, ct));
+                    rows.Add(new StudyRow(method, seed, name, spec.Describe(), evalMapping.Representation, mc, wc));
+                    Log.Information("Study {Method} seed {Seed} under {Model}: clean {Clean}, mean {Mean}, P{K} {Percentile}, worst {Worst}", method, seed, name, mc.CleanAccuracy, mc.Mean, mc.PercentileK, mc.Percentile, wc.Points.Select(p => p.Accuracy));
+                }
             }
         }
 
@@ -105,89 +114,37 @@ public sealed class Study : Workflow<StudySettings>
             Mapping = mapping,
             Models = [.. trained],
             Rows = [.. rows],
+            Aggregate = StudyAggregation.Aggregate(trained, rows, Settings.WorstCaseKs),
             StageSeconds = Stages.Seconds,
         };
-        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(results, WorkflowJson.Options), ct);
-        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, MarkdownFile), Markdown(results), ct);
+        await WriteFilesAsync(results, folder, ct);
         return results;
     }
 
-    /// <summary>The study table: rows = method × variation model; clean, MC mean ± sd, percentile [CI], worst case per k.</summary>
-    public static string Markdown(StudyResults results)
+    /// <summary>Writes study.json, study.md and study.html of <paramref name="results"/> into <paramref name="folder"/>.</summary>
+    public static async Task WriteFilesAsync(StudyResults results, string folder, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(results);
-        static string P(double x) => (x * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
-        var s = results.Settings;
-        var ks = s.WorstCaseKs;
-        var pk = s.Percentile.ToString("G3", CultureInfo.InvariantCulture);
-        var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"# Robustness study {results.RunId}");
-        sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{s.Model} on Fashion-MNIST, {s.Epochs} epoch(s) on {(s.TrainSamples is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all")} training samples; Monte-Carlo {s.MonteCarloChips} chips × {s.MonteCarloImages} test images; worst case ({s.WorstCaseMethod} search, {s.WorstCaseSteps} steps, {s.WorstCaseRestarts} restarts) on {s.WorstCaseImages} test images. Seeds: train {s.Seeds.Train}, Monte-Carlo {s.Seeds.MonteCarlo}, worst case {s.Seeds.WorstCase}.");
-        sb.AppendLine();
-        sb.Append(CultureInfo.InvariantCulture, $"| method | variation model | float | clean | MC mean ± sd | P{pk} [95 % CI] | clean (worst-case images) |");
-        foreach (var k in ks)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $" worst k={k:0.###} |");
-        }
-
-        sb.AppendLine();
-        sb.Append("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var _ in ks)
-        {
-            sb.Append(" ---: |");
-        }
-
-        sb.AppendLine();
-        foreach (var r in results.Rows)
-        {
-            var floatAccuracy = results.Models.First(m => m.Method == r.Method).FloatAccuracy;
-            var mc = r.MonteCarlo;
-            sb.Append(CultureInfo.InvariantCulture, $"| {r.Method} | {r.Model} | {P(floatAccuracy)} | {P(mc.CleanAccuracy)} | {P(mc.Mean)} ± {P(mc.StandardDeviation)} | {P(mc.Percentile)} [{P(mc.PercentileInterval.Low)}, {P(mc.PercentileInterval.High)}] | {P(r.WorstCase.CleanAccuracy)} |");
-            foreach (var k in ks)
-            {
-                var point = r.WorstCase.Points.FirstOrDefault(p => p.K == k);
-                sb.Append(' ').Append(point is null ? "-" : P(point.Accuracy)).Append(" |");
-            }
-
-            sb.AppendLine();
-        }
-
-        sb.AppendLine();
-        sb.AppendLine("Variation models:");
-        foreach (var g in results.Rows.GroupBy(r => r.Model))
-        {
-            var r = g.First();
-            sb.AppendLine(CultureInfo.InvariantCulture, $"- {g.Key}: Monte-Carlo {r.Variation}; worst-case box {r.WorstCase.Bound}.");
-        }
-
-        sb.AppendLine();
-        sb.AppendLine("Methods (docs/robustness.md):");
-        foreach (var m in results.Models)
-        {
-            var parameters = string.Join(", ", m.Parameters.Where(kv => kv.Key != "method").Select(kv => $"{kv.Key} = {kv.Value}"));
-            sb.AppendLine(CultureInfo.InvariantCulture, $"- {m.Method}{(parameters.Length > 0 ? $" ({parameters})" : string.Empty)}{(m.Cached ? ", cached checkpoint" : string.Empty)}: {m.Checkpoint}");
-        }
-
-        sb.AppendLine();
-        sb.AppendLine("float: unmapped network on the Monte-Carlo test images; clean: mapped, no variation (on the Monte-Carlo images, and on the fewer worst-case images, against which the worst case is to be read); percentile intervals are bootstrap 95 % intervals over chips; the worst case is over programmed conductances within ±k·σ per device (read noise off).");
-        return sb.ToString();
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(results, WorkflowJson.Options), ct);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(folder, MarkdownFile), StudyTable.Markdown(results), ct);
+        await StudyPage.WriteAsync(results, Path.Combine(folder, HtmlFile), ct);
     }
 
     /// <summary>The cache key of a trained model: everything that determines its weights.</summary>
     /// <param name="settings">The study settings.</param>
     /// <param name="method">The training method.</param>
+    /// <param name="seed">The training seed.</param>
     /// <param name="parameters">The method's parameters.</param>
     /// <param name="mapping">The CiM mapping.</param>
     /// <param name="modelSha256">For an ONNX model, the SHA-256 of the file: the starting weights are part of the key.</param>
-    public static string CacheKey(StudySettings settings, string method, IReadOnlyDictionary<string, string> parameters, CimMappingOptions mapping, string? modelSha256 = null)
+    public static string CacheKey(StudySettings settings, string method, int seed, IReadOnlyDictionary<string, string> parameters, CimMappingOptions mapping, string? modelSha256 = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(mapping);
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"model={settings.Model};method={method};epochs={settings.Epochs};samples={settings.TrainSamples};batch={settings.BatchSize};")
-            .Append(CultureInfo.InvariantCulture, $"lr={settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)};seed={settings.Seeds.Train};")
+            .Append(CultureInfo.InvariantCulture, $"lr={settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)};seed={seed};")
             .Append(string.Join(";", parameters.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 
         // The mapping shapes device-model noise, bi-scale and adversarial training; a searched rcn depends on its grid.
@@ -211,14 +168,14 @@ public sealed class Study : Workflow<StudySettings>
         return Convert.ToHexStringLower(hash)[..16];
     }
 
-    private async Task<(Network Network, StudyModel Model)> TrainOrLoadAsync(string method, CimMappingOptions mapping, Dataset train, Dataset test, CancellationToken ct)
+    private async Task<(Network Network, StudyModel Model)> TrainOrLoadAsync(string method, int seed, CimMappingOptions mapping, Dataset train, Dataset test, CancellationToken ct)
     {
         var parameters = RobustnessMethods.Parameters(method, Settings.Parameters);
         // An ONNX model is fine-tuned from its own weights (issue #17): its file's hash keys the cache, its name names the entry.
         var onnx = OnnxImporter.IsOnnxPath(Settings.Model);
-        var key = CacheKey(Settings, method, parameters, mapping, onnx ? await FileHash.Sha256HexAsync(Settings.Model, ct) : null);
+        var key = CacheKey(Settings, method, seed, parameters, mapping, onnx ? await FileHash.Sha256HexAsync(Settings.Model, ct) : null);
         var path = Path.Combine(Settings.ModelCacheFolder, $"{(onnx ? Path.GetFileNameWithoutExtension(Settings.Model) : Settings.Model)}-{method}-{key}.safetensors");
-        var stage = $"train {method}";
+        var stage = $"train {method} seed {seed}";
         if (File.Exists(path))
         {
             var file = await Safetensors.ReadAsync(path, ct);
@@ -231,8 +188,8 @@ public sealed class Study : Workflow<StudySettings>
             var recorded = file.Metadata.Where(kv => kv.Key == "method" || kv.Key.StartsWith("method.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key == "method" ? "method" : kv.Key["method.".Length..], kv => kv.Value);
             var accuracy = double.Parse(file.Metadata["test_accuracy"], CultureInfo.InvariantCulture);
-            Log.Information("Study {Method}: reusing {Checkpoint} (key {Key})", method, path, key);
-            return (network, new StudyModel(method, recorded, path, true, accuracy, 0));
+            Log.Information("Study {Method} seed {Seed}: reusing {Checkpoint} (key {Key})", method, seed, path, key);
+            return (network, new StudyModel(method, seed, recorded, path, true, accuracy, 0));
         }
 
         var options = new TrainerOptions
@@ -240,7 +197,7 @@ public sealed class Study : Workflow<StudySettings>
             Epochs = Settings.Epochs,
             BatchSize = Settings.BatchSize,
             LearningRate = Settings.LearningRate,
-            Seed = Settings.Seeds.Train,
+            Seed = seed,
         };
         options.Validate();
         var sw = Stopwatch.StartNew();
@@ -264,6 +221,6 @@ public sealed class Study : Workflow<StudySettings>
         var partial = path + ".partial";
         await Checkpoint.SaveAsync(result.Network, partial, metadata, ct);
         File.Move(partial, path, overwrite: true);
-        return (result.Network, new StudyModel(method, result.Parameters, path, false, floatAccuracy, sw.Elapsed.TotalSeconds));
+        return (result.Network, new StudyModel(method, seed, result.Parameters, path, false, floatAccuracy, sw.Elapsed.TotalSeconds));
     }
 }

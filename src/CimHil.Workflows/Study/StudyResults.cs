@@ -4,21 +4,23 @@ namespace CimHil.Workflows;
 
 /// <summary>One trained model of the study.</summary>
 /// <param name="Method">Method name.</param>
+/// <param name="Seed">Training seed.</param>
 /// <param name="Parameters">Method and parameters (checkpoint metadata).</param>
 /// <param name="Checkpoint">Cached checkpoint path.</param>
 /// <param name="Cached">True when the checkpoint was reused instead of trained.</param>
 /// <param name="FloatAccuracy">Float (unmapped) accuracy on the Monte-Carlo test images, as recorded at training.</param>
 /// <param name="TrainSeconds">Training time (0 when cached).</param>
-public sealed record StudyModel(string Method, IReadOnlyDictionary<string, string> Parameters, string Checkpoint, bool Cached, double FloatAccuracy, double TrainSeconds);
+public sealed record StudyModel(string Method, int Seed, IReadOnlyDictionary<string, string> Parameters, string Checkpoint, bool Cached, double FloatAccuracy, double TrainSeconds);
 
-/// <summary>One row of the study table: a method judged under one variation model.</summary>
+/// <summary>One per-seed row of the study: a method trained with one seed, judged under one variation model.</summary>
 /// <param name="Method">Method name.</param>
+/// <param name="Seed">Training seed (its Monte-Carlo and worst-case seeds follow from it: <see cref="StudySeeds"/>).</param>
 /// <param name="Model">"calibrated" or "gaussian".</param>
 /// <param name="Variation">The variation model as the Monte-Carlo evaluator describes it.</param>
 /// <param name="Representation">Weight representation used for the mapping.</param>
 /// <param name="MonteCarlo">Clean mapped accuracy, mean, standard deviation, percentile with its bootstrap interval, chip accuracies.</param>
 /// <param name="WorstCase">Worst-case accuracy per bound k.</param>
-public sealed record StudyRow(string Method, string Model, string Variation, WeightRepresentation Representation, MonteCarloSummary MonteCarlo, WorstCaseSummary WorstCase);
+public sealed record StudyRow(string Method, int Seed, string Model, string Variation, WeightRepresentation Representation, MonteCarloSummary MonteCarlo, WorstCaseSummary WorstCase);
 
 /// <summary>Everything a study produced; study.json.</summary>
 public sealed record StudyResults : WorkflowResults
@@ -44,8 +46,11 @@ public sealed record StudyResults : WorkflowResults
     /// <summary>The trained (or cached) model of each method, in table order.</summary>
     public required ImmutableArray<StudyModel> Models { get; init; }
 
-    /// <summary>One row per method and variation model.</summary>
+    /// <summary>One row per method, seed and variation model (method-major, then seed, then model).</summary>
     public required ImmutableArray<StudyRow> Rows { get; init; }
+
+    /// <summary>Per method and variation model: every column's mean and interval across seeds, and its paired test against standard training.</summary>
+    public ImmutableArray<StudyAggregateRow> Aggregate { get; init; } = [];
 
     /// <summary>Seconds per stage, by stage name.</summary>
     public ImmutableDictionary<string, double> StageSeconds { get; init; } = ImmutableDictionary<string, double>.Empty;

@@ -4,11 +4,6 @@ using CimHil.Simulation.Robustness;
 
 namespace CimHil.Workflows;
 
-/// <summary>The seeds of a study: one for training (initialisation, shuffling, noise draws), one per evaluation.</summary>
-/// <param name="Train">Trainer seed (also the model-zoo initialisation).</param>
-/// <param name="MonteCarlo">Monte-Carlo chip seed.</param>
-/// <param name="WorstCase">Worst-case search seed (random restarts, polish).</param>
-public sealed record StudySeeds(int Train, long MonteCarlo, long WorstCase);
 
 /// <summary>
 /// The <c>study</c> section of hil-config.json: which robustness methods <c>cimhil study</c> trains and how hard it judges
@@ -64,19 +59,21 @@ public sealed record StudySettings
     [JsonIgnore]
     public EvaluationSettings Evaluation { get; init; } = EvaluationDefaults;
 
-    // study.json has held these flat since the first study: views of Evaluation, so the values exist once.
-    public int MonteCarloChips => Evaluation.MonteCarloChips;
+    // study.json has held these flat since the first study: views of Evaluation, so the values exist once. They are
+    // init-able so that a study.json read back (a Slurm shard's, for the merge) keeps its evaluation settings instead
+    // of the defaults.
+    public int MonteCarloChips { get => Evaluation.MonteCarloChips; init => Evaluation = Evaluation with { MonteCarloChips = value }; }
 
-    public int MonteCarloImages => Evaluation.MonteCarloImages;
+    public int MonteCarloImages { get => Evaluation.MonteCarloImages; init => Evaluation = Evaluation with { MonteCarloImages = value }; }
 
-    public double Percentile => Evaluation.Percentile;
+    public double Percentile { get => Evaluation.Percentile; init => Evaluation = Evaluation with { Percentile = value }; }
 
-    public IReadOnlyList<double> WorstCaseKs => Evaluation.WorstCaseKs;
+    public IReadOnlyList<double> WorstCaseKs { get => Evaluation.WorstCaseKs; init => Evaluation = Evaluation with { WorstCaseKs = value }; }
 
-    public int WorstCaseImages => Evaluation.WorstCaseImages;
+    public int WorstCaseImages { get => Evaluation.WorstCaseImages; init => Evaluation = Evaluation with { WorstCaseImages = value }; }
 
     /// <summary>Worst-case search preset ("default" or "paper"), then the step and restart overrides below.</summary>
-    public string WorstCaseMethod => Evaluation.WorstCaseMethod;
+    public string WorstCaseMethod { get => Evaluation.WorstCaseMethod; init => Evaluation = Evaluation with { WorstCaseMethod = value }; }
 
     public required int WorstCaseSteps { get; init; }
 
@@ -96,6 +93,7 @@ public sealed record StudySettings
         ArgumentNullException.ThrowIfNull(s);
         s.AllowOnly("outputRoot", "modelCache", "methods", "model", "epochs", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarlo", "worstCase", "seeds", "parameters", "rcnSearch");
         var seeds = s.SectionOrEmpty("seeds").AllowOnly("train", "monteCarlo", "worstCase");
+        var trainSeeds = StudySeeds.ParseTrain(seeds);
         var p = s.SectionOrEmpty("parameters").AllowOnly("sigmaRelative", "thresholdSigmas", "lambda", "probes", "k", "adversarySteps", "variation", "biScaleRatio", "rcnSearch");
         var rcn = s.SectionOrEmpty("rcnSearch").AllowOnly("sigmas", "thresholdSigmas", "refinementRounds", "samples", "holdOut");
 
@@ -195,7 +193,7 @@ public sealed record StudySettings
             Evaluation = evaluation,
             WorstCaseSteps = wc.Int("steps", 10, 1, 10_000),
             WorstCaseRestarts = wc.Int("restarts", 0, 0, 100),
-            Seeds = new StudySeeds(seeds.Int("train", 1, 0, null), seeds.Long("monteCarlo", 1), seeds.Long("worstCase", 1)),
+            Seeds = new StudySeeds(trainSeeds, seeds.Long("monteCarlo", 1), seeds.Long("worstCase", 1)),
             Parameters = parameters,
             RcnSearch = search,
         };
