@@ -59,7 +59,8 @@ public static class RunCommand
 
             Directory.CreateDirectory(folder);
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
-            var quiet = services.NoProgressBars(parse, parse.GetValue(json));
+            var display = services.StageProgressDisplay(parse, parse.GetValue(json));
+            var quiet = display == ProgressDisplay.None;
             using var runLog = services.FolderLogger(parse, Path.Combine(folder, "run.log"));
             RunResults results;
             if (store is not null)
@@ -70,8 +71,8 @@ public static class RunCommand
                     AnsiConsole.MarkupLine($"[bold]store {Markup.Escape(store)}[/] → {Markup.Escape(folder)}");
                 }
 
-                results = await StageProgressBars.RunAsync(quiet, RunPipeline.FromStoreStageNames, progress =>
-                    new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct));
+                results = await StageProgressBars.RunAsync(display, RunPipeline.FromStoreStageNames, progress =>
+                    new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
             }
             else
             {
@@ -81,8 +82,8 @@ public static class RunCommand
                     AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
                 }
 
-                results = await StageProgressBars.RunAsync(quiet, RunPipeline.StageNames, progress =>
-                    new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct));
+                results = await StageProgressBars.RunAsync(display, RunPipeline.StageNames, progress =>
+                    new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
             }
 
             if (parse.GetValue(json))
