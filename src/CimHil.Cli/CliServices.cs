@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using CimHil.Cli.Commands;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
 using CimHil.Core.Safety;

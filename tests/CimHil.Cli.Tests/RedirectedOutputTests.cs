@@ -15,7 +15,7 @@ public class RedirectedOutputTests
             AppContext.BaseDirectory, new Dictionary<string, string?> { ["TERM"] = "xterm-256color" }, "run", "--config", config);
 
         Assert.True(code == ExitCodes.Success, error);
-        Assert.DoesNotContain('\u001b', output);
+        Assert.DoesNotContain("\u001b", output, StringComparison.Ordinal);
         var lines = output.Split('\n');
         foreach (var stage in CimHil.Workflows.RunPipeline.StageNames)
         {

@@ -63,27 +63,37 @@ public static class RunCommand
             var quiet = display == ProgressDisplay.None;
             using var runLog = services.FolderLogger(parse, Path.Combine(folder, "run.log"));
             RunResults results;
-            if (store is not null)
+            try
             {
-                // No bench is opened at all: the measurements come from the store.
-                if (!quiet)
+                if (store is not null)
                 {
-                    AnsiConsole.MarkupLine($"[bold]store {Markup.Escape(store)}[/] → {Markup.Escape(folder)}");
-                }
+                    // No bench is opened at all: the measurements come from the store.
+                    if (!quiet)
+                    {
+                        AnsiConsole.MarkupLine($"[bold]store {Markup.Escape(store)}[/] → {Markup.Escape(folder)}");
+                    }
 
-                results = await StageProgressBars.RunAsync(display, RunPipeline.FromStoreStageNames, progress =>
-                    new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
+                    results = await StageProgressBars.RunAsync(display, RunPipeline.FromStoreStageNames, progress =>
+                        new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
+                }
+                else
+                {
+                    await using var chip = await services.ConnectAsync(parse, ct);
+                    if (!quiet)
+                    {
+                        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
+                    }
+
+                    results = await StageProgressBars.RunAsync(display, RunPipeline.StageNames, progress =>
+                        new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
+                }
             }
-            else
+            catch (Exception ex)
             {
-                await using var chip = await services.ConnectAsync(parse, ct);
-                if (!quiet)
-                {
-                    AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
-                }
-
-                results = await StageProgressBars.RunAsync(display, RunPipeline.StageNames, progress =>
-                    new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
+                // The folder keeps why the run stopped (a bench that did not answer, a bad store, Ctrl-C): a researcher who
+                // finds it later reads run.log, never an empty folder. The console gets the error from the command runner.
+                runLog.ForContext(CliServices.FileOnlyProperty, true).Error(ex, "Run stopped: {Reason}", ex.Message);
+                throw;
             }
 
             if (parse.GetValue(json))
