@@ -3,39 +3,15 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using CimHil.Characterization.Import;
 using CimHil.Workflows;
-using Microsoft.Data.Sqlite;
 
 namespace CimHil.Cli.Tests;
 
 /// <summary>
-/// What a run leaves in its folder: a finished run's measurements as one SQLite file (no -wal, no -shm) holding every
-/// measurement; a run that could not start keeps its reason in run.log; a failed import leaves no empty folder.
+/// What a run that failed leaves: a run that could not reach its bench keeps its folder with the reason in run.log; a failed
+/// import into a new folder leaves no empty folder (a finished run's folder: <see cref="FinishedRunTests"/>).
 /// </summary>
 public class RunFolderTests
 {
-    [Fact]
-    public async Task FinishedRun_LeavesTheStoreAsOneFile_WithEveryMeasurement()
-    {
-        var (config, _) = RunPipelineTests.SmallRun();
-
-        var (code, output, error) = await CliProcess.RunAsync(AppContext.BaseDirectory, "run", "--json", "--config", config);
-
-        Assert.True(code == ExitCodes.Success, error);
-        var results = CliHarness.Json(output);
-        var folder = results.GetProperty("folder").GetString()!;
-        var db = Path.Combine(folder, RunPipeline.DatabaseFile);
-        Assert.True(File.Exists(db));
-        Assert.False(File.Exists(db + "-wal"), "the write-ahead log is left");
-        Assert.False(File.Exists(db + "-shm"), "the shared-memory file is left");
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM measurements";
-        var stored = (long)count.ExecuteScalar()!;
-        Assert.True(stored > 0);
-        Assert.Equal(results.GetProperty("measurements").GetInt64(), stored);
-    }
-
     [Fact]
     public async Task Run_WithABenchThatDoesNotAnswer_KeepsItsFolderWithTheReasonInRunLog()
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CimHil.Simulation.Engine;
 using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
@@ -58,6 +59,11 @@ public static class RunCommand
             }
 
             Directory.CreateDirectory(folder);
+
+            // One OpenBLAS thread for the whole run, as `train` defaults to: LeNet's GEMMs are small, and OpenBLAS's spinning
+            // workers lose to anything else that runs on the machine (the worst-case stage, measured: docs/engine.md,
+            // "Worst-case search time"). The Monte-Carlo stage runs single-threaded anyway.
+            Gemm.SetOpenBlasThreads(1);
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             var display = services.StageProgressDisplay(parse, parse.GetValue(json));
             var quiet = display == ProgressDisplay.None;
