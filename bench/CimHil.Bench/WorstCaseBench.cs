@@ -68,7 +68,7 @@ internal static class WorstCaseBench
     }
 
     /// <summary>The same PCM-like model as the Monte-Carlo bench: σ_p(x) = 0.3 µS + 0.6 µS·x over a 0.5–25 µS window.</summary>
-    private static DeviceVariationModel PcmLike() => new()
+    internal static DeviceVariationModel PcmLike() => new()
     {
         Name = "bench-pcm",
         Technology = DeviceTechnology.Pcm,

@@ -15,7 +15,7 @@ namespace CimHil.Drivers.CimHilBoard;
 /// failure (<c>SYST:SAFE</c>: DACs at 0 V, outputs off) is not sent from here: <see cref="SafeChip"/>, which wraps
 /// every connected chip, sends it once per failure.
 /// </summary>
-public sealed class CimHilBoardChip : IChip
+public sealed class CimHilBoardChip : IChip, ISafeStateOnDispose
 {
     /// <summary>The manufacturer field of every CimHil board's <c>*IDN?</c> reply (docs/protocol.md).</summary>
     public const string BoardManufacturer = "CimHil";

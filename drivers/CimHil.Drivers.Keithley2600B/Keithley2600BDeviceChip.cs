@@ -13,7 +13,7 @@ namespace CimHil.Drivers.Keithley2600B;
 /// pulse's gate voltage (or the configured one) while channel A sources, and is off at 0 V otherwise. Every operation
 /// leaves both channels off at 0 V; on a failure SafeChip runs <see cref="SafeStateAsync"/>.
 /// </summary>
-public sealed class Keithley2600BDeviceChip : IChip
+public sealed class Keithley2600BDeviceChip : IChip, ISafeStateOnDispose
 {
     private static readonly Keithley2600BChannel Source = Keithley2600BChannel.A;
     private static readonly Keithley2600BChannel Gate = Keithley2600BChannel.B;

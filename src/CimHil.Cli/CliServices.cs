@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using CimHil.Cli.Commands;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
 using CimHil.Core.Safety;
@@ -127,6 +128,10 @@ public sealed class CliServices : IDisposable
     /// for errors only (a bar is console output like any other).
     /// </summary>
     public bool NoProgressBars(ParseResult parse, bool json) => json || Console.IsOutputRedirected || parse.GetValue(QuietOption);
+
+    /// <summary>Stage progress: none with --json or --quiet, plain lines when stdout is redirected, bars on a terminal.</summary>
+    internal ProgressDisplay StageProgressDisplay(ParseResult parse, bool json) =>
+        json || parse.GetValue(QuietOption) ? ProgressDisplay.None : Console.IsOutputRedirected ? ProgressDisplay.Lines : ProgressDisplay.Bars;
 
     /// <summary>The console level --verbose, --quiet or --log-level asks for (at most one of them), or null for the config's.</summary>
     public LogEventLevel? ConsoleLevel(ParseResult parse)

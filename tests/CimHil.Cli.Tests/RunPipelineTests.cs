@@ -10,7 +10,8 @@ namespace CimHil.Cli.Tests;
 /// </summary>
 public class RunPipelineTests
 {
-    private static (string Config, string Root) SmallRun()
+    /// <summary>A config whose run is scaled down to CI size, writing under a new temporary output root.</summary>
+    internal static (string Config, string Root) SmallRun()
     {
         var root = Directory.CreateTempSubdirectory("cimhil-run-").FullName;
         var config = CliHarness.ConfigVariant(text =>

@@ -72,6 +72,15 @@ public sealed class RunResumeTests(Xunit.Abstractions.ITestOutputHelper output)
             using var child = Process.Start(new ProcessStartInfo("dotnet", args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
             _ = child.StandardOutput.ReadToEndAsync();
             var errors = child.StandardError.ReadToEndAsync();
+
+            // The random instant counts from the run folder's creation, not from the process start, which a loaded machine
+            // stretches past a fixed delay (the first kill then found no folder at all).
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (folder is null && Directory.GetDirectories(root).Length == 0 && !child.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
             await Task.Delay(TimeSpan.FromSeconds(1.0 + (2.0 * random.NextDouble())));
             var exited = child.HasExited;
             Assert.False(exited && child.ExitCode != 0, $"a resume failed (exit {(exited ? child.ExitCode : 0)}): {(exited ? await errors : string.Empty)}");

@@ -68,6 +68,8 @@ public static class MeasurementImporter
         var now = options.NowUtc ?? DateTimeOffset.UtcNow;
         var import = Build(mapping, events, sources, skipped, now);
         var created = !File.Exists(storePath);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(storePath))!;
+        var folderExisted = Directory.Exists(folder);
         var store = created
             ? MeasurementStore.Create(storePath, options.Name, import.PlanJson, Provenance(mapping, events, files), now)
             : MeasurementStore.Open(storePath, now);
@@ -85,6 +87,12 @@ public static class MeasurementImporter
             foreach (var leftover in new[] { storePath, CommitJournal.PathOf(storePath), storePath + "-wal", storePath + "-shm" })
             {
                 File.Delete(leftover);
+            }
+
+            // A failed import into a new folder (a run folder named by --out) leaves no empty folder behind.
+            if (!folderExisted && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
             }
 
             throw;

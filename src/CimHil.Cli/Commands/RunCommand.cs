@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CimHil.Simulation.Engine;
 using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
@@ -58,31 +59,47 @@ public static class RunCommand
             }
 
             Directory.CreateDirectory(folder);
+
+            // One OpenBLAS thread for the whole run, as `train` defaults to: LeNet's GEMMs are small, and OpenBLAS's spinning
+            // workers lose to anything else that runs on the machine (the worst-case stage, measured: docs/engine.md,
+            // "Worst-case search time"). The Monte-Carlo stage runs single-threaded anyway.
+            Gemm.SetOpenBlasThreads(1);
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
-            var quiet = services.NoProgressBars(parse, parse.GetValue(json));
+            var display = services.StageProgressDisplay(parse, parse.GetValue(json));
+            var quiet = display == ProgressDisplay.None;
             using var runLog = services.FolderLogger(parse, Path.Combine(folder, "run.log"));
             RunResults results;
-            if (store is not null)
+            try
             {
-                // No bench is opened at all: the measurements come from the store.
-                if (!quiet)
+                if (store is not null)
                 {
-                    AnsiConsole.MarkupLine($"[bold]store {Markup.Escape(store)}[/] → {Markup.Escape(folder)}");
-                }
+                    // No bench is opened at all: the measurements come from the store.
+                    if (!quiet)
+                    {
+                        AnsiConsole.MarkupLine($"[bold]store {Markup.Escape(store)}[/] → {Markup.Escape(folder)}");
+                    }
 
-                results = await StageProgressBars.RunAsync(quiet, RunPipeline.FromStoreStageNames, progress =>
-                    new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct));
+                    results = await StageProgressBars.RunAsync(display, RunPipeline.FromStoreStageNames, progress =>
+                        new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
+                }
+                else
+                {
+                    await using var chip = await services.ConnectAsync(parse, ct);
+                    if (!quiet)
+                    {
+                        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
+                    }
+
+                    results = await StageProgressBars.RunAsync(display, RunPipeline.StageNames, progress =>
+                        new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
+                }
             }
-            else
+            catch (Exception ex)
             {
-                await using var chip = await services.ConnectAsync(parse, ct);
-                if (!quiet)
-                {
-                    AnsiConsole.MarkupLine($"[bold]{Markup.Escape(chip.Identity.ToString())}[/] {chip.Geometry.Rows}×{chip.Geometry.Columns} → {Markup.Escape(folder)}");
-                }
-
-                results = await StageProgressBars.RunAsync(quiet, RunPipeline.StageNames, progress =>
-                    new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct));
+                // The folder keeps why the run stopped (a bench that did not answer, a bad store, Ctrl-C): a researcher who
+                // finds it later reads run.log, never an empty folder. The console gets the error from the command runner.
+                runLog.ForContext(CliServices.FileOnlyProperty, true).Error(ex, "Run stopped: {Reason}", ex.Message);
+                throw;
             }
 
             if (parse.GetValue(json))

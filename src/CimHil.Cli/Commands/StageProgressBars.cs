@@ -4,17 +4,28 @@ using Spectre.Console;
 namespace CimHil.Cli.Commands;
 
 /// <summary>
-/// How the CLI shows a workflow's <see cref="StageProgress"/> events: one Spectre progress bar per stage (run, study), or
-/// nothing when the output is JSON or redirected.
+/// How the CLI shows a workflow's <see cref="StageProgress"/> events: one Spectre progress bar per stage (run, study) on a
+/// terminal, plain lines (<see cref="StageProgressLines"/>) when stdout is redirected, or nothing.
 /// </summary>
 internal static class StageProgressBars
 {
     /// <summary>Runs <paramref name="workflow"/> with a bar for each of <paramref name="stages"/> (in order), or quietly.</summary>
-    public static async Task<T> RunAsync<T>(bool quiet, IEnumerable<string> stages, Func<IProgress<StageProgress>, Task<T>> workflow)
+    public static Task<T> RunAsync<T>(bool quiet, IEnumerable<string> stages, Func<IProgress<StageProgress>, Task<T>> workflow) =>
+        RunAsync(quiet ? ProgressDisplay.None : ProgressDisplay.Bars, stages, workflow, TextWriter.Null);
+
+    /// <summary>Runs <paramref name="workflow"/> showing its progress as <paramref name="display"/> says; plain lines go to <paramref name="lines"/>.</summary>
+    public static async Task<T> RunAsync<T>(ProgressDisplay display, IEnumerable<string> stages, Func<IProgress<StageProgress>, Task<T>> workflow, TextWriter lines)
     {
-        if (quiet)
+        ArgumentNullException.ThrowIfNull(lines);
+        if (display == ProgressDisplay.None)
         {
             return await workflow(SynchronousProgress<StageProgress>.None);
+        }
+
+        if (display == ProgressDisplay.Lines)
+        {
+            var shown = new StageProgressLines(lines);
+            return await workflow(new SynchronousProgress<StageProgress>(shown.Show));
         }
 
         return await AnsiConsole.Progress()

@@ -79,7 +79,7 @@ public static class StudyCommand
                 AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) × {settings.Seeds.Train.Count} seed(s) → {Markup.Escape(folder)}");
             }
 
-            var results = await StageProgressBars.RunAsync(quiet, Study.StageNames(settings), progress => new Study(config, settings, log, progress).RunAsync(folder, ct));
+            var results = await StageProgressBars.RunAsync(services.StageProgressDisplay(parse, parse.GetValue(json)), Study.StageNames(settings), progress => new Study(config, settings, log, progress).RunAsync(folder, ct), services.Output);
             await sharding.WriteResultAsync(parse, folder, ct);
 
             if (parse.GetValue(json))

@@ -69,16 +69,35 @@ public sealed class SafeChip : IChip, IChipDecorator
 
     public async ValueTask DisposeAsync()
     {
-        try
+        // A driver that makes its instruments safe in its own dispose gets one safe-state sequence per close: sending it here
+        // too put SYST:SAFE (or the SMUs' outputs-off and the matrix opening) on the wire twice (CimHilBoardWireSuite).
+        if (!SafeOnItsOwnDispose(_inner))
         {
-            await _inner.SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Dispose must still release the instruments; the driver's own dispose retries the safe state.
+            try
+            {
+                await _inner.SafeStateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Dispose must still release the instruments.
+            }
         }
 
         await _inner.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>True when <paramref name="chip"/> or a chip it decorates declares <see cref="ISafeStateOnDispose"/>.</summary>
+    private static bool SafeOnItsOwnDispose(IChip chip)
+    {
+        for (IChip? c = chip; c is not null; c = (c as IChipDecorator)?.Inner)
+        {
+            if (c is ISafeStateOnDispose)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<T> Guard<T>(Func<Task<T>> operation)

@@ -13,7 +13,7 @@ namespace CimHil.Instruments.DriverSupport;
 /// a pulse whose outcome the link lost becomes <see cref="UncertainPulseException"/>. The safe state after a failure is
 /// not run here: <c>SafeChip</c>, which wraps every connected chip, runs it once per failure.
 /// </summary>
-public abstract class MatrixBenchChip : IChip
+public abstract class MatrixBenchChip : IChip, ISafeStateOnDispose
 {
     private readonly string _bench;
     private int _disposed;

@@ -77,7 +77,16 @@ public sealed class RunPipeline : Workflow<RunSettings>
         {
             Caption = $"after characterisation, read at {map.ReadVoltageV} V",
         };
-        return await EvaluateAndReportAsync(head, conductance, ct);
+        var results = await EvaluateAndReportAsync(head, conductance, ct);
+
+        // The finished folder holds its measurements as one file: the read-only openings after characterisation left the
+        // write-ahead log and shared-memory files (MeasurementStore.CheckpointAndClose).
+        if (!MeasurementStore.CheckpointAndClose(db))
+        {
+            Log.Warning("{Database}: another program holds the store open; its -wal and -shm files stay beside it (nothing is lost)", db);
+        }
+
+        return results;
     }
 
     /// <summary>

@@ -96,6 +96,21 @@ public abstract class CimHilBoardWireSuite(BoardLink link)
     }
 
     [Fact]
+    public async Task DisposeThroughSafeChip_SendsSystSafeOnce()
+    {
+        var rig = await Benches.BoardAsync(link: link);
+        var chip = Connected(rig);
+        rig.Wire.Clear();
+        var before = rig.Backing.SafeStateCalls;
+
+        await chip.DisposeAsync();
+
+        Assert.Equal("SYST:SAFE\n*OPC?\nSYST:ERR?\n", rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(before + 1, rig.Backing.SafeStateCalls);
+        await rig.DisposeAsync();
+    }
+
+    [Fact]
     public async Task AsciiFormat_BlockReadsEqualBinaryOnes()
     {
         await using var binary = await Benches.BoardAsync(link: link);
