@@ -235,7 +235,7 @@ public class TrainingTests
         return new Dataset(x, y, [1, 28, 28], 10);
     }
 
-    private static Dataset SmallSynthetic(int count, int seed)
+    internal static Dataset SmallSynthetic(int count, int seed)
     {
         var rng = new Random(seed);
         var x = new float[count * 2 * 64];
@@ -262,7 +262,7 @@ public class TrainingTests
         return new Dataset(x, y, [2, 8, 8], 5);
     }
 
-    private sealed class SynchronousProgress(List<TrainingProgress> sink) : IProgress<TrainingProgress>
+    internal sealed class SynchronousProgress(List<TrainingProgress> sink) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => sink.Add(value);
     }
