@@ -3,15 +3,13 @@ using CimHil.Simulation.Engine;
 using CimHil.Simulation.Nn;
 using CimHil.Simulation.Tests.Robustness;
 using CimHil.Simulation.Training;
-using Serilog;
+using Serilog.Core;
 
 namespace CimHil.Simulation.Tests.Engine;
 
 /// <summary>Training to convergence: the validation split, early stopping with best-epoch restore, the learning-rate schedule.</summary>
 public class ConvergenceTests
 {
-    private static readonly ILogger Silent = new LoggerConfiguration().CreateLogger();
-
     [Fact]
     public void Carve_ValidationIsDisjointFromFitAndFromTheTestSet()
     {
@@ -46,7 +44,7 @@ public class ConvergenceTests
         var test = Identified(100, first: 10_000);
         var options = new TrainerOptions { Epochs = 2, BatchSize = 25, ValidationSamples = 60, ValidationSeed = 3 };
         var recorder = new RecordingStandardMethod();
-        new Trainer(options, Silent, recorder).Train(RobustnessTestModels.TwoLayer(1), train, test);
+        new Trainer(options, Logger.None, recorder).Train(RobustnessTestModels.TwoLayer(1), train, test);
 
         var validation = ValidationSplit.Carve(train, 60, seed: 3).ValidationIndices.ToHashSet();
         Assert.Equal(2 * 240, recorder.Seen.Count);
@@ -83,7 +81,7 @@ public class ConvergenceTests
                 weightsAfterEpoch3 = State(net);
             }
         });
-        var result = new Trainer(options, Silent, method).Train(net, train, test, reporter);
+        var result = new Trainer(options, Logger.None, method).Train(net, train, test, reporter);
 
         Assert.Equal(5, result.EpochsRun);
         Assert.Equal(3, result.BestEpoch);
@@ -113,7 +111,7 @@ public class ConvergenceTests
     public void Train_CosineSchedule_RecordsTheScheduledRatePerEpoch()
     {
         var options = new TrainerOptions { Epochs = 3, BatchSize = 50, LearningRate = 2e-3f, Schedule = LearningRateSchedule.Cosine };
-        var result = new Trainer(options, Silent).Train(RobustnessTestModels.TwoLayer(2), Identified(100, 0), null);
+        var result = new Trainer(options, Logger.None).Train(RobustnessTestModels.TwoLayer(2), Identified(100, 0), null);
         Assert.Equal([2e-3f, 1.5e-3f, 0.5e-3f], result.Epochs.Select(e => e.LearningRate), new FloatTolerance(1e-9f));
         Assert.Equal(3, result.ReturnedEpoch);
     }

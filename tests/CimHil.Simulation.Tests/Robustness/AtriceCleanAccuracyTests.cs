@@ -1,4 +1,3 @@
-using CimHil.Simulation.Data;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.Robustness;
@@ -13,15 +12,13 @@ public sealed class AtriceCleanAccuracyTests
     [Fact]
     public async Task Atrice_SameBudgetAsStandard_CleanAccuracyWithinFivePoints()
     {
-        var dir = FashionMnist.ResolveDirectory(null);
-        if (!Directory.Exists(dir))
+        // Small setting: 3000 training and 2000 test images of the 10 000-image split (cheaper to load than the 60 000),
+        // two epochs of Adam for both methods, the study's A-TRICE parameters (k = 1 against gaussian:0.1, 3 search steps).
+        if (await Engine.TrainingTests.FashionMnistTestSplitAsync() is not { } data)
         {
             return;
         }
 
-        // Small setting: 3000 training and 2000 test images of the 10 000-image split (cheaper to load than the 60 000),
-        // two epochs of Adam for both methods, the study's A-TRICE parameters (k = 1 against gaussian:0.1, 3 search steps).
-        var data = await FashionMnist.LoadSplitAsync(dir, "t10k");
         var (train, test) = (data.Take(3000), data.Skip(8000));
         var options = new TrainerOptions { Epochs = 2, BatchSize = 64, Seed = 1 };
         var settings = new RobustnessSettings { AdversarySteps = 3 };
