@@ -51,7 +51,7 @@ public class ResultFileShapeTests
         var json = Serialise(results);
         Assert.Equal(["runId", "folder", "startedUtc", "finishedUtc", "configHash", "softwareVersion", "host", "dataset", "settings", "mapping", "models", "rows", "aggregate", "stageSeconds"], Keys(json));
         Assert.Equal(
-            ["outputRoot", "modelCache", "modelCacheFolder", "methods", "model", "epochs", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarloChips", "monteCarloImages", "percentile", "worstCaseKs", "worstCaseImages", "worstCaseMethod", "worstCaseSteps", "worstCaseRestarts", "seeds", "parameters", "rcnSearch"],
+            ["outputRoot", "modelCache", "modelCacheFolder", "methods", "model", "epochs", "validationFraction", "patience", "schedule", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarloChips", "monteCarloImages", "percentile", "worstCaseKs", "worstCaseImages", "worstCaseMethod", "worstCaseSteps", "worstCaseRestarts", "seeds", "parameters", "rcnSearch"],
             Keys(json.GetProperty("settings")));
         Assert.Equal(200, json.GetProperty("settings").GetProperty("worstCaseImages").GetInt32());
     }

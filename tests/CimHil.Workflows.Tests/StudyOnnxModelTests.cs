@@ -3,6 +3,7 @@ using CimHil.Core.Config;
 using CimHil.Core.IO;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Robustness;
+using StudyWorkflow = CimHil.Workflows.Study;
 
 namespace CimHil.Workflows.Tests;
 
@@ -49,12 +50,12 @@ public sealed class StudyOnnxModelTests : IDisposable
         var parameters = RobustnessMethods.Parameters(RobustnessMethods.Noise, settings.Parameters);
         var mapping = new CimMappingOptions();
 
-        var keyA = Study.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping, await FileHash.Sha256HexAsync(a, CancellationToken.None));
-        var keyB = Study.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping, await FileHash.Sha256HexAsync(b, CancellationToken.None));
+        var keyA = StudyWorkflow.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping, await FileHash.Sha256HexAsync(a, CancellationToken.None));
+        var keyB = StudyWorkflow.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping, await FileHash.Sha256HexAsync(b, CancellationToken.None));
 
         Assert.NotEqual(keyA, keyB);
-        Assert.NotEqual(keyA, Study.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping));
+        Assert.NotEqual(keyA, StudyWorkflow.CacheKey(settings, RobustnessMethods.Noise, 1, parameters, mapping));
         var builtIn = Parse("lenet5");
-        Assert.Equal(Study.CacheKey(builtIn, RobustnessMethods.Noise, 1, parameters, mapping), Study.CacheKey(builtIn, RobustnessMethods.Noise, 1, parameters, mapping, null));
+        Assert.Equal(StudyWorkflow.CacheKey(builtIn, RobustnessMethods.Noise, 1, parameters, mapping), StudyWorkflow.CacheKey(builtIn, RobustnessMethods.Noise, 1, parameters, mapping, null));
     }
 }

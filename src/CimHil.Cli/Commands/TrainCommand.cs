@@ -38,11 +38,13 @@ public static class TrainCommand
         var foldBatchNorm = new Option<bool>("--fold-batchnorm") { Description = "--from net.onnx: fold each BatchNorm into its convolution before fine-tuning (default: BatchNorm kept and trained)" };
         var json = CliServices.JsonOption();
         var m = new MethodOptions();
+        var convergence = new ConvergenceOptions();
         var command = new Command("train", "Train a model on Fashion-MNIST (standard or a robustness method, docs/robustness.md) and save it as safetensors")
         {
             model, epochs, output, seed, batch, lr, optimizer, samples, data, threads, from, foldBatchNorm, json,
         };
         m.AddTo(command);
+        convergence.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var start = parse.GetValue(from);
@@ -58,14 +60,14 @@ public static class TrainCommand
                 "SGD" => OptimizerKind.Sgd,
                 var other => throw new CliUsageException($"--optimizer {other}: must be adam or sgd"),
             };
-            var options = new TrainerOptions
+            var options = convergence.Apply(parse, new TrainerOptions
             {
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 Seed = parse.GetValue(seed),
                 LearningRate = parse.GetValue(lr),
                 Optimizer = optimizerKind,
-            };
+            });
             try
             {
                 options.Validate();
@@ -142,6 +144,10 @@ public static class TrainCommand
             {
                 ["test_accuracy"] = accuracy.ToString("F4", CultureInfo.InvariantCulture),
                 ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["epochs_run"] = result.EpochsRun.ToString(CultureInfo.InvariantCulture),
+                ["best_epoch"] = result.ReturnedEpoch.ToString(CultureInfo.InvariantCulture),
+                ["schedule"] = options.Schedule.ToString().ToLowerInvariant(),
+                ["validation_samples"] = options.ValidationSamples.ToString(CultureInfo.InvariantCulture),
                 ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
                 ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
                 ["learning_rate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
@@ -152,6 +158,11 @@ public static class TrainCommand
             if (start is not null)
             {
                 metadata["fine_tuned_from"] = start;
+            }
+
+            if (result.BestValidationAccuracy is { } validationAccuracy)
+            {
+                metadata["validation_accuracy"] = validationAccuracy.ToString("F4", CultureInfo.InvariantCulture);
             }
 
             if (parse.GetValue(samples) is { } used)
@@ -174,24 +185,26 @@ public static class TrainCommand
 
             if (parse.GetValue(json))
             {
-                services.WriteJson(new { model = arch, method, parameters = trained.Parameters, checkpoint = outPath, testAccuracy = accuracy, result.TotalSeconds, epochs = result.Epochs, rcnSearch = trained.Search });
+                services.WriteJson(new { model = arch, method, parameters = trained.Parameters, checkpoint = outPath, testAccuracy = accuracy, result.TotalSeconds, result.EpochsRun, bestEpoch = result.ReturnedEpoch, validationAccuracy = result.BestValidationAccuracy, epochs = result.Epochs, rcnSearch = trained.Search });
                 return ExitCodes.Success;
             }
 
             var table = new Table().Border(TableBorder.Rounded)
-                .AddColumn("Epoch").AddColumn("Train loss").AddColumn("Train acc.").AddColumn("Test acc.").AddColumn("Seconds");
+                .AddColumn("Epoch").AddColumn("LR").AddColumn("Train loss").AddColumn("Train acc.").AddColumn("Val. acc.").AddColumn("Test acc.").AddColumn("Seconds");
             foreach (var e in result.Epochs)
             {
                 table.AddRow(
-                    e.Epoch.ToString(CultureInfo.InvariantCulture),
+                    (e.Epoch == result.ReturnedEpoch ? "*" : string.Empty) + e.Epoch.ToString(CultureInfo.InvariantCulture),
+                    e.LearningRate.ToString("G3", CultureInfo.InvariantCulture),
                     e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture),
                     e.TrainAccuracy.ToString("P2", CultureInfo.InvariantCulture),
+                    e.ValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
                     e.TestAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
                     e.Seconds.ToString("F1", CultureInfo.InvariantCulture));
             }
 
             AnsiConsole.Write(table);
-            services.Output.WriteLine($"Saved {outPath} (test accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)})");
+            services.Output.WriteLine($"Saved {outPath} (epoch {result.ReturnedEpoch} of {result.EpochsRun} run, test accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)})");
             return ExitCodes.Success;
         });
         return command;
@@ -234,6 +247,8 @@ internal sealed class MethodOptions
     private readonly Option<int?> _probes = new Option<int?>("--probes") { Description = "Hutchinson probes per step (hessian); default 1" }.Within(1, CliLimits.MaxMethodIterations);
     private readonly Option<double?> _k = new Option<double?>("--k") { Description = "Worst-case box multiplier of the adversary (atrice); default 1" }.Within(0, CliLimits.MaxWorstCaseK);
     private readonly Option<int?> _adversarySteps = new Option<int?>("--adversary-steps") { Description = "Search steps of the adversary per training step (atrice); default 5" }.Within(1, CliLimits.MaxMethodIterations);
+    private readonly Option<double?> _adversaryWeight = new("--adversary-weight") { Description = "β: weight of the adversarial loss, 1 − β on the noisy loss (atrice); default 0.5" };
+    private readonly Option<int?> _adversaryWarmup = new Option<int?>("--adversary-warmup") { Description = "Epochs of right-censored noise training before the adversary joins (atrice); default 1" }.Within(0, CliLimits.MaxEpochs);
     private readonly Option<string?> _variation = new("--variation") { Description = "Noise source: calibration JSON, gaussian:σ or gaussian-conductance:σ (noise, biscale; atrice: the worst-case box); default: Gaussian of --sigma" };
     private readonly Option<double?> _ratio = new("--biscale-ratio") { Description = "α_large/α_small of the bi-scale representation (biscale); default 8" };
     private readonly Option<bool> _rcnSearch = new("--rcn-search") { Description = "rcn: search σ and threshold for the best 1st-percentile accuracy (Yan et al., ICCAD 2023) before training" };
@@ -250,7 +265,7 @@ internal sealed class MethodOptions
             command.Options.Add(_method);
         }
 
-        foreach (var o in new Option[] { _sigma, _threshold, _lambda, _probes, _k, _adversarySteps, _variation, _ratio, _rcnSearch, _rcnSigmas, _rcnThresholds, _rcnRounds, _rcnSamples })
+        foreach (var o in new Option[] { _sigma, _threshold, _lambda, _probes, _k, _adversarySteps, _adversaryWeight, _adversaryWarmup, _variation, _ratio, _rcnSearch, _rcnSigmas, _rcnThresholds, _rcnRounds, _rcnSamples })
         {
             command.Options.Add(o);
         }
@@ -302,6 +317,16 @@ internal sealed class MethodOptions
         if (parse.GetValue(_adversarySteps) is { } steps)
         {
             s = s with { AdversarySteps = steps >= 1 ? steps : throw Bad("--adversary-steps", steps, "≥ 1") };
+        }
+
+        if (parse.GetValue(_adversaryWeight) is { } beta)
+        {
+            s = s with { AdversaryWeight = beta > 0 && beta <= 1 ? beta : throw Bad("--adversary-weight", beta, "in (0, 1]") };
+        }
+
+        if (parse.GetValue(_adversaryWarmup) is { } warmup)
+        {
+            s = s with { AdversaryWarmupEpochs = warmup >= 0 ? warmup : throw Bad("--adversary-warmup", warmup, "≥ 0") };
         }
 
         if (parse.GetValue(_variation) is { } variation)

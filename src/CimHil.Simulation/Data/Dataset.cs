@@ -55,8 +55,8 @@ public sealed class Dataset
         return new Dataset(_images[(s * SampleSize)..], _labels[s..], [.. SampleShape], ClassCount);
     }
 
-    /// <summary>A batch of the samples with the given indices: input [n, C, H, W] and labels.</summary>
-    public (Tensor Input, int[] Labels) Batch(ReadOnlySpan<int> indices)
+    /// <summary>A new dataset of the samples with the given indices, in that order.</summary>
+    public Dataset Select(ReadOnlySpan<int> indices)
     {
         var size = SampleSize;
         var x = new float[indices.Length * size];
@@ -67,7 +67,14 @@ public sealed class Dataset
             y[i] = _labels[indices[i]];
         }
 
-        return (new Tensor(x, [indices.Length, .. SampleShape]), y);
+        return new Dataset(x, y, [.. SampleShape], ClassCount);
+    }
+
+    /// <summary>A batch of the samples with the given indices: input [n, C, H, W] and labels.</summary>
+    public (Tensor Input, int[] Labels) Batch(ReadOnlySpan<int> indices)
+    {
+        var subset = Select(indices);
+        return (new Tensor(subset._images, [indices.Length, .. SampleShape]), subset._labels);
     }
 
     /// <summary>Consecutive batches in index order (the last may be smaller), for evaluation.</summary>

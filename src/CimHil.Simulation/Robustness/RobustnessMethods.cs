@@ -36,6 +36,12 @@ public sealed record RobustnessSettings
     /// <summary>Gradient steps of the adversary's search per training step (atrice); a short search keeps training affordable.</summary>
     public int AdversarySteps { get; init; } = 5;
 
+    /// <summary>β, the weight of the adversarial loss against the noisy loss (atrice; 1: adversarial loss alone). docs/robustness.md §5.</summary>
+    public double AdversaryWeight { get; init; } = 0.5;
+
+    /// <summary>Epochs of right-censored noise training before the adversary joins (atrice).</summary>
+    public int AdversaryWarmupEpochs { get; init; } = 1;
+
     /// <summary>
     /// Device variation the noise is drawn from (a <see cref="VariationSpec.Parse"/> string: calibration JSON path,
     /// "gaussian:σ", "gaussian-conductance:σ"); null: the weight-domain Gaussian of <see cref="SigmaRelative"/>. For
@@ -58,6 +64,8 @@ public sealed record RobustnessSettings
         Check(Probes >= 1, nameof(Probes), $"probes {Probes} must be ≥ 1");
         Check(K >= 0 && double.IsFinite(K), nameof(K), $"k {K} must be a finite number ≥ 0");
         Check(AdversarySteps >= 1, nameof(AdversarySteps), $"adversary steps {AdversarySteps} must be ≥ 1");
+        Check(AdversaryWeight > 0 && AdversaryWeight <= 1, nameof(AdversaryWeight), $"adversary weight β {AdversaryWeight} must be in (0, 1]");
+        Check(AdversaryWarmupEpochs >= 0, nameof(AdversaryWarmupEpochs), $"adversary warm-up {AdversaryWarmupEpochs} epochs must be ≥ 0");
         Check(BiScaleRatio > 1 && double.IsFinite(BiScaleRatio), nameof(BiScaleRatio), $"bi-scale ratio {BiScaleRatio} must be a finite number > 1");
         return this;
 
@@ -148,7 +156,9 @@ public static class RobustnessMethods
                 mapping,
                 WorstCaseOptions.Default with { Steps = settings.AdversarySteps, Restarts = 0, PolishEvaluations = 0, Seed = seed },
                 RcnNoise(settings),
-                logger),
+                logger,
+                settings.AdversaryWeight,
+                settings.AdversaryWarmupEpochs),
         };
     }
 
@@ -220,6 +230,8 @@ public static class RobustnessMethods
                 p["threshold_sigmas"] = F(settings.ThresholdSigmas);
                 p["k"] = F(settings.K);
                 p["adversary_steps"] = F(settings.AdversarySteps);
+                p["adversary_weight"] = F(settings.AdversaryWeight);
+                p["adversary_warmup_epochs"] = F(settings.AdversaryWarmupEpochs);
                 p["variation"] = settings.Variation ?? Gaussian(settings.SigmaRelative);
                 break;
             default:

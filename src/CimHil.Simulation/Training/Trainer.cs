@@ -40,12 +40,24 @@ public sealed class Trainer
     public Task<TrainingResult> TrainAsync(Network network, Dataset train, Dataset? test, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Task.Run(() => Train(network, train, test, progress, cancellationToken), cancellationToken);
 
-    /// <summary>Trains <paramref name="network"/> in place on the calling thread.</summary>
+    /// <summary>
+    /// Trains <paramref name="network"/> in place on the calling thread. With <see cref="TrainerOptions.ValidationSamples"/>
+    /// the training set is split (<see cref="ValidationSplit.Carve"/>), each epoch is judged on the validation part, training
+    /// stops after <see cref="TrainerOptions.Patience"/> epochs without improvement, and the best epoch's weights are
+    /// restored. The test set is only reported, never used for a decision.
+    /// </summary>
     public TrainingResult Train(Network network, Dataset train, Dataset? test, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(train);
         Gemm.LogBackendOnce(_logger);
+        Dataset? validation = null;
+        if (_options.ValidationSamples > 0)
+        {
+            var split = ValidationSplit.Carve(train, _options.ValidationSamples, _options.ValidationSeed);
+            (train, validation) = (split.Fit, split.Validation);
+        }
+
         var optimizer = CreateOptimizer(network);
         var rng = new Random(_options.Seed);
         var order = Enumerable.Range(0, train.Count).ToArray();
@@ -53,11 +65,15 @@ public sealed class Trainer
         var epochs = new List<EpochResult>();
         var total = Stopwatch.StartNew();
         _logger.Information(
-            "Training {Architecture} ({Parameters} parameters) with {Method}: {Epochs} epochs, batch {BatchSize}, {Optimizer} lr {LearningRate}, {Samples} samples",
-            network.Architecture, network.ParameterCount, _method.Name, _options.Epochs, _options.BatchSize, _options.Optimizer, _options.LearningRate, train.Count);
+            "Training {Architecture} ({Parameters} parameters) with {Method}: up to {Epochs} epochs (patience {Patience}), batch {BatchSize}, {Optimizer} lr {LearningRate} ({Schedule}), {Samples} samples, {Validation} validation samples",
+            network.Architecture, network.ParameterCount, _method.Name, _options.Epochs, _options.Patience, _options.BatchSize, _options.Optimizer, _options.LearningRate, _options.Schedule, train.Count, validation?.Count ?? 0);
+        var bestEpoch = 0;
+        var bestValidation = double.NegativeInfinity;
+        float[][]? bestState = null;
         for (var epoch = 1; epoch <= _options.Epochs; epoch++)
         {
             var sw = Stopwatch.StartNew();
+            optimizer.LearningRate = _options.LearningRateAt(epoch);
             rng.Shuffle(order);
             double lossSum = 0;
             long correct = 0;
@@ -85,23 +101,64 @@ public sealed class Trainer
             }
 
             var trainSeconds = sw.Elapsed.TotalSeconds;
-            double? testAcc = null, testLoss = null;
+            double? testAcc = null, testLoss = null, validationAcc = null;
             if (test is not null)
             {
-                var (acc, tl) = Evaluator.Evaluate(network, test, _options.EvaluationBatchSize);
-                testAcc = acc;
-                testLoss = tl;
+                (var acc, var tl) = Evaluator.Evaluate(network, test, _options.EvaluationBatchSize);
+                (testAcc, testLoss) = (acc, tl);
             }
 
-            var result = new EpochResult(epoch, lossSum / train.Count, (double)correct / train.Count, testAcc, testLoss, trainSeconds, optimizer.LearningRate);
+            if (validation is not null)
+            {
+                validationAcc = Evaluator.Accuracy(network, validation, _options.EvaluationBatchSize);
+                if (validationAcc > bestValidation)
+                {
+                    (bestValidation, bestEpoch) = (validationAcc.Value, epoch);
+                    bestState = Snapshot(network, bestState);
+                }
+            }
+
+            var result = new EpochResult(epoch, lossSum / train.Count, (double)correct / train.Count, testAcc, testLoss, trainSeconds, optimizer.LearningRate, validationAcc);
             epochs.Add(result);
             _logger.Information(
-                "Epoch {Epoch}/{Epochs}: train loss {TrainLoss:F4}, train accuracy {TrainAccuracy:P2}, test accuracy {TestAccuracy:P2}, {EpochSeconds:F1} s",
-                epoch, _options.Epochs, result.TrainLoss, result.TrainAccuracy, testAcc, trainSeconds);
+                "Epoch {Epoch}/{Epochs}: train loss {TrainLoss:F4}, train accuracy {TrainAccuracy:P2}, validation accuracy {ValidationAccuracy:P2}, test accuracy {TestAccuracy:P2}, lr {LearningRate}, {EpochSeconds:F1} s",
+                epoch, _options.Epochs, result.TrainLoss, result.TrainAccuracy, validationAcc, testAcc, optimizer.LearningRate, trainSeconds);
             progress?.Report(new TrainingProgress(epoch, _options.Epochs, steps, steps, result.TrainLoss, result));
-            optimizer.LearningRate *= _options.LearningRateDecay;
+            if (_options.Patience > 0 && epoch - bestEpoch >= _options.Patience)
+            {
+                _logger.Information("Early stopping after epoch {Epoch}: no better validation accuracy than epoch {BestEpoch}'s {Best:P2} for {Patience} epochs", epoch, bestEpoch, bestValidation, _options.Patience);
+                break;
+            }
         }
 
-        return new TrainingResult(_method.Name, epochs, total.Elapsed.TotalSeconds);
+        if (bestState is not null && bestEpoch != epochs.Count)
+        {
+            Restore(network, bestState);
+            _logger.Information("Restored the weights of epoch {BestEpoch} (validation accuracy {Best:P2})", bestEpoch, bestValidation);
+        }
+
+        return new TrainingResult(_method.Name, epochs, total.Elapsed.TotalSeconds, bestEpoch);
+    }
+
+    // Parameters and buffers (BatchNorm running statistics) in Network order; the buffers reused between snapshots.
+    private static float[][] Snapshot(Network network, float[][]? into)
+    {
+        var tensors = network.NamedParameters().Concat(network.NamedBuffers()).Select(p => p.Tensor).ToList();
+        into ??= [.. tensors.Select(t => new float[t.Length])];
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            tensors[i].Data.AsSpan(0, tensors[i].Length).CopyTo(into[i]);
+        }
+
+        return into;
+    }
+
+    private static void Restore(Network network, float[][] state)
+    {
+        var tensors = network.NamedParameters().Concat(network.NamedBuffers()).Select(p => p.Tensor).ToList();
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            state[i].CopyTo(tensors[i].Data, 0);
+        }
     }
 }

@@ -145,6 +145,7 @@ public sealed class Study : Workflow<StudySettings>
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"model={settings.Model};method={method};epochs={settings.Epochs};samples={settings.TrainSamples};batch={settings.BatchSize};")
             .Append(CultureInfo.InvariantCulture, $"lr={settings.LearningRate.ToString("R", CultureInfo.InvariantCulture)};seed={seed};")
+            .Append(CultureInfo.InvariantCulture, $"validation={settings.ValidationFraction.ToString("R", CultureInfo.InvariantCulture)};patience={settings.Patience};schedule={settings.Schedule};")
             .Append(string.Join(";", parameters.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
 
         // The mapping shapes device-model noise, bi-scale and adversarial training; a searched rcn depends on its grid.
@@ -188,8 +189,10 @@ public sealed class Study : Workflow<StudySettings>
             var recorded = file.Metadata.Where(kv => kv.Key == "method" || kv.Key.StartsWith("method.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key == "method" ? "method" : kv.Key["method.".Length..], kv => kv.Value);
             var accuracy = double.Parse(file.Metadata["test_accuracy"], CultureInfo.InvariantCulture);
+            var epochsRun = file.Metadata.TryGetValue("epochs_run", out var run) ? int.Parse(run, CultureInfo.InvariantCulture) : Settings.Epochs;
+            double? validationAccuracy = file.Metadata.TryGetValue("validation_accuracy", out var va) ? double.Parse(va, CultureInfo.InvariantCulture) : null;
             Log.Information("Study {Method} seed {Seed}: reusing {Checkpoint} (key {Key})", method, seed, path, key);
-            return (network, new StudyModel(method, seed, recorded, path, true, accuracy, 0));
+            return (network, new StudyModel(method, seed, recorded, path, true, accuracy, 0) { EpochsRun = epochsRun, BestValidationAccuracy = validationAccuracy });
         }
 
         var options = new TrainerOptions
@@ -198,7 +201,14 @@ public sealed class Study : Workflow<StudySettings>
             BatchSize = Settings.BatchSize,
             LearningRate = Settings.LearningRate,
             Seed = seed,
+            Schedule = Settings.Schedule,
         };
+        var validationSamples = (int)Math.Round(Settings.ValidationFraction * train.Count);
+        if (validationSamples >= 1 && validationSamples < train.Count)
+        {
+            options = options with { ValidationSamples = validationSamples, Patience = Settings.Patience };
+        }
+
         options.Validate();
         var sw = Stopwatch.StartNew();
         var result = onnx
@@ -210,17 +220,28 @@ public sealed class Study : Workflow<StudySettings>
             ["test_accuracy"] = floatAccuracy.ToString("R", CultureInfo.InvariantCulture),
             ["test_images"] = test.Count.ToString(CultureInfo.InvariantCulture),
             ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["epochs_run"] = result.Training.EpochsRun.ToString(CultureInfo.InvariantCulture),
+            ["best_epoch"] = result.Training.ReturnedEpoch.ToString(CultureInfo.InvariantCulture),
             ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
             ["train_samples"] = train.Count.ToString(CultureInfo.InvariantCulture),
             ["study_key"] = key,
             ["dataset"] = "fashion-mnist",
         };
+        if (result.Training.BestValidationAccuracy is { } best)
+        {
+            metadata["validation_accuracy"] = best.ToString("R", CultureInfo.InvariantCulture);
+        }
+
         Directory.CreateDirectory(Settings.ModelCacheFolder);
 
         // Written under a temporary name and moved, so an interrupted study never leaves a truncated cache entry.
         var partial = path + ".partial";
         await Checkpoint.SaveAsync(result.Network, partial, metadata, ct);
         File.Move(partial, path, overwrite: true);
-        return (result.Network, new StudyModel(method, seed, result.Parameters, path, false, floatAccuracy, sw.Elapsed.TotalSeconds));
+        return (result.Network, new StudyModel(method, seed, result.Parameters, path, false, floatAccuracy, sw.Elapsed.TotalSeconds)
+        {
+            EpochsRun = result.Training.EpochsRun,
+            BestValidationAccuracy = result.Training.BestValidationAccuracy,
+        });
     }
 }

@@ -10,7 +10,14 @@ namespace CimHil.Workflows;
 /// <param name="Cached">True when the checkpoint was reused instead of trained.</param>
 /// <param name="FloatAccuracy">Float (unmapped) accuracy on the Monte-Carlo test images, as recorded at training.</param>
 /// <param name="TrainSeconds">Training time (0 when cached).</param>
-public sealed record StudyModel(string Method, int Seed, IReadOnlyDictionary<string, string> Parameters, string Checkpoint, bool Cached, double FloatAccuracy, double TrainSeconds);
+public sealed record StudyModel(string Method, int Seed, IReadOnlyDictionary<string, string> Parameters, string Checkpoint, bool Cached, double FloatAccuracy, double TrainSeconds)
+{
+    /// <summary>Epochs the training actually ran (early stopping may end it before the budget).</summary>
+    public int EpochsRun { get; init; }
+
+    /// <summary>Validation accuracy of the epoch whose weights were kept (null without a validation split).</summary>
+    public double? BestValidationAccuracy { get; init; }
+}
 
 /// <summary>One per-seed row of the study: a method trained with one seed, judged under one variation model.</summary>
 /// <param name="Method">Method name.</param>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using CimHil.Simulation.Robustness;
+using CimHil.Simulation.Training;
 
 namespace CimHil.Workflows;
 
@@ -22,6 +23,15 @@ public sealed record StudySettings
         WorstCaseMethod = "default",
     };
 
+    /// <summary>5000 of Fashion-MNIST's 60 000 training images, the size of the usual held-out split.</summary>
+    public const double DefaultValidationFraction = 1.0 / 12;
+
+    /// <summary>Default early-stopping patience (docs/robustness.md §8).</summary>
+    public const int DefaultPatience = 2;
+
+    /// <summary>Default epoch budget (docs/robustness.md §8: what a three-seed, six-method study costs).</summary>
+    public const int DefaultEpochs = 4;
+
     /// <summary>Where study folders are created (&lt;root&gt;/&lt;UTC timestamp&gt;, the run-folder convention).</summary>
     public required string OutputRoot { get; init; }
 
@@ -37,7 +47,17 @@ public sealed record StudySettings
     /// <summary>Architecture from the model zoo.</summary>
     public required string Model { get; init; }
 
+    /// <summary>Epoch budget of each training (early stopping may end it sooner; the cosine schedule spans it).</summary>
     public required int Epochs { get; init; }
+
+    /// <summary>Fraction of the training samples held out as the validation set (0: none, train all epochs, keep the last).</summary>
+    public double ValidationFraction { get; init; } = DefaultValidationFraction;
+
+    /// <summary>Early-stopping patience in epochs (0: run the whole budget, still keep the best validation epoch).</summary>
+    public int Patience { get; init; } = DefaultPatience;
+
+    /// <summary>Learning-rate schedule over <see cref="Epochs"/>.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
 
     /// <summary>Use only the first N training samples; null: all 60 000.</summary>
     public int? TrainSamples { get; init; }
@@ -91,10 +111,10 @@ public sealed record StudySettings
     public static StudySettings Parse(JsonSection s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        s.AllowOnly("outputRoot", "modelCache", "methods", "model", "epochs", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarlo", "worstCase", "seeds", "parameters", "rcnSearch");
+        s.AllowOnly("outputRoot", "modelCache", "methods", "model", "epochs", "validationFraction", "patience", "schedule", "trainSamples", "batchSize", "learningRate", "deviceModel", "gaussianModel", "monteCarlo", "worstCase", "seeds", "parameters", "rcnSearch");
         var seeds = s.SectionOrEmpty("seeds").AllowOnly("train", "monteCarlo", "worstCase");
         var trainSeeds = StudySeeds.ParseTrain(seeds);
-        var p = s.SectionOrEmpty("parameters").AllowOnly("sigmaRelative", "thresholdSigmas", "lambda", "probes", "k", "adversarySteps", "variation", "biScaleRatio", "rcnSearch");
+        var p = s.SectionOrEmpty("parameters").AllowOnly("sigmaRelative", "thresholdSigmas", "lambda", "probes", "k", "adversarySteps", "adversaryWeight", "adversaryWarmupEpochs", "variation", "biScaleRatio", "rcnSearch");
         var rcn = s.SectionOrEmpty("rcnSearch").AllowOnly("sigmas", "thresholdSigmas", "refinementRounds", "samples", "holdOut");
 
         var methods = new List<string>();
@@ -155,6 +175,8 @@ public sealed record StudySettings
             Probes = p.Int("probes", 1, 1, 64),
             K = p.Double("k", 1, 0, 100),
             AdversarySteps = p.Int("adversarySteps", 3, 1, 1000),
+            AdversaryWeight = p.Double("adversaryWeight", 0.5, 1e-6, 1),
+            AdversaryWarmupEpochs = p.Int("adversaryWarmupEpochs", 1, 0, 1000),
             Variation = p.OptionalString("variation"),
             BiScaleRatio = p.Has("biScaleRatio") ? p.Positive("biScaleRatio") : 8,
             RcnSearch = p.Bool("rcnSearch", false),
@@ -184,7 +206,15 @@ public sealed record StudySettings
             ModelCache = s.OptionalString("modelCache"),
             Methods = methods,
             Model = model,
-            Epochs = s.Int("epochs", 3, 1, 1000),
+            Epochs = s.Int("epochs", DefaultEpochs, 1, 1000),
+            ValidationFraction = s.Double("validationFraction", DefaultValidationFraction, 0, 0.5),
+            Patience = s.Int("patience", DefaultPatience, 0, 1000),
+            Schedule = s.String("schedule", "cosine") switch
+            {
+                "cosine" => LearningRateSchedule.Cosine,
+                "constant" => LearningRateSchedule.Constant,
+                var other => throw s.Error("schedule", $"'{other}' is not a schedule; use \"cosine\" or \"constant\""),
+            },
             TrainSamples = s.Has("trainSamples") ? s.Int("trainSamples", 1, 60_000) : null,
             BatchSize = s.Int("batchSize", 64, 1, 60_000),
             LearningRate = (float)s.Double("learningRate", 1e-3, 1e-9, 10),
