@@ -2,6 +2,7 @@ using CimHil.Core.Config;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Robustness;
 using CimHil.Simulation.Training;
+using StudyWorkflow = CimHil.Workflows.Study;
 
 namespace CimHil.Workflows.Tests;
 
@@ -41,7 +42,7 @@ public class StudyTrainingSettingsTests
     {
         var s = Parse("{}");
         string Key(StudySettings settings) =>
-            Study.CacheKey(settings, RobustnessMethods.Atrice, RobustnessMethods.Parameters(RobustnessMethods.Atrice, settings.Parameters), new CimMappingOptions());
+            StudyWorkflow.CacheKey(settings, RobustnessMethods.Atrice, 1, RobustnessMethods.Parameters(RobustnessMethods.Atrice, settings.Parameters), new CimMappingOptions());
         var keys = new[]
         {
             Key(s),
