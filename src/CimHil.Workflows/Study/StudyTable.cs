@@ -56,13 +56,13 @@ public static class StudyTable
         sb.AppendLine();
         sb.AppendLine("## Per seed");
         sb.AppendLine();
-        Header(sb, ["method", "seed", "variation model", "float", "clean", "MC mean ± sd", $"P{pk} [95 % CI]", "clean (worst-case images)", .. ks.Select(k => $"worst k={k:0.###}")], 3);
+        Header(sb, ["method", "seed", "variation model", "epochs (validation)", "float", "clean", "MC mean ± sd", $"P{pk} [95 % CI]", "clean (worst-case images)", .. ks.Select(k => $"worst k={k:0.###}")], 3);
         foreach (var r in results.Rows)
         {
-            var floatAccuracy = results.Models.First(m => m.Method == r.Method && m.Seed == r.Seed).FloatAccuracy;
+            var model = results.Models.First(m => m.Method == r.Method && m.Seed == r.Seed);
             var mc = r.MonteCarlo;
             Row(sb, [
-                r.Method, r.Seed.ToString(CultureInfo.InvariantCulture), r.Model, Percent(floatAccuracy), Percent(mc.CleanAccuracy),
+                r.Method, r.Seed.ToString(CultureInfo.InvariantCulture), r.Model, Epochs(model, s.Epochs), Percent(model.FloatAccuracy), Percent(mc.CleanAccuracy),
                 $"{Percent(mc.Mean)} ± {Percent(mc.StandardDeviation)}", $"{Percent(mc.Percentile)} [{Percent(mc.PercentileInterval.Low)}, {Percent(mc.PercentileInterval.High)}]",
                 Percent(r.WorstCase.CleanAccuracy), .. ks.Select(k => r.WorstCase.Points.FirstOrDefault(p => p.K == k) is { } point ? Percent(point.Accuracy) : "-"),
             ]);
@@ -104,6 +104,18 @@ public static class StudyTable
     {
         ArgumentNullException.ThrowIfNull(s);
         return string.Create(CultureInfo.InvariantCulture, $"Across seeds: the mean of the per-seed values and its Student-t 95 % interval, mean ± t(0.975, n − 1)·s/√n over n = {s.Seeds.Train.Count} seed(s) (none for one seed). {SignificantMark}: the paired t-test of the per-seed differences from standard training (same seed, same chips) gives p < 0.05, two-sided. With 3 seeds the test has 2 degrees of freedom: only a difference several times its seed-to-seed spread is marked, and an unmarked one is not shown to be zero.");
+    }
+
+    /// <summary>
+    /// The epochs the training actually ran of the budget, and the validation accuracy of the epoch it kept (issue #23:
+    /// the table states the epochs each method used; early stopping may end a method before the budget).
+    /// </summary>
+    public static string Epochs(StudyModel model, int budget)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var run = model.EpochsRun > 0 ? model.EpochsRun.ToString(CultureInfo.InvariantCulture) : "?";
+        var validation = model.BestValidationAccuracy is { } v ? $" ({Percent(v)})" : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"{run} of {budget}{validation}");
     }
 
     private static void Header(StringBuilder sb, IReadOnlyList<string> columns, int textColumns)

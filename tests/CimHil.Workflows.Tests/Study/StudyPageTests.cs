@@ -61,4 +61,18 @@ public class StudyPageTests
 
         Assert.Equal(new[] { 6, 6 }, page.Methods.Select(m => m.Models.Sum(x => x.ChipAccuracies.Length)).ToArray());
     }
+
+    [Fact]
+    public void PerSeedTable_StatesTheEpochsEachTrainingRan_OfTheBudget_WithTheKeptEpochsValidationAccuracy()
+    {
+        var results = Results();
+        var stopped = results.Models[1] with { EpochsRun = 2, BestValidationAccuracy = 0.8765 };
+        var md = StudyTable.Markdown(results with { Models = results.Models.SetItem(1, stopped) });
+        var budget = results.Settings.Epochs;
+
+        Assert.Contains($"| standard | 2 | calibrated | 2 of {budget} (87.65 %) | 91.00 % |", md, StringComparison.Ordinal);
+
+        // A cached checkpoint from before the field existed says it does not know, rather than claiming the budget.
+        Assert.Contains($"| standard | 1 | calibrated | ? of {budget} | 90.00 % |", md, StringComparison.Ordinal);
+    }
 }
