@@ -65,7 +65,7 @@ internal sealed unsafe class BatchedForward : IDisposable
     public void ResetCounts() => Correct.Fill(0, Groups);
 
     /// <summary>Queues the forward of images [start, start + n) for the first <paramref name="groups"/> chips and their counting.</summary>
-    public void Run(ResidentTestSet data, int start, int n, int groups)
+    public void Run(ResidentTestSet data, int start, int n, int groups, PhaseProfile? profile = null)
     {
         if (n > Chunk || groups > Groups)
         {
@@ -84,8 +84,17 @@ internal sealed unsafe class BatchedForward : IDisposable
             shared = false;
         }
 
+        var stepStart = System.Diagnostics.Stopwatch.GetTimestamp();
         for (var i = 0; i < _steps.Count; i++)
         {
+            if (profile is not null)
+            {
+                // Profiling: each step synchronised and timed alone (PhaseProfile).
+                _device.Synchronize();
+                stepStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            var first = i;
             var s = _steps[i];
             var other = cur == _a.Pointer ? _b.Pointer : _a.Pointer;
             var pool = s.Kind == StepKind.Conv ? Direct(s, i + 1 < _steps.Count ? _steps[i + 1] : null) : 0;
@@ -187,6 +196,12 @@ internal sealed unsafe class BatchedForward : IDisposable
                         cur = other;
                         break;
                     }
+            }
+
+            if (profile is not null)
+            {
+                _device.Synchronize();
+                profile.Add($"gpu: step {first} {s.Kind} {s.InC}→{s.OutC}{(i > first ? " + pool" : "")}", stepStart);
             }
         }
 
