@@ -16,15 +16,15 @@ if [ "$STAGE" = smoke ]; then
 fi
 echo "== pytorch peer (1)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $R/$MODEL $R/$DATA 300 0.1
 for n in $CHIPS; do evaluate "fp32 direct conv, $n chips" X=1 -- --chips $n; done
-evaluate "fp32 direct conv, 2000 chips, 128 per launch" CIMHIL_CUDA_CHIPS_PER_LAUNCH=128 -- --chips 2000
-evaluate "fp32 direct conv, 2000 chips, 512 per launch" CIMHIL_CUDA_CHIPS_PER_LAUNCH=512 -- --chips 2000
-evaluate "fp32 im2col+gemm conv, 1000 chips" CIMHIL_CUDA_CONV=gemm -- --chips 1000
+evaluate "fp32 direct conv, 4000 chips" X=1 -- --chips 4000
+evaluate "fp32 direct conv, 2000 chips, server GC" DOTNET_gcServer=1 -- --chips 2000
+evaluate "fp32 direct conv, 2000 chips, one output channel per thread" CIMHIL_CUDA_CONV_CHANNELS=1 -- --chips 2000
+evaluate "fp32 direct conv, 2000 chips, profiled" CIMHIL_CUDA_PROFILE=1 -- --chips 2000
+evaluate "fp32 direct conv, 2000 chips, profiled, server GC" CIMHIL_CUDA_PROFILE=1 DOTNET_gcServer=1 -- --chips 2000
 evaluate "tf32 direct conv, 2000 chips" X=1 -- --chips 2000 --gpu-math tf32
-evaluate "tf32 im2col+gemm conv, 1000 chips" CIMHIL_CUDA_CONV=gemm -- --chips 1000 --gpu-math tf32
 echo "== pytorch peer (2)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $R/$MODEL $R/$DATA 300 0.1
-echo "== gpu check fp32 direct conv (200 chips, 10k images)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000
+echo "== gpu check fp32 direct conv (500 chips, 10k images)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 500 --images 10000
 echo "== gpu check fp32 im2col+gemm conv (200 chips)"; CIMHIL_CUDA_CONV=gemm timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000
 echo "== gpu check tf32 direct conv (200 chips)"; timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000 --gpu-math tf32
-echo "== gpu check tf32 im2col+gemm conv (200 chips)"; CIMHIL_CUDA_CONV=gemm timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 200 --images 10000 --gpu-math tf32
 echo "== gpu check with read noise (calibrated emulator-rram model, 32 chips)"; timeout 200 $C gpu check --model $R/$MODEL --data $R/$DATA --device-model /tmp/cimhil/calibration/emulator-rram.json --chips 32 --images 10000
 echo "== end $(date -u +%FT%TZ)"

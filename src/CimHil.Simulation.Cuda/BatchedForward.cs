@@ -1,4 +1,5 @@
 using CimHil.Simulation.Cuda.Interop;
+using CimHil.Simulation.Cuda.Kernels;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.Nn;
 using Step = CimHil.Simulation.MonteCarlo.InferencePlan.Step;
@@ -107,10 +108,12 @@ internal sealed unsafe class BatchedForward : IDisposable
                         var y = shared ? _a.Pointer : other;
                         var groupStride = shared ? 0L : (long)s.InC * n * s.InH * s.InW;
                         var channelStride = shared ? data.ChannelStride : (long)n * s.InH * s.InW;
-                        k.LaunchGrid(
-                            $"conv_k{conv.Kernel}_p{pool}",
-                            (uint)((((long)s.OutC * n * ph * pw) + 255) / 256),
+                        var ob = KernelModule.ChannelsPerThread.First(c => c <= MaxChannelsPerThread && s.OutC % c == 0);
+                        k.LaunchGrid3D(
+                            $"conv_k{conv.Kernel}_p{pool}_o{ob}",
+                            (uint)((((long)n * ph * pw) + 255) / 256),
                             (uint)groups,
+                            (uint)(s.OutC / ob),
                             shared ? input : cur,
                             groupStride,
                             channelStride,
@@ -257,6 +260,12 @@ internal sealed unsafe class BatchedForward : IDisposable
 
     /// <summary>Set to "gemm" to run every convolution as im2col + cuBLAS (the comparison in docs/gpu.md).</summary>
     public const string ConvolutionVariable = "CIMHIL_CUDA_CONV";
+
+    /// <summary>Caps the output channels per thread of the direct convolution (1: the one-channel kernel; the comparison in docs/gpu.md).</summary>
+    public const string ChannelsPerThreadVariable = "CIMHIL_CUDA_CONV_CHANNELS";
+
+    private static readonly int MaxChannelsPerThread =
+        int.TryParse(Environment.GetEnvironmentVariable(ChannelsPerThreadVariable), out var c) && c > 0 ? c : int.MaxValue;
 
     private static readonly bool GemmOnly = Environment.GetEnvironmentVariable(ConvolutionVariable) == "gemm";
 

@@ -108,11 +108,11 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         var profile = PhaseProfile.Enabled ? new PhaseProfile() : null;
 
         // Double-buffered host weights: the next launch's chips are drawn while the GPU runs this one.
-        Task<ChipWeights> Draw(int first) => Task.Run(
+        Task<ChipWeights> Draw(int first, int size) => Task.Run(
             () =>
             {
                 var t = Stopwatch.GetTimestamp();
-                var w = ChipWeights.Program(Mapped, Variation, Options.Seed, first, Math.Min(groups, firstChip + count - first));
+                var w = ChipWeights.Program(Mapped, Variation, Options.Seed, first, size);
                 profile?.Add("host: program chips (overlapped)", t);
                 if (!perBatch)
                 {
@@ -124,16 +124,17 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                 return w;
             },
             cancellationToken);
-        var next = Draw(firstChip);
-        for (var first = firstChip; first < firstChip + count; first += groups)
+        var end = firstChip + count;
+        var next = Draw(firstChip, Math.Min(count, groups));
+        for (var first = firstChip; first < end;)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var waited = Stopwatch.GetTimestamp();
             var chips = next.GetAwaiter().GetResult();
             profile?.Add("wait for the host's weights", waited);
-            if (first + groups < firstChip + count)
+            if (first + chips.Count < end)
             {
-                next = Draw(first + groups);
+                next = Draw(first + chips.Count, Math.Min(groups, end - first - chips.Count));
             }
 
             _device.MakeCurrent();
@@ -175,6 +176,8 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                 accuracies[index] = (double)counts[i] / data.Count;
                 progress?.Report(new MonteCarloProgress(++done, count, first + i, accuracies[index], sw.Elapsed.TotalSeconds));
             }
+
+            first += chips.Count;
         }
 
         if (profile is not null)
