@@ -1,4 +1,5 @@
 using CimHil.Simulation.Cuda.Interop;
+using CimHil.Simulation.Cuda.Kernels;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.Nn;
 using Step = CimHil.Simulation.MonteCarlo.InferencePlan.Step;
@@ -65,7 +66,7 @@ internal sealed unsafe class BatchedForward : IDisposable
     public void ResetCounts() => Correct.Fill(0, Groups);
 
     /// <summary>Queues the forward of images [start, start + n) for the first <paramref name="groups"/> chips and their counting.</summary>
-    public void Run(ResidentTestSet data, int start, int n, int groups)
+    public void Run(ResidentTestSet data, int start, int n, int groups, PhaseProfile? profile = null)
     {
         if (n > Chunk || groups > Groups)
         {
@@ -84,8 +85,17 @@ internal sealed unsafe class BatchedForward : IDisposable
             shared = false;
         }
 
+        var stepStart = System.Diagnostics.Stopwatch.GetTimestamp();
         for (var i = 0; i < _steps.Count; i++)
         {
+            if (profile is not null)
+            {
+                // Profiling: each step synchronised and timed alone (PhaseProfile).
+                _device.Synchronize();
+                stepStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            var first = i;
             var s = _steps[i];
             var other = cur == _a.Pointer ? _b.Pointer : _a.Pointer;
             var pool = s.Kind == StepKind.Conv ? Direct(s, i + 1 < _steps.Count ? _steps[i + 1] : null) : 0;
@@ -98,10 +108,12 @@ internal sealed unsafe class BatchedForward : IDisposable
                         var y = shared ? _a.Pointer : other;
                         var groupStride = shared ? 0L : (long)s.InC * n * s.InH * s.InW;
                         var channelStride = shared ? data.ChannelStride : (long)n * s.InH * s.InW;
-                        k.LaunchGrid(
-                            $"conv_k{conv.Kernel}_p{pool}",
-                            (uint)((((long)s.OutC * n * ph * pw) + 255) / 256),
+                        var ob = KernelModule.ChannelsPerThread.First(c => c <= MaxChannelsPerThread && s.OutC % c == 0);
+                        k.LaunchGrid3D(
+                            $"conv_k{conv.Kernel}_p{pool}_o{ob}",
+                            (uint)((((long)n * ph * pw) + 255) / 256),
                             (uint)groups,
+                            (uint)(s.OutC / ob),
                             shared ? input : cur,
                             groupStride,
                             channelStride,
@@ -188,6 +200,12 @@ internal sealed unsafe class BatchedForward : IDisposable
                         break;
                     }
             }
+
+            if (profile is not null)
+            {
+                _device.Synchronize();
+                profile.Add($"gpu: step {first} {s.Kind} {s.InC}→{s.OutC}{(i > first ? " + pool" : "")}", stepStart);
+            }
         }
 
         k.LaunchGrid("count_correct", (uint)((n + 255) / 256), (uint)groups, cur, data.Labels.At(start), _classes, n, Correct.Pointer);
@@ -242,6 +260,12 @@ internal sealed unsafe class BatchedForward : IDisposable
 
     /// <summary>Set to "gemm" to run every convolution as im2col + cuBLAS (the comparison in docs/gpu.md).</summary>
     public const string ConvolutionVariable = "CIMHIL_CUDA_CONV";
+
+    /// <summary>Caps the output channels per thread of the direct convolution (1: the one-channel kernel; the comparison in docs/gpu.md).</summary>
+    public const string ChannelsPerThreadVariable = "CIMHIL_CUDA_CONV_CHANNELS";
+
+    private static readonly int MaxChannelsPerThread =
+        int.TryParse(Environment.GetEnvironmentVariable(ChannelsPerThreadVariable), out var c) && c > 0 ? c : int.MaxValue;
 
     private static readonly bool GemmOnly = Environment.GetEnvironmentVariable(ConvolutionVariable) == "gemm";
 

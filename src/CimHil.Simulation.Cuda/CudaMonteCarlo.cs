@@ -105,38 +105,48 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         var counts = new int[groups];
         var layers = Mapped.Layers.Count;
         var done = 0;
+        var profile = PhaseProfile.Enabled ? new PhaseProfile() : null;
 
         // Double-buffered host weights: the next launch's chips are drawn while the GPU runs this one.
-        Task<ChipWeights> Draw(int first) => Task.Run(
+        Task<ChipWeights> Draw(int first, int size) => Task.Run(
             () =>
             {
-                var w = ChipWeights.Program(Mapped, Variation, Options.Seed, first, Math.Min(groups, firstChip + count - first));
+                var t = Stopwatch.GetTimestamp();
+                var w = ChipWeights.Program(Mapped, Variation, Options.Seed, first, size);
+                profile?.Add("host: program chips (overlapped)", t);
                 if (!perBatch)
                 {
+                    t = Stopwatch.GetTimestamp();
                     w.Draw(0);
+                    profile?.Add("host: effective weights (overlapped)", t);
                 }
 
                 return w;
             },
             cancellationToken);
-        var next = Draw(firstChip);
-        for (var first = firstChip; first < firstChip + count; first += groups)
+        var end = firstChip + count;
+        var next = Draw(firstChip, Math.Min(count, groups));
+        for (var first = firstChip; first < end;)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var waited = Stopwatch.GetTimestamp();
             var chips = next.GetAwaiter().GetResult();
-            if (first + groups < firstChip + count)
+            profile?.Add("wait for the host's weights", waited);
+            if (first + chips.Count < end)
             {
-                next = Draw(first + groups);
+                next = Draw(first + chips.Count, Math.Min(groups, end - first - chips.Count));
             }
 
             _device.MakeCurrent();
             forward.ResetCounts();
             if (!perBatch)
             {
+                var t = Stopwatch.GetTimestamp();
                 Upload(forward, chips, layers);
+                profile?.Add("upload weights", t);
                 for (var start = 0; start < data.Count; start += forward.Chunk)
                 {
-                    forward.Run(_data!, start, Math.Min(forward.Chunk, data.Count - start), chips.Count);
+                    forward.Run(_data!, start, Math.Min(forward.Chunk, data.Count - start), chips.Count, profile);
                 }
             }
             else
@@ -145,21 +155,34 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                 var start = 0;
                 for (var b = 0; b < data.Batches.Count; b++)
                 {
+                    var t = Stopwatch.GetTimestamp();
                     chips.Draw(b);
+                    profile?.Add("host: read-noise weights (not overlapped)", t);
+                    t = Stopwatch.GetTimestamp();
                     Upload(forward, chips, layers);
+                    profile?.Add("upload weights", t);
                     var n = data.Batches[b].Dim(0);
-                    forward.Run(_data!, start, n, chips.Count);
+                    forward.Run(_data!, start, n, chips.Count, profile);
                     start += n;
                 }
             }
 
+            var downloaded = Stopwatch.GetTimestamp();
             forward.Correct.Download<int>(counts);
+            profile?.Add("gpu: rest + download counts", downloaded);
             for (var i = 0; i < chips.Count; i++)
             {
                 var index = first - firstChip + i;
                 accuracies[index] = (double)counts[i] / data.Count;
                 progress?.Report(new MonteCarloProgress(++done, count, first + i, accuracies[index], sw.Elapsed.TotalSeconds));
             }
+
+            first += chips.Count;
+        }
+
+        if (profile is not null)
+        {
+            Console.Error.Write(profile.Report($"{count} chips, {groups} per launch, chunk {forward.Chunk}", sw.Elapsed.TotalSeconds));
         }
 
         return accuracies;

@@ -31,7 +31,8 @@ internal sealed unsafe class KernelModule : IDisposable
             CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData(montecarlo.cu)");
         }
 
-        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "conv_k5_p2", "conv_k5_p1", "conv_k3_p2", "conv_k3_p1" })
+        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct" }.Concat(
+                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}"))
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");
             fixed (byte* p = bytes)
@@ -59,8 +60,14 @@ internal sealed unsafe class KernelModule : IDisposable
         LaunchGrid(name, blocks, (uint)groups, arguments);
     }
 
+    /// <summary>The output channels per thread the direct convolution kernels are compiled for (montecarlo.cu, conv_pool).</summary>
+    public static IReadOnlyList<int> ChannelsPerThread { get; } = [8, 6, 4, 2, 1];
+
     /// <summary>Launches with exactly <paramref name="blocksX"/> × <paramref name="groups"/> blocks of 256 threads.</summary>
-    public void LaunchGrid(string name, uint blocksX, uint groups, params object[] arguments)
+    public void LaunchGrid(string name, uint blocksX, uint groups, params object[] arguments) => LaunchGrid3D(name, blocksX, groups, 1, arguments);
+
+    /// <summary>Launches with exactly <paramref name="blocksX"/> × <paramref name="groups"/> × <paramref name="blocksZ"/> blocks of 256 threads.</summary>
+    public void LaunchGrid3D(string name, uint blocksX, uint groups, uint blocksZ, params object[] arguments)
     {
         // Each kernel parameter is passed as a pointer to its value (cuLaunchKernel's kernelParams).
         var storage = stackalloc long[arguments.Length];
@@ -85,7 +92,7 @@ internal sealed unsafe class KernelModule : IDisposable
             pointers[i] = storage + i;
         }
 
-        CudaDriver.Check(CudaDriver.cuLaunchKernel(_functions[name], blocksX, groups, 1, Threads, 1, 1, 0, IntPtr.Zero, pointers, null), $"cuLaunchKernel({name})");
+        CudaDriver.Check(CudaDriver.cuLaunchKernel(_functions[name], blocksX, groups, blocksZ, Threads, 1, 1, 0, IntPtr.Zero, pointers, null), $"cuLaunchKernel({name})");
     }
 
     public void Dispose()

@@ -146,95 +146,114 @@ extern "C" __global__ void count_correct(const float* __restrict__ logits, const
 }
 
 // Direct stride-1 convolution fused with bias, ReLU and a following P×P / stride-P max-pool (P = 1: no pool), for K×K kernels:
-// one thread per pooled output y[g][o][img][py][px], so the unfolded input (K² times the activation) is never written.
+// one thread per pooled position (img, py, px) and OB output channels o0 … o0 + OB − 1 (o0 = blockIdx.z·OB), so the unfolded
+// input (K² times the activation) is never written. Per input channel the thread holds the (K+P−1)² input window in registers
+// and reuses it for its OB channels and P² pool positions, and each weight it loads feeds P² FMAs: the profile of issue #21
+// (docs/gpu.md) showed the one-channel-per-thread kernel issuing about one load per FMA. Every sum still runs over (c, ki, kj)
+// in order as FMAs from 0, so the floats are those of the one-channel kernel.
 // x: [g][C][n][H][W] at groupStride / channelStride (groupStride 0: every chip reads the resident test images);
-// w: [g][O][C][K][K]; y: [g][O][n][PH][PW]. Sums run over (c, ki, kj) in order, as FMAs.
-template <int K, int P>
+// w: [g][O][C][K][K]; y: [g][O][n][PH][PW].
+template <int K, int P, int OB>
 __device__ void conv_pool(const float* __restrict__ x, long long groupStride, long long channelStride, const float* __restrict__ w,
                           const float* __restrict__ bias, float* __restrict__ y, int C, int n, int H, int W, int pad, int O, int PH, int PW, int relu)
 {
-    const long long total = (long long)O * n * PH * PW;
+    constexpr int S = K + P - 1;
+    const long long positions = (long long)n * PH * PW;
     const long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    if (idx >= total)
+    if (idx >= positions)
     {
         return;
     }
     const int px = (int)(idx % PW);
-    long long t = idx / PW;
+    const long long t = idx / PW;
     const int py = (int)(t % PH);
-    t /= PH;
-    const int img = (int)(t % n);
-    const int o = (int)(t / n);
+    const int img = (int)(t / PH);
+    const int o0 = blockIdx.z * OB;
     const float* xg = x + blockIdx.y * groupStride + (long long)img * H * W;
-    const float* wo = w + ((long long)blockIdx.y * O + o) * C * K * K;
-    float acc[P * P];
+    const float* wg = w + ((long long)blockIdx.y * O + o0) * C * K * K;
+    float acc[OB][P * P];
 #pragma unroll
-    for (int i = 0; i < P * P; i++)
+    for (int ob = 0; ob < OB; ob++)
     {
-        acc[i] = 0.0f;
+#pragma unroll
+        for (int i = 0; i < P * P; i++)
+        {
+            acc[ob][i] = 0.0f;
+        }
     }
     const int y0 = py * P - pad;
     const int x0 = px * P - pad;
     for (int c = 0; c < C; c++)
     {
         const float* xc = xg + c * channelStride;
-        const float* wc = wo + c * K * K;
+        float v[S][S];
 #pragma unroll
-        for (int r = 0; r < K + P - 1; r++)
+        for (int r = 0; r < S; r++)
         {
             const int iy = y0 + r;
-            float v[K + P - 1];
 #pragma unroll
-            for (int j = 0; j < K + P - 1; j++)
+            for (int j = 0; j < S; j++)
             {
                 const int ix = x0 + j;
-                v[j] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? __ldg(xc + iy * W + ix) : 0.0f;
+                v[r][j] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? __ldg(xc + iy * W + ix) : 0.0f;
             }
+        }
 #pragma unroll
-            for (int dy = 0; dy < P; dy++)
+        for (int ob = 0; ob < OB; ob++)
+        {
+            const float* wc = wg + ((long long)ob * C + c) * K * K;
+#pragma unroll
+            for (int ki = 0; ki < K; ki++)
             {
-                const int ki = r - dy;
-                if (ki >= 0 && ki < K)
-                {
 #pragma unroll
-                    for (int kj = 0; kj < K; kj++)
+                for (int kj = 0; kj < K; kj++)
+                {
+                    const float wk = __ldg(wc + ki * K + kj);
+#pragma unroll
+                    for (int dy = 0; dy < P; dy++)
                     {
-                        const float wk = __ldg(wc + ki * K + kj);
 #pragma unroll
                         for (int dx = 0; dx < P; dx++)
                         {
-                            acc[dy * P + dx] = fmaf(wk, v[dx + kj], acc[dy * P + dx]);
+                            acc[ob][dy * P + dx] = fmaf(wk, v[ki + dy][kj + dx], acc[ob][dy * P + dx]);
                         }
                     }
                 }
             }
         }
     }
-    float best = acc[0];
+    float* yg = y + (long long)blockIdx.y * O * positions;
 #pragma unroll
-    for (int i = 1; i < P * P; i++)
+    for (int ob = 0; ob < OB; ob++)
     {
-        best = fmaxf(best, acc[i]);
+        float best = acc[ob][0];
+#pragma unroll
+        for (int i = 1; i < P * P; i++)
+        {
+            best = fmaxf(best, acc[ob][i]);
+        }
+        if (bias != 0)
+        {
+            best += bias[o0 + ob];
+        }
+        if (relu)
+        {
+            best = fmaxf(best, 0.0f);
+        }
+        yg[(long long)(o0 + ob) * positions + idx] = best;
     }
-    if (bias != 0)
-    {
-        best += bias[o];
-    }
-    if (relu)
-    {
-        best = fmaxf(best, 0.0f);
-    }
-    y[blockIdx.y * total + idx] = best;
 }
 
-#define CONV_POOL(NAME, K, P) \
-    extern "C" __global__ void NAME(const float* __restrict__ x, long long groupStride, long long channelStride, const float* __restrict__ w, \
+// conv_kK_pP_oOB; the launch picks the largest OB of 8, 6, 4, 2, 1 that divides O (BatchedForward.ChannelsPerThread).
+#define CONV_POOL(K, P, OB) \
+    extern "C" __global__ void conv_k##K##_p##P##_o##OB(const float* __restrict__ x, long long groupStride, long long channelStride, const float* __restrict__ w, \
                                     const float* __restrict__ bias, float* __restrict__ y, int C, int n, int H, int W, int pad, int O, int PH, int PW, int relu) \
     { \
-        conv_pool<K, P>(x, groupStride, channelStride, w, bias, y, C, n, H, W, pad, O, PH, PW, relu); \
+        conv_pool<K, P, OB>(x, groupStride, channelStride, w, bias, y, C, n, H, W, pad, O, PH, PW, relu); \
     }
+#define CONV_POOL_OB(K, P) CONV_POOL(K, P, 1) CONV_POOL(K, P, 2) CONV_POOL(K, P, 4) CONV_POOL(K, P, 6) CONV_POOL(K, P, 8)
 
-CONV_POOL(conv_k5_p2, 5, 2)
-CONV_POOL(conv_k5_p1, 5, 1)
-CONV_POOL(conv_k3_p2, 3, 2)
-CONV_POOL(conv_k3_p1, 3, 1)
+CONV_POOL_OB(5, 2)
+CONV_POOL_OB(5, 1)
+CONV_POOL_OB(3, 2)
+CONV_POOL_OB(3, 1)
