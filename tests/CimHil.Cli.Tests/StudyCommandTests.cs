@@ -74,7 +74,7 @@ public class StudyCommandTests
 
             // study.md: one table row per method × model, with the clean accuracy and the worst case of the JSON.
             var md = await File.ReadAllLinesAsync(Path.Combine(folder, Study.MarkdownFile));
-            Assert.Contains("| method | seed | variation model | float | clean | MC mean ± sd | P1 [95 % CI] | clean (worst-case images) | worst k=1 | worst k=2 | worst k=3 |", md);
+            Assert.Contains("| method | seed | variation model | epochs (validation) | float | clean | MC mean ± sd | P1 [95 % CI] | clean (worst-case images) | worst k=1 | worst k=2 | worst k=3 |", md);
             var noiseGaussian = Assert.Single(md, l => l.StartsWith("| noise | 2 | gaussian |", StringComparison.Ordinal));
             var clean = (rows[3].GetProperty("monteCarlo").GetProperty("cleanAccuracy").GetDouble() * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " %";
             Assert.Contains($"| {clean} |", noiseGaussian, StringComparison.Ordinal);
