@@ -14,7 +14,8 @@ namespace CimHil.Server.Tests;
 /// </summary>
 public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const int Size = 32;
+    // 64×64: at 32×32 the run once ended in CI before the click on Stop reached the server.
+    private const int Size = 64;
 
     private static string Chromium => Environment.GetEnvironmentVariable("CIMHIL_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 

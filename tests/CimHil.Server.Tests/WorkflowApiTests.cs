@@ -102,10 +102,10 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task Stop_BringsTheChipToItsSafeState_AndResume_GivesTheUninterruptedExperiment()
     {
-        // The uninterrupted experiment, on a pristine emulator. 32×32 cells: a 16×16 run once ended on an idle CI machine
-        // before the stop sent after its first stored multilevel unit arrived (409, nothing to stop).
+        // The uninterrupted experiment, on a pristine emulator. 64×64 cells: 16×16 and 32×32 runs ended in CI
+        // before the stop sent after their first stored multilevel unit arrived (409, nothing to stop).
         string reference;
-        await using (var full = await ServedBench.StartAsync(size: 32))
+        await using (var full = await ServedBench.StartAsync(size: 64))
         {
             var op = await full.StartCharacterizationAsync();
             Assert.Equal("finished", (await full.WaitEndedAsync()).GetProperty("status").GetString());
@@ -113,7 +113,7 @@ public sealed class WorkflowApiTests
             File.Copy(Db(full, op), reference);
         }
 
-        await using var bench = await ServedBench.StartAsync(size: 32);
+        await using var bench = await ServedBench.StartAsync(size: 64);
         await using var events = await EventStream.OpenAsync(bench.Http);
         var started = await bench.StartCharacterizationAsync();
         await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
