@@ -184,20 +184,13 @@ internal static class Benches
         var bench = new SmuMatrixBench(backing, Logger);
         var smuServer = new LineInstrumentServer(bench.Smu, Logger);
         var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
-        smuServer.Start();
-        matrixServer.Start();
+        var stop = Started(smuServer, matrixServer);
         var wire = new RecordingTransportFactory();
         var driver = new SmuMatrixDriver();
         var g = backing.Geometry;
         var config = Config("smu-matrix", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
-        var settings = driver.Parse(config.Chip.Settings);
-        var chip = await driver.ConnectAsync(settings, Context(config), wire, CancellationToken.None);
-        return new Rig(chip, backing, wire, async () =>
-        {
-            await smuServer.DisposeAsync();
-            await matrixServer.DisposeAsync();
-        })
-        { Bench = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
+        var chip = await ConnectOrStopAsync(() => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None), stop);
+        return new Rig(chip, backing, wire, stop) { Bench = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
     }
 
     /// <summary>The emulated 2636B + 707B in front of the emulated array, each on its own loopback port, and the keithley-2600b driver connected to both.</summary>
@@ -207,28 +200,13 @@ internal static class Benches
         var bench = new Keithley2600BBench(backing, Logger);
         var smuServer = new LineInstrumentServer(bench.Smu, Logger);
         var matrixServer = new LineInstrumentServer(bench.Matrix!, Logger);
-        smuServer.Start();
-        matrixServer.Start();
-        async ValueTask Stop()
-        {
-            await smuServer.DisposeAsync();
-            await matrixServer.DisposeAsync();
-        }
-
+        var stop = Started(smuServer, matrixServer);
         var wire = new RecordingTransportFactory();
         var driver = new Keithley2600BDriver();
         var g = backing.Geometry;
         var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""", transportJson);
-        try
-        {
-            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
-            return new Rig(chip, backing, wire, Stop) { K2600B = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
-        }
-        catch
-        {
-            await Stop();
-            throw;
-        }
+        var chip = await ConnectOrStopAsync(() => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None), stop);
+        return new Rig(chip, backing, wire, stop) { K2600B = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
     }
 
     /// <summary>The emulated 2636B alone on one emulated device (1×1), on a loopback port, and the keithley-2600b driver connected without a matrix.</summary>
@@ -237,20 +215,12 @@ internal static class Benches
         var backing = new EmulatedChip(Array with { Rows = 1, Columns = 1 });
         var bench = new Keithley2600BBench(backing, Logger, withMatrix: false);
         var smuServer = new LineInstrumentServer(bench.Smu, Logger);
-        smuServer.Start();
+        var stop = Started(smuServer);
         var wire = new RecordingTransportFactory();
         var driver = new Keithley2600BDriver();
         var config = Config("keithley-2600b", $$"""{ "smu": "{{smuServer.ResourceString}}", "technology": "rram"{{extraSettings}} }""");
-        try
-        {
-            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
-            return new Rig(chip, backing, wire, () => smuServer.DisposeAsync()) { K2600B = bench, Resources = [smuServer.ResourceString] };
-        }
-        catch
-        {
-            await smuServer.DisposeAsync();
-            throw;
-        }
+        var chip = await ConnectOrStopAsync(() => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None), stop);
+        return new Rig(chip, backing, wire, stop) { K2600B = bench, Resources = [smuServer.ResourceString] };
     }
 
     /// <summary>
@@ -263,28 +233,13 @@ internal static class Benches
         var bench = new Keithley4200ABench(backing, Logger);
         var analyzerServer = new LineInstrumentServer(bench.Analyzer, Logger, terminator: 0);
         var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
-        analyzerServer.Start();
-        matrixServer.Start();
-        async ValueTask Stop()
-        {
-            await analyzerServer.DisposeAsync();
-            await matrixServer.DisposeAsync();
-        }
-
+        var stop = Started(analyzerServer, matrixServer);
         var wire = new RecordingTransportFactory();
         var driver = new Keithley4200ADriver();
         var g = backing.Geometry;
         var config = Config("keithley-4200a", $$"""{ "analyzer": "{{analyzerServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""", transportJson);
-        try
-        {
-            var chip = await driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None);
-            return new Rig(chip, backing, wire, Stop) { K4200A = bench, Resources = [analyzerServer.ResourceString, matrixServer.ResourceString] };
-        }
-        catch
-        {
-            await Stop();
-            throw;
-        }
+        var chip = await ConnectOrStopAsync(() => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None), stop);
+        return new Rig(chip, backing, wire, stop) { K4200A = bench, Resources = [analyzerServer.ResourceString, matrixServer.ResourceString] };
     }
 
     /// <summary>
@@ -298,15 +253,7 @@ internal static class Benches
         var mainframeServer = new LineInstrumentServer(bench.Mainframe, Logger);
         var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
         var wgfmuServer = new LineInstrumentServer(bench.Wgfmu, Logger);
-        mainframeServer.Start();
-        matrixServer.Start();
-        wgfmuServer.Start();
-        async ValueTask Stop()
-        {
-            await mainframeServer.DisposeAsync();
-            await matrixServer.DisposeAsync();
-            await wgfmuServer.DisposeAsync();
-        }
+        var stop = Started(mainframeServer, matrixServer, wgfmuServer);
 
         var wire = new RecordingTransportFactory();
         var driver = new B1500Driver();
@@ -315,20 +262,42 @@ internal static class Benches
             { "mainframe": "{{mainframeServer.ResourceString}}", "wgfmuAddress": "{{wgfmuServer.ResourceString}}", "wgfmuLibrary": "{{WgfmuStandIn.LibraryPath}}",
               "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }
             """);
+        var chip = await ConnectOrStopAsync(() => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, path => (wrapWgfmu ?? (w => w))(new WgfmuLibrary(path)), CancellationToken.None), stop);
+        return new Rig(chip, backing, wire, stop)
+        {
+            B1500 = bench,
+            WgfmuServer = wgfmuServer,
+            Resources = [mainframeServer.ResourceString, matrixServer.ResourceString, wgfmuServer.ResourceString],
+        };
+    }
+
+    /// <summary>Starts <paramref name="servers"/>; the returned stop disposes them in the same order.</summary>
+    private static Func<ValueTask> Started(params LineInstrumentServer[] servers)
+    {
+        foreach (var server in servers)
+        {
+            server.Start();
+        }
+
+        return async () =>
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        };
+    }
+
+    /// <summary>Connects the driver, or stops the instrument servers when the connection fails, so a failing test leaves no port open.</summary>
+    private static async Task<IChip> ConnectOrStopAsync(Func<Task<IChip>> connect, Func<ValueTask> stop)
+    {
         try
         {
-            var settings = driver.Parse(config.Chip.Settings);
-            var chip = await driver.ConnectAsync(settings, Context(config), wire, path => (wrapWgfmu ?? (w => w))(new WgfmuLibrary(path)), CancellationToken.None);
-            return new Rig(chip, backing, wire, Stop)
-            {
-                B1500 = bench,
-                WgfmuServer = wgfmuServer,
-                Resources = [mainframeServer.ResourceString, matrixServer.ResourceString, wgfmuServer.ResourceString],
-            };
+            return await connect();
         }
         catch
         {
-            await Stop();
+            await stop();
             throw;
         }
     }
