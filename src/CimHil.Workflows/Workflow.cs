@@ -23,4 +23,7 @@ public abstract class Workflow<TSettings>
     private protected ILogger Log { get; }
 
     private protected StageTimer Stages { get; }
+
+    /// <summary>Where the Monte-Carlo stages' chips run (<c>--device</c> / <c>simulation.device</c>, docs/gpu.md); null: the CPU.</summary>
+    public ChipBatchBackendFactory? MonteCarloBackend { get; init; }
 }

@@ -124,7 +124,8 @@ public class GpuDeviceSelectionTests
         Assert.Contains("simulation.device: 'tpu': expected cpu, cuda or auto", error, StringComparison.Ordinal);
     }
 
-    private static Dictionary<string, string?> NoGpu() => new() { ["CIMHIL_CUDA_LIBRARY_PATH"] = StandInFolder.Value };
+    /// <summary>The child's environment with the stand-in driver that sees no GPU (cuInit returns 100).</summary>
+    internal static Dictionary<string, string?> NoGpu() => new() { ["CIMHIL_CUDA_LIBRARY_PATH"] = StandInFolder.Value };
 
     private static bool Loads(params string[] names)
     {

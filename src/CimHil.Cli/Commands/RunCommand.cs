@@ -29,10 +29,16 @@ public static class RunCommand
         {
             resume, newChip, strict, fromStore, json,
         };
+        var device = new SimulationDeviceOptions();
+        device.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var config = services.Config(parse);
             var settings = RunSettings.Parse(config.Section("run"));
+
+            // Before the run folder and the bench: a GPU asked for and missing stops the run before any work (docs/gpu.md).
+            using var chipDevice = ChipBackendChoice.Open(device, parse, config, services.Logger(parse));
+            chipDevice.NoteSearchOnCpu();
             string folder;
             if (parse.GetValue(resume) is { } existing)
             {
@@ -80,7 +86,7 @@ public static class RunCommand
                     }
 
                     results = await StageProgressBars.RunAsync(display, RunPipeline.FromStoreStageNames, progress =>
-                        new RunPipeline(config, settings, runLog, progress) { Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
+                        new RunPipeline(config, settings, runLog, progress) { MonteCarloBackend = chipDevice.Factory, Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
                 }
                 else
                 {
@@ -91,7 +97,7 @@ public static class RunCommand
                     }
 
                     results = await StageProgressBars.RunAsync(display, RunPipeline.StageNames, progress =>
-                        new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
+                        new RunPipeline(config, settings, runLog, progress) { MonteCarloBackend = chipDevice.Factory, CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
                 }
             }
             catch (Exception ex)

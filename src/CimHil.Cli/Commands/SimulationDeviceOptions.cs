@@ -70,13 +70,17 @@ internal sealed class SimulationDeviceOptions
         {
             return CudaBackendSelection.Select(device, mode, mapped, variation, options, logger);
         }
-        catch (CudaException ex) when (fromFlag)
-        {
-            throw new CliUsageException(ex.Message);
-        }
         catch (CudaException ex)
         {
-            throw config.Section("simulation").Error(ConfigKey, ex.Message.Replace("--device cuda: ", "cuda: ", StringComparison.Ordinal));
+            throw Refusal(fromFlag, config)(ex.Message);
         }
     }
+
+    /// <summary>
+    /// The error for "cuda was asked for and cannot run": a usage error when the flag asked (exit 2), else a configuration
+    /// error naming simulation.device (exit 3).
+    /// </summary>
+    public static Func<string, Exception> Refusal(bool fromFlag, HilConfig config) => fromFlag
+        ? message => new CliUsageException(message)
+        : message => config.Section("simulation").Error(ConfigKey, message.Replace("--device cuda: ", "cuda: ", StringComparison.Ordinal));
 }

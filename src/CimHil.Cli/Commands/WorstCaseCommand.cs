@@ -52,9 +52,11 @@ public static class WorstCaseCommand
             model, deviceModel, ks, method, steps, restarts, images, data, foldBatchNorm, bits, slices, output, chips, percentile, seed, verify, exportOnnx, exportK, json,
         };
         sharding.AddOptions(command);
+        var device = new SimulationDeviceOptions();
+        device.AddTo(command);
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            services.SimulationConfig(parse);
+            var config = services.SimulationConfig(parse);
             var logger = services.Logger(parse);
             var bounds = DeviceBoundModel.Parse(parse.GetValue(deviceModel)!);
             var mapping = new CimMappingOptions { BitsPerDevice = parse.GetValue(bits), SliceCount = parse.GetValue(slices) };
@@ -104,6 +106,9 @@ public static class WorstCaseCommand
                 return same ? ExitCodes.Success : ExitCodes.BadInput;
             }
 
+            // Opened before the search, so a GPU asked for and missing stops the command before any work (docs/gpu.md).
+            using var chipDevice = ChipBackendChoice.Open(device, parse, config, logger);
+            chipDevice.NoteSearchOnCpu();
             WorstCaseOptions options;
             try
             {
@@ -145,6 +150,7 @@ public static class WorstCaseCommand
                 MonteCarloChips = shard is null or { Shard: 0 } ? parse.GetValue(chips) : 0,
                 MonteCarloPercentile = parse.GetValue(percentile),
                 MonteCarloSeed = parse.GetValue(seed),
+                MonteCarloBackend = chipDevice.Factory,
             };
             if (parse.GetValue(exportK) is { } ek && !request.Ks.Contains(ek))
             {

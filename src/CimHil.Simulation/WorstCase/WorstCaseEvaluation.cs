@@ -30,6 +30,9 @@ public sealed record WorstCaseRequest
 
     /// <summary>Seed of the Monte-Carlo chips.</summary>
     public long MonteCarloSeed { get; init; } = 1;
+
+    /// <summary>Where the Monte-Carlo reference's chips run (<c>--device</c>, docs/gpu.md); null: the CPU.</summary>
+    public ChipBatchBackendFactory? MonteCarloBackend { get; init; }
 }
 
 /// <summary>Runs the accuracy-versus-bound sweep, saves each Δ, and adds the Monte-Carlo reference for the same device model.</summary>
@@ -89,7 +92,9 @@ public static class WorstCaseEvaluation
         {
             var mcSw = Stopwatch.StartNew();
             var spec = request.Bounds.MonteCarloSpec;
-            var evaluator = new MonteCarloEvaluator(mapped, spec, new MonteCarloOptions { Chips = request.MonteCarloChips, Seed = request.MonteCarloSeed, Percentile = request.MonteCarloPercentile });
+            var mcOptions = new MonteCarloOptions { Chips = request.MonteCarloChips, Seed = request.MonteCarloSeed, Percentile = request.MonteCarloPercentile };
+            using var backend = request.MonteCarloBackend?.Invoke(mapped, spec, mcOptions);
+            var evaluator = new MonteCarloEvaluator(mapped, spec, mcOptions, backend);
             var result = await Task.Run(() => evaluator.Run(data, referenceProgress, cancellationToken), cancellationToken).ConfigureAwait(false);
             mc = new MonteCarloReference(request.MonteCarloChips, result.Mean, result.Minimum, result.PercentileK, result.Percentile, spec.Describe(), mcSw.Elapsed.TotalSeconds);
             logger.Information(

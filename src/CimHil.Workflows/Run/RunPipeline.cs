@@ -280,7 +280,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
         {
             var e = Settings.Evaluation;
             var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(e.MonteCarloImages);
-            return await EvaluationStages.MonteCarloSummaryAsync(network, mapping, VariationSpec.Parse(calibration), e.MonteCarloOptions(Settings.Seed), test, directory, "monte-carlo", Stages.Progress, ct);
+            return await EvaluationStages.MonteCarloSummaryAsync(network, mapping, VariationSpec.Parse(calibration), e.MonteCarloOptions(Settings.Seed), test, directory, "monte-carlo", Stages.Progress, ct, MonteCarloBackend);
         }, Log, ct);
 
     private Task<WorstCaseSummary> WorstCaseAsync(Network network, CimMappingOptions mapping, string calibration, string directory, string folder, CancellationToken ct) =>

@@ -7,10 +7,12 @@ public static class EvaluationStages
 {
     /// <summary>
     /// Maps <paramref name="network"/>, calibrates the periphery on 1000 training images when the mapping has converters,
-    /// and runs the Monte-Carlo evaluation on <paramref name="test"/>, reporting chips done as stage <paramref name="stage"/>.
+    /// and runs the Monte-Carlo evaluation on <paramref name="test"/>, reporting chips done as stage <paramref name="stage"/>;
+    /// the chips run where <paramref name="backends"/> says (null: the CPU).
     /// </summary>
     public static async Task<MonteCarloSummary> MonteCarloSummaryAsync(
-        Network network, CimMappingOptions mapping, VariationSpec variation, MonteCarloOptions options, Dataset test, string directory, string stage, IProgress<StageProgress> progress, CancellationToken ct)
+        Network network, CimMappingOptions mapping, VariationSpec variation, MonteCarloOptions options, Dataset test, string directory, string stage, IProgress<StageProgress> progress, CancellationToken ct,
+        ChipBatchBackendFactory? backends = null)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         ArgumentNullException.ThrowIfNull(variation);
@@ -27,7 +29,8 @@ public static class EvaluationStages
 
         var sw = Stopwatch.StartNew();
         var reporter = new SynchronousProgress<MonteCarloProgress>(p => progress.Report(MonteCarloChipProgress.Of(stage, p)));
-        var r = new MonteCarloEvaluator(mapped, variation, options).Run(TestSet.FromDataset(test, options.BatchSize), reporter, ct);
+        using var backend = backends?.Invoke(mapped, variation, options);
+        var r = new MonteCarloEvaluator(mapped, variation, options, backend).Run(TestSet.FromDataset(test, options.BatchSize), reporter, ct);
         return new MonteCarloSummary(r.NominalAccuracy, r.Mean, r.StandardDeviation, r.Minimum, r.PercentileK, r.Percentile, r.PercentileInterval, r.MeanInterval, r.ConfidenceLevel, r.Images, r.Variation, r.Seed, sw.Elapsed.TotalSeconds, r.ChipAccuracies);
     }
 

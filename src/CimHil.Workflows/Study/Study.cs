@@ -83,7 +83,7 @@ public sealed class Study : Workflow<StudySettings>
                 {
                     var mcStage = $"monte-carlo {method}/{name} seed {seed}";
                     var options = Settings.Evaluation.MonteCarloOptions(Settings.Seeds.MonteCarloFor(seed));
-                    var mc = await Stages.RunAsync(mcStage, () => EvaluationStages.MonteCarloSummaryAsync(network, evalMapping, spec, options, mcImages, directory, mcStage, Stages.Progress, ct));
+                    var mc = await Stages.RunAsync(mcStage, () => EvaluationStages.MonteCarloSummaryAsync(network, evalMapping, spec, options, mcImages, directory, mcStage, Stages.Progress, ct, MonteCarloBackend));
                     var search = WorstCaseOptions.Preset(Settings.WorstCaseMethod) with
                     {
                         Steps = Settings.WorstCaseSteps,

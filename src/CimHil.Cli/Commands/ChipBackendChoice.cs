@@ -1,0 +1,109 @@
+using CimHil.Core.Config;
+using CimHil.Simulation.Cuda;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Variation;
+using Serilog;
+
+namespace CimHil.Cli.Commands;
+
+/// <summary>
+/// The device of one command that runs several Monte-Carlo evaluations (<c>worst-case</c>'s reference, <c>run</c>, <c>study</c>;
+/// docs/gpu.md): the GPU is opened once, when the command starts, so a missing one is reported before any work (cuda: the
+/// same usage or configuration error as <c>evaluate</c>; auto: the same one log line, once) and every evaluation shares it.
+/// </summary>
+internal sealed class ChipBackendChoice : IDisposable
+{
+    private readonly ComputeDevice _device;
+    private readonly Func<string, Exception> _refuse;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _fallbacksLogged = new(StringComparer.Ordinal);
+    private readonly CudaDevice? _gpu;
+    private bool _searchNoticeLogged;
+
+    private ChipBackendChoice(ComputeDevice device, Func<string, Exception> refuse, ILogger logger, Func<CudaMathMode, CudaDevice> open, CudaMathMode mode)
+    {
+        _device = device;
+        _refuse = refuse;
+        _logger = logger;
+        if (device == ComputeDevice.Cpu)
+        {
+            return;
+        }
+
+        try
+        {
+            _gpu = open(mode);
+            _logger.Information("Monte-Carlo on the GPU: {Device}; libraries {Libraries}", _gpu.Describe(), _gpu.Libraries);
+        }
+        catch (CudaException ex)
+        {
+            Fallback(ex.Message);
+        }
+    }
+
+    /// <summary>What was asked for.</summary>
+    public ComputeDevice Device => _device;
+
+    /// <summary>
+    /// Resolves <c>--device</c> / <c>simulation.device</c> and opens the GPU when one is asked for; throws the usage
+    /// (flag) or configuration (config key) error when cuda was asked for and cannot run.
+    /// </summary>
+    public static ChipBackendChoice Open(SimulationDeviceOptions options, System.CommandLine.ParseResult parse, HilConfig config, ILogger logger, Func<CudaMathMode, CudaDevice>? open = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(logger);
+        var (device, fromFlag) = options.Requested(parse, config);
+        return new ChipBackendChoice(device, SimulationDeviceOptions.Refusal(fromFlag, config), logger, open ?? (m => CudaDevice.Open(m)), options.MathMode(parse));
+    }
+
+    /// <summary>The factory the workflows and the worst-case reference call for each Monte-Carlo evaluation.</summary>
+    public ChipBatchBackendFactory Factory => Backend;
+
+    /// <summary>
+    /// Says once, when a GPU was asked for, that the worst-case search itself runs on the CPU: it has no GPU path yet
+    /// (docs/gpu.md, "What runs on the GPU"), so --device moves only the Monte-Carlo chips.
+    /// </summary>
+    public void NoteSearchOnCpu()
+    {
+        if (_device != ComputeDevice.Cpu && !_searchNoticeLogged)
+        {
+            _searchNoticeLogged = true;
+            _logger.Information("device {Device}: the worst-case search runs on the CPU (it has no GPU path yet); the Monte-Carlo chips follow --device", _device.ToString().ToLowerInvariant());
+        }
+    }
+
+    public void Dispose() => _gpu?.Dispose();
+
+    private IChipBatchBackend? Backend(MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options)
+    {
+        if (_gpu is null)
+        {
+            return null;
+        }
+
+        var unsupported = CudaMonteCarlo.Unsupported(mapped);
+        if (unsupported is not null)
+        {
+            Fallback(unsupported);
+            return null;
+        }
+
+        return CudaMonteCarlo.Create(_gpu, mapped, variation, options, ownsDevice: false);
+    }
+
+    private void Fallback(string reason)
+    {
+        if (_device == ComputeDevice.Cuda)
+        {
+            throw _refuse($"--device cuda: {reason}");
+        }
+
+        // The same line as evaluate's (CudaBackendSelection), once per reason however many evaluations the command runs.
+        if (_fallbacksLogged.Add(reason))
+        {
+            _logger.Warning("device auto: running on the CPU: {Reason}", reason);
+        }
+    }
+}
