@@ -2,16 +2,17 @@
 # The worst-case half of issue #21's benchmark (docs/gpu.md, "Worst case"): on the GPU machine, the worst-case sweep of
 # `cimhil run`'s stage (LeNet-5, k = 0,0.5,1,2,3, 2000 images, default method, the shipped calibrated model) timed on its CPU
 # cores with `--device cpu`, then the Monte-Carlo reference alone (k = 0) with `--device cpu` and `--device cuda`, and the
-# saved worst-case Δ of k = 3 re-verified. Usage (repository root, GPU machine): bash .gpu-wc/bench/worstcase.sh [images] [chips]
+# saved worst-case Δ of k = 3 re-verified. The log lines (per bound: accuracy, passes, seconds) go to standard error, so a
+# sweep stopped by its time limit still shows how far it got. Usage (repository root, GPU machine): bash .gpu-wc/bench/worstcase.sh [images] [chips]
 set -u
 IMAGES=${1:-2000}
 CHIPS=${2:-100}
 source "$(dirname "$0")/env.sh"
 BOUNDS=/tmp/cimhil/calibration/emulator-rram.json
 sweep() {
-  local label=$1; shift
+  local limit=$1 label=$2; shift 2
   echo "== worst-case $label"
-  timeout 280 $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --json --quiet "$@" > $OUT/wc.json \
+  timeout $limit $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --json "$@" > $OUT/wc.json \
     && python3 - $OUT/wc.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -24,8 +25,8 @@ print("   total %.1f s" % d["seconds"])
 PY
   cp $OUT/wc.json "$OUT/wc-$(echo "$label" | tr -c 'a-z0-9\n' '-' | head -c 40).json" 2>/dev/null
 }
-sweep "sweep, --device cpu ($(nproc) cores)" --k 0,0.5,1,2,3 --method default --mc-chips $CHIPS --out /tmp/wc-cpu --device cpu
-sweep "reference only, --device cpu" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cpu --device cpu
-sweep "reference only, --device cuda" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cuda --device cuda
+sweep 450 "sweep, --device cpu ($(nproc) cores)" --k 0,0.5,1,2,3 --method default --mc-chips $CHIPS --out /tmp/wc-cpu --device cpu
+sweep 90 "reference only, --device cpu" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cpu --device cpu
+sweep 90 "reference only, --device cuda" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cuda --device cuda
 echo "== verify k=3 (the CPU's Δ, re-applied)"; timeout 60 $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --verify /tmp/wc-cpu/worst-case-k3.safetensors
 echo "== end $(date -u +%FT%TZ)"
