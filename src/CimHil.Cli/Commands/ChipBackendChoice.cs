@@ -70,7 +70,8 @@ internal sealed class ChipBackendChoice : IDisposable
         if (_device != ComputeDevice.Cpu && !_searchNoticeLogged)
         {
             _searchNoticeLogged = true;
-            _logger.Information("device {Device}: the worst-case search runs on the CPU (it has no GPU path yet); the Monte-Carlo chips follow --device", _device.ToString().ToLowerInvariant());
+            // A warning, as the fallback line is: the console shows it at the default level, and the user asked for a GPU.
+            _logger.Warning("device {Device}: the worst-case search runs on the CPU (it has no GPU path yet); the Monte-Carlo chips follow --device", _device.ToString().ToLowerInvariant());
         }
     }
 
