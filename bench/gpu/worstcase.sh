@@ -3,7 +3,8 @@
 # `cimhil run`'s stage (LeNet-5, k = 0,0.5,1,2,3, 2000 images, default method, the shipped calibrated model) timed on its CPU
 # cores with `--device cpu`, then the Monte-Carlo reference alone (k = 0) with `--device cpu` and `--device cuda`, and the
 # saved worst-case Δ of k = 3 re-verified. The log lines (per bound: accuracy, passes, seconds) go to standard error, so a
-# sweep stopped by its time limit still shows how far it got. Usage (repository root, GPU machine): bash .gpu-wc/bench/worstcase.sh [images] [chips]
+# sweep stopped by its time limit still shows how far it got. Usage (repository root, GPU machine): bash .gpu/bench/worstcase.sh [images] [chips]
+# (BUNDLE=folder when bundle.sh packed elsewhere than .gpu/).
 set -u
 IMAGES=${1:-2000}
 CHIPS=${2:-100}
