@@ -13,7 +13,7 @@ BOUNDS=/tmp/cimhil/calibration/emulator-rram.json
 sweep() {
   local limit=$1 label=$2; shift 2
   echo "== worst-case $label"
-  timeout $limit $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --json "$@" > $OUT/wc.json \
+  timeout $limit $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --json --log-level Information "$@" > $OUT/wc.json \
     && python3 - $OUT/wc.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
