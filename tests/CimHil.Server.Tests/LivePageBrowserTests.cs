@@ -14,8 +14,8 @@ namespace CimHil.Server.Tests;
 /// </summary>
 public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    // 64×64: at 32×32 the run once ended in CI before the click on Stop reached the server.
-    private const int Size = 64;
+    // Small: the run is held at known commits (CommitHold), so it cannot end before the test's Stop arrives.
+    private const int Size = 16;
 
     private static string Chromium => Environment.GetEnvironmentVariable("CIMHIL_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
@@ -54,7 +54,8 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
             reference = s.Counts().Measurements;
         }
 
-        await using var bench = await ServedBench.StartAsync(size: Size);
+        var hold = WorkflowApiTests.AtMultilevelCommits();
+        await using var bench = await ServedBench.StartAsync(size: Size, hold: hold);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -78,23 +79,43 @@ public sealed class LivePageBrowserTests(Xunit.Abstractions.ITestOutputHelper ou
         await page.WaitForFunctionAsync("() => document.getElementById('connection').textContent === 'live'");
 
         await page.FillAsync("#plan", bench.PlanPath);
-        await page.ClickAsync("#start");
-
-        // At least three redraws of the map and of the histograms while it runs, then Stop.
-        await page.WaitForFunctionAsync(
-            "() => document.body.dataset.status === 'running' && Number(document.body.dataset.mapUpdates) >= 3 && Number(document.body.dataset.histogramUpdates) >= 3",
-            null, new PageWaitForFunctionOptions { Timeout = 120_000, PollingInterval = 20 });
-        await ShotAsync(page, "live-running.png");
         var mapUpdates = await DataAsync(page, "mapUpdates");
         var histogramUpdates = await DataAsync(page, "histogramUpdates");
+        await page.ClickAsync("#start");
+
+        // Three commits of multilevel units, the run held after each until the page has drawn it: the map and the level
+        // histograms are redrawn at least three times while it runs. Stop is pressed while it is held at the third.
+        using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Jobs.LiveStored held = null!;
+        for (var i = 0; i < 3; i++)
+        {
+            if (i > 0)
+            {
+                hold.Release();
+            }
+
+            held = await hold.NextAsync(wait.Token);
+            await page.WaitForFunctionAsync($"() => document.body.dataset.status === 'running' && document.body.dataset.measurements === '{held.TotalMeasurements}'",
+                null, new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 20 });
+            var map = await DataAsync(page, "mapUpdates");
+            var histograms = await DataAsync(page, "histogramUpdates");
+            Assert.True(map > mapUpdates && histograms > histogramUpdates, $"commit {i + 1}: map {mapUpdates} → {map}, histograms {histogramUpdates} → {histograms}");
+            (mapUpdates, histogramUpdates) = (map, histograms);
+        }
+
+        await ShotAsync(page, "live-running.png");
         await page.ClickAsync("#stop");
+        await page.WaitForFunctionAsync("() => document.body.dataset.status === 'stopping'", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        hold.Open();
         await page.WaitForFunctionAsync("() => ['stopped', 'finished', 'failed'].includes(document.body.dataset.status)", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
 
         Assert.Equal("stopped", await TextDataAsync(page, "status"));
         Assert.Equal("true", await TextDataAsync(page, "safeState"));
         Assert.Equal("chip in safe state", await page.InnerTextAsync("#safe"));
         Assert.True(await page.IsEnabledAsync("#resume"));
+        // Stopped at the commit it was held at: what the page counts is what the store held then.
         var atStop = await DataAsync(page, "measurements");
+        Assert.Equal(held.TotalMeasurements, atStop);
         Assert.InRange(atStop, 1, reference - 1);
         await ShotAsync(page, "live-stopped.png");
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CimHil.Characterization.Store;
+using CimHil.Server.Operations;
 
 namespace CimHil.Server.Tests;
 
@@ -99,13 +100,15 @@ public sealed class WorkflowApiTests
         await bench.WaitEndedAsync();
     }
 
+    /// <summary>Holds a characterisation after each commit that stores multilevel units (the procedure the page's histograms show).</summary>
+    public static CommitHold AtMultilevelCommits() => new(s => s.Units.Any(u => u.Procedure == "multilevel"));
+
     [Fact]
-    public async Task Stop_BringsTheChipToItsSafeState_AndResume_GivesTheUninterruptedExperiment()
+    public async Task Stop_WhileHeldAtACommit_EndsAtThatCommit_InTheSafeState_AndResume_GivesTheUninterruptedExperiment()
     {
-        // The uninterrupted experiment, on a pristine emulator. 64×64 cells: 16×16 and 32×32 runs ended in CI
-        // before the stop sent after their first stored multilevel unit arrived (409, nothing to stop).
+        // The uninterrupted experiment, on a pristine emulator.
         string reference;
-        await using (var full = await ServedBench.StartAsync(size: 64))
+        await using (var full = await ServedBench.StartAsync(size: 12))
         {
             var op = await full.StartCharacterizationAsync();
             Assert.Equal("finished", (await full.WaitEndedAsync()).GetProperty("status").GetString());
@@ -113,18 +116,26 @@ public sealed class WorkflowApiTests
             File.Copy(Db(full, op), reference);
         }
 
-        await using var bench = await ServedBench.StartAsync(size: 64);
+        // The run is held after its first multilevel commit, Stop is sent while it waits there, then it is let go: it
+        // must end at exactly that commit (no race with the end of a small array).
+        var hold = AtMultilevelCommits();
+        await using var bench = await ServedBench.StartAsync(size: 12, hold: hold);
         await using var events = await EventStream.OpenAsync(bench.Http);
         var started = await bench.StartCharacterizationAsync();
-        await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
+        using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var heldAt = await hold.NextAsync(wait.Token);
         using var stop = await bench.Http.PostAsync("api/operation/stop", null);
         Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        hold.Open();
         var stopped = await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
 
         Assert.Equal("stopped", stopped.GetProperty("data").GetProperty("status").GetString());
         Assert.True(stopped.GetProperty("data").GetProperty("safeState").GetBoolean());
         var db = Db(bench, started);
-        Assert.True(Units(db).Count < Units(reference).Count, "the stop landed before the end");
+        Assert.Equal(heldAt.TotalUnits, Units(db).Count);
+        Assert.Equal(heldAt.TotalMeasurements, Records(db));
+        Assert.Equal(heldAt.TotalMeasurements, events.Seen.Where(e => EventStream.Is(e, "stored")).Last().GetProperty("data").GetProperty("totalMeasurements").GetInt64());
+        Assert.InRange(heldAt.TotalUnits, 1, Units(reference).Count - 1);
         using var again = await bench.Http.PostAsync("api/operation/stop", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
@@ -173,15 +184,19 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task StoredEvents_OfAStoppedAndResumedRun_NameEveryCellTheStoreHasAConductanceFor()
     {
-        await using var bench = await ServedBench.StartAsync(size: 32);
+        var hold = AtMultilevelCommits();
+        await using var bench = await ServedBench.StartAsync(size: 12, hold: hold);
         await using var events = await EventStream.OpenAsync(bench.Http);
         var started = await bench.StartCharacterizationAsync();
-        await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
-        using (await bench.Http.PostAsync("api/operation/stop", null))
+        using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await hold.NextAsync(wait.Token);
+        using (var stop = await bench.Http.PostAsync("api/operation/stop", null))
         {
+            Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
         }
 
-        await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
+        hold.Open();
+        Assert.Equal("stopped", (await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"))).GetProperty("data").GetProperty("status").GetString());
         await bench.StartCharacterizationAsync(resume: started.GetProperty("run").GetString());
 
         // What the page does on a resume, over and over while the run writes its store: every read succeeds (a reader
