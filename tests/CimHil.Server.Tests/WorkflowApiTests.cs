@@ -80,6 +80,20 @@ public sealed class WorkflowApiTests
         Assert.False(listed.GetProperty("hasResults").GetBoolean());
         var units = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/units");
         Assert.Equal(Units(db).Count, units.GetArrayLength());
+
+        // The map the page loads when a run stops or ends shows each cell's last read as the stream delivered them, in the
+        // order they were taken (it once took the last in the store's key order, procedures by name: the stuck map's reads
+        // after RESET hid every later multilevel and read-noise value, and the map went dark when a run stopped).
+        var lastRead = new Dictionary<(int, int), double>();
+        foreach (var read in stored.SelectMany(s => s.GetProperty("reads").EnumerateArray()))
+        {
+            lastRead[(read[0].GetInt32(), read[1].GetInt32())] = read[2].GetDouble();
+        }
+
+        var map = (await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/map")).EnumerateArray()
+            .ToDictionary(c => (c[0].GetInt32(), c[1].GetInt32()), c => c[2].GetDouble());
+        Assert.NotEmpty(lastRead);
+        Assert.All(lastRead, kv => Assert.Equal(kv.Value, map[kv.Key]));
     }
 
     [Fact]
