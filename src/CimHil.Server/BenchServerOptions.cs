@@ -37,6 +37,12 @@ public sealed record BenchServerOptions
     /// <summary>Events kept for a client that connects (or reconnects) while an operation runs.</summary>
     public int EventHistory { get; init; } = 20_000;
 
+    /// <summary>
+    /// For tests only (null in <c>cimhil serve</c>): holds a characterisation after chosen commits until the test lets it
+    /// go, so stop-and-resume tests stop it at a known point rather than racing it.
+    /// </summary>
+    public Operations.CommitHold? CommitHold { get; init; }
+
     /// <summary>True when the address is a loopback address (127.0.0.0/8, ::1).</summary>
     public bool IsLoopback => IPAddress.IsLoopback(BindAddress);
 }

@@ -12,7 +12,17 @@ internal static class CliProcess
         RunAsync(workingDirectory, new Dictionary<string, string?>(), args);
 
     /// <summary>As above, with <paramref name="environment"/> set in the child (a null value removes the variable).</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunAsync(workingDirectory, environment, DefaultTimeout, args);
+
+    /// <summary>How long a command may run before it is killed and its test fails.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// As above, killed with every process it started when it runs past <paramref name="timeout"/>; the test then fails
+    /// with what it had written (a hung child left running would hold its files and ports for the rest of the test run).
+    /// </summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -35,10 +45,22 @@ internal static class CliProcess
         }
 
         using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
+        // Read to the end without a token: the pipes close when the process (tree) ends, killed or not, so what it wrote
+        // before a timeout is still there to report.
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"cimhil {string.Join(' ', args)} ran past {timeout.TotalSeconds:F0} s and was killed with its child processes.\nstdout:\n{await output}\nstderr:\n{await error}");
+        }
+
         return (process.ExitCode, await output, await error);
     }
 

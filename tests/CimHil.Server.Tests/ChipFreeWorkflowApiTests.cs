@@ -75,9 +75,17 @@ public sealed class ChipFreeWorkflowApiTests
         // The chip is taken by a characterisation for all that follows.
         var characterise = await bench.StartCharacterizationAsync();
 
-        var import = await StartAsync(bench, "import", new { files = new[] { csv }, map });
+        // One row that does not parse, skipped (skipBadRows) with a warning.
+        await File.AppendAllTextAsync(csv, "7,x,20.0,20,0\n");
+        var import = await StartAsync(bench, "import", new { files = new[] { csv }, map, skipBadRows = true });
         var imported = (await EndOf(events, import.GetProperty("id").GetString()!)).GetProperty("data");
         Assert.True(imported.GetProperty("status").GetString() == "finished", imported.ToString());
+
+        // The warning went out live, on the import's operation.
+        var warning = Assert.Single(events.Seen, e => EventStream.Is(e, "warning") && e.GetProperty("operation").GetString() == import.GetProperty("id").GetString()).GetProperty("data");
+        Assert.Equal("Warning", warning.GetProperty("level").GetString());
+        Assert.StartsWith("Import skipped ", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("array.csv", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
         var run = import.GetProperty("run").GetString()!;
         var db = Path.Combine(bench.Directory, "runs", run, "measurements.db");
         using (var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))

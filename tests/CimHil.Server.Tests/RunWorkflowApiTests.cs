@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CimHil.Characterization.Store;
+using CimHil.Simulation.Engine;
+using CimHil.Workflows;
 
 namespace CimHil.Server.Tests;
 
@@ -16,11 +18,17 @@ public sealed class RunWorkflowApiTests
         [.. events.Seen.Where(e => EventStream.Is(e, "stage") && e.GetProperty("data").GetProperty("record").GetString() == record)
             .Select(e => e.GetProperty("data").GetProperty("progress"))];
 
+    private static List<JsonElement> Etas(EventStream events, string record) =>
+        [.. events.Seen.Where(e => EventStream.Is(e, "stage") && e.GetProperty("data").GetProperty("record").GetString() == record)
+            .Select(e => e.GetProperty("data").GetProperty("etaSeconds"))];
+
     [Fact]
     public async Task Run_StreamsStoredCommits_MonteCarloChips_AndWorstCaseSteps_MatchingItsResults()
     {
         await using var bench = await ServedBench.StartAsync(size: 12, configure: ServedBench.SmallRun);
         await using var events = await EventStream.OpenAsync(bench.Http);
+        // Two OpenBLAS threads before, so the run job's own setting shows (the count is process-wide).
+        Assert.True(Gemm.SetOpenBlasThreads(2), $"OpenBLAS is needed here (scripts/setup.sh installs it): {Gemm.Description}");
 
         using var response = await bench.Http.PostAsJsonAsync("api/workflows/run", new { });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -30,6 +38,9 @@ public sealed class RunWorkflowApiTests
         var op = ended.GetProperty("data");
         Assert.True(op.GetProperty("status").GetString() == "finished", op.ToString());
         Assert.True(op.GetProperty("safeState").GetBoolean());
+
+        // As `cimhil run`: one OpenBLAS thread for the worst-case stage (RunBlasThreads).
+        Assert.Equal(RunBlasThreads.Count, Gemm.OpenBlasThreads);
         var result = op.GetProperty("result");
 
         // The page's map fills during a run's characterisation: every record the store holds was announced, once.
@@ -58,6 +69,11 @@ public sealed class RunWorkflowApiTests
         {
             Assert.Equal(accuracies[c.GetProperty("chipIndex").GetInt32()], c.GetProperty("chipAccuracy").GetDouble(), 12);
         }
+
+        // Each chip after the first carries the time left (the rate of the chips so far), and so does each search step
+        // after the first of the stage.
+        Assert.All(Etas(events, "MonteCarloChipProgress").Skip(1), eta => Assert.Equal(JsonValueKind.Number, eta.ValueKind));
+        Assert.All(Etas(events, "WorstCaseStepProgress").Skip(1), eta => Assert.Equal(JsonValueKind.Number, eta.ValueKind));
 
         // Worst case: steps within bounds, and one closing event per bound with the point of the result's curve.
         var steps = Records(events, "WorstCaseStepProgress");

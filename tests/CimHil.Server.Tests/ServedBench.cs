@@ -30,8 +30,11 @@ public sealed class ServedBench : IAsyncDisposable
         }
         """;
 
-    private ServedBench(string dir, BenchServer server, HttpClient http)
+    private readonly Operations.CommitHold? _hold;
+
+    private ServedBench(string dir, BenchServer server, HttpClient http, Operations.CommitHold? hold)
     {
+        _hold = hold;
         Directory = dir;
         Server = server;
         Http = http;
@@ -86,7 +89,11 @@ public sealed class ServedBench : IAsyncDisposable
         };
     }
 
-    public static async Task<ServedBench> StartAsync(int size = 16, System.Net.IPAddress? bind = null, string? token = null, double stopGraceSeconds = 10, Action<JsonObject>? configure = null)
+    /// <summary>
+    /// A server on a new emulator of <paramref name="size"/>×<paramref name="size"/> cells; <paramref name="hold"/> holds its
+    /// characterisations at the commits the test picks (<see cref="Operations.CommitHold"/>), opened when the bench is disposed.
+    /// </summary>
+    public static async Task<ServedBench> StartAsync(int size = 16, System.Net.IPAddress? bind = null, string? token = null, double stopGraceSeconds = 10, Action<JsonObject>? configure = null, Operations.CommitHold? hold = null)
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("cimhil-server-").FullName;
         var config = HilConfigLoader.Load(WriteConfig(dir, size, configure));
@@ -99,12 +106,13 @@ public sealed class ServedBench : IAsyncDisposable
             Token = token,
             RunsRoot = Path.Combine(dir, "runs"),
             StopGraceSeconds = stopGraceSeconds,
+            CommitHold = hold,
         };
         var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.File(Path.Combine(dir, "server.log")).CreateLogger();
         var server = await BenchServer.StartAsync(options, log, CancellationToken.None);
         var url = bind is null || System.Net.IPAddress.IsLoopback(bind) ? server.Url : new UriBuilder(server.Url) { Host = "127.0.0.1" }.Uri;
         var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(120) };
-        return new ServedBench(dir, server, http);
+        return new ServedBench(dir, server, http, hold);
     }
 
     public string ServerLog => File.ReadAllText(Path.Combine(Directory, "server.log"));
@@ -139,6 +147,8 @@ public sealed class ServedBench : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A test that failed while its run was held must not leave the run (and the server's stop) waiting.
+        _hold?.Open();
         Http.Dispose();
         await Server.DisposeAsync();
         try

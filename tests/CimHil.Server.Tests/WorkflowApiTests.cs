@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CimHil.Characterization.Store;
+using CimHil.Server.Operations;
 
 namespace CimHil.Server.Tests;
 
@@ -79,6 +80,20 @@ public sealed class WorkflowApiTests
         Assert.False(listed.GetProperty("hasResults").GetBoolean());
         var units = await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/units");
         Assert.Equal(Units(db).Count, units.GetArrayLength());
+
+        // The map the page loads when a run stops or ends shows each cell's last read as the stream delivered them, in the
+        // order they were taken (it once took the last in the store's key order, procedures by name: the stuck map's reads
+        // after RESET hid every later multilevel and read-noise value, and the map went dark when a run stopped).
+        var lastRead = new Dictionary<(int, int), double>();
+        foreach (var read in stored.SelectMany(s => s.GetProperty("reads").EnumerateArray()))
+        {
+            lastRead[(read[0].GetInt32(), read[1].GetInt32())] = read[2].GetDouble();
+        }
+
+        var map = (await bench.Http.GetFromJsonAsync<JsonElement>($"api/runs/{run}/map")).EnumerateArray()
+            .ToDictionary(c => (c[0].GetInt32(), c[1].GetInt32()), c => c[2].GetDouble());
+        Assert.NotEmpty(lastRead);
+        Assert.All(lastRead, kv => Assert.Equal(kv.Value, map[kv.Key]));
     }
 
     [Fact]
@@ -99,13 +114,15 @@ public sealed class WorkflowApiTests
         await bench.WaitEndedAsync();
     }
 
+    /// <summary>Holds a characterisation after each commit that stores multilevel units (the procedure the page's histograms show).</summary>
+    public static CommitHold AtMultilevelCommits() => new(s => s.Units.Any(u => u.Procedure == "multilevel"));
+
     [Fact]
-    public async Task Stop_BringsTheChipToItsSafeState_AndResume_GivesTheUninterruptedExperiment()
+    public async Task Stop_WhileHeldAtACommit_EndsAtThatCommit_InTheSafeState_AndResume_GivesTheUninterruptedExperiment()
     {
-        // The uninterrupted experiment, on a pristine emulator. 64×64 cells: 16×16 and 32×32 runs ended in CI
-        // before the stop sent after their first stored multilevel unit arrived (409, nothing to stop).
+        // The uninterrupted experiment, on a pristine emulator.
         string reference;
-        await using (var full = await ServedBench.StartAsync(size: 64))
+        await using (var full = await ServedBench.StartAsync(size: 12))
         {
             var op = await full.StartCharacterizationAsync();
             Assert.Equal("finished", (await full.WaitEndedAsync()).GetProperty("status").GetString());
@@ -113,18 +130,26 @@ public sealed class WorkflowApiTests
             File.Copy(Db(full, op), reference);
         }
 
-        await using var bench = await ServedBench.StartAsync(size: 64);
+        // The run is held after its first multilevel commit, Stop is sent while it waits there, then it is let go: it
+        // must end at exactly that commit (no race with the end of a small array).
+        var hold = AtMultilevelCommits();
+        await using var bench = await ServedBench.StartAsync(size: 12, hold: hold);
         await using var events = await EventStream.OpenAsync(bench.Http);
         var started = await bench.StartCharacterizationAsync();
-        await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
+        using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var heldAt = await hold.NextAsync(wait.Token);
         using var stop = await bench.Http.PostAsync("api/operation/stop", null);
         Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        hold.Open();
         var stopped = await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
 
         Assert.Equal("stopped", stopped.GetProperty("data").GetProperty("status").GetString());
         Assert.True(stopped.GetProperty("data").GetProperty("safeState").GetBoolean());
         var db = Db(bench, started);
-        Assert.True(Units(db).Count < Units(reference).Count, "the stop landed before the end");
+        Assert.Equal(heldAt.TotalUnits, Units(db).Count);
+        Assert.Equal(heldAt.TotalMeasurements, Records(db));
+        Assert.Equal(heldAt.TotalMeasurements, events.Seen.Where(e => EventStream.Is(e, "stored")).Last().GetProperty("data").GetProperty("totalMeasurements").GetInt64());
+        Assert.InRange(heldAt.TotalUnits, 1, Units(reference).Count - 1);
         using var again = await bench.Http.PostAsync("api/operation/stop", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
@@ -173,15 +198,19 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task StoredEvents_OfAStoppedAndResumedRun_NameEveryCellTheStoreHasAConductanceFor()
     {
-        await using var bench = await ServedBench.StartAsync(size: 32);
+        var hold = AtMultilevelCommits();
+        await using var bench = await ServedBench.StartAsync(size: 12, hold: hold);
         await using var events = await EventStream.OpenAsync(bench.Http);
         var started = await bench.StartCharacterizationAsync();
-        await events.WaitForAsync(e => EventStream.Is(e, "stored") && e.GetProperty("data").GetProperty("units").EnumerateArray().Any(u => u.GetProperty("procedure").GetString() == "multilevel"));
-        using (await bench.Http.PostAsync("api/operation/stop", null))
+        using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await hold.NextAsync(wait.Token);
+        using (var stop = await bench.Http.PostAsync("api/operation/stop", null))
         {
+            Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
         }
 
-        await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"));
+        hold.Open();
+        Assert.Equal("stopped", (await events.WaitForAsync(e => Is(e, "stopped", "finished", "failed"))).GetProperty("data").GetProperty("status").GetString());
         await bench.StartCharacterizationAsync(resume: started.GetProperty("run").GetString());
 
         // What the page does on a resume, over and over while the run writes its store: every read succeeds (a reader

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using CimHil.Simulation.Engine;
 using CimHil.Workflows;
 using Serilog;
 using Serilog.Events;
@@ -66,10 +65,8 @@ public static class RunCommand
 
             Directory.CreateDirectory(folder);
 
-            // One OpenBLAS thread for the whole run, as `train` defaults to: LeNet's GEMMs are small, and OpenBLAS's spinning
-            // workers lose to anything else that runs on the machine (the worst-case stage, measured: docs/engine.md,
-            // "Worst-case search time"). The Monte-Carlo stage runs single-threaded anyway.
-            Gemm.SetOpenBlasThreads(1);
+            // One OpenBLAS thread for the whole run (RunBlasThreads says why); the bench server's run job does the same.
+            RunBlasThreads.Apply();
             var options = new CimHil.Characterization.CharacterizerOptions { ResumeOnNewChip = parse.GetValue(newChip) };
             var display = services.StageProgressDisplay(parse, parse.GetValue(json));
             var quiet = display == ProgressDisplay.None;

@@ -48,13 +48,7 @@ public sealed class CharacterizationJob
             ? MeasurementStore.Open(Database, DateTimeOffset.UtcNow)
             : MeasurementStore.Create(Database, RunFolder.IdOf(_folder), _plan.Json, RunProvenance.Of(chip, _config), DateTimeOffset.UtcNow);
         var plan = _plan ?? CharacterizationPlan.Parse(store.Run.PlanJson, $"{Database} (stored plan)", Characterization.Procedures.ProcedurePlugins.Registry(_config));
-        context.Publish(BenchEventTypes.Stage, new LiveProgress(nameof(LiveChipInfo), LiveChipInfo.Of(chip, store, RunFolder.IdOf(_folder)), null));
-
-        store.Stored += (_, batch) =>
-        {
-            context.Publish(BenchEventTypes.Stored, LiveStored.Of(batch, store.CommittedMark));
-            context.Committed();
-        };
+        LiveStoreFeed.Follow(context, chip, store, _folder);
         var eta = new EtaClock();
         var progress = new SynchronousProgress<CharacterizationProgress>(p =>
             context.Publish(BenchEventTypes.Progress, new LiveProgress(p.GetType().Name, p, eta.SecondsLeft(p.Procedure, p.UnitsDone, p.UnitsTotal, DateTimeOffset.UtcNow))));

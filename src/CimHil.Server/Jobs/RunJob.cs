@@ -1,5 +1,4 @@
 using CimHil.Characterization;
-using CimHil.Characterization.Store;
 using CimHil.Core.Config;
 using CimHil.Server.Events;
 using CimHil.Server.Operations;
@@ -20,22 +19,15 @@ public sealed class RunJob(HilConfig config, RunSettings settings, string folder
     {
         ArgumentNullException.ThrowIfNull(context);
         Directory.CreateDirectory(folder);
+
+        // As `cimhil run`: one OpenBLAS thread for the run's worst-case stage (RunBlasThreads says why).
+        RunBlasThreads.Apply();
         var eta = new EtaClock();
         var progress = new SynchronousProgress<StageProgress>(p =>
             context.Publish(BenchEventTypes.Stage, new LiveProgress(p.GetType().Name, p, eta.SecondsLeft(p.Stage, p.Done, p.Total, DateTimeOffset.UtcNow))));
         var runLog = context.Log;
         var chip = context.RequireChip();
-        void Watch(MeasurementStore store)
-        {
-            context.Publish(BenchEventTypes.Stage, new LiveProgress(nameof(LiveChipInfo), LiveChipInfo.Of(chip, store, RunFolder.IdOf(folder)), null));
-            store.Stored += (_, batch) =>
-            {
-                context.Publish(BenchEventTypes.Stored, LiveStored.Of(batch, store.CommittedMark));
-                context.Committed();
-            };
-        }
-
-        return await new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, StoreOpened = Watch }
+        return await new RunPipeline(config, settings, runLog, progress) { CharacterizerOptions = options, StoreOpened = store => LiveStoreFeed.Follow(context, chip, store, folder) }
             .RunAsync(chip, folder, context.CancellationToken).ConfigureAwait(false);
     }
 }

@@ -208,7 +208,7 @@ public sealed class BenchOperator
                 chip = await ChipConnector.ConnectAsync(_options.Config, _options.Drivers, opLog, cancel.Token).ConfigureAwait(false);
             }
 
-            var context = new OperationContext(state.Id, chip, opLog, cancel, (type, data) => _hub.Publish(type, data, state.Id));
+            var context = new OperationContext(state.Id, chip, opLog, cancel, (type, data) => _hub.Publish(type, data, state.Id), _options.CommitHold);
             lock (_gate)
             {
                 lane.Context = context;

@@ -1,4 +1,5 @@
 using CimHil.Core.Safety;
+using CimHil.Server.Jobs;
 using Serilog;
 
 namespace CimHil.Server.Operations;
@@ -7,14 +8,16 @@ namespace CimHil.Server.Operations;
 public sealed class OperationContext
 {
     private readonly CancellationTokenSource _cancel;
+    private readonly CommitHold? _hold;
 
-    internal OperationContext(string id, SafeChip? chip, ILogger log, CancellationTokenSource cancel, Action<string, object> publish)
+    internal OperationContext(string id, SafeChip? chip, ILogger log, CancellationTokenSource cancel, Action<string, object> publish, CommitHold? hold = null)
     {
         Id = id;
         Chip = chip;
         Log = log;
         _cancel = cancel;
         Publish = publish;
+        _hold = hold;
     }
 
     public string Id { get; }
@@ -40,9 +43,13 @@ public sealed class OperationContext
 
     internal bool StopRequested { get; set; }
 
-    /// <summary>Called after each commit: the point where a requested stop loses nothing.</summary>
-    public void Committed()
+    /// <summary>
+    /// Called after each commit (<paramref name="stored"/>): the point where a requested stop loses nothing. A test's
+    /// <see cref="CommitHold"/> holds the run here first, so a Stop sent meanwhile lands at exactly this commit.
+    /// </summary>
+    public void Committed(LiveStored stored)
     {
+        _hold?.AtCommit(stored, _cancel.Token);
         if (StopRequested)
         {
             _cancel.Cancel();

@@ -88,28 +88,42 @@ public sealed class RunCatalog(string root)
 
     /// <summary>
     /// The conductance map of a run as the live page draws it: every cell the store has a conductance for, with its
-    /// latest stored read, else its last unit's resulting value ([row, column, siemens]). The page loads it when a
+    /// last stored read, else its last unit's resulting value ([row, column, siemens]). "Last" is the order they were
+    /// taken in: the procedures' order of running (their ordinal), then step and sequence (as
+    /// <see cref="MeasurementStore.LastReadsPerCell"/>; the emulator's operations take no virtual time, so timestamps
+    /// cannot order them), never the store's key order, which sorts procedures by name. The page loads it when a
     /// characterisation stops, ends or resumes, so what it shows then is the store's whole array, not only what its event
     /// stream delivered (cells only an early procedure measured, stuck or unformed ones, are never measured again).
     /// </summary>
     public IReadOnlyList<double[]> Map(string id)
     {
         using var store = MeasurementStore.Open(RunFile(id, RunPipeline.DatabaseFile), DateTimeOffset.UtcNow, readOnly: true);
-        var cells = new Dictionary<(int, int), double>();
+        var ran = store.Procedures().Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i, StringComparer.Ordinal);
+        int Ordinal(string procedure) => ran.TryGetValue(procedure, out var i) ? i : ran.Count;
+        var units = new Dictionary<(int, int), ((int, int) Order, double Value)>();
         foreach (var u in store.Units())
         {
-            if (u.ValueS is { } value)
+            var order = (Ordinal(u.Key.Procedure), u.Key.Step);
+            if (u.ValueS is { } value && (!units.TryGetValue((u.Key.Row, u.Key.Column), out var seen) || order.CompareTo(seen.Order) > 0))
             {
-                cells[(u.Key.Row, u.Key.Column)] = value;
+                units[(u.Key.Row, u.Key.Column)] = (order, value);
             }
         }
 
+        var reads = new Dictionary<(int, int), ((int, int, int) Order, double Value)>();
         foreach (var m in store.Measurements(includeUnfinished: true))
         {
-            if (m.Kind == MeasurementKind.Read && m.ConductanceS is { } g)
+            var order = (Ordinal(m.Key.Procedure), m.Key.Step, m.Key.Seq);
+            if (m.Kind == MeasurementKind.Read && m.ConductanceS is { } g && (!reads.TryGetValue((m.Key.Row, m.Key.Column), out var seen) || order.CompareTo(seen.Order) > 0))
             {
-                cells[(m.Key.Row, m.Key.Column)] = g;
+                reads[(m.Key.Row, m.Key.Column)] = (order, g);
             }
+        }
+
+        var cells = units.ToDictionary(kv => kv.Key, kv => kv.Value.Value);
+        foreach (var (cell, read) in reads)
+        {
+            cells[cell] = read.Value;
         }
 
         return [.. cells.Select(kv => new[] { kv.Key.Item1, kv.Key.Item2, kv.Value })];
