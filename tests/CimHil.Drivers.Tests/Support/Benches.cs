@@ -227,10 +227,10 @@ internal static class Benches
     /// The emulated 4200A-SCS (KXCI, NUL-terminated) + 707B in front of the emulated array, each on its own loopback port,
     /// and the keithley-4200a driver connected to both, with PMU channel 1 unless <paramref name="extraSettings"/> says otherwise.
     /// </summary>
-    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null, string? transportJson = null)
+    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null, string? transportJson = null, bool pmuInstalled = true)
     {
         var backing = new EmulatedChip(array ?? Array);
-        var bench = new Keithley4200ABench(backing, Logger);
+        var bench = new Keithley4200ABench(backing, Logger, pmuInstalled: pmuInstalled);
         var analyzerServer = new LineInstrumentServer(bench.Analyzer, Logger, terminator: 0);
         var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
         var stop = Started(analyzerServer, matrixServer);
