@@ -12,8 +12,6 @@ namespace CimHil.Drivers.Tests.Keithley4200A;
 /// </summary>
 public sealed class Keithley4200APmuTests
 {
-    private static string Kxci(params string[] messages) => string.Concat(messages.Select(m => m + "\0"));
-
     [Fact]
     public async Task PulsedRead_SetsUpOneSpotMeanPulse_ExecutesIt_AndFetchesItsRecord()
     {
@@ -23,7 +21,7 @@ public sealed class Keithley4200APmuTests
         var read = await rig.Chip.ReadCellAsync(new CellAddress(1, 2), 0.2, CancellationToken.None);
 
         Assert.Equal(
-            Kxci(
+            Benches.Kxci(
                 ":PMU:RPM:CONFIGURE PMU1-1, 0",
                 ":PMU:MEASURE:MODE 1",
                 ":PMU:MEASURE:PIV 1, 1, 0",
@@ -49,7 +47,7 @@ public sealed class Keithley4200APmuTests
     {
         await using var rig = await Benches.Keithley4200AAsync(", \"pmuChannel\": \"auto\"");
 
-        Assert.Equal(Kxci("*IDN?", "*RST", ":ERROR:LAST:CLEAR", "US", ":PMU:INIT 0", ":PMU:OUTPUT:STATE 1, 0"), rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(Benches.Kxci("*IDN?", "*RST", ":ERROR:LAST:CLEAR", "US", ":PMU:INIT 0", ":PMU:OUTPUT:STATE 1, 0"), rig.Wire.Sent(rig.Resources[0]));
         Assert.Equal(1, ((Keithley4200AChip)rig.Chip).PmuChannel);
         await rig.Chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.5, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None);
         Assert.Equal(1, rig.K4200A!.PulsesApplied);
@@ -60,13 +58,13 @@ public sealed class Keithley4200APmuTests
     {
         await using var rig = await Benches.Keithley4200AAsync(", \"pmuChannel\": \"auto\"", pmuInstalled: false);
 
-        Assert.Equal(Kxci("*IDN?", "*RST", ":ERROR:LAST:CLEAR", "US", ":PMU:INIT 0", ":ERROR:LAST:GET", ":ERROR:LAST:CLEAR"), rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(Benches.Kxci("*IDN?", "*RST", ":ERROR:LAST:CLEAR", "US", ":PMU:INIT 0", ":ERROR:LAST:GET", ":ERROR:LAST:CLEAR"), rig.Wire.Sent(rig.Resources[0]));
         Assert.Null(((Keithley4200AChip)rig.Chip).PmuChannel);
         await Assert.ThrowsAsync<UnsupportedOperationException>(() => rig.Chip.ApplyPulseAsync(new CellAddress(1, 1), new ProgramPulse { Polarity = PulsePolarity.Set, AmplitudeV = 1.5, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None));
         rig.Wire.Clear();
         var read = await rig.Chip.ReadCellAsync(new CellAddress(1, 1), 0.2, CancellationToken.None);
         Assert.True(double.IsFinite(read.CurrentA));
-        Assert.Equal(Kxci("DV1, 0, 0.2, 0.0005", "TI1", "DV1"), rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(Benches.Kxci("DV1, 0, 0.2, 0.0005", "TI1", "DV1"), rig.Wire.Sent(rig.Resources[0]));
     }
 
     [Fact]

@@ -86,6 +86,9 @@ internal static class Benches
         Rram = new RramPhysics { ReadNoiseRelative = 0.002, ReadNoiseFloorS = 1e-9, StuckOnRate = 0, StuckOffRate = 0 },
     };
 
+    /// <summary>KXCI messages as they go on the wire: each ended with NUL.</summary>
+    public static string Kxci(params string[] messages) => string.Concat(messages.Select(m => m + "\0"));
+
     /// <summary>Limits every rig runs under: inside both drivers' maxima (the smu-matrix needs pulses of at least 1 ms).</summary>
     public static SafetyLimits Limits { get; } = new()
     {
