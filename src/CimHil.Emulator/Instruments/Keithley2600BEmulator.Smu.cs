@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
-using CimHil.Emulator.Scpi;
-
 namespace CimHil.Emulator.Instruments;
 
 /// <summary>The emulated 2636B's SMU channels: the attribute assignments, the trigger model and each channel's state.</summary>
