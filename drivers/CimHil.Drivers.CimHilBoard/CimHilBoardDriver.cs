@@ -72,7 +72,10 @@ public sealed class CimHilBoardDriver : ChipDriver<CimHilBoardSettings>
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
         var resource = context.Config.Instruments.Resolve(settings.Resource);
-        var options = TransportOptions.FromConfig(context.Config.Transport) with { Serial = settings.Serial };
+        // transport.serial's line settings reach the board; its own baudRate wins, and the board protocol ends every
+        // message with LF both ways (docs/protocol.md, "Framing"), whatever transport.serial.termination says.
+        var configured = TransportOptions.FromConfig(context.Config.Transport);
+        var options = configured with { Serial = configured.Serial with { BaudRate = settings.Serial.BaudRate, Termination = (byte)'\n', WriteTermination = null } };
         var session = await ScpiSession.OpenAsync(resource, options, context.Logger, cancellationToken, factory).ConfigureAwait(false);
         try
         {

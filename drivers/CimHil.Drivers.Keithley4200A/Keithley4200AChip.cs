@@ -1,4 +1,5 @@
 using CimHil.Core.Chip;
+using CimHil.Core.Config;
 using CimHil.Instruments;
 using CimHil.Instruments.DriverSupport;
 using CimHil.Instruments.Switching;
@@ -25,6 +26,8 @@ public sealed class Keithley4200AChip : MatrixBenchChip
     private readonly int? _pmu;
     private readonly double _readComplianceA;
     private readonly TimeSpan _pulseTimeout;
+    private readonly Keithley4200AReadMode _readMode;
+    private readonly double _readPulseWidthSeconds;
 
     private Keithley4200AChip(Analyzer analyzer, Keithley707B matrix, Keithley4200ASettings settings, TimeSpan pulseTimeout, ChipIdentity identity, ILogger logger)
         : base("Probe station", matrix, settings.Array, identity, Keithley4200ADriver.SetupMaxima, logger)
@@ -33,10 +36,18 @@ public sealed class Keithley4200AChip : MatrixBenchChip
         _smu = settings.SmuChannel;
         _pmu = settings.PmuChannel;
         _pulseTimeout = pulseTimeout;
+        _readMode = settings.ReadMode;
+        _readPulseWidthSeconds = settings.ReadPulseWidthSeconds;
         _readComplianceA = settings.Array.ReadComplianceA ?? Keithley4200ADriver.SetupMaxima.MaxComplianceA;
     }
 
-    /// <summary>Identifies both instruments, resets the 4200A (SMUs off, user mode, PMU initialised and off) and opens the matrix.</summary>
+    /// <summary>The 4225-PMU channel in use (configured or detected); null without a PMU.</summary>
+    public int? PmuChannel => _pmu;
+
+    /// <summary>
+    /// Identifies both instruments, resets the 4200A (SMUs off, user mode, PMU initialised and off), detects the PMU when
+    /// asked (<c>"pmuChannel": "auto"</c>) and opens the matrix.
+    /// </summary>
     public static async Task<Keithley4200AChip> OpenAsync(Analyzer analyzer, Keithley707B matrix, Keithley4200ASettings settings, TimeSpan pulseTimeout, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(analyzer);
@@ -45,6 +56,18 @@ public sealed class Keithley4200AChip : MatrixBenchChip
         ArgumentNullException.ThrowIfNull(logger);
         var id = await analyzer.IdentifyAsync(cancellationToken).ConfigureAwait(false);
         await analyzer.ResetAsync(settings.PmuChannel, cancellationToken).ConfigureAwait(false);
+        if (settings.DetectPmu && await analyzer.DetectPmuAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Detected: channel 1 (the RPM the SMU shares, docs/drivers.md), its output off as after a configured reset.
+            settings = settings with { PmuChannel = 1 };
+            await analyzer.CommandAsync(Analyzer.PmuOutputCommand(1, false), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.ReadMode == Keithley4200AReadMode.Pmu && settings.PmuChannel is null)
+        {
+            throw new ConfigException("chip.settings.readMode", $"pmu reads need a 4225-PMU, and none answered {Analyzer.PmuInitCommand} on {analyzer.Resource}");
+        }
+
         var matrixId = await matrix.IdentifyAsync(cancellationToken).ConfigureAwait(false);
         var identity = new ChipIdentity(id.Manufacturer, $"{id.Model.Trim()} + {matrixId.Model.Trim()}", id.SerialNumber.Trim(), id.Firmware.Trim(), settings.Array.Technology);
         var chip = new Keithley4200AChip(analyzer, matrix, settings, pulseTimeout, identity, logger);
@@ -101,9 +124,23 @@ public sealed class Keithley4200AChip : MatrixBenchChip
 
     protected override ValueTask CloseInstrumentsAsync() => _analyzer.Session.DisposeAsync();
 
-    /// <summary>Routes and measures each cell in turn with the SMU (DV, TI, DV off).</summary>
+    /// <summary>Routes and measures each cell in turn with the SMU (DV, TI, DV off), or with one PMU read pulse each.</summary>
     protected override async Task<double[]> ReadCellsAsync(IReadOnlyList<CellAddress> cells, double readVoltageV, CancellationToken cancellationToken)
     {
+        if (_readMode == Keithley4200AReadMode.Pmu && _pmu is { } pmu)
+        {
+            // Checked against the PMU's declared ranges before any relay moves.
+            _ = Analyzer.PulsedReadSetup(pmu, readVoltageV, _readComplianceA, _readPulseWidthSeconds);
+            var read = new double[cells.Count];
+            for (var i = 0; i < cells.Count; i++)
+            {
+                await Router.RouteAsync(cells[i], cancellationToken).ConfigureAwait(false);
+                read[i] = (await _analyzer.PulsedReadAsync(pmu, readVoltageV, _readComplianceA, _readPulseWidthSeconds, _pulseTimeout, cancellationToken).ConfigureAwait(false)).CurrentA;
+            }
+
+            return read;
+        }
+
         // Checked against the instrument's declared ranges before any relay moves.
         _ = Analyzer.ForceVoltageCommand(_smu, readVoltageV, _readComplianceA);
         await ToSmuAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Core.Drivers;
@@ -30,24 +31,41 @@ public sealed class Keithley4200ADriver : ChipDriver<Keithley4200ASettings>
     [
         new("analyzer", "string", "VISA resource or alias of the 4200A-SCS's KXCI (LAN: TCPIP0::host::1225::SOCKET, messages end with NUL)"),
         new("smuChannel", "integer", "The SMU (KXCI SMUn) that forms and reads; through its RPM when a PMU is present", "1"),
-        new("pmuChannel", "integer", "The 4225-PMU channel (1 or 2) whose RPM carries the SMU; omit when no PMU is present (SET/RESET pulses are then refused)"),
+        new("pmuChannel", "integer|\"auto\"", "The 4225-PMU channel (1 or 2) whose RPM carries the SMU; \"auto\": channel 1 when a PMU answers :PMU:INIT at connect; omit when no PMU is present (SET/RESET pulses are then refused)"),
+        new("readMode", "smu|pmu", "Reads as DC on the SMU (DV, TI) or as one pulse at the read voltage on the PMU (spot mean of the pulse top); pmu needs a PMU", "smu"),
+        new("readPulseWidthSeconds", "number", "Width of a pulsed read (readMode pmu): within the driver's 1 µs – 1 s and at most chip.safety.maxPulseWidthSeconds", "1e-05"),
         .. MatrixArraySettings.Declared("the RPM/SMU output (force)", "the SMU's common (LO)", "Current limit (DV compliance) during reads"),
     ];
 
     public override Keithley4200ASettings Parse(JsonSection settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.AllowOnly(["analyzer", "smuChannel", "pmuChannel", .. MatrixArraySettings.SettingNames]);
+        settings.AllowOnly(["analyzer", "smuChannel", "pmuChannel", "readMode", "readPulseWidthSeconds", .. MatrixArraySettings.SettingNames]);
         if (!settings.Has("matrix"))
         {
             throw settings.Error("matrix", "keithley-4200a needs a matrix in front of the array (a 4200A alone on one device is not supported yet)");
+        }
+
+        var detect = settings.Has("pmuChannel") && settings.Element.GetProperty("pmuChannel").ValueKind == JsonValueKind.String;
+        if (detect && settings.String("pmuChannel") != "auto")
+        {
+            throw settings.Error("pmuChannel", $"'{settings.String("pmuChannel")}' is not 1, 2 or \"auto\"");
+        }
+
+        var readMode = settings.Enum("readMode", Keithley4200AReadMode.Smu);
+        if (readMode == Keithley4200AReadMode.Pmu && !settings.Has("pmuChannel"))
+        {
+            throw settings.Error("readMode", "pmu reads need a 4225-PMU: set pmuChannel (1, 2 or \"auto\")");
         }
 
         return new Keithley4200ASettings
         {
             Analyzer = settings.String("analyzer"),
             SmuChannel = settings.Int("smuChannel", 1, 1, 9),
-            PmuChannel = settings.Has("pmuChannel") ? settings.Int("pmuChannel", 1, 2) : null,
+            PmuChannel = settings.Has("pmuChannel") && !detect ? settings.Int("pmuChannel", 1, 2) : null,
+            DetectPmu = detect,
+            ReadMode = readMode,
+            ReadPulseWidthSeconds = settings.Double("readPulseWidthSeconds", Keithley4200ASettings.DefaultReadPulseWidthSeconds, SetupMaxima.MinPulseWidthSeconds, SetupMaxima.MaxPulseWidthSeconds),
             Array = MatrixArraySettings.Parse(settings, SetupMaxima.MaxComplianceA),
         };
     }
@@ -62,6 +80,13 @@ public sealed class Keithley4200ADriver : ChipDriver<Keithley4200ASettings>
         ArgumentNullException.ThrowIfNull(context);
         var options = TransportOptions.FromConfig(context.Config.Transport);
         var resolved = settings with { Array = settings.Array.WithReadCompliance(context.Config.Chip.Safety) };
+        var safety = context.Config.Chip.Safety;
+        if (settings.ReadMode == Keithley4200AReadMode.Pmu && settings.ReadPulseWidthSeconds > safety.MaxPulseWidthSeconds)
+        {
+            // Checked before anything is opened: no read pulse may outlast the configured width limit.
+            throw new ConfigException("chip.settings.readPulseWidthSeconds", $"{settings.ReadPulseWidthSeconds:G6} s exceeds chip.safety.maxPulseWidthSeconds {safety.MaxPulseWidthSeconds:G6} s");
+        }
+
         var analyzer = await Analyzer.OpenAsync(context.Config.Instruments.Resolve(settings.Analyzer), options with { Terminator = 0 }, context.Logger, factory, cancellationToken).ConfigureAwait(false);
         Keithley707B? matrix = null;
         try

@@ -23,7 +23,7 @@ public sealed class KeithleyDriversListTests
         Assert.True(code == ExitCodes.Success, error);
         var driver = CliHarness.Json(output).EnumerateArray().Single(d => d.GetProperty("id").GetString() == "keithley-4200a");
         var settings = driver.GetProperty("settings").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["analyzer", "smuChannel", "pmuChannel", "matrix", "rows", "columns", "technology", "wordLineSlot", "bitLineSlot", "hiRow", "loRow", "biasRow", "readComplianceA"], settings);
+        Assert.Equal(["analyzer", "smuChannel", "pmuChannel", "readMode", "readPulseWidthSeconds", "matrix", "rows", "columns", "technology", "wordLineSlot", "bitLineSlot", "hiRow", "loRow", "biasRow", "readComplianceA"], settings);
         Assert.Contains("KXCI", driver.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 }

@@ -14,13 +14,14 @@ public sealed class Keithley4200ABench
     private long _pulses;
     private long _shorts;
 
-    public Keithley4200ABench(EmulatedChip chip, ILogger logger, MatrixWiring? wiring = null)
+    /// <param name="pmuInstalled">False: a 4200A-SCS without a 4225-PMU (every <c>:PMU:</c> command refused).</param>
+    public Keithley4200ABench(EmulatedChip chip, ILogger logger, MatrixWiring? wiring = null, bool pmuInstalled = true)
     {
         ArgumentNullException.ThrowIfNull(chip);
         MatrixWiring.RequireFits(chip);
         _chip = chip;
         Matrix = new Keithley707BEmulator(wiring ?? MatrixWiring.Default, logger);
-        Analyzer = new Keithley4200AEmulator(this, logger);
+        Analyzer = new Keithley4200AEmulator(this, logger) { PmuInstalled = pmuInstalled };
     }
 
     public EmulatedChip Chip => _chip;

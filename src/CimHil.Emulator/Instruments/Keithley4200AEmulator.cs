@@ -11,7 +11,8 @@ namespace CimHil.Emulator.Instruments;
 /// <c>:ERROR:LAST:GET</c> / <c>:ERROR:LAST:CLEAR</c>; SMU user mode <c>DVn, range, V, I</c>, <c>DVn</c> (off) and <c>TIn</c>;
 /// 4225-PMU standard pulse mode <c>:PMU:INIT 0</c>, <c>:PMU:RPM:CONFIGURE PMU1-c, m</c>, <c>:PMU:PULSE:TIMES</c>,
 /// <c>:PMU:PULSE:LIMITS</c>, <c>:PMU:PULSE:TRAIN</c>, <c>:PMU:OUTPUT:STATE</c>, <c>:PMU:EXECUTE</c> and
-/// <c>:PMU:TEST:STATUS?</c>. Every message is answered (<c>ACK</c> for an accepted command); anything else, or a value out of
+/// <c>:PMU:TEST:STATUS?</c>, and for pulsed reads <c>:PMU:MEASURE:MODE</c>, <c>:PMU:MEASURE:PIV</c>, <c>:PMU:TIMES:PIV</c>,
+/// <c>:PMU:DATA:COUNT?</c> and <c>:PMU:DATA:GET</c> (Keithley4200AEmulator.Pmu.cs). Every message is answered (<c>ACK</c> for an accepted command); anything else, or a value out of
 /// range, answers <c>ERROR</c> and sets the last error, so a driver that drifts from the subset fails its tests.
 /// Four SMUs (SMU1–SMU4), one PMU with two channels, each with an RPM; SMU1 and PMU channel 1 share RPM1's output, which is
 /// what the bench wires to the matrix.
@@ -31,9 +32,7 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Smu[] _smus = [.. Enumerable.Range(0, SmuCount).Select(_ => new Smu())];
-    private readonly Pmu[] _pmu = [new(), new()];
     private bool _userMode;
-    private bool _pmuInitialised;
     private string? _lastError;
     private int _errors;
 
@@ -138,15 +137,11 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
                 }
 
                 return Ack;
-            case ":PMU:INIT 0":
-                _pmuInitialised = true;
-                return Ack;
-            case ":PMU:TEST:STATUS?":
-                // A test runs inside :PMU:EXECUTE here, so it is always over when asked.
-                return "0";
-            case ":PMU:EXECUTE":
-                await ExecutePulseAsync(cancellationToken).ConfigureAwait(false);
-                return Ack;
+        }
+
+        if (text.StartsWith(":PMU:", StringComparison.Ordinal))
+        {
+            return await ExecutePmuAsync(text, cancellationToken).ConfigureAwait(false);
         }
 
         if (SmuOff().Match(text) is { Success: true } off)
@@ -207,7 +202,7 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
             }
 
             // Only SMU1 reaches the array (through RPM1, when its path is the SMU's).
-            var reaches = index == 1 && _pmu[0].RpmMode == 1;
+            var reaches = index == 1 && _pmu[0].RpmMode == RpmToSmu;
             if (reaches && Math.Abs(levelV) > StressThresholdV)
             {
                 await _bench.PulseAsync(levelV, heldSeconds, complianceA, cancellationToken).ConfigureAwait(false);
@@ -218,91 +213,7 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
             return $"{status}{(char)('A' + index - 1)}I{currentA.ToString("+0.000000E+00;-0.000000E+00", CultureInfo.InvariantCulture)}";
         }
 
-        if (PmuCommand().Match(text) is { Success: true } pmu)
-        {
-            RequirePmuInitialised(text);
-            var args = pmu.Groups[2].Value.Split(',', StringSplitOptions.TrimEntries);
-            var keyword = pmu.Groups[1].Value;
-            if (keyword == "RPM:CONFIGURE")
-            {
-                if (args.Length != 2 || RpmName().Match(args[0]) is not { Success: true } rpm)
-                {
-                    throw new KxciException($"{text}: expected PMU1-<channel>, <mode>");
-                }
-
-                var mode = Number(args[1], text);
-                if (mode is not (0 or 1))
-                {
-                    throw new KxciException($"{text}: RPM mode {args[1]} is neither 0 (PMU) nor 1 (SMU)");
-                }
-
-                lock (_gate)
-                {
-                    PmuAt(rpm.Groups[1].Value, text).RpmMode = (int)mode;
-                }
-
-                return Ack;
-            }
-
-            var values = args.Select(a => Number(a, text)).ToArray();
-            var channel = PmuAt(args[0], text);
-            lock (_gate)
-            {
-                switch (keyword)
-                {
-                    case "PULSE:TIMES" when values.Length == 6:
-                        if (values[2] < 60e-9 || values[2] > 1 || values[1] < values[2] + values[3] + values[4])
-                        {
-                            throw new KxciException($"{text}: width outside 60 ns – 1 s or longer than the period");
-                        }
-
-                        channel.WidthSeconds = values[2];
-                        return Ack;
-                    case "PULSE:LIMITS" when values.Length == 4:
-                        channel.LimitA = values[2];
-                        return Ack;
-                    case "PULSE:TRAIN" when values.Length == 3:
-                        if (Math.Abs(values[1]) > 10 || Math.Abs(values[2]) > 10)
-                        {
-                            throw new KxciException($"{text}: level beyond the 10 V range");
-                        }
-
-                        channel.BaseV = values[1];
-                        channel.AmplitudeV = values[2];
-                        return Ack;
-                    case "OUTPUT:STATE" when values.Length == 2 && values[1] is 0 or 1:
-                        channel.Output = values[1] == 1;
-                        return Ack;
-                }
-            }
-        }
-
         throw new KxciException($"undefined or malformed KXCI command '{text}'");
-    }
-
-    // The pulse of every PMU channel whose output is on and whose RPM is on the PMU; only channel 1 reaches the array.
-    private async Task ExecutePulseAsync(CancellationToken cancellationToken)
-    {
-        RequirePmuInitialised(":PMU:EXECUTE");
-        double levelV, widthSeconds, limitA;
-        lock (_gate)
-        {
-            var p = _pmu[0];
-            if (!p.Output || p.RpmMode != 0)
-            {
-                return;
-            }
-
-            if (p.WidthSeconds is not { } w || p.AmplitudeV is not { } a || p.LimitA is not { } i)
-            {
-                throw new KxciException(":PMU:EXECUTE: channel 1 has no pulse times, train or limits");
-            }
-
-            (levelV, widthSeconds, limitA) = (a, w, i);
-            MaxAbsVoltageV = Math.Max(MaxAbsVoltageV, Math.Abs(levelV));
-        }
-
-        await _bench.PulseAsync(levelV, widthSeconds, limitA, cancellationToken).ConfigureAwait(false);
     }
 
     private void RequireUserMode(string text)
@@ -313,27 +224,11 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
         }
     }
 
-    private void RequirePmuInitialised(string text)
-    {
-        if (!_pmuInitialised)
-        {
-            throw new KxciException($"{text}: the PMU is not initialised (send :PMU:INIT first)");
-        }
-    }
-
     private Smu SmuAt(string digits)
     {
         var n = int.Parse(digits, CultureInfo.InvariantCulture);
         return n is >= 1 and <= SmuCount ? _smus[n - 1] : throw new KxciException($"SMU{n} is not installed (SMU1–SMU{SmuCount})");
     }
-
-    private Pmu PmuAt(string text, string command) =>
-        text switch
-        {
-            "1" => _pmu[0],
-            "2" => _pmu[1],
-            _ => throw new KxciException($"{command}: PMU channel {text} does not exist (1 or 2)"),
-        };
 
     private static double Number(string text, string command) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
@@ -349,12 +244,6 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
     [GeneratedRegex(@"^TI(\d)$")]
     private static partial Regex MeasureCurrent();
 
-    [GeneratedRegex(@"^:PMU:(RPM:CONFIGURE|PULSE:TIMES|PULSE:LIMITS|PULSE:TRAIN|OUTPUT:STATE) (.+)$")]
-    private static partial Regex PmuCommand();
-
-    [GeneratedRegex(@"^PMU1-(\d)$")]
-    private static partial Regex RpmName();
-
     private sealed class Smu
     {
         /// <summary>The sourced level; null when off.</summary>
@@ -364,32 +253,6 @@ public sealed partial class Keithley4200AEmulator : ILineInstrument
 
         /// <summary>When the level was set (<see cref="Stopwatch.GetTimestamp"/>).</summary>
         public long SinceTimestamp { get; set; }
-    }
-
-    private sealed class Pmu
-    {
-        public bool Output { get; set; }
-
-        /// <summary>0: RPM path to the PMU; 1: to the SMU (the default after reset).</summary>
-        public int RpmMode { get; set; } = 1;
-
-        public double? WidthSeconds { get; set; }
-
-        public double? LimitA { get; set; }
-
-        public double BaseV { get; set; }
-
-        public double? AmplitudeV { get; set; }
-
-        public void Reset()
-        {
-            Output = false;
-            RpmMode = 1;
-            WidthSeconds = null;
-            LimitA = null;
-            AmplitudeV = null;
-            BaseV = 0;
-        }
     }
 
     private sealed class KxciException(string message) : Exception(message);

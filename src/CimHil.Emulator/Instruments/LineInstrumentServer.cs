@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using CimHil.Emulator.Scpi;
+using CimHil.Emulator.Wire;
 using Serilog;
 
 namespace CimHil.Emulator.Instruments;
@@ -15,7 +16,10 @@ public sealed class LineInstrumentServer : IAsyncDisposable
     private readonly ILineInstrument _instrument;
     private readonly ILogger _logger;
     private readonly int _maxMessageBytes;
-    private readonly TcpClientHost _host;
+    private readonly TcpClientHost? _host;
+    private readonly PseudoTerminal? _pty;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _serving;
     private readonly ConcurrentQueue<string> _received = new();
     private readonly SemaphoreSlim _executeLock = new(1, 1);
     private readonly byte _terminator;
@@ -35,16 +39,31 @@ public sealed class LineInstrumentServer : IAsyncDisposable
         _host = new TcpClientHost(address, port, ServeAsync, logger, $"Emulated {instrument.GetType().Name}");
     }
 
+    private LineInstrumentServer(ILineInstrument instrument, ILogger logger, byte terminator)
+    {
+        (_instrument, _logger, _maxMessageBytes, _terminator) = (instrument, logger, DefaultMaxMessageBytes, terminator);
+        _pty = new PseudoTerminal();
+    }
+
+    /// <summary>
+    /// Serves <paramref name="instrument"/> on a serial line instead: a pseudo-terminal (Linux) that clients open as
+    /// <c>ASRL/dev/pts/N::INSTR</c>, messages ending with <paramref name="terminator"/> both ways (LF, or CR for an
+    /// instrument set to CR on its RS-232 port).
+    /// </summary>
+    public static LineInstrumentServer OnPseudoTerminal(ILineInstrument instrument, ILogger logger, byte terminator = (byte)'\n') =>
+        new(instrument, logger, terminator);
+
     /// <summary>Default longest program message, as on the board server (1 MiB).</summary>
     public const int DefaultMaxMessageBytes = ProgramMessageReader.DefaultMaxMessageBytes;
 
     /// <summary>Smallest message cap accepted: below it even <c>*IDN?</c> or a short compound message would not fit.</summary>
     public const int MinimumMessageBytes = 256;
 
-    public int Port => _host.Port;
+    /// <summary>The TCP port (0 on a pseudo-terminal).</summary>
+    public int Port => _host?.Port ?? 0;
 
     /// <summary>The VISA resource string clients open.</summary>
-    public string ResourceString => _host.ResourceString;
+    public string ResourceString => _host?.ResourceString ?? _pty!.ResourceString;
 
     /// <summary>Every program message received so far, in order (what the driver put on the wire).</summary>
     public IReadOnlyList<string> Received => [.. _received];
@@ -52,11 +71,40 @@ public sealed class LineInstrumentServer : IAsyncDisposable
     /// <summary>Forgets the transcript (tests call it before the operation whose bytes they assert).</summary>
     public void ClearTranscript() => _received.Clear();
 
-    public void Start() => _host.Start();
+    public void Start()
+    {
+        if (_host is not null)
+        {
+            _host.Start();
+            return;
+        }
+
+        _pty!.Create();
+        _serving = Task.Run(() => ServeAsync(_pty.MasterStream, _pty.DevicePath, _stop.Token));
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await _host.DisposeAsync().ConfigureAwait(false);
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_serving is not null)
+        {
+            try
+            {
+                await _serving.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped while waiting for the next message: the normal end of a serial line's server.
+            }
+        }
+
+        _pty?.Dispose();
+        _stop.Dispose();
         _executeLock.Dispose();
     }
 

@@ -14,7 +14,7 @@ namespace CimHil.Instruments.Analyzer;
 /// commands"); the 4225-PMU in standard pulse mode (<c>:PMU:*</c>, section "KXCI commands for the 4225-PMU"), its output
 /// reaching the device through a 4225-RPM whose path is switched between PMU and SMU (<c>:PMU:RPM:CONFIGURE</c>).
 /// </summary>
-public sealed class Keithley4200A(ScpiSession session) : ScpiInstrument(session)
+public sealed partial class Keithley4200A(ScpiSession session) : ScpiInstrument(session)
 {
     /// <summary>What KXCI over LAN answers to a command it accepted.</summary>
     public const string Acknowledge = "ACK";
@@ -212,26 +212,13 @@ public sealed class Keithley4200A(ScpiSession session) : ScpiInstrument(session)
 
         await CommandAsync(PmuOutputCommand(pmuChannel, true), cancellationToken).ConfigureAwait(false);
         await CommandAsync(PmuExecuteCommand, cancellationToken, idempotent: false).ConfigureAwait(false);
-        var deadline = DateTime.UtcNow + timeout + TimeSpan.FromSeconds(widthSeconds);
-        while (true)
+        try
         {
-            var status = await QueryAfterPulseAsync(PmuStatusQuery, cancellationToken).ConfigureAwait(false);
-            if (status.Trim() == "0")
-            {
-                break;
-            }
-
-            if (status.Trim() != "1")
-            {
-                throw new UncertainOutcomeException(Resource, PmuExecuteCommand, new InstrumentProtocolException(Resource, $"{Resource}: reply '{status}' to {PmuStatusQuery} is neither 0 nor 1"));
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new UncertainOutcomeException(Resource, PmuExecuteCommand, new InstrumentTimeoutException(Resource, PmuStatusQuery, timeout));
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            await WaitForTestAsync(widthSeconds, timeout, QueryAfterPulseAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InstrumentException ex) when (ex is not UncertainOutcomeException)
+        {
+            throw new UncertainOutcomeException(Resource, PmuExecuteCommand, ex);
         }
 
         await AfterPulseAsync(PmuExecuteCommand, async () =>

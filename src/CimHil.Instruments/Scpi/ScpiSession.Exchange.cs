@@ -207,7 +207,7 @@ public sealed partial class ScpiSession
     /// <summary>Command, *OPC? and SYST:ERR? as one message sequence; a non-zero error aborts with the queue's first entry.</summary>
     private async Task<(int Value, int BytesOut, int BytesIn)> CommandWithCompletionAsync(string command, CancellationToken cancellationToken)
     {
-        var t = (char)_options.Terminator;
+        var t = (char)(_options.WriteTerminator ?? _options.Terminator);
         var sent = await SendAsync($"{command}{t}*OPC?{t}{_options.ErrorQuery}", cancellationToken).ConfigureAwait(false);
         var opc = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
         if (opc.Trim() != "1")
@@ -237,7 +237,7 @@ public sealed partial class ScpiSession
     {
         var bytes = new byte[Encoding.ASCII.GetByteCount(message) + 1];
         Encoding.ASCII.GetBytes(message, bytes);
-        bytes[^1] = _options.Terminator;
+        bytes[^1] = _options.WriteTerminator ?? _options.Terminator;
         return bytes;
     }
 

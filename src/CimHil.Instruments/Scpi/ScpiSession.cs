@@ -1,5 +1,6 @@
 using CimHil.Core.Config;
 using CimHil.Instruments.Resilience;
+using CimHil.Instruments.Resources;
 using CimHil.Instruments.Transports;
 using Serilog;
 
@@ -58,8 +59,17 @@ public sealed partial class ScpiSession : IAsyncDisposable
         ITransportFactory? factory = null,
         ScpiSessionOptions? sessionOptions = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var session = sessionOptions ?? new ScpiSessionOptions { Terminator = options.Terminator };
+        if (VisaResourceParser.TryParse(resource, out var parsed, out _) && parsed is SerialResource)
+        {
+            // A serial line has no END signal: the termination is the family's (or the configured one), not always LF.
+            session = session.OnSerialLine(options.Serial);
+            options = options with { Terminator = session.Terminator };
+        }
+
         var transport = await (factory ?? TransportFactory.Instance).OpenAsync(resource, options, logger, cancellationToken).ConfigureAwait(false);
-        return new ScpiSession(transport, options.Config, logger, sessionOptions ?? new ScpiSessionOptions { Terminator = options.Terminator }, options.TimeProvider);
+        return new ScpiSession(transport, options.Config, logger, session, options.TimeProvider);
     }
 
     /// <summary>

@@ -6,6 +6,28 @@ public sealed record ScpiSessionOptions
     /// <summary>Message terminator appended to every command and expected after every reply (IEEE 488.2 section 7.5: LF).</summary>
     public byte Terminator { get; init; } = (byte)'\n';
 
+    /// <summary>What ends messages sent, where it differs from <see cref="Terminator"/> (which then ends replies only); null: the same.</summary>
+    public byte? WriteTerminator { get; init; }
+
+    /// <summary>
+    /// The instrument family's termination on a serial line (ASRL), both ways, when hil-config.json
+    /// <c>transport.serial.termination</c> names none; null: <see cref="Terminator"/>. Declared by the instrument classes,
+    /// each citing its manual.
+    /// </summary>
+    public byte? SerialTermination { get; init; }
+
+    /// <summary>
+    /// The options for a session on a serial line: <paramref name="serial"/>'s configured termination, else this family's
+    /// <see cref="SerialTermination"/>, else <see cref="Terminator"/>, ends replies; its <c>writeTermination</c>, else the
+    /// same byte, ends messages sent.
+    /// </summary>
+    public ScpiSessionOptions OnSerialLine(Transports.Serial.SerialSettings serial)
+    {
+        ArgumentNullException.ThrowIfNull(serial);
+        var read = serial.Termination ?? SerialTermination ?? Terminator;
+        return this with { Terminator = read, WriteTerminator = serial.WriteTermination ?? (serial.Termination is null ? WriteTerminator ?? read : read) };
+    }
+
     /// <summary>Longest ASCII reply accepted.</summary>
     public int MaxReplyBytes { get; init; } = 16 * 1024 * 1024;
 

@@ -78,9 +78,10 @@ public sealed class Keithley2600B(ScpiSession session) : ScpiInstrument(session)
 
     /// <summary>
     /// Session options for the 2600B: a TSP instrument has no SYST:ERR? to probe after a silent query; errors are read from
-    /// errorqueue instead.
+    /// errorqueue instead. On RS-232 the command interface ends messages on LF and appends LF to every reply (Series 2600B
+    /// Reference Manual 2600BS-901-01 Rev. F, section 8, "RS-232 terminator").
     /// </summary>
-    public static ScpiSessionOptions SessionOptions { get; } = new() { ProbeErrorsOnSilentQuery = false };
+    public static ScpiSessionOptions SessionOptions { get; } = new() { ProbeErrorsOnSilentQuery = false, SerialTermination = (byte)'\n' };
 
     /// <summary>Opens a session to a 2600B with <see cref="SessionOptions"/>.</summary>
     public static async Task<Keithley2600B> OpenAsync(string resource, TransportOptions options, ILogger logger, ITransportFactory factory, CancellationToken cancellationToken) =>

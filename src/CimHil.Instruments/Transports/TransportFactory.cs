@@ -69,7 +69,7 @@ public sealed record TransportOptions
     public static TransportOptions FromConfig(TransportConfig config, VisaResource resource)
     {
         var options = FromConfig(config);
-        return resource is SerialResource ? options with { Terminator = options.Serial.Termination } : options;
+        return resource is SerialResource ? options with { Terminator = options.Serial.Termination ?? (byte)'\n' } : options;
     }
 
     /// <summary>

@@ -9,9 +9,11 @@ public sealed class Keithley4200AConformanceTests : ChipConformanceTests
 
     internal override Task<Rig> StartAsync() => Benches.Keithley4200AAsync();
 
-    protected override void AssertSafeState()
+    protected override void AssertSafeState() => AssertSafe(Rig.K4200A!);
+
+    /// <summary>SMU1 off, the PMU outputs off, the matrix open, and no command refused: shared with the pulsed-read suite.</summary>
+    internal static void AssertSafe(CimHil.Emulator.Instruments.Keithley4200ABench bench)
     {
-        var bench = Rig.K4200A!;
         Assert.True(bench.Analyzer.IsSmuOff(1));
         Assert.True(bench.Analyzer.PmuOutputsOff);
         Assert.Empty(bench.Matrix.ClosedChannels);

@@ -86,6 +86,9 @@ internal static class Benches
         Rram = new RramPhysics { ReadNoiseRelative = 0.002, ReadNoiseFloorS = 1e-9, StuckOnRate = 0, StuckOffRate = 0 },
     };
 
+    /// <summary>KXCI messages as they go on the wire: each ended with NUL.</summary>
+    public static string Kxci(params string[] messages) => string.Concat(messages.Select(m => m + "\0"));
+
     /// <summary>Limits every rig runs under: inside both drivers' maxima (the smu-matrix needs pulses of at least 1 ms).</summary>
     public static SafetyLimits Limits { get; } = new()
     {
@@ -178,27 +181,28 @@ internal static class Benches
     }
 
     /// <summary>The emulated 2450 + 707B in front of the emulated array, each on its own loopback port, and the smu-matrix driver connected to both.</summary>
-    public static async Task<Rig> SmuMatrixAsync(string extraSettings = "", EmulatorSettings? array = null)
+    /// <param name="smuSerialTerminator">Not null: the SMU is served on a pseudo-terminal (<c>ASRL/dev/pts/N::INSTR</c>) with this terminator.</param>
+    public static async Task<Rig> SmuMatrixAsync(string extraSettings = "", EmulatorSettings? array = null, string? transportJson = null, byte? smuSerialTerminator = null)
     {
         var backing = new EmulatedChip(array ?? Array);
         var bench = new SmuMatrixBench(backing, Logger);
-        var smuServer = new LineInstrumentServer(bench.Smu, Logger);
+        var smuServer = smuSerialTerminator is { } t ? LineInstrumentServer.OnPseudoTerminal(bench.Smu, Logger, t) : new LineInstrumentServer(bench.Smu, Logger);
         var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
         var stop = Started(smuServer, matrixServer);
         var wire = new RecordingTransportFactory();
         var driver = new SmuMatrixDriver();
         var g = backing.Geometry;
-        var config = Config("smu-matrix", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""");
+        var config = Config("smu-matrix", $$"""{ "smu": "{{smuServer.ResourceString}}", "matrix": "{{matrixServer.ResourceString}}", "rows": {{g.Rows}}, "columns": {{g.Columns}}, "technology": "rram"{{extraSettings}} }""", transportJson);
         var chip = await ConnectOrStopAsync(() => driver.ConnectAsync(driver.Parse(config.Chip.Settings), Context(config), wire, CancellationToken.None), stop);
         return new Rig(chip, backing, wire, stop) { Bench = bench, Resources = [smuServer.ResourceString, matrixServer.ResourceString] };
     }
 
     /// <summary>The emulated 2636B + 707B in front of the emulated array, each on its own loopback port, and the keithley-2600b driver connected to both.</summary>
-    public static async Task<Rig> Keithley2600BAsync(string extraSettings = "", EmulatorSettings? array = null, string? transportJson = null)
+    public static async Task<Rig> Keithley2600BAsync(string extraSettings = "", EmulatorSettings? array = null, string? transportJson = null, bool smuOverPty = false)
     {
         var backing = new EmulatedChip(array ?? Array);
         var bench = new Keithley2600BBench(backing, Logger);
-        var smuServer = new LineInstrumentServer(bench.Smu, Logger);
+        var smuServer = smuOverPty ? LineInstrumentServer.OnPseudoTerminal(bench.Smu, Logger) : new LineInstrumentServer(bench.Smu, Logger);
         var matrixServer = new LineInstrumentServer(bench.Matrix!, Logger);
         var stop = Started(smuServer, matrixServer);
         var wire = new RecordingTransportFactory();
@@ -227,10 +231,10 @@ internal static class Benches
     /// The emulated 4200A-SCS (KXCI, NUL-terminated) + 707B in front of the emulated array, each on its own loopback port,
     /// and the keithley-4200a driver connected to both, with PMU channel 1 unless <paramref name="extraSettings"/> says otherwise.
     /// </summary>
-    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null, string? transportJson = null)
+    public static async Task<Rig> Keithley4200AAsync(string extraSettings = ", \"pmuChannel\": 1", EmulatorSettings? array = null, string? transportJson = null, bool pmuInstalled = true)
     {
         var backing = new EmulatedChip(array ?? Array);
-        var bench = new Keithley4200ABench(backing, Logger);
+        var bench = new Keithley4200ABench(backing, Logger, pmuInstalled: pmuInstalled);
         var analyzerServer = new LineInstrumentServer(bench.Analyzer, Logger, terminator: 0);
         var matrixServer = new LineInstrumentServer(bench.Matrix, Logger);
         var stop = Started(analyzerServer, matrixServer);

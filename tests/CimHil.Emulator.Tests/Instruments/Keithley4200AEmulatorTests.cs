@@ -58,6 +58,64 @@ public sealed class Keithley4200AEmulatorTests
     }
 
     [Fact]
+    public async Task PulsedRead_AtReadVoltage_AcquiresTheCellsCurrent_WithoutProgrammingIt()
+    {
+        var bench = NewBench();
+        foreach (var m in new[] { "US", "*IDN?" })
+        {
+            await Ask(bench, m);
+        }
+
+        // Route cell (0,0) through the 707B as the driver does, then one spot-mean read pulse at 0.2 V.
+        var cell = new CimHil.Core.Chip.CellAddress(0, 0);
+        await bench.Matrix.ExecuteAsync("channel.exclusiveclose(\"1A01,2B01\")", CancellationToken.None);
+        Assert.Equal("ERROR", await Ask(bench, ":PMU:DATA:GET 1, 0, 1"));
+        foreach (var m in new[] { ":PMU:INIT 0", ":PMU:RPM:CONFIGURE PMU1-1, 0", ":PMU:MEASURE:MODE 1", ":PMU:MEASURE:PIV 1, 1, 0", ":PMU:TIMES:PIV 1, 0.75, 0.9", ":PMU:PULSE:TIMES 1, 2.04e-5, 1e-5, 1e-7, 1e-7, 0", ":PMU:PULSE:LIMITS 1, 10, 1e-3, 1e-2", ":PMU:PULSE:TRAIN 1, 0, 0.2", ":PMU:OUTPUT:STATE 1, 1", ":PMU:EXECUTE" })
+        {
+            Assert.Equal("ACK", await Ask(bench, m));
+        }
+
+        var record = (await Ask(bench, ":PMU:DATA:GET 1, 0, 1"))!.Split(',');
+        Assert.Equal(8, record.Length);
+        Assert.Equal(0.2, double.Parse(record[0], System.Globalization.CultureInfo.InvariantCulture));
+        var currentA = double.Parse(record[1], System.Globalization.CultureInfo.InvariantCulture);
+        // 5 σ of the emulator's read noise, σ = s·(floor + relative·G) with the per-cell scale s bounded by e^(4·0.2).
+        var g = bench.Chip.TrueConductanceS(cell);
+        var rram = EmulatorSettings.Defaults.Rram;
+        var toleranceA = 5 * Math.Exp(0.8) * (rram.ReadNoiseFloorS + (rram.ReadNoiseRelative * g)) * 0.2;
+        Assert.InRange(currentA, (g * 0.2) - toleranceA, (g * 0.2) + toleranceA);
+        Assert.NotEqual(0.0, currentA);
+        Assert.Equal("1", await Ask(bench, ":PMU:DATA:COUNT? 1"));
+        Assert.Equal(0, bench.PulsesApplied);
+        Assert.Equal(1, bench.Analyzer.PulsedReads);
+    }
+
+    [Theory]
+    [InlineData(":PMU:TIMES:PIV 1, 0.9, 0.75", "start before stop")]
+    [InlineData(":PMU:MEASURE:MODE 7", "measure mode is 0–4")]
+    [InlineData(":PMU:PULSE:TRAIN 1, 0, 12", "beyond the 10 V range")]
+    [InlineData(":PMU:PULSE:TIMES 1, 1e-6, 2e-6, 1e-7, 1e-7, 0", "longer than the period")]
+    public async Task PmuValuesOutsideTheCardsLimits_AnswerError_AndTheLastErrorSaysWhy(string command, string why)
+    {
+        var bench = NewBench();
+        Assert.Equal("ACK", await Ask(bench, ":PMU:INIT 0"));
+
+        Assert.Equal("ERROR", await Ask(bench, command));
+
+        Assert.Contains(why, await Ask(bench, ":ERROR:LAST:GET"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutAPmu_EveryPmuCommandIsRefused_NamingTheMissingCard()
+    {
+        var bench = new Keithley4200ABench(new EmulatedChip(EmulatorSettings.Defaults with { Rows = 4, Columns = 4 }), Logger.None, pmuInstalled: false);
+
+        Assert.Equal("ERROR", await Ask(bench, ":PMU:INIT 0"));
+
+        Assert.Equal("-100,\":PMU:INIT 0: no 4225-PMU is installed\"", await Ask(bench, ":ERROR:LAST:GET"));
+    }
+
+    [Fact]
     public async Task OverTcp_MessagesAndRepliesEndWithNul()
     {
         var bench = NewBench();

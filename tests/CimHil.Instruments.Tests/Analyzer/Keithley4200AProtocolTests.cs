@@ -42,6 +42,29 @@ public sealed class Keithley4200AProtocolTests
         Assert.StartsWith("4200A PMU pulse width: 1E-08 s is below the minimum 6E-08 s", Assert.Throws<ArgumentOutOfRangeException>(() => Keithley4200A.PulseSetup(1, 1, 1e-3, 10e-9)).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void PulsedReadSetup_IsSpotMeanOfThePulseTop_ThenThePulse()
+    {
+        Assert.Equal(
+            [":PMU:MEASURE:MODE 1", ":PMU:MEASURE:PIV 1, 1, 0", ":PMU:TIMES:PIV 1, 0.75, 0.9", ":PMU:PULSE:TIMES 1, 2.04E-05, 1E-05, 1E-07, 1E-07, 0", ":PMU:PULSE:LIMITS 1, 10, 0.001, 0.01", ":PMU:PULSE:TRAIN 1, 0, 0.2"],
+            Keithley4200A.PulsedReadSetup(1, 0.2, 1e-3, 10e-6));
+        Assert.Equal(":PMU:DATA:GET 2, 0, 1", Keithley4200A.SpotMeanQuery(2));
+        Assert.StartsWith("4200A PMU pulse level: 11 V exceeds the maximum 10 V", Assert.Throws<ArgumentOutOfRangeException>(() => Keithley4200A.PulsedReadSetup(1, 11, 1e-3, 10e-6)).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2.000000E-01,1.234000E-05,1.000000E-05,0,0.000000E+00,0.000000E+00,0.000000E+00,0", 0.2, 1.234e-5, 1e-5, 0L)]
+    [InlineData("0.2,-3E-06,2E-05,4;0.2,-3.1E-06,4E-05,0", 0.2, -3e-6, 2e-5, 4L)]
+    public void ParseSpotMean_TakesTheFirstRecordsHighLevel(string reply, double v, double i, double t, long status) =>
+        Assert.Equal(new PmuSpotReading(v, i, t, status), Keithley4200A.ParseSpotMean(reply));
+
+    [Theory]
+    [InlineData("ERROR")]
+    [InlineData("0.2,1E-05,1E-05")]
+    [InlineData("0.2,NaN,1E-05,0")]
+    public void ParseSpotMean_RefusesWhatIsNotARecord(string reply) =>
+        Assert.Contains("is not a PMU spot-mean record", Assert.Throws<FormatException>(() => Keithley4200A.ParseSpotMean(reply)).Message, StringComparison.Ordinal);
+
+    [Fact]
     public async Task OverASocket_MessagesEndWithNul_AndARefusalIsReadFromTheLastError()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

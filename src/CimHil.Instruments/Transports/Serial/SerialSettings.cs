@@ -45,9 +45,13 @@ public sealed record SerialSettings
 
     /// <summary>
     /// The byte that ends a message on this line, both ways (IEEE 488.2 section 7.5 uses LF; many serial instruments
-    /// answer with CR). Serial has no END line, so the termination character is the only message boundary.
+    /// answer with CR). Serial has no END line, so the termination character is the only message boundary. Null: the
+    /// instrument family's own (<see cref="Scpi.ScpiSessionOptions.SerialTermination"/>), else LF.
     /// </summary>
-    public byte Termination { get; init; } = (byte)'\n';
+    public byte? Termination { get; init; }
+
+    /// <summary>The byte that ends messages sent, where it differs from what ends replies; null: <see cref="Termination"/>.</summary>
+    public byte? WriteTermination { get; init; }
 
     public static SerialSettings Default { get; } = new();
 
@@ -57,7 +61,7 @@ public sealed record SerialSettings
     /// <summary>
     /// Reads hil-config.json <c>transport.serial</c>: <c>baudRate</c>, <c>dataBits</c>, <c>parity</c>
     /// (none|odd|even|mark|space), <c>stopBits</c> (1, 1.5, 2), <c>flowControl</c> (none|xonxoff|rtscts) and
-    /// <c>termination</c> ("\n", "\r", or lf/cr). Errors name the JSON path, the value and the allowed values.
+    /// <c>termination</c> ("\n", "\r", or lf/cr; both ways) and <c>writeTermination</c> (messages sent only). Errors name the JSON path, the value and the allowed values.
     /// </summary>
     public static SerialSettings FromConfig(JsonSection? section)
     {
@@ -66,7 +70,7 @@ public sealed record SerialSettings
             return Default;
         }
 
-        section.AllowOnly("baudRate", "dataBits", "parity", "stopBits", "flowControl", "termination");
+        section.AllowOnly("baudRate", "dataBits", "parity", "stopBits", "flowControl", "termination", "writeTermination");
         var d = Default;
         return new SerialSettings
         {
@@ -75,7 +79,8 @@ public sealed record SerialSettings
             Parity = section.Enum("parity", d.Parity),
             StopBits = section.Has("stopBits") ? StopBitsFrom(section) : d.StopBits,
             FlowControl = section.Enum("flowControl", d.FlowControl),
-            Termination = section.Has("termination") ? TerminationFrom(section) : d.Termination,
+            Termination = section.Has("termination") ? TerminationFrom(section, "termination") : d.Termination,
+            WriteTermination = section.Has("writeTermination") ? TerminationFrom(section, "writeTermination") : d.WriteTermination,
         };
     }
 
@@ -91,14 +96,14 @@ public sealed record SerialSettings
         };
     }
 
-    private static byte TerminationFrom(JsonSection section)
+    private static byte TerminationFrom(JsonSection section, string name)
     {
-        var text = section.String("termination");
+        var text = section.String(name);
         return text.ToUpperInvariant() switch
         {
             "\n" or "LF" => (byte)'\n',
             "\r" or "CR" => (byte)'\r',
-            _ => throw section.Error("termination", $"'{text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}' is not one termination character; use \"\\n\" (lf) or \"\\r\" (cr)"),
+            _ => throw section.Error(name, $"'{text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}' is not one termination character; use \"\\n\" (lf) or \"\\r\" (cr)"),
         };
     }
 
