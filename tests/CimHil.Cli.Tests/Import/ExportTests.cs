@@ -77,22 +77,10 @@ public class ExportTests
         Assert.Equal(3, json.GetProperty("source_lines").GetArrayLength());
     }
 
-    /// <summary>A small bench run: forming and two multilevel targets on an 8×8 emulated array.</summary>
-    private const string BenchPlan = """
-        {
-          "name": "export", "readVoltageV": 0.2, "seed": 3,
-          "programVerify": {
-            "toleranceS": 1e-6, "maxPulses": 20,
-            "set": { "startV": 0.85, "stepV": 0.02, "maxV": 2.0, "widthSeconds": 1e-8, "gateV": 2.0 },
-            "reset": { "startV": 0.95, "stepV": 0.02, "maxV": 2.5, "widthSeconds": 1e-8 },
-            "finalReads": 2
-          },
-          "forming": { "amplitudeV": 3.0, "stepV": 0.1, "maxAmplitudeV": 4.0, "widthSeconds": 1e-5, "complianceA": 1e-4 },
-          "multilevel": { "targetsS": [10e-6, 30e-6] }
-        }
-        """;
-
-    /// <summary>Issue #16, item 3: a store <c>characterize</c> wrote is exported as it stands, pulses and all, without a --resume --csv detour.</summary>
+    /// <summary>
+    /// Issue #16, item 3: a store <c>characterize</c> wrote (forming, stuck map, four levels on an 8×8 emulated array) is
+    /// exported as it stands, pulses and all, without a --resume --csv detour.
+    /// </summary>
     [Fact]
     public async Task StoreACharacterizeWrote_ExportsEveryRecordWithItsPulseSettingsAndIsoTime()
     {
@@ -105,7 +93,7 @@ public class ExportTests
             return node.ToJsonString();
         });
         var db = Path.Combine(dir, "bench.db");
-        var (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", ImportFiles.Write(dir, "plan.json", BenchPlan), "--out", db, "--json", "--config", config);
+        var (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", ImportFiles.Write(dir, "plan.json", CalibrationGapsTests.PlanJson), "--out", db, "--json", "--config", config);
         Assert.True(code == ExitCodes.Success, error);
 
         var outDir = Path.Combine(dir, "csv");
