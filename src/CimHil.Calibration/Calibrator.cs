@@ -128,6 +128,15 @@ public static partial class Calibrator
             throw new CalibrationException($"{store.Path}: no converged multilevel cells to fit the programming error on");
         }
 
+        // A spread needs two cells: one verified cell gives no σ (a small import does this), and the model would be refused
+        // later for a σ that "is not a finite number" without saying which level or why.
+        if (cellsByLevel.FirstOrDefault(kv => kv.Value.Count < 2) is { Value: not null } lone)
+        {
+            var attempted = units.Count(u => u.Key.Step == lone.Key);
+            throw new CalibrationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{store.Path}: multilevel level {lone.Key} (target {lone.Value[0].Target * 1e6:G6} µS) has 1 verified cell of {attempted}; the spread of a level needs at least 2"));
+        }
+
         (double Offset, double Sigma, double Noise) LevelStats(IReadOnlyList<(double Target, double Final, double Delta, double S2)> c)
         {
             var e = c.Select(x => x.Final - x.Target).ToList();

@@ -86,7 +86,7 @@ public sealed class RramCalibrationTests(RramRunFixture fixture) : IClassFixture
         }
 
         var db = Path.Combine(dir, "imported.db");
-        await CimHil.Characterization.Import.MeasurementImporter.ImportAsync([file], CimHil.Characterization.Import.ImportMapping.Parse(RealArrays.EmulatorExport.Map), db, new CimHil.Characterization.Import.ImportOptions(), CancellationToken.None);
+        await CimHil.Characterization.Import.MeasurementImporter.ImportAsync([file], CimHil.Characterization.Import.ImportMapping.Parse(RealArrays.TruthArray.HeaderlessTsvOhmsMap), db, new CimHil.Characterization.Import.ImportOptions(), CancellationToken.None);
         using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
         var imported = Calibrator.Fit(store, "imported", new CalibrationOptions { BootstrapSamples = 20 });
 

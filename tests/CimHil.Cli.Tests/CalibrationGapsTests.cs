@@ -6,7 +6,7 @@ namespace CimHil.Cli.Tests;
 public sealed class CalibrationGapsTests
 {
     // The last multilevel target (1 mS) is far above the array's window: no cell converges there, so no level is fitted.
-    private const string PlanJson = """
+    internal const string PlanJson = """
         {
           "name": "gap", "readVoltageV": 0.2, "seed": 3,
           "programVerify": {

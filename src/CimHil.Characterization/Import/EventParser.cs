@@ -19,7 +19,13 @@ public sealed class EventParser
     public ImportEvent Parse(RawRow row, int order)
     {
         var (r, c) = Cell(row);
-        var readV = Number(row, "readVoltage") ?? _map.Constants.ReadVoltageV;
+        var readV = Number(row, "readVoltage") is { } v ? _map.Sources["readVoltage"].Unit!.ToSi(v) : _map.Constants.ReadVoltageV;
+        if (readV is <= 0)
+        {
+            // A current at 0 V gives no conductance, and the store's plan needs a positive read voltage (constants.readVoltageV is refused the same way).
+            throw Bad(row, "readVoltage", $"'{Text(row, "readVoltage")}': a read voltage must be greater than 0");
+        }
+
         var value = _map.Sources["value"];
         var raw = Number(row, "value")!.Value;
         double conductanceS;
@@ -152,7 +158,16 @@ public sealed class EventParser
             : throw Bad(row, field, $"'{text}' is not a number");
     }
 
-    private int? Int(RawRow row, string field) => Has(field) ? checked((int)Long(row, field)) : null;
+    private int? Int(RawRow row, string field)
+    {
+        if (!Has(field))
+        {
+            return null;
+        }
+
+        var n = Long(row, field);
+        return n is >= int.MinValue and <= int.MaxValue ? (int)n : throw Bad(row, field, $"'{Text(row, field)}' is out of range (at most {int.MaxValue})");
+    }
 
     private long Long(RawRow row, string field)
     {
@@ -163,7 +178,7 @@ public sealed class EventParser
         }
 
         // HDF5 and spreadsheets often hold whole numbers as floating point ("3.0").
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < long.MaxValue
             ? (long)d
             : throw Bad(row, field, $"'{text}' is not a whole number");
     }

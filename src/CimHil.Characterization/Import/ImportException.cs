@@ -1,7 +1,7 @@
 namespace CimHil.Characterization.Import;
 
 /// <summary>
-/// A foreign file could not be imported: the file, and where known the line and column (1-based), say where. An
+/// A foreign file could not be imported: the file, and where known the line and column (1-based), say where.
 /// The CLI reports it as bad input.
 /// </summary>
 public sealed class ImportException(string file, int? line, int? column, string problem)

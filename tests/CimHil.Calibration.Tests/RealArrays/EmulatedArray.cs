@@ -2,6 +2,7 @@ using System.Text;
 using CimHil.Core.Chip;
 using CimHil.Core.Devices;
 using CimHil.Emulator;
+using CimHil.Tests.Shared;
 using PureHDF;
 
 namespace CimHil.Calibration.Tests.RealArrays;
@@ -191,7 +192,7 @@ internal sealed class EmulatedArray
         return sb.ToString();
     }
 
-    public static string HeaderlessTsvOhmsMap => TruthArray.HeaderlessTsvOhmsMap.Replace("\"rows\": 64, \"columns\": 64", $"\"rows\": {Rows}, \"columns\": {Columns}", StringComparison.Ordinal);
+    public static string HeaderlessTsvOhmsMap => ImportMappingFiles.HeaderlessTsvOhms(Rows, Columns);
 
     /// <summary>CSV with a header in µS (the layout and map of <see cref="TruthArray.CsvMicrosiemens"/>): no window, a verify flag.</summary>
     public string CsvMicrosiemens()

@@ -6,7 +6,8 @@ namespace CimHil.Calibration.Tests.RealArrays;
 
 /// <summary>
 /// Writes an emulator run's program-and-verify results as another lab's bench would log them: headerless TSV in ohms,
-/// 1-based column-major cell index, the verify window in ohms, the pulse count and a pass/fail flag, one row per final read.
+/// 1-based column-major cell index, the verify window in ohms, the pulse count and a pass/fail flag, one row per final read;
+/// its mapping is <see cref="TruthArray.HeaderlessTsvOhmsMap"/> (64 rows).
 /// </summary>
 internal static class EmulatorExport
 {
@@ -28,22 +29,4 @@ internal static class EmulatorExport
 
         return sb.ToString();
     }
-
-    public const string Map = """
-        {
-          "kind": "programVerify",
-          "format": { "type": "delimited", "delimiter": "tab", "header": false, "comment": "#" },
-          "geometry": { "rows": 64, "columns": 64, "order": "column-major", "indexBase": 1 },
-          "fields": {
-            "cell": { "column": 0 },
-            "value": { "column": 1, "unit": "ohm" },
-            "targetLow": { "column": 2, "unit": "ohm" },
-            "targetHigh": { "column": 3, "unit": "ohm" },
-            "setPulses": { "column": 4 },
-            "resetPulses": { "column": 5 },
-            "verified": { "column": 6 }
-          },
-          "constants": { "readVoltageV": 0.2 }
-        }
-        """;
 }

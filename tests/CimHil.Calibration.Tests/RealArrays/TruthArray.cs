@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CimHil.Tests.Shared;
 using MathNet.Numerics.Distributions;
 using PureHDF;
 
@@ -99,23 +100,7 @@ internal sealed class TruthArray
         return sb.ToString();
     }
 
-    public const string HeaderlessTsvOhmsMap = """
-        {
-          "kind": "programVerify",
-          "format": { "type": "delimited", "delimiter": "tab", "header": false, "comment": "#" },
-          "geometry": { "rows": 64, "columns": 64, "order": "column-major", "indexBase": 1 },
-          "fields": {
-            "cell": { "column": 0 },
-            "value": { "column": 1, "unit": "ohm" },
-            "targetLow": { "column": 2, "unit": "ohm" },
-            "targetHigh": { "column": 3, "unit": "ohm" },
-            "setPulses": { "column": 4 },
-            "resetPulses": { "column": 5 },
-            "verified": { "column": 6 }
-          },
-          "constants": { "readVoltageV": 0.2 }
-        }
-        """;
+    public static string HeaderlessTsvOhmsMap => ImportMappingFiles.HeaderlessTsvOhms(Rows, Columns);
 
     /// <summary>CSV with a header in µS, columns in another order, row and column, a verify flag, no window.</summary>
     public string CsvMicrosiemens()

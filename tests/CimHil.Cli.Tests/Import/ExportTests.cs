@@ -77,6 +77,55 @@ public class ExportTests
         Assert.Equal(3, json.GetProperty("source_lines").GetArrayLength());
     }
 
+    /// <summary>
+    /// Issue #16, item 3: a store <c>characterize</c> wrote (forming, stuck map, four levels on an 8×8 emulated array) is
+    /// exported as it stands, pulses and all, without a --resume --csv detour.
+    /// </summary>
+    [Fact]
+    public async Task StoreACharacterizeWrote_ExportsEveryRecordWithItsPulseSettingsAndIsoTime()
+    {
+        var dir = ImportFiles.TempDir();
+        var config = CliHarness.ConfigVariant(text =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
+            node["emulator"]!["rows"] = 8;
+            node["emulator"]!["columns"] = 8;
+            return node.ToJsonString();
+        });
+        var db = Path.Combine(dir, "bench.db");
+        var (code, _, error) = await CliHarness.RunAsync("characterize", "--plan", ImportFiles.Write(dir, "plan.json", CalibrationGapsTests.PlanJson), "--out", db, "--json", "--config", config);
+        Assert.True(code == ExitCodes.Success, error);
+
+        var outDir = Path.Combine(dir, "csv");
+        (code, var output, error) = await CliHarness.RunAsync("export", db, "--format", "csv", "--out", outDir, "--config", config);
+
+        Assert.True(code == ExitCodes.Success, error + output);
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var stored = store.Measurements(includeUnfinished: true).ToList();
+        var lines = File.ReadAllLines(Path.Combine(outDir, "measurements.csv"));
+        var header = lines[0].Split(',').ToList();
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(stored.Count, rows.Count);
+        int Col(string name) => header.IndexOf(name);
+
+        // Every record in store order, with the key, the pulse settings and the time the store holds (ISO 8601 UTC).
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var m = stored[i];
+            var r = rows[i];
+            Assert.Equal((m.Key.Procedure, m.Key.Row, m.Key.Column, m.Key.Step, m.Key.Seq), (r[Col("procedure")], int.Parse(r[Col("row")], CultureInfo.InvariantCulture), int.Parse(r[Col("col")], CultureInfo.InvariantCulture), int.Parse(r[Col("step")], CultureInfo.InvariantCulture), int.Parse(r[Col("seq")], CultureInfo.InvariantCulture)));
+            Assert.Equal(m.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture), r[Col("timestamp_utc")]);
+            Assert.Equal(m.WidthSeconds?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty, r[Col("width_seconds")]);
+            Assert.Equal(string.Empty, r[Col("source_file")]);
+        }
+
+        Assert.Equal(stored.Count(m => m.Kind == MeasurementKind.Pulse), rows.Count(r => r[Col("kind")] == "pulse"));
+        Assert.Contains(rows, r => r[Col("kind")] == "pulse" && r[Col("polarity")] == "set");
+        Assert.Contains(rows, r => r[Col("kind")] == "form");
+        Assert.Equal(store.Units().Count, File.ReadAllLines(Path.Combine(outDir, "units.csv")).Length - 1);
+        Assert.Single(File.ReadAllLines(Path.Combine(outDir, "imports.csv")));
+    }
+
     private static async Task<(string Dir, string Db)> ImportedStoreAsync()
     {
         var dir = ImportFiles.TempDir();

@@ -112,6 +112,23 @@ public class ImportCalibrationTests
         Assert.Equal(2, store.Imports().Count);
     }
 
+    [Fact]
+    public async Task LevelWithOneVerifiedCell_CalibrateRefusesNamingTheLevel_AndWritesNoModel()
+    {
+        // Five cells over four levels: level 0 holds two, levels 1–3 one each, so level 1 (30 µS) has no spread.
+        var dir = ImportFiles.TempDir();
+        var db = Path.Combine(dir, "small.db");
+        var (code, output, error) = await CliHarness.RunAsync("import", ImportFiles.Write(dir, "pv.csv", new GeneratedArray(seed: 16, cells: 5).CsvMicrosiemens()), "--map", ImportFiles.Write(dir, "map.json", Mappings.CsvMicrosiemens), "--out", db);
+        Assert.True(code == ExitCodes.Success, error + output);
+
+        var modelPath = Path.Combine(dir, "model.json");
+        (code, _, error) = await CliHarness.RunAsync("calibrate", db, "--out", modelPath, "--bootstrap", "10");
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"{db}: multilevel level 1 (target 30 µS) has 1 verified cell of 1; the spread of a level needs at least 2", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(modelPath));
+    }
+
     private static void AssertLevels(DeviceVariationModel model, GeneratedArray array)
     {
         Assert.Equal(GeneratedArray.TargetsS.Length, model.Programming.Levels.Length);

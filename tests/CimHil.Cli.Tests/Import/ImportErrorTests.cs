@@ -53,6 +53,51 @@ public class ImportErrorTests
         Assert.False(File.Exists(db));
     }
 
+    /// <summary>Currents in µA at a read voltage in mV, a constant target.</summary>
+    private const string CurrentMap = """
+        {
+          "kind": "programVerify",
+          "fields": { "row": { "column": "row" }, "column": { "column": "col" }, "value": { "column": "I_uA", "unit": "uA" }, "readVoltage": { "column": "V_mV", "unit": "mV" } },
+          "constants": { "targetS": 30e-6 }
+        }
+        """;
+
+    [Fact]
+    public async Task ReadVoltageInMillivolts_IsConvertedToVolts_AndTheConductanceIsCurrentOverVoltage()
+    {
+        var dir = ImportFiles.TempDir();
+        var data = ImportFiles.Write(dir, "iv.csv", "row,col,I_uA,V_mV\n0,0,6,200\n0,1,3,100\n");
+        var db = Path.Combine(dir, "x.db");
+
+        await MeasurementImporter.ImportAsync([data], ImportMapping.Parse(CurrentMap), db, new ImportOptions(), CancellationToken.None);
+
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var reads = store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final).ToList();
+        Assert.Equal([0.2, 0.1], reads.Select(m => Math.Round(m.VoltageV!.Value, 12)));
+        Assert.Equal([30e-6, 30e-6], reads.Select(m => Math.Round(m.ConductanceS!.Value, 12)));
+        Assert.Equal(0.15, System.Text.Json.Nodes.JsonNode.Parse(store.Run.PlanJson)!["readVoltageV"]!.GetValue<double>(), 12);
+    }
+
+    [Theory]
+    [InlineData("0,1,6,0", "4: readVoltage (V_mV): '0': a read voltage must be greater than 0")]
+    [InlineData("0,1,6,-50", "4: readVoltage (V_mV): '-50': a read voltage must be greater than 0")]
+    [InlineData("99999999999,1,6,200", "1: row (row): '99999999999' is out of range (at most 2147483647)")]
+    [InlineData("0,3e12,6,200", "2: column (col): '3e12' is out of range (at most 2147483647)")]
+    public async Task RowWithAValueOutOfRange_StopsTheImportWithFileLineAndColumn_OrIsSkippedAndListed(string line, string columnAndProblem)
+    {
+        var dir = ImportFiles.TempDir();
+        var data = ImportFiles.Write(dir, "iv.csv", $"row,col,I_uA,V_mV\n0,0,6,200\n{line}\n");
+        var db = Path.Combine(dir, "x.db");
+
+        var ex = await Assert.ThrowsAsync<ImportException>(() => MeasurementImporter.ImportAsync([data], ImportMapping.Parse(CurrentMap), db, new ImportOptions(), CancellationToken.None));
+
+        Assert.Equal($"{data}:3:{columnAndProblem}", ex.Message);
+        Assert.False(File.Exists(db));
+        var summary = await MeasurementImporter.ImportAsync([data], ImportMapping.Parse(CurrentMap), db, new ImportOptions { SkipBadRows = true }, CancellationToken.None);
+        Assert.Equal([ex.Message], summary.SkippedRows);
+        Assert.Equal(1, summary.Records);
+    }
+
     [Fact]
     public async Task SkipBadRows_CountsAndListsEverySkippedRow()
     {

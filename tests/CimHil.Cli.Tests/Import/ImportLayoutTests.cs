@@ -39,6 +39,44 @@ public class ImportLayoutTests
     }
 
     [Fact]
+    public async Task TwoFilesInOneImport_AreOneProcedure_InTheOrderGiven_EachWithItsHashAndRows()
+    {
+        // One log split in two: the first file holds the first two reads of every cell, the second the last two.
+        var dir = ImportFiles.TempDir();
+        var array = new GeneratedArray(seed: 17, cells: 8);
+        var lines = array.HeaderlessTsvOhms().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();
+        var first = ImportFiles.Write(dir, "a.tsv", string.Join('\n', lines.Where((_, i) => i % GeneratedArray.Reads < 2)));
+        var second = ImportFiles.Write(dir, "b.tsv", string.Join('\n', lines.Where((_, i) => i % GeneratedArray.Reads >= 2)));
+        var db = Path.Combine(dir, "x.db");
+
+        var (code, output, error) = await CliHarness.RunAsync("import", second, first, "--map", ImportFiles.Write(dir, "map.json", Mappings.HeaderlessTsvOhms), "--out", db, "--json");
+
+        Assert.True(code == ExitCodes.Success, error + output);
+        var files = CliHarness.Json(output).GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal(["b.tsv", "a.tsv"], files.Select(f => f.GetProperty("name").GetString()));
+        Assert.Equal([16, 16], files.Select(f => f.GetProperty("rows").GetInt32()));
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var import = Assert.Single(store.Imports());
+        Assert.Equal(new[] { second, first }.Select(f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))), import.Files.Select(f => f.Sha256));
+
+        // Events are in file order, files in the order given: each cell's reads 0 and 1 come from b.tsv (given first).
+        var notes = store.ImportAnnotations();
+        var reads = store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final).ToList();
+        Assert.Equal(8 * GeneratedArray.Reads, reads.Count);
+        Assert.All(reads, m => Assert.Equal(m.Key.Seq < 2 ? "b.tsv" : "a.tsv", notes[m.Key].SourceFile));
+        var cell = array.Cells[0];
+        Assert.Equal([cell.ReadsS[2], cell.ReadsS[3], cell.ReadsS[0], cell.ReadsS[1]], reads.Where(m => m.Key.Row == cell.Row && m.Key.Column == cell.Column).OrderBy(m => m.Key.Seq).Select(m => m.ConductanceS!.Value), new ToleranceComparer(1e-15));
+        Assert.Equal(8, store.Units(ProcedureNames.Multilevel).Count);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public async Task Cycling_SequenceColumnOrdersTheEvents_CycleIsTheStep()
     {
         var dir = ImportFiles.TempDir();

@@ -1,25 +1,11 @@
+using CimHil.Tests.Shared;
+
 namespace CimHil.Cli.Tests.Import;
 
 /// <summary>The mapping files of the test layouts (the same three docs/import.md shows, plus HDF5).</summary>
 internal static class Mappings
 {
-    public const string HeaderlessTsvOhms = """
-        {
-          "kind": "programVerify",
-          "format": { "type": "delimited", "delimiter": "tab", "header": false, "comment": "#" },
-          "geometry": { "rows": 32, "columns": 32, "order": "column-major", "indexBase": 1 },
-          "fields": {
-            "cell": { "column": 0 },
-            "value": { "column": 1, "unit": "ohm" },
-            "targetLow": { "column": 2, "unit": "ohm" },
-            "targetHigh": { "column": 3, "unit": "ohm" },
-            "setPulses": { "column": 4 },
-            "resetPulses": { "column": 5 },
-            "verified": { "column": 6 }
-          },
-          "constants": { "readVoltageV": 0.2 }
-        }
-        """;
+    public static readonly string HeaderlessTsvOhms = ImportMappingFiles.HeaderlessTsvOhms(32, 32);
 
     public const string CsvMicrosiemens = """
         {
