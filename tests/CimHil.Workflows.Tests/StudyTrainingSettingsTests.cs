@@ -13,9 +13,10 @@ public class StudyTrainingSettingsTests
     public void Parse_Empty_GivesTheConvergenceDefaults()
     {
         var s = Parse("{}");
+        Assert.Equal(10, s.Epochs);
         Assert.Equal(StudySettings.DefaultEpochs, s.Epochs);
         Assert.Equal(1.0 / 12, s.ValidationFraction, 12);
-        Assert.Equal(2, s.Patience);
+        Assert.Equal(3, s.Patience);
         Assert.Equal(LearningRateSchedule.Cosine, s.Schedule);
         Assert.Equal(0.5, s.Parameters.AdversaryWeight);
         Assert.Equal(1, s.Parameters.AdversaryWarmupEpochs);
