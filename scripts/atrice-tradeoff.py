@@ -9,6 +9,7 @@ import os
 import sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else "runs/atrice-tradeoff"
+EPOCHS = int(sys.argv[2]) if len(sys.argv) > 2 else 2  # the sweep's epoch budget: a warm-up that long leaves no adversary
 MAX_CLEAN_LOSS = 2.0  # points of clean accuracy A-TRICE may lose against standard training (issue #23)
 
 
@@ -52,10 +53,10 @@ if not os.path.exists(standard_path):
     sys.exit(f"{standard_path}: missing; run scripts/atrice-tradeoff.sh first")
 standard = per_seed(load(standard_path), "standard")
 columns = ["clean", "mc_gaussian", "p1_gaussian", "clean_wc", "wc_gaussian", "wc_calibrated"]
-print("| method | β | adversary k | warm-up | clean | Δ clean | MC mean (gauss.) | P1 (gauss.) | clean (WC images) "
+print("| method | β | adversary k | warm-up | σ_rel noise | clean | Δ clean | MC mean (gauss.) | P1 (gauss.) | clean (WC images) "
       "| worst k=1 gaussian | worst k=1 calibrated | train s/seed |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-print("| standard | — | — | — | " + " | ".join(
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| standard | — | — | — | — | " + " | ".join(
     [cell(standard, "clean"), "—"] + [cell(standard, c) for c in columns[1:]] + [f"{mean([v['train_s'] for v in standard.values()]):.0f}"]) + " |")
 points = []
 for path in sorted(glob.glob(os.path.join(root, "atrice-*.json"))):
@@ -66,18 +67,20 @@ for path in sorted(glob.glob(os.path.join(root, "atrice-*.json"))):
         continue
     p = next(m["parameters"] for m in study["models"] if m["method"] == "atrice")
     beta, k, warmup = float(p["adversary_weight"]), float(p["k"]), int(float(p["adversary_warmup_epochs"]))
+    sigma = float(p["sigma_rel"])
     delta = mean([seeds[s]["clean"] - standard[s]["clean"] for s in common])
     worst = mean([(seeds[s]["wc_gaussian"] + seeds[s]["wc_calibrated"]) / 2 for s in common])
-    points.append((beta, k, warmup, delta, worst, seeds))
-points.sort(key=lambda t: (t[1], t[0], t[2]))
-for beta, k, warmup, delta, worst, seeds in points:
-    print(f"| atrice | {beta:g} | {k:g} | {warmup} | " + " | ".join(
+    points.append((beta, k, warmup, delta, worst, seeds, sigma))
+points.sort(key=lambda t: (t[1], t[0], t[2], -t[6]))
+for beta, k, warmup, delta, worst, seeds, sigma in points:
+    note = "" if warmup < EPOCHS else " (rcn only: warm-up = budget)"
+    print(f"| atrice{note} | {beta:g} | {k:g} | {warmup} | {sigma:g} | " + " | ".join(
         [cell(seeds, "clean"), f"{delta:+.1f}"] + [cell(seeds, c) for c in columns[1:]] + [f"{mean([v['train_s'] for v in seeds.values()]):.0f}"]) + " |")
 print()
-eligible = [t for t in points if t[3] >= -MAX_CLEAN_LOSS]
+eligible = [t for t in points if t[3] >= -MAX_CLEAN_LOSS and t[2] < EPOCHS]
 if eligible:
     best = max(eligible, key=lambda t: t[4])
-    print(f"Chosen default: β = {best[0]:g}, adversary k = {best[1]:g}, warm-up {best[2]} — clean {best[3]:+.1f} points against "
+    print(f"Chosen default: β = {best[0]:g}, adversary k = {best[1]:g}, warm-up {best[2]}, σ_rel {best[6]:g} — clean {best[3]:+.1f} points against "
           f"standard, mean worst case at k = 1 (Gaussian box and calibrated) {best[4]:.1f} % "
           f"(standard {mean([(v['wc_gaussian'] + v['wc_calibrated']) / 2 for v in standard.values()]):.1f} %).")
 else:

@@ -7,8 +7,10 @@
 #
 #   scripts/atrice-tradeoff.sh [root] [points]
 #     root:   output folder (default runs/atrice-tradeoff); a point whose <name>.json exists is not run again
-#     points: space-separated β:k:warm-up triples (default: the 3 × 3 grid β ∈ {0.25, 0.5, 0.75} × k ∈ {0.5, 1, 2},
-#             warm-up 1, the k = 1 row first so an interrupted sweep still has the β curve)
+#     points: space-separated β:k:warm-up[:σ] (default: the 3 × 3 grid β ∈ {0.25, 0.5, 0.75} × k ∈ {0.5, 1, 2},
+#             warm-up 1, the k = 1 row first so an interrupted sweep still has the β curve); σ, when given, is the
+#             right-censored noise's σ_rel alone: the adversary's box stays gaussian:0.1 (without it the box is
+#             gaussian:σ, so σ would scale the adversary too)
 # Environment: CIMHIL (the command to run; default ./cimhil; a copy of the built CLI, `dotnet /copy/cimhil.dll`, keeps a
 # rebuild of the tree from changing the program under a running sweep), SEEDS (default 1,2), EPOCHS (default 2), TRAIN_SAMPLES (6000), CHIPS (20), IMAGES (1000), WC_IMAGES (100).
 set -euo pipefail
@@ -34,8 +36,13 @@ run_point() { # name, then the study's extra options
 
 run_point standard --methods standard
 for p in $points; do
-  IFS=: read -r beta k warmup <<<"$p"
-  run_point "atrice-b${beta}-k${k}-w${warmup}" --methods atrice --adversary-weight "$beta" --k "$k" --adversary-warmup "$warmup"
+  IFS=: read -r beta k warmup sigma <<<"$p"
+  if [ -n "${sigma:-}" ]; then
+    run_point "atrice-b${beta}-k${k}-w${warmup}-s${sigma}" --methods atrice --adversary-weight "$beta" --k "$k" \
+      --adversary-warmup "$warmup" --sigma "$sigma" --variation gaussian:0.1
+  else
+    run_point "atrice-b${beta}-k${k}-w${warmup}" --methods atrice --adversary-weight "$beta" --k "$k" --adversary-warmup "$warmup"
+  fi
 done
 
-python3 "$here/scripts/atrice-tradeoff.py" "$root" | tee "$root/tradeoff.md"
+python3 "$here/scripts/atrice-tradeoff.py" "$root" "${EPOCHS:-2}" | tee "$root/tradeoff.md"
