@@ -48,7 +48,7 @@ public class StudyTrainingSettingsTests
         {
             Key(s),
             Key(s with { ValidationFraction = 0.1 }),
-            Key(s with { Patience = 3 }),
+            Key(s with { Patience = s.Patience + 1 }),
             Key(s with { Schedule = LearningRateSchedule.Constant }),
             Key(s with { Parameters = s.Parameters with { AdversaryWeight = 1 } }),
             Key(s with { Parameters = s.Parameters with { AdversaryWarmupEpochs = 0 } }),

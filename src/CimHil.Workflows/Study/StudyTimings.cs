@@ -9,7 +9,7 @@ namespace CimHil.Workflows;
 /// </summary>
 public static class StudyTimings
 {
-    /// <summary>The section (heading, wall time, per-method totals, per-cell table).</summary>
+    /// <summary>The section: heading, wall time with its training and evaluation parts, one line per method and seed.</summary>
     public static string Markdown(StudyResults results)
     {
         ArgumentNullException.ThrowIfNull(results);
@@ -22,14 +22,17 @@ public static class StudyTimings
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Wall time {Duration(wall.TotalSeconds)} ({results.StartedUtc:yyyy-MM-dd HH:mm:ss} to {results.FinishedUtc:HH:mm:ss} UTC, host {results.Host}): training {Duration(training)}, Monte-Carlo and worst-case evaluation {Duration(evaluation)}.");
         sb.AppendLine();
-        sb.AppendLine("| method | seed | training s | epochs run | s per epoch | Monte-Carlo s (calibrated / gaussian) | worst case s (calibrated / gaussian) |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        // A list, not a table: study.md's table lines ('|') are the study's numbers, which reruns and Slurm merges compare
+        // line by line (StudyCommandTests, StudyOnSlurmTests); timings differ from run to run.
+        sb.AppendLine("Per method and seed (Monte-Carlo and worst case: calibrated / gaussian):");
+        sb.AppendLine();
         foreach (var m in results.Models)
         {
-            var perEpoch = m.Cached || m.EpochsRun <= 0 ? "-" : F(m.TrainSeconds / m.EpochsRun);
-            var mc = $"{F(Stage($"monte-carlo {m.Method}/calibrated seed {m.Seed}"))} / {F(Stage($"monte-carlo {m.Method}/gaussian seed {m.Seed}"))}";
-            var wc = $"{F(Stage($"worst-case {m.Method}/calibrated seed {m.Seed}"))} / {F(Stage($"worst-case {m.Method}/gaussian seed {m.Seed}"))}";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {m.Method} | {m.Seed} | {(m.Cached ? "cached" : F(m.TrainSeconds))} | {(m.EpochsRun > 0 ? m.EpochsRun.ToString(CultureInfo.InvariantCulture) : "?")} | {perEpoch} | {mc} | {wc} |");
+            var epochs = m.EpochsRun > 0 ? m.EpochsRun.ToString(CultureInfo.InvariantCulture) : "?";
+            var trained = m.Cached ? $"cached ({epochs} epochs)" : m.EpochsRun > 0 ? $"{F(m.TrainSeconds)} s ({epochs} epochs, {F(m.TrainSeconds / m.EpochsRun)} s per epoch)" : $"{F(m.TrainSeconds)} s";
+            var mc = $"{F(Stage($"monte-carlo {m.Method}/calibrated seed {m.Seed}"))} / {F(Stage($"monte-carlo {m.Method}/gaussian seed {m.Seed}"))} s";
+            var wc = $"{F(Stage($"worst-case {m.Method}/calibrated seed {m.Seed}"))} / {F(Stage($"worst-case {m.Method}/gaussian seed {m.Seed}"))} s";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- {m.Method} seed {m.Seed}: training {trained}; Monte-Carlo {mc}; worst case {wc}");
         }
 
         return sb.ToString();
