@@ -34,11 +34,17 @@ internal static class SyntheticStudy
         ]);
 
     /// <summary>The study of <see cref="Table"/> (standard and noise, worst case at k = 1, 2) as a study.json would hold it.</summary>
-    public static StudyResults Results(StudyModel[]? models = null, DateTimeOffset? finishedUtc = null, IReadOnlyDictionary<string, double>? stageSeconds = null)
+    /// <param name="models">Replaces the table's models (same methods and seeds, or none with <paramref name="rows"/> none).</param>
+    /// <param name="finishedUtc">When the study finished (default: when it started, the Unix epoch).</param>
+    /// <param name="stageSeconds">Seconds per stage.</param>
+    /// <param name="rows">Replaces the table's rows.</param>
+    /// <param name="settingsJson">The study section (default: the two methods, worst case at k = 1, 2).</param>
+    public static StudyResults Results(StudyModel[]? models = null, DateTimeOffset? finishedUtc = null, IReadOnlyDictionary<string, double>? stageSeconds = null, StudyRow[]? rows = null, string? settingsJson = null)
     {
-        var (tableModels, rows) = Table();
+        var (tableModels, tableRows) = Table();
         models ??= tableModels;
-        var settings = StudySettings.Parse(new JsonSection(JsonSection.Parse("""{"methods": ["standard", "noise"], "worstCase": {"ks": [1, 2]}}""", "t").Element, "study"));
+        rows ??= tableRows;
+        var settings = StudySettings.Parse(new JsonSection(JsonSection.Parse(settingsJson ?? """{"methods": ["standard", "noise"], "worstCase": {"ks": [1, 2]}}""", "t").Element, "study"));
         return new StudyResults
         {
             RunId = "20260101-000000",
