@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using CimHil.Core.Config;
 using CimHil.Simulation.Mapping;
@@ -31,22 +30,7 @@ public class ResultFileShapeTests
     [Fact]
     public void StudyResults_KeysAndFlatSettingsInTheirFileOrder()
     {
-        var settings = StudySettings.Parse(new JsonSection(JsonSection.Parse("{}", "t").Element, "study"));
-        var results = new StudyResults
-        {
-            RunId = "20260101-000000",
-            Folder = "runs/20260101-000000",
-            StartedUtc = DateTimeOffset.UnixEpoch,
-            ConfigHash = "hash",
-            SoftwareVersion = "0.1.0",
-            Host = "host",
-            Dataset = "data",
-            Settings = settings,
-            Mapping = new CimMappingOptions(),
-            Models = [],
-            Rows = [],
-            StageSeconds = ImmutableDictionary<string, double>.Empty,
-        };
+        var results = Study.SyntheticStudy.Results(models: [], rows: [], settingsJson: "{}");
 
         var json = Serialise(results);
         Assert.Equal(["runId", "folder", "startedUtc", "finishedUtc", "configHash", "softwareVersion", "host", "dataset", "settings", "mapping", "models", "rows", "aggregate", "stageSeconds"], Keys(json));

@@ -13,9 +13,10 @@ public class StudyTrainingSettingsTests
     public void Parse_Empty_GivesTheConvergenceDefaults()
     {
         var s = Parse("{}");
+        Assert.Equal(10, s.Epochs);
         Assert.Equal(StudySettings.DefaultEpochs, s.Epochs);
         Assert.Equal(1.0 / 12, s.ValidationFraction, 12);
-        Assert.Equal(2, s.Patience);
+        Assert.Equal(3, s.Patience);
         Assert.Equal(LearningRateSchedule.Cosine, s.Schedule);
         Assert.Equal(0.5, s.Parameters.AdversaryWeight);
         Assert.Equal(1, s.Parameters.AdversaryWarmupEpochs);
@@ -47,7 +48,7 @@ public class StudyTrainingSettingsTests
         {
             Key(s),
             Key(s with { ValidationFraction = 0.1 }),
-            Key(s with { Patience = 3 }),
+            Key(s with { Patience = s.Patience + 1 }),
             Key(s with { Schedule = LearningRateSchedule.Constant }),
             Key(s with { Parameters = s.Parameters with { AdversaryWeight = 1 } }),
             Key(s with { Parameters = s.Parameters with { AdversaryWarmupEpochs = 0 } }),

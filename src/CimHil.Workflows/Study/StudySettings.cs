@@ -26,11 +26,18 @@ public sealed record StudySettings
     /// <summary>5000 of Fashion-MNIST's 60 000 training images, the size of the usual held-out split.</summary>
     public const double DefaultValidationFraction = 1.0 / 12;
 
-    /// <summary>Default early-stopping patience (docs/robustness.md §8).</summary>
-    public const int DefaultPatience = 2;
+    /// <summary>
+    /// Default early-stopping patience (docs/robustness.md §8): 3 of a 10-epoch cosine budget, so one noisy validation
+    /// epoch late in the schedule does not end a training that is still improving.
+    /// </summary>
+    public const int DefaultPatience = 3;
 
-    /// <summary>Default epoch budget (docs/robustness.md §8: what a three-seed, six-method study costs).</summary>
-    public const int DefaultEpochs = 4;
+    /// <summary>
+    /// Default epoch budget (docs/robustness.md §6, §8): the 4-epoch cosine budget left standard LeNet-5 at 87.67 % on the
+    /// full test set, below the 89.74 % of `cimhil train`'s 8-epoch model; a 15-epoch cosine run passes it from epoch 10, and
+    /// annealing within a shorter budget gained only ≈ 0.3 points at epoch 4 — hence 10. Costs ≈ 2 h for three seeds.
+    /// </summary>
+    public const int DefaultEpochs = 10;
 
     /// <summary>Where study folders are created (&lt;root&gt;/&lt;UTC timestamp&gt;, the run-folder convention).</summary>
     public required string OutputRoot { get; init; }

@@ -88,6 +88,8 @@ public static class StudyTable
         sb.AppendLine("float: unmapped network on the Monte-Carlo test images; clean: mapped, no variation (on the Monte-Carlo images, and on the fewer worst-case images, against which the worst case is to be read); per-seed percentile intervals are bootstrap 95 % intervals over chips; the worst case is over programmed conductances within ±k·σ per device (read noise off).");
         sb.AppendLine();
         sb.AppendLine(StatisticsNote(s));
+        sb.AppendLine();
+        sb.Append(StudyTimings.Markdown(results));
         return sb.ToString();
     }
 
@@ -103,7 +105,7 @@ public static class StudyTable
     public static string StatisticsNote(StudySettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return string.Create(CultureInfo.InvariantCulture, $"Across seeds: the mean of the per-seed values and its Student-t 95 % interval, mean ± t(0.975, n − 1)·s/√n over n = {s.Seeds.Train.Count} seed(s) (none for one seed). {SignificantMark}: the paired t-test of the per-seed differences from standard training (same seed, same chips) gives p < 0.05, two-sided. With 3 seeds the test has 2 degrees of freedom: only a difference several times its seed-to-seed spread is marked, and an unmarked one is not shown to be zero.");
+        return string.Create(CultureInfo.InvariantCulture, $"Across seeds: the mean of the per-seed values and its Student-t 95 % interval, mean ± t(0.975, n − 1)·s/√n over n = {s.Seeds.Train.Count} seed(s) (none for one seed), its ends clipped to [0, 100] % (an accuracy cannot leave that range; the symmetric t interval can). {SignificantMark}: the paired t-test of the per-seed differences from standard training (same seed, same chips) gives p < 0.05, two-sided. With 3 seeds the test has 2 degrees of freedom: only a difference several times its seed-to-seed spread is marked, and an unmarked one is not shown to be zero.");
     }
 
     /// <summary>

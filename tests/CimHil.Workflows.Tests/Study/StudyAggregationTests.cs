@@ -86,4 +86,44 @@ public class StudyAggregationTests
         Assert.Equal("87.67 [78.26, 97.07] % †", StudyTable.Cell(noise.Column("clean")));
         Assert.Equal("13.00 [2.17, 23.83] %", StudyTable.Cell(noise.Column("worst k=1")));
     }
+
+    [Fact]
+    public void Aggregate_ClipsIntervalEnds_ToTheAccuracyRange()
+    {
+        // clean 0.99, 1.00, 0.95: mean 0.98, s = 0.0264575, half-width 4.302653 · s / √3 = 0.0657241 → high 1.0457 (clipped to 1).
+        // worst k=1 0.00, 0.01, 0.08: mean 0.03, s = 0.0435890, half-width 0.1082811 → low −0.0783 (clipped to 0).
+        StudyRow[] rows =
+        [
+            SyntheticStudy.Row("standard", 1, "gaussian", 0.99, 0.00, 0.00),
+            SyntheticStudy.Row("standard", 2, "gaussian", 1.00, 0.01, 0.00),
+            SyntheticStudy.Row("standard", 3, "gaussian", 0.95, 0.08, 0.00),
+        ];
+        StudyModel[] models = [SyntheticStudy.Model("standard", 1, 0.9), SyntheticStudy.Model("standard", 2, 0.9), SyntheticStudy.Model("standard", 3, 0.9)];
+        var row = StudyAggregation.Aggregate(models, rows, [1, 2])[0];
+
+        var clean = row.Column("clean").Value;
+        Assert.Equal(0.98, clean.Mean, Tolerance);
+        Assert.Equal(0.98 - 0.0657241, clean.Low, Tolerance);
+        Assert.Equal(1.0, clean.High);
+        var worst = row.Column("worst k=1").Value;
+        Assert.Equal(0.03, worst.Mean, Tolerance);
+        Assert.Equal(0.0436, worst.StandardDeviation, 1e-4);
+        Assert.Equal(0.0, worst.Low);
+        Assert.Equal(0.03 + 0.1082811, worst.High, Tolerance);
+        Assert.Equal("3.00 [0.00, 13.83] %", StudyTable.Cell(row.Column("worst k=1")));
+        Assert.Equal("98.00 [91.43, 100.00] %", StudyTable.Cell(row.Column("clean")));
+
+        // Identical seeds (s = 0) give a zero-width interval, inside the range: nothing to clip.
+        var k2 = row.Column("worst k=2").Value;
+        Assert.Equal(0.0, k2.Low);
+        Assert.Equal(0.0, k2.High);
+    }
+
+    [Fact]
+    public void ClippedTo_KeepsOneSeedsMissingInterval()
+    {
+        var one = SeedStatistics.Interval([0.5]).ClippedTo(0, 1);
+        Assert.True(double.IsNaN(one.Low) && double.IsNaN(one.High));
+        Assert.Equal(0.5, one.Mean);
+    }
 }

@@ -1,33 +1,12 @@
 using System.Text.RegularExpressions;
-using CimHil.Core.Config;
 using CimHil.Reporting;
-using CimHil.Simulation.Mapping;
 
 namespace CimHil.Workflows.Tests.Study;
 
 /// <summary>study.html from <see cref="SyntheticStudy"/>: the aggregated numbers in the table, one histogram and one worst-case chart per method.</summary>
 public class StudyPageTests
 {
-    private static StudyResults Results()
-    {
-        var (models, rows) = SyntheticStudy.Table();
-        var settings = StudySettings.Parse(new JsonSection(JsonSection.Parse("""{"methods": ["standard", "noise"], "worstCase": {"ks": [1, 2]}}""", "t").Element, "study"));
-        return new StudyResults
-        {
-            RunId = "20260101-000000",
-            Folder = "runs/20260101-000000",
-            StartedUtc = DateTimeOffset.UnixEpoch,
-            ConfigHash = "hash",
-            SoftwareVersion = "0.1.0",
-            Host = "host",
-            Dataset = "data",
-            Settings = settings,
-            Mapping = new CimMappingOptions(),
-            Models = [.. models],
-            Rows = [.. rows],
-            Aggregate = StudyAggregation.Aggregate(models, rows, settings.WorstCaseKs),
-        };
-    }
+    private static StudyResults Results() => SyntheticStudy.Results();
 
     [Fact]
     public void Page_HoldsTheAggregatedCells_AndTwoChartsPerMethod()

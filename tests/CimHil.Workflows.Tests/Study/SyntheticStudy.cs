@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CimHil.Core.Config;
 using CimHil.Core.Devices;
 using CimHil.Simulation.Mapping;
 
@@ -31,4 +32,35 @@ internal static class SyntheticStudy
             Row("noise", 2, "calibrated", 0.86, 0.10, 0.07, 0.81, 0.83),
             Row("noise", 3, "calibrated", 0.92, 0.18, 0.05, 0.9, 0.88),
         ]);
+
+    /// <summary>The study of <see cref="Table"/> (standard and noise, worst case at k = 1, 2) as a study.json would hold it.</summary>
+    /// <param name="models">Replaces the table's models (same methods and seeds, or none with <paramref name="rows"/> none).</param>
+    /// <param name="finishedUtc">When the study finished (default: when it started, the Unix epoch).</param>
+    /// <param name="stageSeconds">Seconds per stage.</param>
+    /// <param name="rows">Replaces the table's rows.</param>
+    /// <param name="settingsJson">The study section (default: the two methods, worst case at k = 1, 2).</param>
+    public static StudyResults Results(StudyModel[]? models = null, DateTimeOffset? finishedUtc = null, IReadOnlyDictionary<string, double>? stageSeconds = null, StudyRow[]? rows = null, string? settingsJson = null)
+    {
+        var (tableModels, tableRows) = Table();
+        models ??= tableModels;
+        rows ??= tableRows;
+        var settings = StudySettings.Parse(new JsonSection(JsonSection.Parse(settingsJson ?? """{"methods": ["standard", "noise"], "worstCase": {"ks": [1, 2]}}""", "t").Element, "study"));
+        return new StudyResults
+        {
+            RunId = "20260101-000000",
+            Folder = "runs/20260101-000000",
+            StartedUtc = DateTimeOffset.UnixEpoch,
+            FinishedUtc = finishedUtc ?? DateTimeOffset.UnixEpoch,
+            ConfigHash = "hash",
+            SoftwareVersion = "0.1.0",
+            Host = "host",
+            Dataset = "data",
+            Settings = settings,
+            Mapping = new CimMappingOptions(),
+            Models = [.. models],
+            Rows = [.. rows],
+            Aggregate = StudyAggregation.Aggregate(models, rows, settings.WorstCaseKs),
+            StageSeconds = (stageSeconds ?? new Dictionary<string, double>()).ToImmutableDictionary(),
+        };
+    }
 }

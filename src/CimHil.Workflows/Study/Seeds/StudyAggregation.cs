@@ -51,9 +51,10 @@ public static class StudyAggregation
 
             // Pairs exist only where standard ran with exactly these seeds (a sharded study always has them all).
             var paired = baseline is not null && baseline.Select(r => r.Seed).SequenceEqual(seeds) ? baseline.ToList() : null;
+            // Every column is an accuracy, a fraction in [0, 1]: interval ends beyond it are clipped (SeedInterval.ClippedTo).
             var columns = names.Select(c => new StudyColumn(
                 c,
-                SeedStatistics.Interval([.. g.Select(r => Value(r, c))]),
+                SeedStatistics.Interval([.. g.Select(r => Value(r, c))]).ClippedTo(0, 1),
                 paired is null ? null : SeedStatistics.Paired([.. g.Select(r => Value(r, c))], [.. paired.Select(r => Value(r, c))])));
             result.Add(new StudyAggregateRow(g.Key.Method, g.Key.Model, seeds, [.. columns]));
         }
