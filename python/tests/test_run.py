@@ -1,0 +1,66 @@
+"""A whole `cimhil run` through the Python client against a live `cimhil serve` on the emulator.
+
+Run by tests/CimHil.Server.Tests (PythonClientTests), which starts the server with a scaled-down run section and passes
+CIMHIL_URL (the server), CIMHIL_RUNS (its runs/ folder) and CIMHIL_RESULT (where this writes what it saw, for the C#
+side to check against the run folder's results.json).
+"""
+
+import io
+import json
+import os
+import unittest
+
+import pandas as pd
+
+import cimhil
+
+URL = os.environ.get("CIMHIL_URL", "http://127.0.0.1:8750/")
+
+
+class RunTests(unittest.TestCase):
+    run_id = None
+    final = None
+    bar = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.client = cimhil.Client(URL)
+        cls.bar = io.StringIO()
+        cls.final = cls.client.run(progress=True, file=cls.bar)
+        cls.run_id = cls.final["run"]
+
+    def test_a_run_is_followed_to_completion_with_its_stages_progress(self):
+        self.assertEqual(self.final["status"], "finished", self.final.get("error"))
+        self.assertTrue(self.final["safeState"])
+        shown = self.bar.getvalue()
+        # The bar follows characterisation cell by cell, then the Monte-Carlo chips and the worst-case steps, with the
+        # server's ETA once a stage has a rate.
+        for what in ("multilevel", "monte-carlo", "worst-case", "s left"):
+            self.assertIn(what, shown)
+        self.assertTrue(shown.endswith("\nfinished\n"), shown[-200:])
+        self.assertEqual(self.client.operation()["status"], "finished")
+
+    def test_monte_carlo_and_worst_case_are_dataframes_with_the_rows_of_results_json(self):
+        with open(os.path.join(os.environ["CIMHIL_RUNS"], self.run_id, "results.json"), encoding="utf-8") as f:
+            on_disk = json.load(f)
+        chips = self.client.monte_carlo(self.run_id)
+        curve = self.client.worst_case(self.run_id)
+
+        self.assertIsInstance(chips, pd.DataFrame)
+        self.assertIsInstance(curve, pd.DataFrame)
+        self.assertEqual(len(chips), len(on_disk["monteCarlo"]["chipAccuracies"]))
+        self.assertEqual(list(chips["chip"]), list(range(len(chips))))
+        self.assertEqual(list(chips["accuracy"]), on_disk["monteCarlo"]["chipAccuracies"])
+        self.assertTrue(chips["accuracy"].between(0, 1).all())
+        self.assertEqual(len(curve), len(on_disk["worstCase"]["points"]))
+        self.assertEqual(list(curve["k"]), [p["k"] for p in on_disk["worstCase"]["points"]])
+        self.assertEqual(list(curve["accuracy"]), [p["accuracy"] for p in on_disk["worstCase"]["points"]])
+        # The operation's result is the same document the client's DataFrames came from.
+        self.assertEqual(list(chips["accuracy"]), self.final["result"]["monteCarlo"]["chipAccuracies"])
+        with open(os.environ["CIMHIL_RESULT"], "w", encoding="utf-8") as f:
+            json.dump({"run": self.run_id, "status": self.final["status"], "monteCarloRows": len(chips),
+                       "worstCaseRows": len(curve), "worstCaseK": list(curve["k"])}, f)
+
+
+if __name__ == "__main__":
+    unittest.main()
