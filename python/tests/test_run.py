@@ -33,10 +33,13 @@ class RunTests(unittest.TestCase):
         self.assertEqual(self.final["status"], "finished", self.final.get("error"))
         self.assertTrue(self.final["safeState"])
         shown = self.bar.getvalue()
-        # The bar follows characterisation cell by cell, then the Monte-Carlo chips and the worst-case steps, with the
-        # server's ETA once a stage has a rate.
-        for what in ("multilevel", "monte-carlo", "worst-case", "s left"):
-            self.assertIn(what, shown)
+        # The bar follows every stage of the run: characterisation unit by unit, the Monte-Carlo chips one by one (six in
+        # the server's run section), the worst-case steps, with the server's ETA once a stage has a rate.
+        for stage in ("characterise", "calibrate", "model", "monte-carlo", "worst-case", "report"):
+            self.assertIn(f"\r{stage:<14} [", shown)
+        for chip in range(1, 7):
+            self.assertRegex(shown, rf"\rmonte-carlo +\[[#.]+\] {chip}/6" + ("" if chip == 1 else r"  ~\d+ s left"))
+        self.assertRegex(shown, r"\rworst-case +\[[#.]+\] [1-9]\d*/\d+  ~\d+ s left")
         self.assertTrue(shown.endswith("\nfinished\n"), shown[-200:])
         self.assertEqual(self.client.operation()["status"], "finished")
 
