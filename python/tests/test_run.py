@@ -5,29 +5,19 @@ CIMHIL_URL (the server), CIMHIL_RUNS (its runs/ folder) and CIMHIL_RESULT (where
 side to check against the run folder's results.json).
 """
 
-import io
 import json
 import os
 import unittest
 
 import pandas as pd
 
-import cimhil
-
-URL = os.environ.get("CIMHIL_URL", "http://127.0.0.1:8750/")
+from .followed import FollowedWorkflowTest
 
 
-class RunTests(unittest.TestCase):
-    run_id = None
-    final = None
-    bar = None
-
+class RunTests(FollowedWorkflowTest):
     @classmethod
-    def setUpClass(cls):
-        cls.client = cimhil.Client(URL)
-        cls.bar = io.StringIO()
-        cls.final = cls.client.run(progress=True, file=cls.bar)
-        cls.run_id = cls.final["run"]
+    def follow(cls, client, bar):
+        return client.run(progress=True, file=bar)
 
     def test_a_run_is_followed_to_completion_with_its_stages_progress(self):
         self.assertEqual(self.final["status"], "finished", self.final.get("error"))
