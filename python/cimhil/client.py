@@ -195,6 +195,18 @@ class Client:
         """A finished run's results.json as a dict."""
         return self._call("GET", f"api/runs/{run}/results")
 
+    def monte_carlo(self, run):
+        """A finished run's Monte-Carlo accuracies (results.json monteCarlo.chipAccuracies) as a DataFrame: one row per
+        sampled chip, columns chip (its index) and accuracy."""
+        accuracies = (self.results(run).get("monteCarlo") or {}).get("chipAccuracies", [])
+        return pd.DataFrame({"chip": range(len(accuracies)), "accuracy": accuracies})
+
+    def worst_case(self, run):
+        """A finished run's worst-case curve (results.json worstCase.points) as a DataFrame: one row per bound, columns
+        k, accuracy and perturbation."""
+        points = (self.results(run).get("worstCase") or {}).get("points", [])
+        return pd.DataFrame(points, columns=["k", "accuracy", "perturbation"])
+
     def report(self, run):
         """A run's report.html, as text."""
         return self._call("GET", f"api/runs/{run}/report", raw=True).text

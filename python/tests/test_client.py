@@ -5,7 +5,6 @@ CIMHIL_PLAN (a small plan file), CIMHIL_CLI (cimhil.dll, for the HDF5 export), C
 this writes what it saw, for the C# side to check against the store). Standard library unittest, so pytest is optional.
 """
 
-import io
 import json
 import os
 import subprocess
@@ -16,26 +15,19 @@ import pandas as pd
 
 import cimhil
 
-URL = os.environ.get("CIMHIL_URL", "http://127.0.0.1:8750/")
+from .followed import FollowedWorkflowTest
 
 
 def _db(run):
     return os.path.join(os.environ["CIMHIL_RUNS"], run, "measurements.db")
 
 
-class ClientTests(unittest.TestCase):
-    run_id = None
-    final = None
-    bar = None
-
+class ClientTests(FollowedWorkflowTest):
     @classmethod
-    def setUpClass(cls):
-        cls.client = cimhil.Client(URL)
-        cls.bar = io.StringIO()
+    def follow(cls, client, bar):
         with open(os.environ["CIMHIL_PLAN"], encoding="utf-8") as f:
             plan = f.read()
-        cls.final = cls.client.characterize(plan_json=plan, progress=True, file=cls.bar)
-        cls.run_id = cls.final["run"]
+        return client.characterize(plan_json=plan, progress=True, file=bar)
 
     def test_a_characterisation_is_followed_to_completion_with_a_progress_bar(self):
         self.assertEqual(self.final["status"], "finished", self.final.get("error"))

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CimHil.Tests.Shared;
 
 namespace CimHil.Cli.Tests;
 
@@ -20,7 +21,7 @@ internal static class CliProcess
 
     /// <summary>
     /// As above, killed with every process it started when it runs past <paramref name="timeout"/>; the test then fails
-    /// with what it had written (a hung child left running would hold its files and ports for the rest of the test run).
+    /// with what it had written (<see cref="ChildProcess.RunAsync"/>).
     /// </summary>
     public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
     {
@@ -44,24 +45,7 @@ internal static class CliProcess
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        // Read to the end without a token: the pipes close when the process (tree) ends, killed or not, so what it wrote
-        // before a timeout is still there to report.
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"cimhil {string.Join(' ', args)} ran past {timeout.TotalSeconds:F0} s and was killed with its child processes.\nstdout:\n{await output}\nstderr:\n{await error}");
-        }
-
-        return (process.ExitCode, await output, await error);
+        return await ChildProcess.RunAsync(start, timeout, $"cimhil {string.Join(' ', args)}");
     }
 
     /// <summary>A new empty folder: no hil-config.json, no models/, nothing of the repository.</summary>

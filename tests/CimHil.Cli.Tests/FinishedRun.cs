@@ -18,7 +18,11 @@ public sealed class FinishedRun : IAsyncLifetime
     /// <summary>The run folder (the only folder under the run's output root).</summary>
     public string Folder { get; private set; } = string.Empty;
 
-    public async Task InitializeAsync()
+    /// <summary>
+    /// A config whose run is scaled below <see cref="RunPipelineTests.SmallRun"/> (2 chips, bounds 0 and 1, no
+    /// screenshot), writing under a new temporary output root.
+    /// </summary>
+    internal static async Task<(string Config, string Root)> TinyConfigAsync()
     {
         var (small, root) = RunPipelineTests.SmallRun();
         var node = JsonNode.Parse(await File.ReadAllTextAsync(small))!.AsObject();
@@ -27,7 +31,12 @@ public sealed class FinishedRun : IAsyncLifetime
         node["run"]!["screenshot"] = false;
         var config = Path.Combine(Path.GetDirectoryName(small)!, "tiny-run.json");
         await File.WriteAllTextAsync(config, node.ToJsonString());
+        return (config, root);
+    }
 
+    public async Task InitializeAsync()
+    {
+        var (config, root) = await TinyConfigAsync();
         (Code, Output, Error) = await CliProcess.RunAsync(
             AppContext.BaseDirectory, new Dictionary<string, string?> { ["TERM"] = "xterm-256color" }, "run", "--config", config);
         Folder = Directory.GetDirectories(root).SingleOrDefault() ?? string.Empty;

@@ -1,21 +1,54 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CimHil.Characterization.Store;
+using CimHil.Tests.Shared;
 
 namespace CimHil.Server.Tests;
 
 /// <summary>
-/// The Python client (python/cimhil) against a real <c>cimhil serve</c> process on the emulator: its unittest suite run
-/// by Debian's /usr/bin/python3, which follows a characterisation to completion and fetches its measurements as a
-/// DataFrame; this side checks the DataFrame's row count against the store.
+/// The Python client (python/cimhil) against a real <c>cimhil serve</c> process on the emulator: its unittest suites run
+/// by Debian's /usr/bin/python3, one following a characterisation to completion and fetching its measurements as a
+/// DataFrame, one following a whole <c>run</c> and fetching its results as DataFrames; this side checks what each saw
+/// against the store and the run folder.
 /// </summary>
 public sealed class PythonClientTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task PythonClient_FollowsARunToCompletion_AndItsDataFrameHasTheStoresRows()
     {
+        var (dir, seen) = await ServeAndTestAsync("tests.test_client", 6, configure: null);
+
+        Assert.Equal("finished", seen.GetProperty("status").GetString());
+        using var store = MeasurementStore.Open(Path.Combine(dir, "runs", seen.GetProperty("run").GetString()!, "measurements.db"), DateTimeOffset.UtcNow, readOnly: true);
+        Assert.Equal(store.Counts().Measurements, seen.GetProperty("rows").GetInt64());
+        Assert.True(seen.GetProperty("rows").GetInt64() > 1000);
+    }
+
+    [Fact]
+    public async Task PythonClient_FollowsAWholeRun_AndItsResultsAreDataFramesWithTheRowsOfResultsJson()
+    {
+        var (dir, seen) = await ServeAndTestAsync("tests.test_run", 2, ServedBench.SmallRun);
+
+        Assert.Equal("finished", seen.GetProperty("status").GetString());
+        var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "runs", seen.GetProperty("run").GetString()!, "results.json"))).RootElement;
+        var points = results.GetProperty("worstCase").GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(6, results.GetProperty("monteCarlo").GetProperty("chipAccuracies").GetArrayLength());
+        Assert.Equal(6, seen.GetProperty("monteCarloRows").GetInt32());
+        Assert.Equal(points.Count, seen.GetProperty("worstCaseRows").GetInt32());
+        Assert.Equal([0.0, 1.0, 3.0], seen.GetProperty("worstCaseK").EnumerateArray().Select(k => k.GetDouble()));
+        Assert.Equal(points.Select(p => p.GetProperty("k").GetDouble()), seen.GetProperty("worstCaseK").EnumerateArray().Select(k => k.GetDouble()));
+    }
+
+    /// <summary>
+    /// Starts <c>cimhil serve</c> on a 12×12 emulator in a new folder (its config changed by <paramref name="configure"/>),
+    /// runs the Python test module <paramref name="module"/> against it, checks that all <paramref name="tests"/> passed,
+    /// and returns the folder and what the module wrote to CIMHIL_RESULT. The server is killed with its children at the end.
+    /// </summary>
+    private async Task<(string Dir, JsonElement Seen)> ServeAndTestAsync(string module, int tests, Action<JsonObject>? configure)
+    {
         var dir = Directory.CreateTempSubdirectory("cimhil-python-").FullName;
-        var config = ServedBench.WriteConfig(dir, 12);
+        var config = ServedBench.WriteConfig(dir, 12, configure);
         var cli = Path.Combine(AppContext.BaseDirectory, "cimhil.dll");
         var serve = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { cli, "serve", "--port", "0", "--config", config })
@@ -43,7 +76,7 @@ public sealed class PythonClientTests(Xunit.Abstractions.ITestOutputHelper outpu
             _ = server.StandardOutput.ReadToEndAsync();
             var result = Path.Combine(dir, "python-result.json");
             var python = new ProcessStartInfo("/usr/bin/python3") { WorkingDirectory = Path.Combine(AppContext.BaseDirectory, "python"), RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-m", "unittest", "-v", "tests.test_client" })
+            foreach (var a in new[] { "-m", "unittest", "-v", module })
             {
                 python.ArgumentList.Add(a);
             }
@@ -55,21 +88,13 @@ public sealed class PythonClientTests(Xunit.Abstractions.ITestOutputHelper outpu
             python.Environment["CIMHIL_CONFIG"] = config;
             python.Environment["CIMHIL_RUNS"] = Path.Combine(dir, "runs");
             python.Environment["CIMHIL_RESULT"] = result;
-            using var run = Process.Start(python)!;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-            var stdout = run.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = run.StandardError.ReadToEndAsync(timeout.Token);
-            await run.WaitForExitAsync(timeout.Token);
-            output.WriteLine(await stdout);
-            output.WriteLine(await stderr);
+            var (code, stdout, stderr) = await ChildProcess.RunAsync(python, TimeSpan.FromMinutes(8), $"python3 -m unittest {module}");
+            output.WriteLine(stdout);
+            output.WriteLine(stderr);
 
-            Assert.True(run.ExitCode == 0, await stderr);
-            Assert.Contains("Ran 6 tests", await stderr, StringComparison.Ordinal);
-            var seen = JsonDocument.Parse(await File.ReadAllTextAsync(result)).RootElement;
-            Assert.Equal("finished", seen.GetProperty("status").GetString());
-            using var store = MeasurementStore.Open(Path.Combine(dir, "runs", seen.GetProperty("run").GetString()!, "measurements.db"), DateTimeOffset.UtcNow, readOnly: true);
-            Assert.Equal(store.Counts().Measurements, seen.GetProperty("rows").GetInt64());
-            Assert.True(seen.GetProperty("rows").GetInt64() > 1000);
+            Assert.True(code == 0, stderr);
+            Assert.Contains($"Ran {tests} tests", stderr, StringComparison.Ordinal);
+            return (dir, JsonDocument.Parse(await File.ReadAllTextAsync(result)).RootElement.Clone());
         }
         finally
         {
