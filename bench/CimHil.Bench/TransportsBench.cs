@@ -4,8 +4,10 @@ using CimHil.Core.Chip;
 using CimHil.Core.Config;
 using CimHil.Emulator;
 using CimHil.Emulator.Wire;
+using CimHil.Instruments.Resilience;
 using CimHil.Instruments.Scpi;
 using CimHil.Instruments.Transports;
+using Polly;
 using Serilog;
 using static CimHil.Bench.RoundTrips.RoundTripTiming;
 
@@ -54,8 +56,27 @@ internal static class TransportsBench
                 $"  (alternating blocks) process CPU per query: bare {bare.CpuSecondsPerCall * 1e6:F1} µs, session {socket.CpuSecondsPerCall * 1e6:F1} µs; " +
                 $"allocated per query: bare {bare.BytesPerCall:F0} B, session {socket.BytesPerCall:F0} B (both include the in-process server)");
             overhead = Median(socket.SortedSeconds) / Median(bare.SortedSeconds) - 1;
+
+            // The same write and read on the session's transport without the session: splits the session's overhead
+            // into the transport's share (deadline, cancellation, buffering) and the session's own (lock, pipeline).
+            var transport = socketSession.Transport;
+            var query = "*OPC?\n"u8.ToArray();
+            var (bareAgain, direct) = await InterleavedComparison.RunAsync(
+                bareClient.RoundTripAsync,
+                async () =>
+                {
+                    await transport.WriteAsync(query, ct);
+                    await transport.ReadUntilAsync((byte)'\n', 4096, ct);
+                },
+                iterations);
+            Report("bare loopback socket (again)", bareAgain.SortedSeconds);
+            Report("TcpSocketTransport alone", direct.SortedSeconds, bareAgain.SortedSeconds);
+            Console.WriteLine(
+                $"  (alternating blocks) process CPU per query: bare {bareAgain.CpuSecondsPerCall * 1e6:F1} µs, transport {direct.CpuSecondsPerCall * 1e6:F1} µs; " +
+                $"allocated per query: bare {bareAgain.BytesPerCall:F0} B, transport {direct.BytesPerCall:F0} B");
         }
 
+        await PipelineLayersAsync(tcp.ResourceString, options, logger, bareClient, iterations, ct);
         Report("ScpiSession over VXI-11", await SessionAsync(vxi11.ResourceString, options, logger, iterations, ct));
         Report("ScpiSession over HiSLIP", await SessionAsync(hiSlip.ResourceString, options, logger, iterations, ct));
         if (pty is not null)
@@ -90,6 +111,31 @@ internal static class TransportsBench
         Console.WriteLine(
             $"session code per query (no wire): {(Median(scpi.SortedSeconds) - Median(transport.SortedSeconds)) * 1e9:F0} ns median, " +
             $"{scpi.CpuSecondsPerCall * 1e9 - transport.CpuSecondsPerCall * 1e9:F0} ns CPU, {scpi.BytesPerCall - transport.BytesPerCall:F0} B allocated");
+    }
+
+    /// <summary>
+    /// The session over the socket with fewer resilience layers, each against the bare round trip in alternating blocks:
+    /// no pipeline at all, then the timeout alone. Where the session's on-wire overhead goes, layer by layer.
+    /// </summary>
+    private static async Task PipelineLayersAsync(string resource, TransportOptions options, ILogger logger, BareSocketClient bareClient, int iterations, CancellationToken ct)
+    {
+        var timeout = TimeSpan.FromSeconds(options.Config.TimeoutSeconds);
+        var variants = new (string Name, ResiliencePipeline Pipeline)[]
+        {
+            ("session, empty pipeline", ResiliencePipeline.Empty),
+            ("session, timeout only", new ResiliencePipelineBuilder().AddTimeout(timeout * 3).Build()),
+            ("session, breaker + timeout", new ResiliencePipelineBuilder().AddCircuitBreaker(new()).AddTimeout(timeout * 3).Build()),
+            ("session, retry + timeout", new ResiliencePipelineBuilder().AddRetry(new()).AddTimeout(timeout * 3).Build()),
+        };
+        foreach (var (name, pipeline) in variants)
+        {
+            var transport = await TransportFactory.Instance.OpenAsync(resource, options, logger, ct);
+            transport.Timeout = timeout;
+            await using var session = new ScpiSession(transport, new InstrumentPipelines(pipeline, timeout * 3), logger);
+            var (bare, layered) = await InterleavedComparison.RunAsync(bareClient.RoundTripAsync, () => session.QueryAsync("*OPC?", ct), iterations);
+            Report($"{name} (bare {Median(bare.SortedSeconds) * 1e6:F1} µs)", layered.SortedSeconds, bare.SortedSeconds);
+            Console.WriteLine($"    CPU per query: bare {bare.CpuSecondsPerCall * 1e6:F1} µs, {layered.CpuSecondsPerCall * 1e6:F1} µs; allocated: bare {bare.BytesPerCall:F0} B, {layered.BytesPerCall:F0} B");
+        }
     }
 
     private static async Task<double[]> SessionAsync(string resource, TransportOptions options, ILogger logger, int iterations, CancellationToken ct)

@@ -8,12 +8,18 @@ using Serilog;
 namespace CimHil.Instruments.Resilience;
 
 /// <summary>
-/// The two pipelines of one instrument session, sharing one circuit breaker:
-/// <see cref="Idempotent"/> = retry (exponential backoff, jitter) → breaker → per-operation timeout, for queries that
-/// can be repeated without effect; <see cref="NonIdempotent"/> = breaker → timeout, never retried (programming pulses).
+/// The resilience of one instrument session as one flat pipeline: retry (exponential backoff, jitter) → circuit breaker
+/// → per-operation timeout. The retry acts only on exchanges whose context carries <see cref="IdempotentKey"/> = true
+/// (queries that can be repeated without effect); for every other exchange (programming pulses) it passes the outcome
+/// through untouched, so those see breaker → timeout only. One pipeline instead of a retry pipeline wrapping a
+/// breaker/timeout pipeline: the nesting cost a composite layer per query (issue 18's benchmark), and the breaker is
+/// shared by construction rather than by reference.
 /// </summary>
-public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, ResiliencePipeline NonIdempotent, TimeSpan OperationTimeout)
+public sealed record InstrumentPipelines(ResiliencePipeline Pipeline, TimeSpan OperationTimeout)
 {
+    /// <summary>Set to true on an exchange's <see cref="ResilienceContext"/> to let the retry repeat it; absent means never retried.</summary>
+    public static readonly ResiliencePropertyKey<bool> IdempotentKey = new("CimHil.Idempotent");
+
     /// <summary>Polly's bounds on a breaker's sampling duration.</summary>
     private static readonly TimeSpan MaxSamplingDuration = TimeSpan.FromDays(1);
 
@@ -27,23 +33,38 @@ public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, Resilien
         // silence, a reconnect and an error-queue read: so the whole exchange gets 2 × timeout + connect timeout.
         var operationTimeout = TimeSpan.FromSeconds((2 * config.TimeoutSeconds) + config.ConnectTimeoutSeconds);
         var sampling = BreakerSampling(config, operationTimeout);
-        var transient = new PredicateBuilder()
-            .Handle<InstrumentIOException>()
-            .Handle<TimeoutRejectedException>();
-
-        var coreBuilder = new ResiliencePipelineBuilder
+        var builder = new ResiliencePipelineBuilder
         {
-            Name = $"{resource}/core",
+            Name = resource,
             TimeProvider = timeProvider,
         };
-        var core = coreBuilder
+        if (config.Retries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = config.Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(config.RetryBaseDelaySeconds),
+                MaxDelay = TimeSpan.FromSeconds(Math.Max(config.RetryMaxDelaySeconds, config.RetryBaseDelaySeconds)),
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Context.Properties.GetValue(IdempotentKey, false) && IsTransient(args.Outcome.Exception)),
+                OnRetry = args =>
+                {
+                    logger.Debug("Retrying {Resource} (attempt {Attempt}) in {DelayMs} ms after {Error}", resource, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+
+        var pipeline = builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = config.BreakerFailureRatio,
                 MinimumThroughput = config.BreakerMinimumThroughput,
                 SamplingDuration = sampling,
                 BreakDuration = TimeSpan.FromSeconds(config.BreakerBreakSeconds),
-                ShouldHandle = transient,
+                ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
                 OnOpened = args =>
                 {
                     logger.Warning("Circuit breaker opened for {Resource} for {BreakSeconds} s after {Error}", resource, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);
@@ -58,32 +79,11 @@ public sealed record InstrumentPipelines(ResiliencePipeline Idempotent, Resilien
             .AddTimeout(new TimeoutStrategyOptions { Timeout = operationTimeout })
             .Build();
 
-        var idempotentBuilder = new ResiliencePipelineBuilder
-        {
-            Name = $"{resource}/idempotent",
-            TimeProvider = timeProvider,
-        };
-        if (config.Retries > 0)
-        {
-            idempotentBuilder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = config.Retries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromSeconds(config.RetryBaseDelaySeconds),
-                MaxDelay = TimeSpan.FromSeconds(Math.Max(config.RetryMaxDelaySeconds, config.RetryBaseDelaySeconds)),
-                ShouldHandle = transient,
-                OnRetry = args =>
-                {
-                    logger.Debug("Retrying {Resource} (attempt {Attempt}) in {DelayMs} ms after {Error}", resource, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        var idempotent = idempotentBuilder.AddPipeline(core).Build();
-        return new InstrumentPipelines(idempotent, core, operationTimeout) { BreakerSamplingDuration = sampling };
+        return new InstrumentPipelines(pipeline, operationTimeout) { BreakerSamplingDuration = sampling };
     }
+
+    /// <summary>Failures worth retrying (idempotent exchanges) and counting against the breaker: the link, not the instrument's answer.</summary>
+    public static bool IsTransient(Exception? exception) => exception is InstrumentIOException or TimeoutRejectedException;
 
     /// <summary>
     /// The breaker opens when failureRatio of at least minimumThroughput calls in the sampling window fail. A hung

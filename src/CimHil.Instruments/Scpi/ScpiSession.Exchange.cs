@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
+using CimHil.Instruments.Resilience;
+using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -26,11 +29,25 @@ public sealed partial class ScpiSession
         List<ScpiError>? errors = null;
         try
         {
-            var pipeline = idempotent ? _pipelines.Idempotent : _pipelines.NonIdempotent;
-            return await pipeline.ExecuteAsync(
-                static (state, t) => state.Session.AttemptAsync(state.Command, state.Arg, state.Exchange, t),
-                (Session: this, Command: command, Arg: arg, Exchange: exchange),
-                cancellationToken).ConfigureAwait(false);
+            // The pipeline gets the session, command and exchange as its state and a pooled context that says whether
+            // the retry may repeat it; AttemptAsync returns failures as outcomes, so Polly needs no bridging frame.
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            context.Properties.Set(InstrumentPipelines.IdempotentKey, idempotent);
+            Outcome<T> outcome;
+            try
+            {
+                outcome = await _pipelines.Pipeline.ExecuteOutcomeAsync(
+                    static (attempt, state) => state.Session.AttemptAsync(state.Command, state.Arg, state.Exchange, attempt.CancellationToken),
+                    context,
+                    (Session: this, Command: command, Arg: arg, Exchange: exchange)).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+
+            outcome.ThrowIfException();
+            return outcome.Result!;
         }
         catch (PendingErrorsException pending)
         {
@@ -85,8 +102,13 @@ public sealed partial class ScpiSession
         throw new ScpiErrorException(Resource, command, errors[0], errors);
     }
 
-    /// <summary>One attempt inside the pipeline: re-opens a dropped link first, counts and logs the exchange, marks the link for re-opening on failure.</summary>
-    private async ValueTask<T> AttemptAsync<T, TArg>(
+    /// <summary>
+    /// One attempt inside the pipeline: re-opens a dropped link first, counts and logs the exchange, marks the link for
+    /// re-opening on failure. Every failure comes back as an outcome, never thrown: Polly's
+    /// <c>ExecuteOutcomeAsync</c> requires it, and it spares the wrapping frame <c>ExecuteAsync</c> adds to catch them.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome<T>> AttemptAsync<T, TArg>(
         string command,
         TArg arg,
         Func<ScpiSession, string, TArg, CancellationToken, Task<(T Value, int BytesOut, int BytesIn)>> exchange,
@@ -113,39 +135,56 @@ public sealed partial class ScpiSession
                     command, Resource, bytesOut, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
 
-            return value;
+            return Outcome.FromResult(value);
         }
-        catch (Exception ex) when (ex is not PendingErrorsException)
+        catch (PendingErrorsException pending)
+        {
+            // The instrument answered (with an error): the link is in step, nothing to re-open.
+            return Outcome.FromException<T>(pending);
+        }
+        catch (Exception ex)
         {
             _needsReopen = true;
             _logger.Debug(
                 "SCPI {Command} on {Resource} failed after {ElapsedMs} ms: {Error}",
                 command, Resource, Stopwatch.GetElapsedTime(start).TotalMilliseconds, ex.Message);
-            throw;
+            return Outcome.FromException<T>(ex);
         }
     }
 
-    private async Task<string> ExchangeUnlockedAsync(string query, CancellationToken cancellationToken) =>
-        await _pipelines.Idempotent.ExecuteAsync(
-            async t =>
-            {
-                if (_needsReopen || !_transport.IsOpen)
+    private async Task<string> ExchangeUnlockedAsync(string query, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(InstrumentPipelines.IdempotentKey, true);
+        try
+        {
+            return await _pipelines.Pipeline.ExecuteAsync(
+                async attempt =>
                 {
-                    await _transport.OpenAsync(t).ConfigureAwait(false);
-                    _needsReopen = false;
-                }
+                    var t = attempt.CancellationToken;
+                    if (_needsReopen || !_transport.IsOpen)
+                    {
+                        await _transport.OpenAsync(t).ConfigureAwait(false);
+                        _needsReopen = false;
+                    }
 
-                try
-                {
-                    return (await QueryCoreAsync(query, t).ConfigureAwait(false)).Value;
-                }
-                catch
-                {
-                    _needsReopen = true;
-                    throw;
-                }
-            },
-            cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        return (await QueryCoreAsync(query, t).ConfigureAwait(false)).Value;
+                    }
+                    catch
+                    {
+                        _needsReopen = true;
+                        throw;
+                    }
+                },
+                context).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 
     private async Task<(string Value, int BytesOut, int BytesIn)> QueryCoreAsync(string query, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using CimHil.Instruments.Resources;
 
 namespace CimHil.Instruments.Transports;
@@ -50,6 +51,9 @@ public sealed class TcpSocketTransport : BufferedTransport
         _open = true;
     }
 
+    // Pooled state machines (.NET's PoolingAsyncValueTaskMethodBuilder): a loopback reply is never there when the read
+    // is issued, so each read's frame would otherwise be boxed afresh (issue 18's benchmark: bytes per query).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<int> ReadSomeCoreAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         try
@@ -63,6 +67,7 @@ public sealed class TcpSocketTransport : BufferedTransport
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected override async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         try
