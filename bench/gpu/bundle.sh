@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEST=${1:-$ROOT/.gpu}
-PUB=/tmp/gpu-pub
+PUB=${PUB:-/tmp/gpu-pub}
 if [ "${2:-}" != "--no-publish" ]; then
   rm -rf "$PUB"
   dotnet publish "$ROOT/src/CimHil.Cli" -c Release -r linux-x64 --self-contained -o "$PUB" -nologo -v q

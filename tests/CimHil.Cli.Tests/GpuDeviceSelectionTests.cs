@@ -11,7 +11,7 @@ public class GpuDeviceSelectionTests
 {
     private static readonly string Model = Path.Combine(AppContext.BaseDirectory, "models", "lenet5-fmnist.safetensors");
 
-    private static readonly Lazy<string> StandInFolder = new(() => Path.GetDirectoryName(NativeStandIn.Build("cuda_standin.c", "libcuda.so.1"))!, LazyThreadSafetyMode.ExecutionAndPublication);
+    internal static readonly Lazy<string> StandInFolder = new(() => Path.GetDirectoryName(NativeStandIn.Build("cuda_standin.c", "libcuda.so.1"))!, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private static readonly string[] Evaluate = ["evaluate", "--model", Model, "--device-model", "gaussian:0.1", "--chips", "2", "--images", "20", "--json"];
 
@@ -124,7 +124,7 @@ public class GpuDeviceSelectionTests
         Assert.Contains("simulation.device: 'tpu': expected cpu, cuda or auto", error, StringComparison.Ordinal);
     }
 
-    private static Dictionary<string, string?> NoGpu() => new() { ["CIMHIL_CUDA_LIBRARY_PATH"] = StandInFolder.Value };
+    internal static Dictionary<string, string?> NoGpu() => new() { ["CIMHIL_CUDA_LIBRARY_PATH"] = StandInFolder.Value };
 
     private static bool Loads(params string[] names)
     {
