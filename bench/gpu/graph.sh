@@ -11,8 +11,10 @@ ONNX=$R/tests/fixtures/onnx
 PAIR=$ONNX/test-x.npy,$ONNX/test-y.npy
 summary() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print('  ',d['device'],d['architecture'],'chips',d['chips'],'per launch',d['chipsPerLaunch'],'| differing',d['chipsDiffering'],'max',d['maxImagesDifferent'],'total',d['imagesDifferentInTotal'],'| mean cpu %.6f gpu %.6f'%(d['meanCpu'],d['meanGpu']),'| gpu %.2f M/s cpu %.2f M/s'%(d['gpuImageChipsPerSecond']/1e6,d['cpuImageChipsPerSecond']/1e6))" "$1"; }
 echo "== gpu info"; timeout 60 $C gpu info
-echo "== gpu check residual-cnn.onnx fp32 (the marked GPU test: 200 chips x 10k images)"
-timeout 200 $C gpu check --model $ONNX/residual-cnn.onnx --data $R/$DATA --chips 200 --images 10000 --json > $OUT/check-residual.json && summary $OUT/check-residual.json
+echo "== gpu check residual-cnn.onnx fp32 (the marked GPU test: 128 chips x 10k images)"
+timeout 200 $C gpu check --model $ONNX/residual-cnn.onnx --data $R/$DATA --chips 128 --images 10000 --json > $OUT/check-residual.json && summary $OUT/check-residual.json
+echo "== gpu check residual-cnn.onnx fp32 with read noise per batch (calibrated emulator-rram model, 16 chips)"
+timeout 100 $C gpu check --model $ONNX/residual-cnn.onnx --data $R/$DATA --device-model /tmp/cimhil/calibration/emulator-rram.json --chips 16 --images 10000 --json > $OUT/check-residual-rram.json && summary $OUT/check-residual-rram.json
 echo "== gpu check lenet5 fp32 (InferencePlan path, 64 chips)"
 timeout 100 $C gpu check --model $R/models/lenet5-fmnist.safetensors --data $R/$DATA --chips 64 --images 10000 --json > $OUT/check-lenet.json && summary $OUT/check-lenet.json
 echo "== gpu check lenet5.onnx through the graph path? (a plain chain: InferencePlan, 32 chips)"

@@ -35,7 +35,8 @@ extern "C" __global__ void graph_im2col(const float* __restrict__ x, long long g
 
 // y = relu?(affine(x + bias)) per channel of [C][M]: bias as Ops.Conv2d adds it, then inference BatchNorm as Ops.BatchNorm2d
 // computes it, ((x − mean)·invStd)·γ + β, each step rounded (affine = [mean | invStd | γ | β], 4·C floats).
-extern "C" __global__ void graph_epilogue(const float* __restrict__ x, float* __restrict__ y, int C, long long M,
+// x and y may be the same buffer (in place), so neither is __restrict__.
+extern "C" __global__ void graph_epilogue(const float* x, float* y, int C, long long M,
                                           const float* __restrict__ bias, const float* __restrict__ affine, int relu)
 {
     const long long total = (long long)C * M;
@@ -62,8 +63,8 @@ extern "C" __global__ void graph_epilogue(const float* __restrict__ x, float* __
     }
 }
 
-// y = relu?(a + b), elementwise over [total] per chip (the residual add).
-extern "C" __global__ void graph_add(const float* __restrict__ a, const float* __restrict__ b, float* y, long long total, int relu)
+// y = relu?(a + b), elementwise over [total] per chip (the residual add); y may be a or b.
+extern "C" __global__ void graph_add(const float* a, const float* b, float* y, long long total, int relu)
 {
     const long long off = blockIdx.y * total;
     GRID_STRIDE(idx, total)
