@@ -20,9 +20,9 @@ timeout 100 $C gpu check --model $R/models/lenet5-fmnist.safetensors --data $R/$
 echo "== gpu check lenet5.onnx through the graph path? (a plain chain: InferencePlan, 32 chips)"
 timeout 100 $C gpu check --model $ONNX/lenet5.onnx --data $R/$DATA --chips 32 --images 10000 --json > $OUT/check-lenet-onnx.json && summary $OUT/check-lenet-onnx.json
 echo "== depthwise-separable.onnx --device cuda (must refuse naming the node)"
-timeout 60 $C evaluate --model $ONNX/depthwise-separable.onnx --data $PAIR --chips 2 --device cuda --quiet; echo "   exit $?"
+timeout 60 $C evaluate --model $ONNX/depthwise-separable.onnx --data $PAIR --device-model gaussian:0.1 --chips 2 --device cuda --quiet; echo "   exit $?"
 echo "== depthwise-separable.onnx --device auto (one fallback line)"
-timeout 60 $C evaluate --model $ONNX/depthwise-separable.onnx --data $PAIR --chips 2 --device auto --quiet 2>&1 | grep -i "device auto"
+timeout 60 $C evaluate --model $ONNX/depthwise-separable.onnx --data $PAIR --device-model gaussian:0.1 --chips 2 --device auto --quiet 2>&1 | grep -i "device auto"
 echo "== pytorch peer residual (1)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $ONNX/residual-cnn.onnx $R/$DATA 300 0.1
 MODEL=tests/fixtures/onnx/residual-cnn.onnx
 evaluate "residual fp32, $CHIPS chips" X=1 -- --chips $CHIPS

@@ -193,9 +193,10 @@ internal sealed unsafe class GraphForward : IBatchedForward
         var w = _weights[op.WeightIndex].Pointer;
         if (GraphPlan.Direct(op))
         {
-            // One thread per output position and OB output channels, raw sums (bias 0, no ReLU): the epilogue follows.
+            // One thread per (pooled) output position and OB output channels, raw sums (bias 0, no ReLU), max-pooled when
+            // op.Pool = 2 (GraphPlan.NonDecreasing): the epilogue follows on the smaller tensor.
             var ob = KernelModule.ChannelsPerThread.First(c => y.C % c == 0);
-            _device.Kernels.LaunchGrid3D($"conv_k{op.KernelH}_p1_o{ob}", (uint)(((long)m + 255) / 256), (uint)groups, (uint)(y.C / ob),
+            _device.Kernels.LaunchGrid3D($"conv_k{op.KernelH}_p{op.Pool}_o{ob}", (uint)(((long)m + 255) / 256), (uint)groups, (uint)(y.C / ob),
                 source, chipStride, (long)ld, w, 0UL, yp, x.C, n, x.H, x.W, g.PadTop, y.C, y.H, y.W, 0);
             Epilogue(index, op, yp, yp, y.C, m, groups);
             return;

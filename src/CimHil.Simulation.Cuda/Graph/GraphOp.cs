@@ -35,13 +35,19 @@ public sealed record GraphOp
     /// <summary>Inference BatchNorm applied after the bias (fused into its convolution's epilogue when it alone consumes it).</summary>
     public ChannelAffine? Affine { get; init; }
 
+    /// <summary>
+    /// 2 when a following 2×2/2 max-pool is fused into a direct convolution (pooled before its epilogue: exact when the
+    /// epilogue is non-decreasing, see GraphPlan); 1 otherwise.
+    /// </summary>
+    public int Pool { get; init; } = 1;
+
     /// <summary>ReLU at the end (fused from the following Relu node or a residual block).</summary>
     public bool Relu { get; init; }
 
     /// <summary>What the op does, for the plan's description.</summary>
     public string Describe()
     {
-        var extra = (Bias is null ? "" : " +bias") + (Affine is null ? "" : " +bn") + (Relu ? " +relu" : "");
+        var extra = (Bias is null ? "" : " +bias") + (Affine is null ? "" : " +bn") + (Relu ? " +relu" : "") + (Pool > 1 ? $" +maxpool{Pool}" : "");
         return $"{Kind}({string.Join(", ", Inputs.Select(i => $"v{i}"))}) → v{Output}{extra}  [{Where}]";
     }
 }

@@ -132,12 +132,27 @@ public sealed class GraphPlan
                 }
             }
 
+            if (op.Kind == GraphOpKind.MaxPool && op.KernelH == 2 && op.Geometry.StrideH == 2 && readers[op.Inputs[0]] == 1
+                && producer.TryGetValue(op.Inputs[0], out var c) && fused[c] is { Kind: GraphOpKind.Conv, Pool: 1 } conv && Direct(conv) && NonDecreasing(conv))
+            {
+                fused[c] = conv with { Pool = 2, Output = op.Output, Where = $"{conv.Where} + {op.Where}" };
+                producer.Remove(op.Inputs[0]);
+                producer[op.Output] = c;
+                continue;
+            }
+
             producer[op.Output] = fused.Count;
             fused.Add(op);
         }
 
         return fused;
     }
+
+    // Max-pooling the raw sums before the epilogue gives the same floats as pooling after it when the epilogue is
+    // non-decreasing: + bias, − mean, × invStd (> 0), × γ, + β and ReLU each are, rounding included, when γ ≥ 0 for every
+    // channel (γ < 0 would turn the max into a min). The CPU's order is the ONNX graph's: epilogue, then pool.
+    private static bool NonDecreasing(GraphOp conv) =>
+        conv.Affine is null || conv.Affine.Packed.AsSpan(2 * conv.Affine.Channels, conv.Affine.Channels).ToArray().All(g => g >= 0);
 
     // Values to buffers by liveness: an elementwise op (Epilogue, Add) may write over an input read for the last time (it reads
     // each element before writing it); any other op gets a buffer none of its inputs uses.

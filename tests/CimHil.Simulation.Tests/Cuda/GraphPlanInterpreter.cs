@@ -70,6 +70,9 @@ internal static class GraphPlanInterpreter
     {
         var g = op.Geometry;
         int cg = a.C / g.Groups, og = y.C / g.Groups;
+        var full = y with { H = y.H * op.Pool, W = y.W * op.Pool };
+        var pooled = y;
+        y = full;
         var result = new float[y.PerImage * n];
         for (var o = 0; o < y.C; o++)
         {
@@ -103,7 +106,8 @@ internal static class GraphPlanInterpreter
             }
         }
 
-        return Epilogue(op, result, y.C, n * y.Plane);
+        result = Epilogue(op, result, y.C, n * y.Plane);
+        return op.Pool == 1 ? result : Pool(op with { Kind = GraphOpKind.MaxPool, KernelH = op.Pool, Geometry = new ConvolutionGeometry { StrideH = op.Pool } }, result, full, pooled, n);
     }
 
     private static float[] Linear(GraphOp op, float[] x, GraphValue a, GraphValue y, int n, float[] w)

@@ -24,16 +24,18 @@ public class GraphPlanTests
         (await OnnxImporter.LoadAsync(PathOf(name), new OnnxImportOptions { FoldBatchNorm = fold })).Network;
 
     [Fact]
-    public async Task Build_ResidualFixture_FusesEachBatchNormAndReluIntoItsProducer()
+    public async Task Build_ResidualFixture_FusesEachBatchNormAndReluIntoItsProducer_AndTheStemsPoolIntoItsConvolution()
     {
         var plan = GraphPlan.Build(Map(await Fixture("residual-cnn")));
 
         Assert.Equal(
-            [GraphOpKind.Conv, GraphOpKind.MaxPool, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Add, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Add, GraphOpKind.GlobalAvgPool, GraphOpKind.Linear],
+            [GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Add, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Add, GraphOpKind.GlobalAvgPool, GraphOpKind.Linear],
             plan.Ops.Select(o => o.Kind).ToArray());
         Assert.Equal(6, plan.Ops.Count(o => o.Kind == GraphOpKind.Conv && o.Affine is not null));
         Assert.All(plan.Ops.Where(o => o.Kind == GraphOpKind.Add), o => Assert.True(o.Relu));
         Assert.Equal([true, true, false, true, true, false, false, true], plan.Ops.Where(o => o.Kind is GraphOpKind.Conv or GraphOpKind.Add).Select(o => o.Relu).ToArray());
+        Assert.Equal(2, plan.Ops[0].Pool); // bn1's γ are all positive: max-pooling the raw sums first gives the same floats
+        Assert.Equal(new GraphValue(16, 14, 14), plan.Values[plan.Ops[0].Output]);
         Assert.False(plan.BroadcastInput);
         Assert.Equal(new GraphValue(10, 1, 1), plan.Values[plan.Output]);
     }
@@ -97,6 +99,30 @@ public class GraphPlanTests
 
         Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Add && o.Relu);
         Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Conv && o.Affine is not null);
+        Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
+    }
+
+    [Theory]
+    [InlineData(1f, 2)]
+    [InlineData(-1f, 1)]
+    public void Build_ConvBatchNormReluMaxPool_FusesThePoolOnlyWhenEveryGammaIsNonNegative(float lastGamma, int pool)
+    {
+        var rng = new Random(11);
+        var bn = new BatchNorm2d(4);
+        bn.Gamma.Data[3] = lastGamma;
+        bn.RunningMean.Data[1] = 0.3f;
+        var body = new Sequential(("conv", new Conv2d(1, 4, 3, rng, padding: 1)), ("bn", bn), ("relu", new Relu()), ("pool", new MaxPool2d(2)), ("flat", new Flatten()), ("fc", new Linear(64, 10, rng)));
+        var network = new Network("test", body, [1, 8, 8], 10);
+        var mapped = Map(network);
+        var images = CimTestModels.RandomInput(12, 5, 1, 8, 8);
+        var weights = PerturbedWeights(mapped, 13);
+
+        var plan = GraphPlan.Build(mapped);
+        var expected = network.Forward(images, mapped.WeightContext(weights)).Data;
+        var actual = GraphPlanInterpreter.Logits(plan, images, weights);
+
+        Assert.Equal(pool, plan.Ops[0].Pool);
+        Assert.Equal(pool == 2 ? 0 : 1, plan.Ops.Count(o => o.Kind == GraphOpKind.MaxPool));
         Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
     }
 
