@@ -10,8 +10,9 @@ namespace CimHil.Simulation.Cuda.Graph;
 /// </summary>
 public sealed class GraphPlan
 {
-    private GraphPlan(IReadOnlyList<GraphOp> ops, IReadOnlyList<GraphValue> values, int output, int[] bufferOf, long[] bufferSizes, bool broadcastInput)
+    private GraphPlan(MappedNetwork mapped, IReadOnlyList<GraphOp> ops, IReadOnlyList<GraphValue> values, int output, int[] bufferOf, long[] bufferSizes, bool broadcastInput)
     {
+        Mapped = mapped;
         Ops = ops;
         Values = values;
         Output = output;
@@ -19,6 +20,9 @@ public sealed class GraphPlan
         BufferSizes = bufferSizes;
         BroadcastInput = broadcastInput;
     }
+
+    /// <summary>The mapped network the plan was built from.</summary>
+    public MappedNetwork Mapped { get; }
 
     /// <summary>The ops in order.</summary>
     public IReadOnlyList<GraphOp> Ops { get; }
@@ -54,7 +58,7 @@ public sealed class GraphPlan
         var ops = Fuse(lowered, output);
         var broadcast = ops.Any(o => o.Kind != GraphOpKind.Conv && o.Inputs.Contains(0)) || output == 0;
         var (bufferOf, sizes) = Place(ops, values, output, broadcast);
-        return new GraphPlan(ops, values, output, bufferOf, sizes, broadcast);
+        return new GraphPlan(mapped, ops, values, output, bufferOf, sizes, broadcast);
     }
 
     /// <summary>Why the GPU cannot run <paramref name="mapped"/>, or null when it can.</summary>

@@ -65,12 +65,8 @@ public class GraphPlanTests
         var mapped = Map(network);
         var (x, _) = TestData();
         var images = Tensor.FromArray(x.Data.AsSpan(0, 24 * 784), [24, 1, 28, 28]);
-        var weights = PerturbedWeights(mapped, 3);
 
-        var expected = network.Forward(images, mapped.WeightContext(weights)).Data;
-        var actual = GraphPlanInterpreter.Logits(GraphPlan.Build(mapped), images, weights);
-
-        Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
+        AssertLogitsOfNetworkForward(GraphPlan.Build(mapped), images, 3);
     }
 
     [Fact]
@@ -90,16 +86,11 @@ public class GraphPlanTests
         }
 
         var mapped = Map(network);
-        var images = CimTestModels.RandomInput(9, 6, 1, 28, 28);
-        var weights = PerturbedWeights(mapped, 10);
         var plan = GraphPlan.Build(mapped);
-
-        var expected = network.Forward(images, mapped.WeightContext(weights)).Data;
-        var actual = GraphPlanInterpreter.Logits(plan, images, weights);
 
         Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Add && o.Relu);
         Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Conv && o.Affine is not null);
-        Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
+        AssertLogitsOfNetworkForward(plan, CimTestModels.RandomInput(9, 6, 1, 28, 28), 10);
     }
 
     [Theory]
@@ -113,17 +104,11 @@ public class GraphPlanTests
         bn.RunningMean.Data[1] = 0.3f;
         var body = new Sequential(("conv", new Conv2d(1, 4, 3, rng, padding: 1)), ("bn", bn), ("relu", new Relu()), ("pool", new MaxPool2d(2)), ("flat", new Flatten()), ("fc", new Linear(64, 10, rng)));
         var network = new Network("test", body, [1, 8, 8], 10);
-        var mapped = Map(network);
-        var images = CimTestModels.RandomInput(12, 5, 1, 8, 8);
-        var weights = PerturbedWeights(mapped, 13);
-
-        var plan = GraphPlan.Build(mapped);
-        var expected = network.Forward(images, mapped.WeightContext(weights)).Data;
-        var actual = GraphPlanInterpreter.Logits(plan, images, weights);
+        var plan = GraphPlan.Build(Map(network));
 
         Assert.Equal(pool, plan.Ops[0].Pool);
         Assert.Equal(pool == 2 ? 0 : 1, plan.Ops.Count(o => o.Kind == GraphOpKind.MaxPool));
-        Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
+        AssertLogitsOfNetworkForward(plan, CimTestModels.RandomInput(12, 5, 1, 8, 8), 13);
     }
 
     [Fact]
@@ -152,6 +137,16 @@ public class GraphPlanTests
 
         Assert.Null(InferencePlan.TryCompile(mapped.Network));
         Assert.Null(CudaMonteCarlo.Unsupported(mapped));
+    }
+
+    // The plan run with the GPU's layout and buffers gives Network.Forward's logits for the same (perturbed) chip weights.
+    private static void AssertLogitsOfNetworkForward(GraphPlan plan, Tensor images, int seed)
+    {
+        var mapped = plan.Mapped;
+        var weights = PerturbedWeights(mapped, seed);
+        var expected = mapped.Network.Forward(images, mapped.WeightContext(weights)).Data;
+        var actual = GraphPlanInterpreter.Logits(plan, images, weights);
+        Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
     }
 
     private static float[][] PerturbedWeights(MappedNetwork mapped, int seed)
