@@ -13,7 +13,7 @@ namespace CimHil.Simulation.Cuda;
 /// convolution is im2col + one cuBLAS strided-batched GEMM over the chips (the first layer's columns are unfolded once and
 /// shared: stride 0), a linear layer one strided-batched GEMM; bias, ReLU and a following max-pool are one kernel.
 /// </summary>
-internal sealed unsafe class BatchedForward : IDisposable
+internal sealed unsafe class BatchedForward : IBatchedForward
 {
     private readonly CudaDevice _device;
     private readonly IReadOnlyList<Step> _steps;

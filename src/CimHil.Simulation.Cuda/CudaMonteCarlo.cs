@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CimHil.Simulation.Cuda.Graph;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.Variation;
@@ -9,7 +10,8 @@ namespace CimHil.Simulation.Cuda;
 /// The Monte-Carlo chips on the GPU (docs/gpu.md): chips are programmed and their effective weights drawn on the CPU from
 /// the same streams as <see cref="MonteCarloEvaluator"/>'s CPU path (chip c from (seed, c), read noise from (seed, c, batch)),
 /// uploaded a launch's worth at a time, and evaluated many per launch over the resident test set; the next launch's weights are
-/// drawn while the GPU runs the current one. Networks InferencePlan compiles, without DAC/ADC converters.
+/// drawn while the GPU runs the current one. Networks InferencePlan compiles run on <see cref="BatchedForward"/>, every other
+/// network (BatchNorm, residual blocks, imported ONNX graphs) on <see cref="GraphForward"/>; without DAC/ADC converters.
 /// </summary>
 public sealed class CudaMonteCarlo : IChipBatchBackend
 {
@@ -21,13 +23,14 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
 
     private const long MaxWorkspaceBytes = 24L << 30;
     private readonly CudaDevice _device;
-    private readonly InferencePlan _plan;
+    private readonly InferencePlan? _plan;
+    private readonly GraphPlan? _graph;
     private ResidentTestSet? _data;
-    private BatchedForward? _forward;
+    private IBatchedForward? _forward;
 
     private readonly bool _ownsDevice;
 
-    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan plan)
+    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan? plan, GraphPlan? graph)
     {
         _device = device;
         _ownsDevice = ownsDevice;
@@ -35,6 +38,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         Variation = variation;
         Options = options;
         _plan = plan;
+        _graph = graph;
     }
 
     /// <inheritdoc/>
@@ -61,9 +65,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             return "DAC/ADC converters (the tiled crossbar forward) do not run on the GPU yet";
         }
 
-        return InferencePlan.TryCompile(mapped.Network) is null
-            ? $"{mapped.Network.Architecture} has layers the GPU plan does not compile (BatchNorm, residual or imported graph nodes); only Conv2d/Linear/ReLU/MaxPool/Flatten chains run on the GPU yet"
-            : null;
+        return InferencePlan.TryCompile(mapped.Network) is null ? GraphPlan.Unsupported(mapped) : null;
     }
 
     /// <summary>
@@ -81,7 +83,8 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             throw new CudaException(why);
         }
 
-        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, InferencePlan.TryCompile(mapped.Network)!);
+        var plan = InferencePlan.TryCompile(mapped.Network);
+        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, plan, plan is null ? GraphPlan.Build(mapped) : null);
     }
 
     /// <inheritdoc/>
@@ -199,7 +202,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         }
     }
 
-    private static void Upload(BatchedForward forward, ChipWeights chips, int layers)
+    private static void Upload(IBatchedForward forward, ChipWeights chips, int layers)
     {
         for (var l = 0; l < layers; l++)
         {
@@ -216,7 +219,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         }
 
         var chunk = perBatch ? data.Batches.Max(b => b.Dim(0)) : Math.Min(DefaultChunkImages, data.Count);
-        var perChip = BatchedForward.BytesPerChipImage(_plan) * chunk;
+        var perChip = (_plan is not null ? BatchedForward.BytesPerChipImage(_plan) : _graph!.BytesPerChipImage) * chunk;
         var free = _device.Memory().Free;
         var budget = Math.Min(MaxWorkspaceBytes, free / 2);
         var groups = (int)Math.Clamp(budget / Math.Max(1, perChip), 1, 4096);
@@ -229,7 +232,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         if (_forward is null || _forward.Groups < groups || _forward.Chunk < chunk)
         {
             _forward?.Dispose();
-            _forward = new BatchedForward(_device, _plan, groups, chunk);
+            _forward = _plan is not null ? new BatchedForward(_device, _plan, groups, chunk) : new GraphForward(_device, Mapped, _graph!, groups, chunk);
         }
     }
 }

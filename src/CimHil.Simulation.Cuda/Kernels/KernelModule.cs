@@ -17,13 +17,8 @@ internal sealed unsafe class KernelModule : IDisposable
 
     public KernelModule(int major, int minor, int multiprocessors)
     {
-        string source;
-        using (var stream = typeof(KernelModule).Assembly.GetManifestResourceStream("CimHil.Simulation.Cuda.montecarlo.cu")
-                   ?? throw new InvalidOperationException("montecarlo.cu is not embedded"))
-        using (var reader = new StreamReader(stream))
-        {
-            source = reader.ReadToEnd();
-        }
+        // The graph forward's kernels (graph.cu) are compiled into the same module: one NVRTC run, one load.
+        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu");
 
         var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
         fixed (byte* image = ptx)
@@ -32,7 +27,7 @@ internal sealed unsafe class KernelModule : IDisposable
         }
 
         foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct" }.Concat(
-                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}"))
+                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}").Concat(GraphFunctions))
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");
             fixed (byte* p = bytes)
@@ -45,6 +40,10 @@ internal sealed unsafe class KernelModule : IDisposable
         // Grid-stride loops: a few waves of blocks per multiprocessor are enough to keep the memory system busy.
         _maxBlocks = Math.Max(1, multiprocessors) * 16;
     }
+
+    /// <summary>The kernels of graph.cu (Graph/GraphForward.cs).</summary>
+    public static IReadOnlyList<string> GraphFunctions { get; } =
+        ["graph_im2col", "graph_epilogue", "graph_add", "graph_avg_pool", "graph_global_avg_pool", "graph_copy"];
 
     /// <summary>NVRTC's version, e.g. "13.0".</summary>
     public static string NvrtcVersion()
@@ -102,6 +101,14 @@ internal sealed unsafe class KernelModule : IDisposable
             _ = CudaDriver.cuModuleUnload(_module);
             _module = IntPtr.Zero;
         }
+    }
+
+    private static string Embedded(string file)
+    {
+        using var stream = typeof(KernelModule).Assembly.GetManifestResourceStream("CimHil.Simulation.Cuda." + file)
+                           ?? throw new InvalidOperationException($"{file} is not embedded");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     private static byte[] Compile(string source, string architecture)

@@ -1,0 +1,157 @@
+using CimHil.Simulation.Cuda;
+using CimHil.Simulation.Cuda.Graph;
+using CimHil.Simulation.Engine;
+using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Models;
+using CimHil.Simulation.MonteCarlo;
+using CimHil.Simulation.Nn;
+using CimHil.Simulation.Onnx;
+using CimHil.Simulation.Tests.Cim;
+using static CimHil.Simulation.Tests.Onnx.OnnxFixtures;
+
+namespace CimHil.Simulation.Tests.Cuda;
+
+/// <summary>
+/// The CPU side of the GPU graph forward (docs/gpu.md, "Imported graphs"): lowering, BatchNorm/ReLU fusion, buffer reuse and
+/// refusals. The plan is run by <see cref="GraphPlanInterpreter"/> with GraphForward's layout and buffers and must give the
+/// logits of Network.Forward; the kernels themselves are checked on the GPU machine by <c>cimhil gpu check</c>.
+/// </summary>
+public class GraphPlanTests
+{
+    private static MappedNetwork Map(Network network) => MappedNetwork.Map(network, new CimMappingOptions { BitsPerDevice = 6 }, CimTestModels.Window);
+
+    private static async Task<Network> Fixture(string name, bool fold = false) =>
+        (await OnnxImporter.LoadAsync(PathOf(name), new OnnxImportOptions { FoldBatchNorm = fold })).Network;
+
+    [Fact]
+    public async Task Build_ResidualFixture_FusesEachBatchNormAndReluIntoItsProducer_AndTheStemsPoolIntoItsConvolution()
+    {
+        var plan = GraphPlan.Build(Map(await Fixture("residual-cnn")));
+
+        Assert.Equal(
+            [GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Add, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Conv, GraphOpKind.Add, GraphOpKind.GlobalAvgPool, GraphOpKind.Linear],
+            plan.Ops.Select(o => o.Kind).ToArray());
+        Assert.Equal(6, plan.Ops.Count(o => o.Kind == GraphOpKind.Conv && o.Affine is not null));
+        Assert.All(plan.Ops.Where(o => o.Kind == GraphOpKind.Add), o => Assert.True(o.Relu));
+        Assert.Equal([true, true, false, true, true, false, false, true], plan.Ops.Where(o => o.Kind is GraphOpKind.Conv or GraphOpKind.Add).Select(o => o.Relu).ToArray());
+        Assert.Equal(2, plan.Ops[0].Pool); // bn1's γ are all positive: max-pooling the raw sums first gives the same floats
+        Assert.Equal(new GraphValue(16, 14, 14), plan.Values[plan.Ops[0].Output]);
+        Assert.False(plan.BroadcastInput);
+        Assert.Equal(new GraphValue(10, 1, 1), plan.Values[plan.Output]);
+    }
+
+    [Fact]
+    public async Task Build_ResidualFixture_ReusesBuffersAndNeverWritesOverALiveValue()
+    {
+        var plan = GraphPlan.Build(Map(await Fixture("residual-cnn")));
+
+        // 12 values live in 4 buffers: the block input, its two convolutions' outputs and the projection at most at once.
+        Assert.True(plan.BufferSizes.Count <= 4, plan.Describe());
+        for (var i = 0; i < plan.Ops.Count; i++)
+        {
+            var written = plan.BufferOf[plan.Ops[i].Output];
+            var liveLater = plan.Ops.Skip(i + 1).SelectMany(o => o.Inputs).Where(v => v != plan.Ops[i].Output && plan.Ops.Take(i + 1).Any(p => p.Output == v));
+            Assert.DoesNotContain(written, liveLater.Select(v => plan.BufferOf[v]));
+        }
+    }
+
+    [Theory]
+    [InlineData("residual-cnn", false)]
+    [InlineData("residual-cnn", true)]
+    [InlineData("lenet5", false)]
+    public async Task Plan_RunWithTheGpuLayout_GivesTheLogitsOfNetworkForward(string fixture, bool fold)
+    {
+        var network = await Fixture(fixture, fold);
+        var mapped = Map(network);
+        var (x, _) = TestData();
+        var images = Tensor.FromArray(x.Data.AsSpan(0, 24 * 784), [24, 1, 28, 28]);
+
+        AssertLogitsOfNetworkForward(GraphPlan.Build(mapped), images, 3);
+    }
+
+    [Fact]
+    public void Plan_BuiltInResNetWithTrainedBatchNormStatistics_GivesTheLogitsOfNetworkForward()
+    {
+        var network = ModelZoo.Create(ModelZoo.ResNetSmall, 7);
+        var rng = new Random(8);
+        foreach (var bn in network.Modules.Select(m => m.Module).OfType<BatchNorm2d>())
+        {
+            for (var c = 0; c < bn.Channels; c++)
+            {
+                bn.Gamma.Data[c] = 0.5f + (float)rng.NextDouble();
+                bn.Beta.Data[c] = (float)rng.NextDouble() - 0.5f;
+                bn.RunningMean.Data[c] = (float)rng.NextDouble() - 0.5f;
+                bn.RunningVar.Data[c] = 0.2f + (float)rng.NextDouble();
+            }
+        }
+
+        var mapped = Map(network);
+        var plan = GraphPlan.Build(mapped);
+
+        Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Add && o.Relu);
+        Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Conv && o.Affine is not null);
+        AssertLogitsOfNetworkForward(plan, CimTestModels.RandomInput(9, 6, 1, 28, 28), 10);
+    }
+
+    [Theory]
+    [InlineData(1f, 2)]
+    [InlineData(-1f, 1)]
+    public void Build_ConvBatchNormReluMaxPool_FusesThePoolOnlyWhenEveryGammaIsNonNegative(float lastGamma, int pool)
+    {
+        var rng = new Random(11);
+        var bn = new BatchNorm2d(4);
+        bn.Gamma.Data[3] = lastGamma;
+        bn.RunningMean.Data[1] = 0.3f;
+        var body = new Sequential(("conv", new Conv2d(1, 4, 3, rng, padding: 1)), ("bn", bn), ("relu", new Relu()), ("pool", new MaxPool2d(2)), ("flat", new Flatten()), ("fc", new Linear(64, 10, rng)));
+        var network = new Network("test", body, [1, 8, 8], 10);
+        var plan = GraphPlan.Build(Map(network));
+
+        Assert.Equal(pool, plan.Ops[0].Pool);
+        Assert.Equal(pool == 2 ? 0 : 1, plan.Ops.Count(o => o.Kind == GraphOpKind.MaxPool));
+        AssertLogitsOfNetworkForward(plan, CimTestModels.RandomInput(12, 5, 1, 8, 8), 13);
+    }
+
+    [Fact]
+    public async Task Unsupported_DepthwiseFixture_NamesTheClipNode()
+    {
+        var why = GraphPlan.Unsupported(Map(await Fixture("depthwise-separable")));
+
+        Assert.NotNull(why);
+        Assert.Matches(@"^node '/Clip' \(Clip\): Clip\(0, 6\) does not run on the GPU yet \(supported: ", why);
+    }
+
+    [Fact]
+    public async Task Unsupported_MlpFixture_NamesTheFirstConstantArithmeticLayer()
+    {
+        var why = GraphPlan.Unsupported(Map(await Fixture("mlp")));
+
+        Assert.NotNull(why);
+        // A plain chain is imported as a Sequential, so the refusal names the layer by its path (the ONNX node's name).
+        Assert.Matches(@"^module 'Sub' \(Subtract\(constant \[\]\)\): .* does not run on the GPU yet \(supported: Conv, ", why);
+    }
+
+    [Fact]
+    public async Task CudaMonteCarloUnsupported_ResidualFixture_IsNullWithoutConverters()
+    {
+        var mapped = Map(await Fixture("residual-cnn"));
+
+        Assert.Null(InferencePlan.TryCompile(mapped.Network));
+        Assert.Null(CudaMonteCarlo.Unsupported(mapped));
+    }
+
+    // The plan run with the GPU's layout and buffers gives Network.Forward's logits for the same (perturbed) chip weights.
+    private static void AssertLogitsOfNetworkForward(GraphPlan plan, Tensor images, int seed)
+    {
+        var mapped = plan.Mapped;
+        var weights = PerturbedWeights(mapped, seed);
+        var expected = mapped.Network.Forward(images, mapped.WeightContext(weights)).Data;
+        var actual = GraphPlanInterpreter.Logits(plan, images, weights);
+        Assert.True(MaxRelativeError(actual, expected) < 1e-4, $"max relative error {MaxRelativeError(actual, expected)}");
+    }
+
+    private static float[][] PerturbedWeights(MappedNetwork mapped, int seed)
+    {
+        var rng = new Random(seed);
+        return mapped.Layers.Select(l => l.Layer.Weight.Data.Select(w => w * (1f + (0.1f * (float)(rng.NextDouble() - 0.5)))).ToArray()).ToArray();
+    }
+}
