@@ -17,13 +17,8 @@ internal sealed unsafe class KernelModule : IDisposable
 
     public KernelModule(int major, int minor, int multiprocessors)
     {
-        string source;
-        using (var stream = typeof(KernelModule).Assembly.GetManifestResourceStream("CimHil.Simulation.Cuda.montecarlo.cu")
-                   ?? throw new InvalidOperationException("montecarlo.cu is not embedded"))
-        using (var reader = new StreamReader(stream))
-        {
-            source = reader.ReadToEnd();
-        }
+        // One module: the Monte-Carlo forward and the worst-case search's backward kernels share im2col, bias and ReLU.
+        var source = Source("montecarlo.cu") + "\n" + Source("worstcase.cu");
 
         var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
         fixed (byte* image = ptx)
@@ -31,7 +26,7 @@ internal sealed unsafe class KernelModule : IDisposable
             CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData(montecarlo.cu)");
         }
 
-        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct" }.Concat(
+        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "relu_backward", "pool_argmax", "pool_backward", "col2im", "unflatten" }.Concat(
                      from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}"))
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");
@@ -47,6 +42,14 @@ internal sealed unsafe class KernelModule : IDisposable
     }
 
     /// <summary>NVRTC's version, e.g. "13.0".</summary>
+    private static string Source(string file)
+    {
+        using var stream = typeof(KernelModule).Assembly.GetManifestResourceStream("CimHil.Simulation.Cuda." + file)
+            ?? throw new InvalidOperationException($"{file} is not embedded");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     public static string NvrtcVersion()
     {
         _ = Nvrtc.nvrtcVersion(out var major, out var minor);
