@@ -35,6 +35,8 @@ internal static class GpuWorstCaseCheck
         };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
+            // The built-in defaults when there is no hil-config.json, as gpu check (it needs no bench).
+            _ = services.SimulationConfig(parse);
             var logger = services.Logger(parse);
             var bounds = DeviceBoundModel.Parse(parse.GetValue(deviceModel)!);
             var network = await ModelFile.LoadAsync(parse.GetValue(model)!, false, ct);
