@@ -57,7 +57,8 @@ internal static class GpuWorstCaseCheck
             using (gpuDevice)
             using (var gpu = CudaWorstCasePasses.Create(gpuDevice, forward))
             {
-                var random = RandomPoint(search.Box(parse.GetValue(k)), mapped, parse.GetValue(seed));
+                var random = ConductancePerturbation.Zero(mapped);
+                search.Box(parse.GetValue(k)).RandomPoint(new SimulationRng(unchecked((ulong)parse.GetValue(seed))), random);
                 var points = new[] { ("clean", ConductancePerturbation.Zero(mapped)), ($"random point of the box k={parse.GetValue(k)}", random) };
                 var rows = new List<(string Point, PassAgreement Gradient, PassAgreement Exact)>();
                 foreach (var (name, delta) in points)
@@ -122,29 +123,5 @@ internal static class GpuWorstCaseCheck
             }
         });
         return command;
-    }
-
-    private static ConductancePerturbation RandomPoint(PerturbationBox box, MappedNetwork mapped, long seed)
-    {
-        var rng = new SimulationRng(unchecked((ulong)seed));
-        var delta = ConductancePerturbation.Zero(mapped);
-        for (var l = 0; l < box.Lower.Count; l++)
-        {
-            for (var s = 0; s < box.Lower[l].SliceCount; s++)
-            {
-                Fill(box.Lower[l].Plus[s], box.Upper[l].Plus[s], delta.Layers[l].Plus[s]);
-                Fill(box.Lower[l].Minus[s], box.Upper[l].Minus[s], delta.Layers[l].Minus[s]);
-            }
-        }
-
-        return delta;
-
-        void Fill(double[] lo, double[] hi, double[] d)
-        {
-            for (var i = 0; i < d.Length; i++)
-            {
-                d[i] = lo[i] + ((hi[i] - lo[i]) * rng.NextDouble());
-            }
-        }
     }
 }

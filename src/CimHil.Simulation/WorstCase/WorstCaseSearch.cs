@@ -105,7 +105,7 @@ public sealed class WorstCaseSearch
             }
             else
             {
-                RandomPoint(box, rng, current);
+                box.RandomPoint(rng, current);
             }
 
             box.Project(current);
@@ -338,26 +338,6 @@ public sealed class WorstCaseSearch
                     var vh = v[i] / (1 - Math.Pow(AdamState.Beta2, t));
                     d[i] -= eta * h * mh / (Math.Sqrt(vh) + AdamState.Epsilon);
                 }
-            }
-        }
-    }
-
-    private static void RandomPoint(PerturbationBox box, SimulationRng rng, ConductancePerturbation target)
-    {
-        for (var l = 0; l < box.Lower.Count; l++)
-        {
-            for (var s = 0; s < box.Lower[l].SliceCount; s++)
-            {
-                Fill(box.Lower[l].Plus[s], box.Upper[l].Plus[s], target.Layers[l].Plus[s]);
-                Fill(box.Lower[l].Minus[s], box.Upper[l].Minus[s], target.Layers[l].Minus[s]);
-            }
-        }
-
-        void Fill(double[] lo, double[] hi, double[] d)
-        {
-            for (var i = 0; i < d.Length; i++)
-            {
-                d[i] = lo[i] + ((hi[i] - lo[i]) * rng.NextDouble());
             }
         }
     }
