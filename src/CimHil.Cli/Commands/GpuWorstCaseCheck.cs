@@ -38,12 +38,8 @@ internal static class GpuWorstCaseCheck
             // The built-in defaults when there is no hil-config.json, as gpu check (it needs no bench).
             _ = services.SimulationConfig(parse);
             var logger = services.Logger(parse);
-            var bounds = DeviceBoundModel.Parse(parse.GetValue(deviceModel)!);
-            var network = await ModelFile.LoadAsync(parse.GetValue(model)!, false, ct);
-            var test = (await TestData.LoadAsync(parse.GetValue(data), "t10k", network, ct)).Take(parse.GetValue(images));
-            var mapped = MappedNetwork.Map(network, new CimMappingOptions(), bounds.Window);
-            var forward = new MappedForward(mapped, TestSet.FromDataset(test, 1000));
-            var search = new WorstCaseSearch(forward, bounds, WorstCaseOptions.Default, logger);
+
+            // Opened first, so a missing GPU is reported before the model and the test set are loaded.
             CudaDevice gpuDevice;
             try
             {
@@ -54,7 +50,13 @@ internal static class GpuWorstCaseCheck
                 throw new CliUsageException($"cuda: {ex.Message}");
             }
 
-            using (gpuDevice)
+            using var opened = gpuDevice;
+            var bounds = DeviceBoundModel.Parse(parse.GetValue(deviceModel)!);
+            var network = await ModelFile.LoadAsync(parse.GetValue(model)!, false, ct);
+            var test = (await TestData.LoadAsync(parse.GetValue(data), "t10k", network, ct)).Take(parse.GetValue(images));
+            var mapped = MappedNetwork.Map(network, new CimMappingOptions(), bounds.Window);
+            var forward = new MappedForward(mapped, TestSet.FromDataset(test, 1000));
+            var search = new WorstCaseSearch(forward, bounds, WorstCaseOptions.Default, logger);
             using (var gpu = CudaWorstCasePasses.Create(gpuDevice, forward))
             {
                 var random = ConductancePerturbation.Zero(mapped);
