@@ -4,7 +4,7 @@
 # cores with `--device cpu`, then the Monte-Carlo reference alone (k = 0) with `--device cpu` and `--device cuda`, and the
 # saved worst-case Δ of k = 3 re-verified. The log lines (per bound: accuracy, passes, seconds) go to standard error, so a
 # sweep stopped by its time limit still shows how far it got. Usage (repository root, GPU machine): bash .gpu/bench/worstcase.sh [images] [chips]
-# (BUNDLE=folder when bundle.sh packed elsewhere than .gpu/).
+# (BUNDLE=folder when bundle.sh packed elsewhere than .gpu/; WC=gpu|cpu|both, below).
 set -u
 IMAGES=${1:-2000}
 CHIPS=${2:-100}
@@ -26,8 +26,21 @@ print("   total %.1f s" % d["seconds"])
 PY
   cp $OUT/wc.json "$OUT/wc-$(echo "$label" | tr -c 'a-z0-9\n' '-' | head -c 40).json" 2>/dev/null
 }
-sweep 450 "sweep, --device cpu ($(nproc) cores)" --k 0,0.5,1,2,3 --method default --mc-chips $CHIPS --out /tmp/wc-cpu --device cpu
-sweep 90 "reference only, --device cpu" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cpu --device cpu
-sweep 90 "reference only, --device cuda" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cuda --device cuda
-echo "== verify k=3 (the CPU's Δ, re-applied)"; timeout 60 $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --verify /tmp/wc-cpu/worst-case-k3.safetensors
+# WC=gpu: only the GPU half (the search's passes against the CPU's, the sweep with --device cuda, its Δ re-verified on the
+# CPU); WC=cpu: only the CPU half; default both, the GPU first.
+WC=${WC:-both}
+if [ "$WC" != cpu ]; then
+  echo "== gpu check-worst-case (the search's passes, GPU against CPU)"
+  timeout 120 $C gpu check-worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --k 1 --passes 20
+  sweep 240 "sweep, --device cuda" --k 0,0.5,1,2,3 --method default --mc-chips $CHIPS --out /tmp/wc-cuda --device cuda
+  for k in 0.5 1 2 3; do
+    echo "== verify k=$k (the GPU search's Δ, re-applied on the CPU)"; timeout 60 $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --verify /tmp/wc-cuda/worst-case-k$k.safetensors
+  done
+fi
+if [ "$WC" != gpu ]; then
+  sweep 450 "sweep, --device cpu ($(nproc) cores)" --k 0,0.5,1,2,3 --method default --mc-chips $CHIPS --out /tmp/wc-cpu --device cpu
+  sweep 90 "reference only, --device cpu" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cpu --device cpu
+  sweep 90 "reference only, --device cuda" --k 0 --mc-chips $CHIPS --out /tmp/wc-ref-cuda --device cuda
+  echo "== verify k=3 (the CPU's Δ, re-applied)"; timeout 60 $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --verify /tmp/wc-cpu/worst-case-k3.safetensors
+fi
 echo "== end $(date -u +%FT%TZ)"

@@ -3,6 +3,7 @@ using CimHil.Simulation.Cuda;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.Variation;
+using CimHil.Simulation.WorstCase;
 using Serilog;
 
 namespace CimHil.Cli.Commands;
@@ -73,6 +74,29 @@ internal sealed class ChipBackendChoice : IDisposable
             // A warning, as the fallback line is: the console shows it at the default level, and the user asked for a GPU.
             _logger.Warning("device {Device}: the worst-case search runs on the CPU (it has no GPU path yet); the Monte-Carlo chips follow --device", _device.ToString().ToLowerInvariant());
         }
+    }
+
+    /// <summary>
+    /// The worst-case search's passes on the GPU (docs/gpu.md) when one is open and the network runs there; else null: the
+    /// CPU's, with one warning naming why when a GPU was asked for (the search never refuses: the CPU gives the same search).
+    /// </summary>
+    public IWorstCasePasses? SearchPasses(MappedForward forward)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        if (_gpu is null)
+        {
+            return null;
+        }
+
+        var unsupported = CudaWorstCasePasses.Unsupported(forward.Mapped);
+        if (unsupported is not null)
+        {
+            _logger.Warning("device {Device}: the worst-case search runs on the CPU: {Reason}", _device.ToString().ToLowerInvariant(), unsupported);
+            return null;
+        }
+
+        _logger.Information("Worst-case search passes on the GPU: {Device}", _gpu.Describe());
+        return CudaWorstCasePasses.Create(_gpu, forward);
     }
 
     public void Dispose() => _gpu?.Dispose();

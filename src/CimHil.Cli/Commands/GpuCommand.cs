@@ -23,6 +23,7 @@ public static class GpuCommand
         var command = new Command("gpu", "The CUDA backend: what it finds here (info) and its agreement with the CPU (check); docs/gpu.md");
         command.Subcommands.Add(Info(services));
         command.Subcommands.Add(Check(services));
+        command.Subcommands.Add(GpuWorstCaseCheck.Create(services));
         return command;
     }
 

@@ -108,7 +108,6 @@ public static class WorstCaseCommand
 
             // Opened before the search, so a GPU asked for and missing stops the command before any work (docs/gpu.md).
             using var chipDevice = ChipBackendChoice.Open(device, parse, config, logger);
-            chipDevice.NoteSearchOnCpu();
             WorstCaseOptions options;
             try
             {
@@ -151,6 +150,7 @@ public static class WorstCaseCommand
                 MonteCarloPercentile = parse.GetValue(percentile),
                 MonteCarloSeed = parse.GetValue(seed),
                 MonteCarloBackend = chipDevice.Factory,
+                SearchPasses = chipDevice.SearchPasses,
             };
             if (parse.GetValue(exportK) is { } ek && !request.Ks.Contains(ek))
             {

@@ -7,6 +7,7 @@ internal static unsafe class Cublas
 {
     public const int Success = 0;
     public const int OpN = 0;
+    public const int OpT = 1;
 
     /// <summary>CUBLAS_DEFAULT_MATH: single precision stays FP32 (no tensor-core down-conversion).</summary>
     public const int DefaultMath = 0;
@@ -25,6 +26,10 @@ internal static unsafe class Cublas
 
     [DllImport(CudaLibraries.Cublas)]
     public static extern int cublasSetMathMode(IntPtr handle, int mode);
+
+    [DllImport(CudaLibraries.Cublas, EntryPoint = "cublasSgemm_v2")]
+    public static extern int cublasSgemm(
+        IntPtr handle, int transA, int transB, int m, int n, int k, float* alpha, ulong a, int lda, ulong b, int ldb, float* beta, ulong c, int ldc);
 
     [DllImport(CudaLibraries.Cublas)]
     public static extern int cublasSgemmStridedBatched(

@@ -17,8 +17,9 @@ internal sealed unsafe class KernelModule : IDisposable
 
     public KernelModule(int major, int minor, int multiprocessors)
     {
-        // The graph forward's kernels (graph.cu) are compiled into the same module: one NVRTC run, one load.
-        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu");
+        // One module, one NVRTC run, one load: the Monte-Carlo forward, the graph forward (graph.cu) and the worst-case
+        // search's backward kernels (worstcase.cu, which shares im2col, bias and ReLU with the forward).
+        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu") + "\n" + Embedded("worstcase.cu");
 
         var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
         fixed (byte* image = ptx)
@@ -26,7 +27,7 @@ internal sealed unsafe class KernelModule : IDisposable
             CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData(montecarlo.cu)");
         }
 
-        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct" }.Concat(
+        foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "relu_backward", "pool_argmax", "pool_backward", "col2im", "unflatten" }.Concat(
                      from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}").Concat(GraphFunctions))
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using CimHil.Simulation.Engine;
 using CimHil.Simulation.Mapping;
+using CimHil.Simulation.Variation;
 
 namespace CimHil.Simulation.WorstCase;
 
@@ -118,6 +119,29 @@ public sealed class PerturbationBox
             for (var i = 0; i < d.Length; i++)
             {
                 d[i] = Math.Clamp(d[i], lo[i], hi[i]);
+            }
+        }
+    }
+
+    /// <summary>Writes a uniformly random point of the box into <paramref name="target"/> (one draw of <paramref name="rng"/> per device, in layer, slice, plus-then-minus order).</summary>
+    public void RandomPoint(SimulationRng rng, ConductancePerturbation target)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(target);
+        for (var l = 0; l < Lower.Count; l++)
+        {
+            for (var s = 0; s < Lower[l].SliceCount; s++)
+            {
+                Fill(Lower[l].Plus[s], Upper[l].Plus[s], target.Layers[l].Plus[s]);
+                Fill(Lower[l].Minus[s], Upper[l].Minus[s], target.Layers[l].Minus[s]);
+            }
+        }
+
+        void Fill(double[] lo, double[] hi, double[] d)
+        {
+            for (var i = 0; i < d.Length; i++)
+            {
+                d[i] = lo[i] + ((hi[i] - lo[i]) * rng.NextDouble());
             }
         }
     }

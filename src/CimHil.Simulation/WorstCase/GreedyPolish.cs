@@ -8,7 +8,7 @@ namespace CimHil.Simulation.WorstCase;
 /// confirms fewer correct images (or as many with a lower objective); a rejected block is halved, an accepted one doubled.
 /// Then whole-layer moves, then sweeps over single devices. Works on <c>best</c> in place; one instance per polish.
 /// </summary>
-internal sealed class GreedyPolish(MappedForward forward, WorstCaseOptions options, double kappa, PerturbationBox box, ConductancePerturbation best, double upper)
+internal sealed class GreedyPolish(MappedForward forward, IWorstCasePasses passes, WorstCaseOptions options, double kappa, PerturbationBox box, ConductancePerturbation best, double upper)
 {
     private readonly MappedNetwork _mapped = forward.Mapped;
     private readonly List<(double Gain, int Layer, int Slice, bool Plus, int Index, double Target)> _candidates = [];
@@ -23,7 +23,7 @@ internal sealed class GreedyPolish(MappedForward forward, WorstCaseOptions optio
     /// <summary>Polishes <c>best</c> in place within the evaluation budget of the options.</summary>
     public PolishOutcome Run(CancellationToken cancellationToken)
     {
-        var outcome = forward.Gradient(best.ApplyTo(_mapped), kappa, upper);
+        var outcome = passes.Gradient(best.ApplyTo(_mapped), kappa, upper);
 
         // Re-base the comparison on this pass: the main loop's losses were taken under other focus clips U.
         var baseline = forward.HasConverters ? forward.Evaluate(best.ApplyTo(_mapped), kappa, upper) : outcome;
@@ -149,7 +149,7 @@ internal sealed class GreedyPolish(MappedForward forward, WorstCaseOptions optio
     // One exact forward of the current Δ; kept when it leaves fewer images correct (or as many at a lower objective).
     private bool TryImprove()
     {
-        var trial = forward.Evaluate(best.ApplyTo(_mapped), kappa, upper);
+        var trial = passes.Evaluate(best.ApplyTo(_mapped), kappa, upper);
         _evaluations++;
         if (trial.Correct < _correct || (trial.Correct == _correct && trial.Loss < _bestLoss))
         {

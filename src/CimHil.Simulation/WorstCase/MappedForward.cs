@@ -19,7 +19,7 @@ public sealed record PassOutcome(int Correct, int Total, double Loss, float[] Ma
 /// gradient is taken through the ideal (unquantised) forward, a straight-through estimate, while accuracies always come
 /// from the exact forward.
 /// </summary>
-public sealed class MappedForward
+public sealed class MappedForward : IWorstCasePasses
 {
     private readonly CrossbarForward? _crossbar;
 

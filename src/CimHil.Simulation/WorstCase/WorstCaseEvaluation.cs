@@ -33,6 +33,12 @@ public sealed record WorstCaseRequest
 
     /// <summary>Where the Monte-Carlo reference's chips run (<c>--device</c>, docs/gpu.md); null: the CPU.</summary>
     public ChipBatchBackendFactory? MonteCarloBackend { get; init; }
+
+    /// <summary>
+    /// Where the search's gradient and exact passes run (<c>--device</c>, docs/gpu.md): given the CPU's forward, returns
+    /// another <see cref="IWorstCasePasses"/> (disposed after the sweep when disposable) or null for the CPU.
+    /// </summary>
+    public Func<MappedForward, IWorstCasePasses?>? SearchPasses { get; init; }
 }
 
 /// <summary>Runs the accuracy-versus-bound sweep, saves each Δ, and adds the Monte-Carlo reference for the same device model.</summary>
@@ -70,7 +76,10 @@ public static class WorstCaseEvaluation
             mapped.CalibratePeriphery(data.Batches[0]);
         }
 
-        var search = new WorstCaseSearch(new MappedForward(mapped, data), request.Bounds, request.Search, logger);
+        var forward = new MappedForward(mapped, data);
+        var passes = request.SearchPasses?.Invoke(forward);
+        using var owned = passes as IDisposable;
+        var search = new WorstCaseSearch(forward, request.Bounds, request.Search, logger, passes);
         logger.Information(
             "Worst-case sweep of {Architecture}: {Devices} devices, {Images} images, bound {Bound}, method {Method}, clean accuracy {Clean:P2}",
             network.Architecture, mapped.DeviceCount, data.Count, request.Bounds.Describe(), request.Search.Name, search.CleanAccuracy);

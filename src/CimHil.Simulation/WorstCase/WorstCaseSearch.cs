@@ -19,13 +19,22 @@ public sealed class WorstCaseSearch
     private readonly LayerConductances[] _targets;
 
     /// <summary>Prepares searches of <paramref name="forward"/>'s mapped network under <paramref name="bounds"/>.</summary>
-    public WorstCaseSearch(MappedForward forward, DeviceBoundModel bounds, WorstCaseOptions options, ILogger logger)
+    /// <param name="forward">The CPU's mapped forward: the clean chip, κ and every bound's final accuracy come from it.</param>
+    /// <param name="bounds">Where the per-device σ_i come from.</param>
+    /// <param name="options">The search settings.</param>
+    /// <param name="logger">Receives one line per bound.</param>
+    /// <param name="passes">
+    /// Computes the search's gradient and exact passes (e.g. on the GPU); null: <paramref name="forward"/>. Only used without
+    /// converters; the kept Δ is always re-evaluated by <paramref name="forward"/>, so the reported accuracy is the CPU's.
+    /// </param>
+    public WorstCaseSearch(MappedForward forward, DeviceBoundModel bounds, WorstCaseOptions options, ILogger logger, IWorstCasePasses? passes = null)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(bounds);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
         Forward = forward;
+        Passes = forward.HasConverters ? forward : passes ?? forward;
         Bounds = bounds;
         Options = options.Validate();
         _logger = logger.ForContext<WorstCaseSearch>();
@@ -39,6 +48,9 @@ public sealed class WorstCaseSearch
 
     /// <summary>The deterministic mapped forward.</summary>
     public MappedForward Forward { get; }
+
+    /// <summary>What computes the search's passes (<see cref="Forward"/> unless another device was given).</summary>
+    public IWorstCasePasses Passes { get; }
 
     /// <summary>Where the per-device σ_i come from.</summary>
     public DeviceBoundModel Bounds { get; }
@@ -93,7 +105,7 @@ public sealed class WorstCaseSearch
             }
             else
             {
-                RandomPoint(box, rng, current);
+                box.RandomPoint(rng, current);
             }
 
             box.Project(current);
@@ -106,7 +118,7 @@ public sealed class WorstCaseSearch
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var conductances = current.ApplyTo(mapped);
-                var outcome = Forward.Gradient(conductances, Kappa, upper);
+                var outcome = Passes.Gradient(conductances, Kappa, upper);
                 gradientPasses++;
                 var correct = outcome.Correct;
                 var loss = outcome.Loss;
@@ -147,7 +159,7 @@ public sealed class WorstCaseSearch
             if (Options.PolishEvaluations > 0 && k > 0)
             {
                 // Each start's end point gets its own local search: on small problems the starts end in different basins.
-                var polish = new GreedyPolish(Forward, Options, Kappa, box, startBest, upper).Run(cancellationToken);
+                var polish = new GreedyPolish(Forward, Passes, Options, Kappa, box, startBest, upper).Run(cancellationToken);
                 gradientPasses += polish.GradientPasses;
                 forwardPasses += polish.ForwardPasses;
                 startCorrect = polish.Correct;
@@ -326,26 +338,6 @@ public sealed class WorstCaseSearch
                     var vh = v[i] / (1 - Math.Pow(AdamState.Beta2, t));
                     d[i] -= eta * h * mh / (Math.Sqrt(vh) + AdamState.Epsilon);
                 }
-            }
-        }
-    }
-
-    private static void RandomPoint(PerturbationBox box, SimulationRng rng, ConductancePerturbation target)
-    {
-        for (var l = 0; l < box.Lower.Count; l++)
-        {
-            for (var s = 0; s < box.Lower[l].SliceCount; s++)
-            {
-                Fill(box.Lower[l].Plus[s], box.Upper[l].Plus[s], target.Layers[l].Plus[s]);
-                Fill(box.Lower[l].Minus[s], box.Upper[l].Minus[s], target.Layers[l].Minus[s]);
-            }
-        }
-
-        void Fill(double[] lo, double[] hi, double[] d)
-        {
-            for (var i = 0; i < d.Length; i++)
-            {
-                d[i] = lo[i] + ((hi[i] - lo[i]) * rng.NextDouble());
             }
         }
     }
