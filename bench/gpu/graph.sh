@@ -4,16 +4,18 @@
 # (the InferencePlan path, unchanged), the refusal of an operator the GPU lacks, and the residual benchmark against the
 # PyTorch peer in the same command. Usage (repository root on the GPU machine, bundle of bench/gpu/bundle.sh in $BUNDLE):
 #   BUNDLE=.gpu-graph bash .gpu-graph/bench/graph.sh [chips=1000] [quick: without the LeNet-5 checks, tf32 and the repeats]
+# CHECK_CHIPS (default 128): the chips of the residual check, whose CPU side (~0.02 M images x chips/s) sets its time.
 set -u
 CHIPS=${1:-1000}
 STAGE=${2:-full}
+CHECK_CHIPS=${CHECK_CHIPS:-128}
 source "$(dirname "$0")/env.sh"
 ONNX=$R/tests/fixtures/onnx
 PAIR=$ONNX/test-x.npy,$ONNX/test-y.npy
 summary() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print('  ',d['device'],d['architecture'],'chips',d['chips'],'per launch',d['chipsPerLaunch'],'| differing',d['chipsDiffering'],'max',d['maxImagesDifferent'],'total',d['imagesDifferentInTotal'],'| mean cpu %.6f gpu %.6f'%(d['meanCpu'],d['meanGpu']),'| gpu %.2f M/s cpu %.2f M/s'%(d['gpuImageChipsPerSecond']/1e6,d['cpuImageChipsPerSecond']/1e6))" "$1"; }
 echo "== gpu info"; timeout 60 $C gpu info
-echo "== gpu check residual-cnn.onnx fp32 (the marked GPU test: 128 chips x 10k images)"
-timeout 200 $C gpu check --model $ONNX/residual-cnn.onnx --data $R/$DATA --chips 128 --images 10000 --json > $OUT/check-residual.json && summary $OUT/check-residual.json
+echo "== gpu check residual-cnn.onnx fp32 (the marked GPU test: $CHECK_CHIPS chips x 10k images)"
+timeout 200 $C gpu check --model $ONNX/residual-cnn.onnx --data $R/$DATA --chips $CHECK_CHIPS --images 10000 --json > $OUT/check-residual.json && summary $OUT/check-residual.json
 echo "== gpu check residual-cnn.onnx fp32 with read noise per batch (calibrated emulator-rram model, 16 chips)"
 timeout 100 $C gpu check --model $ONNX/residual-cnn.onnx --data $R/$DATA --device-model /tmp/cimhil/calibration/emulator-rram.json --chips 16 --images 10000 --json > $OUT/check-residual-rram.json && summary $OUT/check-residual-rram.json
 if [ "$STAGE" != quick ]; then

@@ -26,4 +26,10 @@ public abstract class Workflow<TSettings>
 
     /// <summary>Where the Monte-Carlo stages' chips run (<c>--device</c> / <c>simulation.device</c>, docs/gpu.md); null: the CPU.</summary>
     public ChipBatchBackendFactory? MonteCarloBackend { get; init; }
+
+    /// <summary>
+    /// Where the worst-case stages' search passes run (<c>--device</c>, docs/gpu.md): <see cref="WorstCaseRequest.SearchPasses"/>
+    /// of every worst-case stage; null: the CPU's.
+    /// </summary>
+    public Func<MappedForward, IWorstCasePasses?>? SearchPasses { get; init; }
 }

@@ -59,6 +59,36 @@ public class GpuDeviceWorkflowTests
     }
 
     [Fact]
+    public async Task Run_DeviceAuto_WithoutAGpu_SearchesOnTheCpu_WithTheCpuNumbersAndDeltasByteForByte_AndOneFallbackLine()
+    {
+        // One calibration for both devices: the CPU run, then its worst-case stage recomputed by a resume with --device auto.
+        var (config, _) = RunPipelineTests.SmallRun();
+        var noScreenshot = WithSetting(config, "run", "screenshot", false);
+        var work = CliProcess.EmptyFolder(); // the emulator's state file lives here: the resume finds the same chip
+        var (cpu, cpuOut, cpuError) = await CliProcess.RunAsync(work, GpuDeviceSelectionTests.NoGpu(), "run", "--json", "--config", noScreenshot, "--device", "cpu");
+        Assert.True(cpu == ExitCodes.Success, cpuError);
+        var folder = CliHarness.Json(cpuOut).GetProperty("folder").GetString()!;
+        var cpuCurve = await File.ReadAllTextAsync(Path.Combine(folder, "worst-case.json"));
+        Directory.Move(Path.Combine(folder, "worst-case"), Path.Combine(folder, "worst-case-cpu"));
+        File.Delete(Path.Combine(folder, "worst-case.json"));
+
+        var (auto, autoOut, autoError) = await CliProcess.RunAsync(work, GpuDeviceSelectionTests.NoGpu(), "run", "--json", "--config", noScreenshot, "--resume", folder, "--device", "auto");
+
+        Assert.True(auto == ExitCodes.Success, autoError);
+        Assert.Single(autoError.Split('\n'), l => l.Contains("device auto: running on the CPU: no CUDA GPU found (cuInit returned 100", StringComparison.Ordinal));
+        Assert.DoesNotContain("the worst-case search runs on the CPU", autoError, StringComparison.Ordinal);
+        Assert.Equal(CurveNumbers(cpuCurve), CurveNumbers(await File.ReadAllTextAsync(Path.Combine(folder, "worst-case.json"))));
+        Assert.Equal(CliHarness.Json(cpuOut).GetProperty("worstCase").GetProperty("points").GetArrayLength(), CliHarness.Json(autoOut).GetProperty("worstCase").GetProperty("points").GetArrayLength());
+        var deltas = Directory.GetFiles(Path.Combine(folder, "worst-case-cpu"), "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(deltas);
+        Assert.Equal(deltas, Directory.GetFiles(Path.Combine(folder, "worst-case"), "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var delta in deltas)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "worst-case-cpu", delta!)), File.ReadAllBytes(Path.Combine(folder, "worst-case", delta!)));
+        }
+    }
+
+    [Fact]
     public async Task Run_SimulationDeviceCudaInTheConfig_WithoutAGpu_IsAConfigError_NamingTheJsonPath()
     {
         var (config, root) = RunPipelineTests.SmallRun();
@@ -82,7 +112,9 @@ public class GpuDeviceWorkflowTests
 
         Assert.True(code == ExitCodes.Success, error);
         Assert.Single(error.Split('\n'), l => l.Contains("device auto: running on the CPU: no CUDA GPU found", StringComparison.Ordinal));
-        Assert.Single(error.Split('\n'), l => l.Contains("the worst-case search runs on the CPU", StringComparison.Ordinal));
+
+        // No GPU opened: the search's passes fall back with the Monte-Carlo chips, under the same one line, not a second.
+        Assert.DoesNotContain("the worst-case search runs on the CPU", error, StringComparison.Ordinal);
 
         // Both variation models of the study were judged (two Monte-Carlo evaluations), each on every chip.
         var rows = CliHarness.Json(output).GetProperty("rows").EnumerateArray().ToArray();
@@ -110,10 +142,20 @@ public class GpuDeviceWorkflowTests
         return $"clean {reply.GetProperty("cleanAccuracy").GetDouble():R} {string.Join(",", points)} mc {mc.GetProperty("mean").GetDouble():R} {mc.GetProperty("minimum").GetDouble():R} {mc.GetProperty("percentile").GetDouble():R}";
     }
 
-    private static string WithSimulationDevice(string configPath, string device)
+    // The worst-case figures of worst-case.json (not its timings or file paths).
+    private static string CurveNumbers(string worstCaseJson)
+    {
+        var summary = CliHarness.Json(worstCaseJson);
+        var points = summary.GetProperty("points").EnumerateArray().Select(p => $"{p.GetProperty("k").GetDouble()}:{p.GetProperty("accuracy").GetDouble():R}");
+        return $"clean {summary.GetProperty("cleanAccuracy").GetDouble():R} {string.Join(",", points)}";
+    }
+
+    private static string WithSimulationDevice(string configPath, string device) => WithSetting(configPath, "simulation", "device", device);
+
+    private static string WithSetting(string configPath, string section, string key, JsonNode value)
     {
         var node = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
-        node["simulation"]!["device"] = device;
+        node[section]![key] = value;
         var path = Path.Combine(Directory.CreateTempSubdirectory("cimhil-device-").FullName, "hil-config.json");
         File.WriteAllText(path, node.ToJsonString());
         return path;

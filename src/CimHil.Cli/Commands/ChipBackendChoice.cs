@@ -9,8 +9,8 @@ using Serilog;
 namespace CimHil.Cli.Commands;
 
 /// <summary>
-/// The device of one command that runs several Monte-Carlo evaluations (<c>worst-case</c>'s reference, <c>run</c>, <c>study</c>;
-/// docs/gpu.md): the GPU is opened once, when the command starts, so a missing one is reported before any work (cuda: the
+/// The device of one command that runs several Monte-Carlo evaluations and worst-case searches (<c>worst-case</c>, <c>run</c>,
+/// <c>study</c>; docs/gpu.md): the GPU is opened once, when the command starts, so a missing one is reported before any work (cuda: the
 /// same usage or configuration error as <c>evaluate</c>; auto: the same one log line, once) and every evaluation shares it.
 /// </summary>
 internal sealed class ChipBackendChoice : IDisposable
@@ -20,7 +20,7 @@ internal sealed class ChipBackendChoice : IDisposable
     private readonly ILogger _logger;
     private readonly HashSet<string> _fallbacksLogged = new(StringComparer.Ordinal);
     private readonly CudaDevice? _gpu;
-    private bool _searchNoticeLogged;
+    private readonly HashSet<string> _searchFallbacksLogged = new(StringComparer.Ordinal);
 
     private ChipBackendChoice(ComputeDevice device, Func<string, Exception> refuse, ILogger logger, Func<CudaMathMode, CudaDevice> open, CudaMathMode mode)
     {
@@ -63,22 +63,9 @@ internal sealed class ChipBackendChoice : IDisposable
     public ChipBatchBackendFactory Factory => Backend;
 
     /// <summary>
-    /// Says once, when a GPU was asked for, that the worst-case search itself runs on the CPU: it has no GPU path yet
-    /// (docs/gpu.md, "What runs on the GPU"), so --device moves only the Monte-Carlo chips.
-    /// </summary>
-    public void NoteSearchOnCpu()
-    {
-        if (_device != ComputeDevice.Cpu && !_searchNoticeLogged)
-        {
-            _searchNoticeLogged = true;
-            // A warning, as the fallback line is: the console shows it at the default level, and the user asked for a GPU.
-            _logger.Warning("device {Device}: the worst-case search runs on the CPU (it has no GPU path yet); the Monte-Carlo chips follow --device", _device.ToString().ToLowerInvariant());
-        }
-    }
-
-    /// <summary>
     /// The worst-case search's passes on the GPU (docs/gpu.md) when one is open and the network runs there; else null: the
-    /// CPU's, with one warning naming why when a GPU was asked for (the search never refuses: the CPU gives the same search).
+    /// CPU's, with one warning naming why when a GPU was asked for (the search never refuses: the CPU gives the same search),
+    /// once per reason however many searches the command runs (a study runs one per method, model and seed).
     /// </summary>
     public IWorstCasePasses? SearchPasses(MappedForward forward)
     {
@@ -91,7 +78,11 @@ internal sealed class ChipBackendChoice : IDisposable
         var unsupported = CudaWorstCasePasses.Unsupported(forward.Mapped);
         if (unsupported is not null)
         {
-            _logger.Warning("device {Device}: the worst-case search runs on the CPU: {Reason}", _device.ToString().ToLowerInvariant(), unsupported);
+            if (_searchFallbacksLogged.Add(unsupported))
+            {
+                _logger.Warning("device {Device}: the worst-case search runs on the CPU: {Reason}", _device.ToString().ToLowerInvariant(), unsupported);
+            }
+
             return null;
         }
 

@@ -37,7 +37,6 @@ public static class RunCommand
 
             // Before the run folder and the bench: a GPU asked for and missing stops the run before any work (docs/gpu.md).
             using var chipDevice = ChipBackendChoice.Open(device, parse, config, services.Logger(parse));
-            chipDevice.NoteSearchOnCpu();
             string folder;
             if (parse.GetValue(resume) is { } existing)
             {
@@ -83,7 +82,7 @@ public static class RunCommand
                     }
 
                     results = await StageProgressBars.RunAsync(display, RunPipeline.FromStoreStageNames, progress =>
-                        new RunPipeline(config, settings, runLog, progress) { MonteCarloBackend = chipDevice.Factory, Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
+                        new RunPipeline(config, settings, runLog, progress) { MonteCarloBackend = chipDevice.Factory, SearchPasses = chipDevice.SearchPasses, Strict = parse.GetValue(strict) }.RunFromStoreAsync(store, folder, ct), services.Output);
                 }
                 else
                 {
@@ -94,7 +93,7 @@ public static class RunCommand
                     }
 
                     results = await StageProgressBars.RunAsync(display, RunPipeline.StageNames, progress =>
-                        new RunPipeline(config, settings, runLog, progress) { MonteCarloBackend = chipDevice.Factory, CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
+                        new RunPipeline(config, settings, runLog, progress) { MonteCarloBackend = chipDevice.Factory, SearchPasses = chipDevice.SearchPasses, CharacterizerOptions = options, Strict = parse.GetValue(strict) }.RunAsync(chip, folder, ct), services.Output);
                 }
             }
             catch (Exception ex)

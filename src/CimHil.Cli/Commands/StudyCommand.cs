@@ -67,7 +67,6 @@ public static class StudyCommand
 
             // Before the run folder: a GPU asked for and missing stops the study before any training (docs/gpu.md).
             using var chipDevice = ChipBackendChoice.Open(device, parse, config, services.Logger(parse));
-            chipDevice.NoteSearchOnCpu();
 
             // A shard's folder is fixed by its result file (a resubmitted shard starts again there); a study's is new.
             var folder = shard is not null ? sharding.ShardFolder(parse) : RunFolder.New(settings.OutputRoot, DateTimeOffset.UtcNow);
@@ -85,7 +84,7 @@ public static class StudyCommand
                 AnsiConsole.MarkupLine($"Study of {settings.Methods.Count} method(s) × {settings.Seeds.Train.Count} seed(s) → {Markup.Escape(folder)}");
             }
 
-            var results = await StageProgressBars.RunAsync(services.StageProgressDisplay(parse, parse.GetValue(json)), Study.StageNames(settings), progress => new Study(config, settings, log, progress) { MonteCarloBackend = chipDevice.Factory }.RunAsync(folder, ct), services.Output);
+            var results = await StageProgressBars.RunAsync(services.StageProgressDisplay(parse, parse.GetValue(json)), Study.StageNames(settings), progress => new Study(config, settings, log, progress) { MonteCarloBackend = chipDevice.Factory, SearchPasses = chipDevice.SearchPasses }.RunAsync(folder, ct), services.Output);
             await sharding.WriteResultAsync(parse, folder, ct);
 
             if (parse.GetValue(json))

@@ -289,7 +289,7 @@ public sealed class RunPipeline : Workflow<RunSettings>
             var e = Settings.Evaluation;
             var test = (await FashionMnist.LoadSplitAsync(directory, "t10k", ct)).Take(e.WorstCaseImages);
             var search = WorstCaseOptions.Preset(e.WorstCaseMethod) with { Seed = Settings.Seed };
-            return await EvaluationStages.WorstCaseSummaryAsync(network, mapping, DeviceBoundModel.Parse(calibration), search, e.WorstCaseKs, test, Path.Combine(folder, "worst-case"), Log, "worst-case", Stages.Progress, ct);
+            return await EvaluationStages.WorstCaseSummaryAsync(network, mapping, DeviceBoundModel.Parse(calibration), search, e.WorstCaseKs, test, Path.Combine(folder, "worst-case"), Log, "worst-case", Stages.Progress, ct, SearchPasses);
         }, Log, ct);
     /// <summary>Checks the store a run is made from, hashes it and writes source-store.json (a resumed folder must be given the same store).</summary>
     private async Task<SourceStore> SourceStoreAsync(string store, string recordPath, CancellationToken ct)

@@ -36,11 +36,12 @@ public static class EvaluationStages
 
     /// <summary>
     /// The worst-case sweep over <paramref name="ks"/> on <paramref name="test"/> (no Monte-Carlo reference), Δ files under
-    /// <paramref name="outputDirectory"/>, reporting every search step and bound as stage <paramref name="stage"/>.
+    /// <paramref name="outputDirectory"/>, reporting every search step and bound as stage <paramref name="stage"/>; the search's
+    /// passes run where <paramref name="passes"/> says (null: the CPU), the reported accuracies are the CPU's in any case.
     /// </summary>
     public static async Task<WorstCaseSummary> WorstCaseSummaryAsync(
         Network network, CimMappingOptions mapping, DeviceBoundModel bounds, WorstCaseOptions search, IReadOnlyList<double> ks, Dataset test, string outputDirectory, ILogger logger,
-        string stage, IProgress<StageProgress> progress, CancellationToken ct)
+        string stage, IProgress<StageProgress> progress, CancellationToken ct, Func<MappedForward, IWorstCasePasses?>? passes = null)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(progress);
@@ -51,6 +52,7 @@ public static class EvaluationStages
             Search = search,
             OutputDirectory = outputDirectory,
             MonteCarloChips = 0,
+            SearchPasses = passes,
         };
         var reporter = new SynchronousProgress<WorstCaseProgress>(p => progress.Report(WorstCaseStepProgress.Of(stage, p)));
         var report = await WorstCaseEvaluation.RunAsync(network, mapping, TestSet.FromDataset(test, 1000), request, logger, reporter, null, ct);

@@ -93,7 +93,7 @@ public sealed class Study : Workflow<StudySettings>
                     var wcStage = $"worst-case {method}/{name} seed {seed}";
                     var wcFolder = Path.Combine(folder, "worst-case", $"{method}-{name}-seed{seed}");
                     var wc = await Stages.RunAsync(wcStage, () => EvaluationStages.WorstCaseSummaryAsync(
-                        network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, wcFolder, Log, wcStage, Stages.Progress, ct));
+                        network, evalMapping, bounds, search, Settings.WorstCaseKs, wcImages, wcFolder, Log, wcStage, Stages.Progress, ct, SearchPasses));
                     rows.Add(new StudyRow(method, seed, name, spec.Describe(), evalMapping.Representation, mc, wc));
                     Log.Information("Study {Method} seed {Seed} under {Model}: clean {Clean}, mean {Mean}, P{K} {Percentile}, worst {Worst}", method, seed, name, mc.CleanAccuracy, mc.Mean, mc.PercentileK, mc.Percentile, wc.Points.Select(p => p.Accuracy));
                 }
