@@ -1,4 +1,3 @@
-using CimHil.Simulation.Cuda.Interop;
 using CimHil.Simulation.Cuda.Kernels;
 using CimHil.Simulation.MonteCarlo;
 using CimHil.Simulation.Nn;
@@ -13,44 +12,26 @@ namespace CimHil.Simulation.Cuda;
 /// convolution is im2col + one cuBLAS strided-batched GEMM over the chips (the first layer's columns are unfolded once and
 /// shared: stride 0), a linear layer one strided-batched GEMM; bias, ReLU and a following max-pool are one kernel.
 /// </summary>
-internal sealed unsafe class BatchedForward : IBatchedForward
+internal sealed class BatchedForward : ChipBatchForward
 {
-    private readonly CudaDevice _device;
     private readonly IReadOnlyList<Step> _steps;
-    private readonly DeviceBuffer[] _weights;
     private readonly DeviceBuffer?[] _biases;
     private readonly DeviceBuffer _a;
     private readonly DeviceBuffer _b;
-    private readonly DeviceBuffer? _cols;
-    private readonly DeviceBuffer? _sharedCols;
-    private readonly int _classes;
 
     public BatchedForward(CudaDevice device, InferencePlan plan, int groups, int chunk)
+        : this(device, plan, groups, chunk, PerImage(plan))
     {
-        _device = device;
-        _steps = plan.Steps;
-        Groups = groups;
-        Chunk = chunk;
-        _classes = plan.Network.ClassCount;
-        var layers = plan.Network.WeightedLayers;
-        _weights = layers.Select(l => new DeviceBuffer((long)groups * l.Weight.Length)).ToArray();
-        _biases = layers.Select(l => l.Bias is { } b ? Upload(b.Data) : null).ToArray();
-        var (activation, columns, shared) = PerImage(plan);
-        _a = new DeviceBuffer((long)groups * chunk * activation);
-        _b = new DeviceBuffer((long)groups * chunk * activation);
-        _cols = columns > 0 ? new DeviceBuffer((long)groups * chunk * columns) : null;
-        _sharedCols = shared > 0 ? new DeviceBuffer((long)chunk * shared) : null;
-        Correct = new DeviceBuffer(groups);
     }
 
-    /// <summary>Chips per launch.</summary>
-    public int Groups { get; }
-
-    /// <summary>Images per chunk.</summary>
-    public int Chunk { get; }
-
-    /// <summary>Correct counts per chip, accumulated by <see cref="Run"/> since the last <see cref="ResetCounts"/>.</summary>
-    public DeviceBuffer Correct { get; }
+    private BatchedForward(CudaDevice device, InferencePlan plan, int groups, int chunk, (long Activation, long Columns, long Shared) perImage)
+        : base(device, plan.Network.WeightedLayers.Select(l => (long)l.Weight.Length), groups, chunk, perImage.Columns, perImage.Shared, plan.Network.ClassCount)
+    {
+        _steps = plan.Steps;
+        _biases = plan.Network.WeightedLayers.Select(l => l.Bias is { } b ? Upload(b.Data) : null).ToArray();
+        _a = new DeviceBuffer((long)groups * chunk * perImage.Activation);
+        _b = new DeviceBuffer((long)groups * chunk * perImage.Activation);
+    }
 
     /// <summary>Bytes of device memory per chip and image (the two activation buffers and the unfolded columns).</summary>
     public static long BytesPerChipImage(InferencePlan plan)
@@ -59,22 +40,9 @@ internal sealed unsafe class BatchedForward : IBatchedForward
         return 4L * ((2 * activation) + columns);
     }
 
-    /// <summary>Uploads layer <paramref name="layer"/>'s weights of chip slot <paramref name="group"/> onward (contiguous slots).</summary>
-    public void UploadWeights(int layer, ReadOnlySpan<float> weights, int group) =>
-        _weights[layer].Upload(weights, (long)group * (_weights[layer].Elements / Groups));
-
-    public void ResetCounts() => Correct.Fill(0, Groups);
-
-    /// <summary>Queues the forward of images [start, start + n) for the first <paramref name="groups"/> chips and their counting.</summary>
-    public void Run(ResidentTestSet data, int start, int n, int groups, PhaseProfile? profile = null)
+    private protected override ulong Forward(ResidentTestSet data, ulong input, int n, int groups, PhaseProfile? profile)
     {
-        if (n > Chunk || groups > Groups)
-        {
-            throw new ArgumentOutOfRangeException(nameof(n), $"{n} images × {groups} chips exceed the chunk of {Chunk} × {Groups}");
-        }
-
-        var k = _device.Kernels;
-        var input = data.Images.At((long)start * data.PlaneSize);
+        var k = Device.Kernels;
         ulong cur = 0;
         var shared = true;
         var flat = false;
@@ -91,7 +59,7 @@ internal sealed unsafe class BatchedForward : IBatchedForward
             if (profile is not null)
             {
                 // Profiling: each step synchronised and timed alone (PhaseProfile).
-                _device.Synchronize();
+                Device.Synchronize();
                 stepStart = System.Diagnostics.Stopwatch.GetTimestamp();
             }
 
@@ -117,7 +85,7 @@ internal sealed unsafe class BatchedForward : IBatchedForward
                             shared ? input : cur,
                             groupStride,
                             channelStride,
-                            _weights[s.WeightIndex].Pointer,
+                            WeightsOf(s.WeightIndex),
                             _biases[s.WeightIndex]?.Pointer ?? 0UL,
                             y,
                             s.InC,
@@ -144,20 +112,20 @@ internal sealed unsafe class BatchedForward : IBatchedForward
                         long colStride;
                         if (shared)
                         {
-                            cols = _sharedCols!.Pointer;
+                            cols = SharedColumns!.Pointer;
                             colStride = 0;
                             k.Launch("im2col", (long)kk * m, 1, input, 0L, data.ChannelStride, cols, s.InC, n, s.InH, s.InW, conv.Kernel, conv.Stride, conv.Padding, s.OutH, s.OutW);
                         }
                         else
                         {
-                            cols = _cols!.Pointer;
+                            cols = Columns!.Pointer;
                             colStride = (long)kk * m;
                             k.Launch("im2col", (long)kk * m, groups, cur, (long)s.InC * n * s.InH * s.InW, (long)n * s.InH * s.InW, cols, s.InC, n, s.InH, s.InW, conv.Kernel, conv.Stride, conv.Padding, s.OutH, s.OutW);
                         }
 
                         // Row-major Y[O, m] = W[O, kk]·cols[kk, m] is column-major Yᵀ = colsᵀ·Wᵀ: cuBLAS sees (m × kk)·(kk × O).
                         var y = shared ? _a.Pointer : other;
-                        Gemm(m, s.OutC, kk, cols, m, colStride, _weights[s.WeightIndex].Pointer, kk, (long)s.OutC * kk, y, m, (long)s.OutC * m, groups);
+                        Gemm(m, s.OutC, kk, cols, m, colStride, WeightsOf(s.WeightIndex), kk, (long)s.OutC * kk, y, m, (long)s.OutC * m, groups);
                         var bias = _biases[s.WeightIndex]?.Pointer ?? 0UL;
                         if (i + 1 < _steps.Count && _steps[i + 1].Kind == StepKind.MaxPool)
                         {
@@ -194,7 +162,7 @@ internal sealed unsafe class BatchedForward : IBatchedForward
                         }
 
                         // Row-major Yᵀ[out, n] = W[out, in]·Xᵀ[in, n] is column-major Y = X·Wᵀ: (n × in)·(in × out).
-                        Gemm(n, s.OutC, s.InC, cur, n, (long)s.InC * n, _weights[s.WeightIndex].Pointer, s.InC, (long)s.OutC * s.InC, other, n, (long)s.OutC * n, groups);
+                        Gemm(n, s.OutC, s.InC, cur, n, (long)s.InC * n, WeightsOf(s.WeightIndex), s.InC, (long)s.OutC * s.InC, other, n, (long)s.OutC * n, groups);
                         BiasRelu(other, _biases[s.WeightIndex]?.Pointer ?? 0UL, s.OutC, n, s.Relu, groups);
                         cur = other;
                         break;
@@ -203,21 +171,16 @@ internal sealed unsafe class BatchedForward : IBatchedForward
 
             if (profile is not null)
             {
-                _device.Synchronize();
+                Device.Synchronize();
                 profile.Add($"gpu: step {first} {s.Kind} {s.InC}→{s.OutC}{(i > first ? " + pool" : "")}", stepStart);
             }
         }
 
-        k.LaunchGrid("count_correct", (uint)((n + 255) / 256), (uint)groups, cur, data.Labels.At(start), _classes, n, Correct.Pointer);
+        return cur;
     }
 
-    public void Dispose()
+    private protected override void DisposeBuffers()
     {
-        foreach (var w in _weights)
-        {
-            w.Dispose();
-        }
-
         foreach (var b in _biases)
         {
             b?.Dispose();
@@ -225,9 +188,6 @@ internal sealed unsafe class BatchedForward : IBatchedForward
 
         _a.Dispose();
         _b.Dispose();
-        _cols?.Dispose();
-        _sharedCols?.Dispose();
-        Correct.Dispose();
     }
 
     // Floats per image: the largest activation (input or output of any step), the largest unfolded convolution input of the
@@ -287,26 +247,11 @@ internal sealed unsafe class BatchedForward : IBatchedForward
         return 1;
     }
 
-    private static DeviceBuffer Upload(float[] data)
-    {
-        var buffer = new DeviceBuffer(data.Length);
-        buffer.Upload<float>(data);
-        return buffer;
-    }
-
     private void BiasRelu(ulong y, ulong bias, int channels, int m, bool relu, int groups)
     {
         if (bias != 0 || relu)
         {
-            _device.Kernels.Launch("bias_relu", (long)channels * m, groups, y, bias, channels, m, relu ? 1 : 0);
+            Device.Kernels.Launch("bias_relu", (long)channels * m, groups, y, bias, channels, m, relu ? 1 : 0);
         }
-    }
-
-    private void Gemm(int m, int n, int k, ulong a, int lda, long strideA, ulong b, int ldb, long strideB, ulong c, int ldc, long strideC, int batch)
-    {
-        float alpha = 1, beta = 0;
-        Cublas.Check(
-            Cublas.cublasSgemmStridedBatched(_device.CublasHandle, Cublas.OpN, Cublas.OpN, m, n, k, &alpha, a, lda, strideA, b, ldb, strideB, &beta, c, ldc, strideC, batch),
-            $"cublasSgemmStridedBatched({m}×{n}×{k}, {batch} chips)");
     }
 }

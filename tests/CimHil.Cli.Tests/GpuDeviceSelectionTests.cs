@@ -54,6 +54,26 @@ public class GpuDeviceSelectionTests
     }
 
     [Fact]
+    public async Task DeviceCuda_FindsCuda12sCublasSoname_ThenNamesTheNvrtcSonamesTriedInOrder()
+    {
+        if (Loads("libcublas.so.13", "libcublas.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"))
+        {
+            return; // a machine with CUDA installed would find its own libraries first; CI has none
+        }
+
+        // A CUDA 12 installation's cuBLAS soname only (the stand-in file under that name: it is opened, not called, before NVRTC is looked for).
+        var cuda12 = Directory.CreateTempSubdirectory("cimhil-cuda12-").FullName;
+        File.Copy(Path.Combine(StandInFolder.Value, "libcuda.so.1"), Path.Combine(cuda12, "libcublas.so.12"));
+        var environment = new Dictionary<string, string?>(NoGpu()) { ["CIMHIL_CUDA_LIBRARY_PATH"] = $"{StandInFolder.Value}:{cuda12}", ["CUDA_STANDIN_INIT"] = "0", ["CUDA_STANDIN_DEVICES"] = "1" };
+
+        var (code, _, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), environment, "gpu", "info");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.DoesNotContain("cuBLAS not found", error, StringComparison.Ordinal);
+        Assert.Contains("cuda: NVRTC not found: tried libnvrtc.so.13, libnvrtc.so.12, libnvrtc.so (set $CIMHIL_CUDA_LIBRARY_PATH", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DeviceCuda_WithoutAnyDriverLibrary_SaysNoNvidiaDriver()
     {
         if (Loads("libcuda.so.1", "libcuda.so"))

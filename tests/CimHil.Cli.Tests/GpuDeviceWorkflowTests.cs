@@ -103,14 +103,18 @@ public class GpuDeviceWorkflowTests
     }
 
     [Fact]
-    public async Task Study_SimulationDeviceAutoInTheConfig_WithoutAGpu_RunsEveryMonteCarloOnTheCpu_SayingSoOnce()
+    public async Task Study_SimulationDeviceAutoInTheConfig_WithoutAGpu_RunsEveryMonteCarloAndSearchOnTheCpu_SayingSoOnce_WithTheCpuNumbers()
     {
         var root = Directory.CreateTempSubdirectory("cimhil-study-").FullName;
         var config = WithSimulationDevice(StudyCommandTests.TinyConfig(root), "auto");
 
         var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), "study", "--json", "--config", config, "--methods", "standard");
+        var cpuRoot = Directory.CreateTempSubdirectory("cimhil-study-").FullName;
+        var (cpu, cpuOutput, cpuError) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), "study", "--json", "--config", StudyCommandTests.TinyConfig(cpuRoot), "--methods", "standard", "--device", "cpu");
 
         Assert.True(code == ExitCodes.Success, error);
+        Assert.True(cpu == ExitCodes.Success, cpuError);
+        Assert.Equal(StudyCommandTests.Numbers(CliHarness.Json(cpuOutput)), StudyCommandTests.Numbers(CliHarness.Json(output)));
         Assert.Single(error.Split('\n'), l => l.Contains("device auto: running on the CPU: no CUDA GPU found", StringComparison.Ordinal));
 
         // No GPU opened: the search's passes fall back with the Monte-Carlo chips, under the same one line, not a second.

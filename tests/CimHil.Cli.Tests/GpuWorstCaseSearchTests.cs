@@ -65,6 +65,30 @@ public class GpuWorstCaseSearchTests
         }
     }
 
+    [GpuFact]
+    [Trait("Category", "Gpu")]
+    public async Task Study_DeviceCuda_SearchesOnTheGpu_AndFindsTheCpuCurveWithinOneImage()
+    {
+        string[] study = ["study", "--json", "--methods", "standard", "--log-level", "Information"];
+
+        var (gpu, gpuOut, gpuError) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), [.. study, "--config", StudyCommandTests.TinyConfig(Directory.CreateTempSubdirectory("cimhil-study-").FullName), "--device", "cuda"]);
+        var (cpu, cpuOut, cpuError) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), [.. study, "--config", StudyCommandTests.TinyConfig(Directory.CreateTempSubdirectory("cimhil-study-").FullName), "--device", "cpu"]);
+
+        Assert.True(gpu == ExitCodes.Success, gpuError);
+        Assert.True(cpu == ExitCodes.Success, cpuError);
+        Assert.Contains("Worst-case search passes on the GPU", gpuError, StringComparison.Ordinal);
+        Assert.DoesNotContain("search runs on the CPU", gpuError, StringComparison.Ordinal);
+        var (gpuRows, cpuRows) = (CliHarness.Json(gpuOut).GetProperty("rows").EnumerateArray().ToArray(), CliHarness.Json(cpuOut).GetProperty("rows").EnumerateArray().ToArray());
+        Assert.Equal(cpuRows.Length, gpuRows.Length);
+        for (var r = 0; r < cpuRows.Length; r++)
+        {
+            // TinyConfig's worst case runs on 30 images: one image is 1/30.
+            var (a, b) = (Curve(gpuRows[r].GetProperty("worstCase").ToString()), Curve(cpuRows[r].GetProperty("worstCase").ToString()));
+            Assert.Equal(b.Length, a.Length);
+            Assert.All(a.Zip(b), p => Assert.InRange(p.First, p.Second - (1.0 / 30) - 1e-12, p.Second + (1.0 / 30) + 1e-12));
+        }
+    }
+
     private static double[] Curve(string json) =>
         [.. CliHarness.Json(json).GetProperty("points").EnumerateArray().Select(p => p.GetProperty("accuracy").GetDouble())];
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CimHil.Simulation.Cuda.Interop;
 using CimHil.Simulation.Cuda.Kernels;
 using CimHil.Simulation.Mapping;
 
@@ -11,26 +10,17 @@ namespace CimHil.Simulation.Cuda.Graph;
 /// channel group, then one epilogue kernel (bias, BatchNorm, ReLU as the CPU rounds them); the network input is unfolded once
 /// and shared by all chips (stride 0), as in <see cref="BatchedForward"/>. Top-1 hits are counted on the device.
 /// </summary>
-internal sealed unsafe class GraphForward : IBatchedForward
+internal sealed class GraphForward : ChipBatchForward
 {
-    private readonly CudaDevice _device;
     private readonly GraphPlan _plan;
-    private readonly int _classes;
-    private readonly DeviceBuffer[] _weights;
     private readonly Dictionary<int, DeviceBuffer> _biases = [];
     private readonly Dictionary<int, DeviceBuffer> _affines = [];
     private readonly DeviceBuffer[] _buffers;
-    private readonly DeviceBuffer? _cols;
-    private readonly DeviceBuffer? _sharedCols;
 
     public GraphForward(CudaDevice device, MappedNetwork mapped, GraphPlan plan, int groups, int chunk)
+        : base(device, mapped.Layers.Select(l => (long)l.OutputCount * l.FanIn), groups, chunk, plan.Columns, plan.SharedColumns, mapped.Network.ClassCount)
     {
-        _device = device;
         _plan = plan;
-        _classes = mapped.Network.ClassCount;
-        Groups = groups;
-        Chunk = chunk;
-        _weights = mapped.Layers.Select(l => new DeviceBuffer((long)groups * l.OutputCount * l.FanIn)).ToArray();
         for (var i = 0; i < plan.Ops.Count; i++)
         {
             if (plan.Ops[i].Bias is { } b)
@@ -45,31 +35,11 @@ internal sealed unsafe class GraphForward : IBatchedForward
         }
 
         _buffers = plan.BufferSizes.Select(s => new DeviceBuffer((long)groups * chunk * s)).ToArray();
-        _cols = plan.Columns > 0 ? new DeviceBuffer((long)groups * chunk * plan.Columns) : null;
-        _sharedCols = plan.SharedColumns > 0 ? new DeviceBuffer((long)chunk * plan.SharedColumns) : null;
-        Correct = new DeviceBuffer(groups);
     }
 
-    public int Groups { get; }
-
-    public int Chunk { get; }
-
-    public DeviceBuffer Correct { get; }
-
-    public void UploadWeights(int layer, ReadOnlySpan<float> weights, int group) =>
-        _weights[layer].Upload(weights, (long)group * (_weights[layer].Elements / Groups));
-
-    public void ResetCounts() => Correct.Fill(0, Groups);
-
-    public void Run(ResidentTestSet data, int start, int n, int groups, PhaseProfile? profile = null)
+    private protected override ulong Forward(ResidentTestSet data, ulong input, int n, int groups, PhaseProfile? profile)
     {
-        if (n > Chunk || groups > Groups)
-        {
-            throw new ArgumentOutOfRangeException(nameof(n), $"{n} images × {groups} chips exceed the chunk of {Chunk} × {Groups}");
-        }
-
-        var k = _device.Kernels;
-        var input = data.Images.At((long)start * data.PlaneSize);
+        var k = Device.Kernels;
         if (_plan.BroadcastInput)
         {
             k.Launch("broadcast_input", (long)data.Channels * n * data.PlaneSize, groups, input, data.ChannelStride, Pointer(0), data.Channels, n, data.PlaneSize);
@@ -82,7 +52,7 @@ internal sealed unsafe class GraphForward : IBatchedForward
             if (profile is not null)
             {
                 // Profiling: each op synchronised and timed alone (PhaseProfile).
-                _device.Synchronize();
+                Device.Synchronize();
                 started = Stopwatch.GetTimestamp();
             }
 
@@ -97,7 +67,7 @@ internal sealed unsafe class GraphForward : IBatchedForward
                 case GraphOpKind.Linear:
                     {
                         var (a, lda, strideA) = Source(op.Inputs[0], data, input, n);
-                        Gemm(n, y.C, x.C, a, lda, strideA, _weights[op.WeightIndex].Pointer, x.C, (long)y.C * x.C, yp, n, (long)y.C * n, groups);
+                        Gemm(n, y.C, x.C, a, lda, strideA, WeightsOf(op.WeightIndex), x.C, (long)y.C * x.C, yp, n, (long)y.C * n, groups);
                         Epilogue(i, op, yp, yp, y.C, n, groups);
                         break;
                     }
@@ -140,31 +110,20 @@ internal sealed unsafe class GraphForward : IBatchedForward
 
             if (profile is not null)
             {
-                _device.Synchronize();
+                Device.Synchronize();
                 profile.Add($"gpu: op {i} {op.Kind} {x}→{y} ({op.Where})", started);
             }
         }
 
-        k.LaunchGrid("count_correct", (uint)((n + 255) / 256), (uint)groups, Pointer(_plan.Output), data.Labels.At(start), _classes, n, Correct.Pointer);
+        return Pointer(_plan.Output);
     }
 
-    public void Dispose()
+    private protected override void DisposeBuffers()
     {
-        foreach (var b in _weights.Concat(_biases.Values).Concat(_affines.Values).Concat(_buffers))
+        foreach (var b in _biases.Values.Concat(_affines.Values).Concat(_buffers))
         {
             b.Dispose();
         }
-
-        _cols?.Dispose();
-        _sharedCols?.Dispose();
-        Correct.Dispose();
-    }
-
-    private static DeviceBuffer Upload(float[] data)
-    {
-        var buffer = new DeviceBuffer(data.Length);
-        buffer.Upload<float>(data);
-        return buffer;
     }
 
     private ulong Pointer(int value) => _buffers[_plan.BufferOf[value] is var b and >= 0 ? b : throw new InvalidOperationException($"value {value} has no buffer")].Pointer;
@@ -190,13 +149,13 @@ internal sealed unsafe class GraphForward : IBatchedForward
         var kkg = cg * op.KernelH * op.KernelW;
         var (source, ld, chipStride) = Source(op.Inputs[0], data, input, n);
         var yp = Pointer(op.Output);
-        var w = _weights[op.WeightIndex].Pointer;
+        var w = WeightsOf(op.WeightIndex);
         if (GraphPlan.Direct(op))
         {
             // One thread per (pooled) output position and OB output channels, raw sums (bias 0, no ReLU), max-pooled when
             // op.Pool = 2 (GraphPlan.NonDecreasing): the epilogue follows on the smaller tensor.
             var ob = KernelModule.ChannelsPerThread.First(c => y.C % c == 0);
-            _device.Kernels.LaunchGrid3D($"conv_k{op.KernelH}_p{op.Pool}_o{ob}", (uint)(((long)m + 255) / 256), (uint)groups, (uint)(y.C / ob),
+            Device.Kernels.LaunchGrid3D($"conv_k{op.KernelH}_p{op.Pool}_o{ob}", (uint)(((long)m + 255) / 256), (uint)groups, (uint)(y.C / ob),
                 source, chipStride, (long)ld, w, 0UL, yp, x.C, n, x.H, x.W, g.PadTop, y.C, y.H, y.W, 0);
             Epilogue(index, op, yp, yp, y.C, m, groups);
             return;
@@ -209,9 +168,9 @@ internal sealed unsafe class GraphForward : IBatchedForward
         {
             var shared = chipStride == 0;
             var kk = (long)x.C * op.KernelH * op.KernelW;
-            a = shared ? _sharedCols!.Pointer : _cols!.Pointer;
+            a = shared ? SharedColumns!.Pointer : Columns!.Pointer;
             strideA = shared ? 0 : kk * m;
-            _device.Kernels.Launch("graph_im2col", kk * m, shared ? 1 : groups, source, chipStride, (long)ld, a, strideA, x.C, n, x.H, x.W,
+            Device.Kernels.Launch("graph_im2col", kk * m, shared ? 1 : groups, source, chipStride, (long)ld, a, strideA, x.C, n, x.H, x.W,
                 op.KernelH, op.KernelW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.DilationH, g.DilationW, y.H, y.W);
             lda = m;
             groupOffset = (long)kkg * m;
@@ -239,15 +198,7 @@ internal sealed unsafe class GraphForward : IBatchedForward
         var affine = _affines.TryGetValue(index, out var a) ? a.Pointer : 0UL;
         if (bias != 0 || affine != 0 || op.Relu || x != y)
         {
-            _device.Kernels.Launch("graph_epilogue", channels * m, groups, x, y, channels, m, bias, affine, op.Relu ? 1 : 0);
+            Device.Kernels.Launch("graph_epilogue", channels * m, groups, x, y, channels, m, bias, affine, op.Relu ? 1 : 0);
         }
-    }
-
-    private void Gemm(int m, int n, int k, ulong a, int lda, long strideA, ulong b, int ldb, long strideB, ulong c, int ldc, long strideC, int batch)
-    {
-        float alpha = 1, beta = 0;
-        Cublas.Check(
-            Cublas.cublasSgemmStridedBatched(_device.CublasHandle, Cublas.OpN, Cublas.OpN, m, n, k, &alpha, a, lda, strideA, b, ldb, strideB, &beta, c, ldc, strideC, batch),
-            $"cublasSgemmStridedBatched({m}×{n}×{k}, {batch} chips)");
     }
 }
