@@ -2,6 +2,7 @@ using CimHil.Simulation.Data;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.WorstCase;
+using CimHil.Tests.Shared;
 using Serilog;
 
 namespace CimHil.Workflows.Tests;
@@ -25,18 +26,18 @@ public sealed class WorstCaseStagePassesTests : IDisposable
         var bounds = DeviceBoundModel.Parse("gaussian:0.1");
         var search = WorstCaseOptions.Default with { Steps = 3, Restarts = 0, Seed = 2 };
         var log = new LoggerConfiguration().CreateLogger();
-        var opened = new List<CountedPasses>();
+        var opened = new List<CountingPasses>();
 
         var cpu = await EvaluationStages.WorstCaseSummaryAsync(network, new CimMappingOptions(), bounds, search, [0, 1], test, Path.Combine(_folder, "cpu"), log, "wc", SynchronousProgress<StageProgress>.None, CancellationToken.None);
         var seam = await EvaluationStages.WorstCaseSummaryAsync(network, new CimMappingOptions(), bounds, search, [0, 1], test, Path.Combine(_folder, "seam"), log, "wc", SynchronousProgress<StageProgress>.None, CancellationToken.None,
             forward =>
             {
-                opened.Add(new CountedPasses(forward));
+                opened.Add(new CountingPasses(forward));
                 return opened[^1];
             });
 
         var passes = Assert.Single(opened);
-        Assert.True(passes.Count > 0, "the search took no pass from the workflow's passes");
+        Assert.True(passes.Gradients > 0 && passes.Evaluations > 0, "the search took no pass from the workflow's passes");
         Assert.Equal(cpu.Points.Select(p => (p.K, p.Accuracy)), seam.Points.Select(p => (p.K, p.Accuracy)));
         var delta = WorstCaseEvaluation.FileName(1);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "cpu", delta)), File.ReadAllBytes(Path.Combine(_folder, "seam", delta)));
@@ -52,23 +53,5 @@ public sealed class WorstCaseStagePassesTests : IDisposable
         }
 
         return new Dataset(images, [.. Enumerable.Range(0, count).Select(_ => random.Next(10))], [1, 28, 28], 10);
-    }
-
-    // The CPU's passes, counted: standing where the GPU's would.
-    private sealed class CountedPasses(MappedForward cpu) : IWorstCasePasses
-    {
-        public int Count { get; private set; }
-
-        public PassOutcome Evaluate(IReadOnlyList<LayerConductances> conductances, double kappa, double upper)
-        {
-            Count++;
-            return cpu.Evaluate(conductances, kappa, upper);
-        }
-
-        public PassOutcome Gradient(IReadOnlyList<LayerConductances> conductances, double kappa, double upper)
-        {
-            Count++;
-            return cpu.Gradient(conductances, kappa, upper);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Variation;
 using CimHil.Simulation.WorstCase;
+using CimHil.Tests.Shared;
 using static CimHil.Simulation.Tests.WorstCase.WorstCaseFixtures;
 
 namespace CimHil.Simulation.Tests.WorstCase;
@@ -91,25 +92,4 @@ public sealed class WorstCasePassesTests
 
     private static double[] Flatten(ConductancePerturbation delta) =>
         delta.Layers.SelectMany(l => Enumerable.Range(0, l.SliceCount).SelectMany(s => l.Plus[s].Concat(l.Minus[s]))).ToArray();
-
-    // The CPU's passes through the seam, counted; flipGradient turns descent into ascent.
-    private sealed class CountingPasses(MappedForward inner, bool flipGradient) : IWorstCasePasses
-    {
-        public int Gradients { get; private set; }
-
-        public int Evaluations { get; private set; }
-
-        public PassOutcome Evaluate(IReadOnlyList<LayerConductances> conductances, double kappa, double upper)
-        {
-            Evaluations++;
-            return inner.Evaluate(conductances, kappa, upper);
-        }
-
-        public PassOutcome Gradient(IReadOnlyList<LayerConductances> conductances, double kappa, double upper)
-        {
-            Gradients++;
-            var outcome = inner.Gradient(conductances, kappa, upper);
-            return flipGradient ? outcome with { WeightGradients = outcome.WeightGradients!.Select(g => g.Select(v => -v).ToArray()).ToArray() } : outcome;
-        }
-    }
 }
