@@ -6,17 +6,13 @@ namespace CimHil.Characterization.Import;
 /// <summary>
 /// An import adds to an existing store only what was measured on the store's array: the mapping's declared geometry
 /// (and technology, where it names one) must equal the store's, and every imported cell must lie inside it. Checked on a
-/// read-only open, before the store is opened for writing, so a refused import leaves the store's bytes as they were.
+/// read-only open, before the store is opened for writing, so a refused import adds nothing to the store (no session row).
 /// </summary>
 internal static class ImportArrayCheck
 {
     public static void RequireSameArray(string storePath, IReadOnlyList<string> files, ImportMapping mapping, IReadOnlyList<ImportEvent> events, DateTimeOffset nowUtc)
     {
-        RunProvenance stored;
-        using (var store = MeasurementStore.Open(storePath, nowUtc, readOnly: true))
-        {
-            stored = store.Run.Provenance;
-        }
+        var stored = MeasurementStore.Read(storePath, nowUtc, store => store.Run.Provenance);
 
         var storeArray = $"a {stored.Geometry} array ({Name(stored.Chip.Technology)})";
         var extent = new ArrayGeometry(events.Max(e => e.Row) + 1, events.Max(e => e.Column) + 1);

@@ -22,13 +22,8 @@ public static class ExportCommand
         {
             var db = parse.GetValue(database)!;
             var outPath = parse.GetValue(output)!;
-            var logBefore = HasLog(db);
-            IReadOnlyList<ExportTable> tables;
-            using (var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true))
-            {
-                tables = ExportSchema.Tables(store, ct);
-            }
-
+            // Read through MeasurementStore.Read: a read-only opening must not leave -wal/-shm beside the store.
+            var tables = MeasurementStore.Read(db, DateTimeOffset.UtcNow, store => ExportSchema.Tables(store, ct));
             if (parse.GetValue(format) == "hdf5")
             {
                 await Hdf5StoreExport.WriteAsync(tables, outPath, ct);
@@ -38,27 +33,9 @@ public static class ExportCommand
                 await CsvStoreExport.WriteAsync(tables, outPath, ct);
             }
 
-            // A read-only opening of a store in WAL mode creates -wal and -shm and can never remove them (SQLite,
-            // "Write-Ahead Logging", §8 read-only databases): fold them away again so the store stays one file, as found.
-            // A log that was there before belongs to someone else (a live run) and is left alone.
-            if (!logBefore && HasLog(db))
-            {
-                try
-                {
-                    MeasurementStore.CheckpointAndClose(db);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The export is complete; a store that cannot be written (a read-only file) keeps the two side files.
-                    services.Error.WriteLine($"cimhil: note: {db}-wal and -shm stay beside the store ({ex.Message}); the export is complete");
-                }
-            }
-
             services.Output.WriteLine($"exported {db} ({string.Join(", ", tables.Select(t => $"{t.Rows.Count} {t.Name}"))}) → {outPath}");
             return ExitCodes.Success;
         });
         return command;
     }
-
-    private static bool HasLog(string db) => File.Exists(db + "-wal") || File.Exists(db + "-shm");
 }

