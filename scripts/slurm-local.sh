@@ -9,11 +9,12 @@
 #   scripts/slurm-local.sh status   prints sinfo's view, exits 1 when the cluster is not up
 #
 # State lives in $CIMHIL_SLURM_DIR (default /tmp/cimhil-slurm). Ports: $CIMHIL_SLURM_PORT (slurmctld, default 6817) and
-# the next one (slurmd). Daemons run as root with proctrack/linuxproc and task/none, so no cgroup setup is needed, which
+# $CIMHIL_SLURMD_PORT (slurmd, default the next one); the tests pass two ports the system gave them as free. Daemons run as root with proctrack/linuxproc and task/none, so no cgroup setup is needed, which
 # is what a container or CI machine allows (Slurm's quick-start guide, "Configuration" and slurm.conf(5) ProctrackType).
 set -euo pipefail
 dir="${CIMHIL_SLURM_DIR:-/tmp/cimhil-slurm}"
 port="${CIMHIL_SLURM_PORT:-6817}"
+node_port="${CIMHIL_SLURMD_PORT:-$((port + 1))}"
 conf="$dir/slurm.conf"
 host="$(hostname -s)"
 cpus="${CIMHIL_SLURM_CPUS:-$(nproc)}"
@@ -41,7 +42,7 @@ SlurmctldHost=$host
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=$port
-SlurmdPort=$((port + 1))
+SlurmdPort=$node_port
 AuthType=auth/munge
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool

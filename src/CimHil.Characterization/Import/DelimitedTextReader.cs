@@ -60,8 +60,10 @@ public static class DelimitedTextReader
                     cell.Append(ch);
                 }
             }
-            else if (ch == '"' && cell.Length == 0)
+            else if (ch == '"' && string.IsNullOrWhiteSpace(cell.ToString()))
             {
+                // Spaces before the opening quote (", \"a,b\"", as many tools write after a comma) are not part of the field.
+                cell.Clear();
                 quoted = true;
             }
             else if (ch == delimiter)

@@ -207,14 +207,16 @@ public sealed class EventParser
         }
 
         var text = Text(row, "timestamp");
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+
+        // A bare number is seconds since the Unix epoch, as instrument logs and time.time() write it. Tried first: the
+        // date parser reads a small number such as "1.5" as a month and day (5 January of this year).
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && double.IsFinite(s))
         {
-            return t;
+            return DateTimeOffset.UnixEpoch.AddTicks((long)(s * TimeSpan.TicksPerSecond));
         }
 
-        // A bare number is seconds since the Unix epoch, as instrument logs and time.time() write it.
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && double.IsFinite(s)
-            ? DateTimeOffset.UnixEpoch.AddTicks((long)(s * TimeSpan.TicksPerSecond))
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t
             : throw Bad(row, "timestamp", $"'{text}' is not an ISO 8601 time nor seconds since 1970-01-01");
     }
 

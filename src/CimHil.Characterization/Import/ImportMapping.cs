@@ -45,6 +45,9 @@ public sealed record ImportMapping
 
     public DeviceTechnology Technology { get; init; } = DeviceTechnology.Rram;
 
+    /// <summary>True when the mapping names its technology (an import into an existing store then checks it).</summary>
+    public bool TechnologyStated { get; init; }
+
     /// <summary>The mapping text as given, stored with the import's provenance.</summary>
     public required string Json { get; init; }
 
@@ -156,6 +159,7 @@ public sealed record ImportMapping
             Levels = levels,
             Constants = constants,
             Technology = root.Enum("technology", DeviceTechnology.Rram),
+            TechnologyStated = root.Has("technology"),
             Json = json,
         };
     }

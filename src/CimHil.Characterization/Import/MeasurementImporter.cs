@@ -68,6 +68,11 @@ public static class MeasurementImporter
         var now = options.NowUtc ?? DateTimeOffset.UtcNow;
         var import = Build(mapping, events, sources, skipped, now);
         var created = !File.Exists(storePath);
+        if (!created)
+        {
+            ImportArrayCheck.RequireSameArray(storePath, files, mapping, events, now);
+        }
+
         var folder = Path.GetDirectoryName(Path.GetFullPath(storePath))!;
         var folderExisted = Directory.Exists(folder);
         var store = created

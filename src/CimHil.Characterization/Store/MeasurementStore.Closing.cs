@@ -40,4 +40,37 @@ public sealed partial class MeasurementStore
 
         return string.Equals(Scalar(db, "PRAGMA journal_mode=DELETE") as string, "delete", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// Reads a store read-only and leaves its folder as found: a read-only opening of a store in WAL mode creates -wal and
+    /// -shm and can never remove them (https://www.sqlite.org/wal.html, "Read-Only Databases"), so when they were not there
+    /// before they are folded away again (<see cref="CheckpointAndClose"/>). Log files that were there before belong to
+    /// another connection (a live run) and are left alone; so are they when the store cannot be written (a read-only file).
+    /// </summary>
+    public static T Read<T>(string path, DateTimeOffset nowUtc, Func<MeasurementStore, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var logBefore = HasLog(path);
+        T result;
+        using (var store = Open(path, nowUtc, readOnly: true))
+        {
+            result = read(store);
+        }
+
+        if (!logBefore && HasLog(path))
+        {
+            try
+            {
+                CheckpointAndClose(path);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                // Nothing is lost: the two side files are empty, and the next writer or reader uses them.
+            }
+        }
+
+        return result;
+    }
+
+    private static bool HasLog(string path) => File.Exists(WalPath(path)) || File.Exists(path + "-shm");
 }

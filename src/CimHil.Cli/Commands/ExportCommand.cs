@@ -22,8 +22,8 @@ public static class ExportCommand
         {
             var db = parse.GetValue(database)!;
             var outPath = parse.GetValue(output)!;
-            using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
-            var tables = ExportSchema.Tables(store, ct);
+            // Read through MeasurementStore.Read: a read-only opening must not leave -wal/-shm beside the store.
+            var tables = MeasurementStore.Read(db, DateTimeOffset.UtcNow, store => ExportSchema.Tables(store, ct));
             if (parse.GetValue(format) == "hdf5")
             {
                 await Hdf5StoreExport.WriteAsync(tables, outPath, ct);

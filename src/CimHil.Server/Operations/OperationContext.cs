@@ -43,6 +43,16 @@ public sealed class OperationContext
 
     internal bool StopRequested { get; set; }
 
+    /// <summary>Ends a stretch of commits (<see cref="StopsAtCommit"/> off): a Stop already waiting for a commit takes effect now.</summary>
+    public void CommitsEnded()
+    {
+        StopsAtCommit = false;
+        if (StopRequested)
+        {
+            _cancel.Cancel();
+        }
+    }
+
     /// <summary>
     /// Called after each commit (<paramref name="stored"/>): the point where a requested stop loses nothing. A test's
     /// <see cref="CommitHold"/> holds the run here first, so a Stop sent meanwhile lands at exactly this commit.

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Google.Protobuf;
 
 namespace CimHil.Simulation.Onnx;
@@ -51,19 +50,19 @@ public static class OnnxReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when IsVarint(tag):
+                case 1 when ProtoInput.IsVarint(tag):
                     ir = input.ReadInt64();
                     break;
-                case 2 when IsBytes(tag):
+                case 2 when ProtoInput.IsBytes(tag):
                     producer = input.ReadString();
                     break;
-                case 3 when IsBytes(tag):
+                case 3 when ProtoInput.IsBytes(tag):
                     producerVersion = input.ReadString();
                     break;
-                case 7 when IsBytes(tag):
+                case 7 when ProtoInput.IsBytes(tag):
                     graph = input.ReadBytes().ToByteArray();
                     break;
-                case 8 when IsBytes(tag):
+                case 8 when ProtoInput.IsBytes(tag):
                     var (domain, version) = ReadOpset(input.ReadBytes().ToByteArray());
                     if (domain is "" or "ai.onnx")
                     {
@@ -98,18 +97,18 @@ public static class OnnxReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when IsBytes(tag):
+                case 1 when ProtoInput.IsBytes(tag):
                     nodes.Add(ReadNode(g.ReadBytes().ToByteArray(), nodes.Count));
                     break;
-                case 5 when IsBytes(tag):
-                    var t = ReadTensor(g.ReadBytes().ToByteArray(), source);
+                case 5 when ProtoInput.IsBytes(tag):
+                    var t = OnnxTensorReader.Read(g.ReadBytes().ToByteArray(), source);
                     initializers[t.Name] = t;
                     break;
-                case 11 when IsBytes(tag):
-                    inputs.Add(ReadValueInfo(g.ReadBytes().ToByteArray()));
+                case 11 when ProtoInput.IsBytes(tag):
+                    inputs.Add(OnnxValueInfoReader.Read(g.ReadBytes().ToByteArray()));
                     break;
-                case 12 when IsBytes(tag):
-                    outputs.Add(ReadValueInfo(g.ReadBytes().ToByteArray()));
+                case 12 when ProtoInput.IsBytes(tag):
+                    outputs.Add(OnnxValueInfoReader.Read(g.ReadBytes().ToByteArray()));
                     break;
                 case 15:
                     throw new OnnxFormatException($"{source}: sparse initializers are not supported; export with dense weights.");
@@ -134,10 +133,10 @@ public static class OnnxReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when IsBytes(tag):
+                case 1 when ProtoInput.IsBytes(tag):
                     domain = s.ReadString();
                     break;
-                case 2 when IsVarint(tag):
+                case 2 when ProtoInput.IsVarint(tag):
                     version = s.ReadInt64();
                     break;
                 default:
@@ -162,23 +161,23 @@ public static class OnnxReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when IsBytes(tag):
+                case 1 when ProtoInput.IsBytes(tag):
                     inputs.Add(s.ReadString());
                     break;
-                case 2 when IsBytes(tag):
+                case 2 when ProtoInput.IsBytes(tag):
                     outputs.Add(s.ReadString());
                     break;
-                case 3 when IsBytes(tag):
+                case 3 when ProtoInput.IsBytes(tag):
                     name = s.ReadString();
                     break;
-                case 4 when IsBytes(tag):
+                case 4 when ProtoInput.IsBytes(tag):
                     op = s.ReadString();
                     break;
-                case 5 when IsBytes(tag):
+                case 5 when ProtoInput.IsBytes(tag):
                     var a = ReadAttribute(s.ReadBytes().ToByteArray());
                     attributes[a.Name] = a;
                     break;
-                case 7 when IsBytes(tag):
+                case 7 when ProtoInput.IsBytes(tag):
                     domain = s.ReadString();
                     break;
                 default:
@@ -207,28 +206,28 @@ public static class OnnxReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when IsBytes(tag):
+                case 1 when ProtoInput.IsBytes(tag):
                     name = s.ReadString();
                     break;
                 case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.Fixed32:
                     f = s.ReadFloat();
                     break;
-                case 3 when IsVarint(tag):
+                case 3 when ProtoInput.IsVarint(tag):
                     i = s.ReadInt64();
                     break;
-                case 4 when IsBytes(tag):
+                case 4 when ProtoInput.IsBytes(tag):
                     str = s.ReadBytes().ToStringUtf8();
                     break;
-                case 5 when IsBytes(tag):
-                    tensor = ReadTensor(s.ReadBytes().ToByteArray(), $"attribute '{name}'");
+                case 5 when ProtoInput.IsBytes(tag):
+                    tensor = OnnxTensorReader.Read(s.ReadBytes().ToByteArray(), $"attribute '{name}'");
                     break;
                 case 7:
-                    ReadFloats(s, tag, floats);
+                    ProtoInput.ReadFloats(s, tag, floats);
                     break;
                 case 8:
-                    ReadInt64s(s, tag, ints);
+                    ProtoInput.ReadInt64s(s, tag, ints);
                     break;
-                case 20 when IsVarint(tag):
+                case 20 when ProtoInput.IsVarint(tag):
                     type = s.ReadInt32();
                     break;
                 default:
@@ -239,248 +238,4 @@ public static class OnnxReader
 
         return new OnnxAttribute(name, type, f, i, str, tensor, [.. floats], [.. ints]);
     }
-
-    private static OnnxTensor ReadTensor(byte[] bytes, string source)
-    {
-        // TensorProto: dims = 1, data_type = 2, float_data = 4, int32_data = 5, int64_data = 7, name = 8, raw_data = 9,
-        // double_data = 10, data_location = 14 (1 = EXTERNAL).
-        var dims = new List<long>();
-        var floats = new List<float>();
-        var ints = new List<long>();
-        var doubles = new List<double>();
-        int type = 0;
-        string name = string.Empty;
-        byte[]? raw = null;
-        var external = false;
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1:
-                    ReadInt64s(s, tag, dims);
-                    break;
-                case 2 when IsVarint(tag):
-                    type = s.ReadInt32();
-                    break;
-                case 4:
-                    ReadFloats(s, tag, floats);
-                    break;
-                case 5:
-                case 7:
-                    ReadInt64s(s, tag, ints);
-                    break;
-                case 8 when IsBytes(tag):
-                    name = s.ReadString();
-                    break;
-                case 9 when IsBytes(tag):
-                    raw = s.ReadBytes().ToByteArray();
-                    break;
-                case 10:
-                    ReadDoubles(s, tag, doubles);
-                    break;
-                case 14 when IsVarint(tag):
-                    external = s.ReadInt32() == 1;
-                    break;
-                default:
-                    s.SkipLastField();
-                    break;
-            }
-        }
-
-        var tensorName = name.Length == 0 ? source : $"tensor '{name}'";
-        if (external)
-        {
-            throw new OnnxFormatException($"{tensorName}: its data lives in an external file (data_location EXTERNAL), which is not supported; export without external data (models under 2 GB).");
-        }
-
-        var count = dims.Aggregate(1L, (a, d) => a * d);
-        if (count is < 0 or > int.MaxValue)
-        {
-            throw new OnnxFormatException($"{tensorName}: shape [{string.Join(", ", dims)}] has {count} elements.");
-        }
-
-        float[]? f = null;
-        long[]? l = null;
-        switch (type)
-        {
-            case 1:
-                f = raw is null ? [.. floats] : Decode(raw, 4, count, tensorName, (b, k) => BinaryPrimitives.ReadSingleLittleEndian(b[(4 * k)..]));
-                break;
-            case 11:
-                f = raw is null ? doubles.Select(d => (float)d).ToArray() : Decode(raw, 8, count, tensorName, (b, k) => (float)BinaryPrimitives.ReadDoubleLittleEndian(b[(8 * k)..]));
-                break;
-            case 6:
-                l = raw is null ? [.. ints] : Decode(raw, 4, count, tensorName, (b, k) => (long)BinaryPrimitives.ReadInt32LittleEndian(b[(4 * k)..]));
-                break;
-            case 7:
-                l = raw is null ? [.. ints] : Decode(raw, 8, count, tensorName, (b, k) => BinaryPrimitives.ReadInt64LittleEndian(b[(8 * k)..]));
-                break;
-            default:
-                // Other element types are kept without values; the importer refuses them where a value is needed.
-                break;
-        }
-
-        var have = f?.Length ?? l?.Length;
-        if (have is { } n && n != count)
-        {
-            throw new OnnxFormatException($"{tensorName}: shape [{string.Join(", ", dims)}] needs {count} values, the file holds {n}.");
-        }
-
-        return new OnnxTensor(name, [.. dims], type, f, l);
-    }
-
-    private delegate T ElementReader<out T>(ReadOnlySpan<byte> bytes, int index);
-
-    private static T[] Decode<T>(byte[] raw, int size, long count, string tensorName, ElementReader<T> read)
-    {
-        if (raw.Length != count * size)
-        {
-            throw new OnnxFormatException($"{tensorName}: raw_data has {raw.Length} bytes, its shape needs {count} × {size} = {count * size}.");
-        }
-
-        var v = new T[count];
-        for (var k = 0; k < v.Length; k++)
-        {
-            v[k] = read(raw, k);
-        }
-
-        return v;
-    }
-
-    private static OnnxValueInfo ReadValueInfo(byte[] bytes)
-    {
-        // ValueInfoProto: name = 1, type = 2 → TypeProto: tensor_type = 1 → Tensor: elem_type = 1, shape = 2 →
-        // TensorShapeProto: dim = 1 → Dimension: dim_value = 1, dim_param = 2.
-        string name = string.Empty;
-        int elem = 0;
-        var dims = new List<long?>();
-        var dimNames = new List<string>();
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1 when IsBytes(tag):
-                    name = s.ReadString();
-                    break;
-                case 2 when IsBytes(tag):
-                    ReadType(s.ReadBytes().ToByteArray(), ref elem, dims, dimNames);
-                    break;
-                default:
-                    s.SkipLastField();
-                    break;
-            }
-        }
-
-        return new OnnxValueInfo(name, elem, [.. dims], [.. dimNames]);
-    }
-
-    private static void ReadType(byte[] bytes, ref int elem, List<long?> dims, List<string> dimNames)
-    {
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
-        {
-            if (WireFormat.GetTagFieldNumber(tag) != 1 || !IsBytes(tag))
-            {
-                s.SkipLastField();
-                continue;
-            }
-
-            var t = new CodedInputStream(s.ReadBytes().ToByteArray());
-            uint tt;
-            while ((tt = t.ReadTag()) != 0)
-            {
-                switch (WireFormat.GetTagFieldNumber(tt))
-                {
-                    case 1 when IsVarint(tt):
-                        elem = t.ReadInt32();
-                        break;
-                    case 2 when IsBytes(tt):
-                        ReadShape(t.ReadBytes().ToByteArray(), dims, dimNames);
-                        break;
-                    default:
-                        t.SkipLastField();
-                        break;
-                }
-            }
-        }
-    }
-
-    private static void ReadShape(byte[] bytes, List<long?> dims, List<string> dimNames)
-    {
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
-        {
-            if (WireFormat.GetTagFieldNumber(tag) != 1 || !IsBytes(tag))
-            {
-                s.SkipLastField();
-                continue;
-            }
-
-            long? value = null;
-            var param = string.Empty;
-            var d = new CodedInputStream(s.ReadBytes().ToByteArray());
-            uint dt;
-            while ((dt = d.ReadTag()) != 0)
-            {
-                switch (WireFormat.GetTagFieldNumber(dt))
-                {
-                    case 1 when IsVarint(dt):
-                        value = d.ReadInt64();
-                        break;
-                    case 2 when IsBytes(dt):
-                        param = d.ReadString();
-                        break;
-                    default:
-                        d.SkipLastField();
-                        break;
-                }
-            }
-
-            dims.Add(value);
-            dimNames.Add(param);
-        }
-    }
-
-    private static void ReadInt64s(CodedInputStream s, uint tag, List<long> into) =>
-        ReadRepeated(s, tag, into, WireFormat.WireType.Varint, c => c.ReadInt64());
-
-    private static void ReadFloats(CodedInputStream s, uint tag, List<float> into) =>
-        ReadRepeated(s, tag, into, WireFormat.WireType.Fixed32, c => c.ReadFloat());
-
-    private static void ReadDoubles(CodedInputStream s, uint tag, List<double> into) =>
-        ReadRepeated(s, tag, into, WireFormat.WireType.Fixed64, c => c.ReadDouble());
-
-    /// <summary>
-    /// One repeated scalar field: packed (one length-delimited record of values, what proto3 writers emit) or one value
-    /// per tag (what proto2 writers may emit); both must be accepted (protobuf encoding guide, "Packed Repeated Fields").
-    /// </summary>
-    private static void ReadRepeated<T>(CodedInputStream s, uint tag, List<T> into, WireFormat.WireType single, Func<CodedInputStream, T> read)
-    {
-        if (IsBytes(tag))
-        {
-            var packed = new CodedInputStream(s.ReadBytes().ToByteArray());
-            while (!packed.IsAtEnd)
-            {
-                into.Add(read(packed));
-            }
-        }
-        else if (WireFormat.GetTagWireType(tag) == single)
-        {
-            into.Add(read(s));
-        }
-        else
-        {
-            s.SkipLastField();
-        }
-    }
-
-    private static bool IsVarint(uint tag) => WireFormat.GetTagWireType(tag) == WireFormat.WireType.Varint;
-
-    private static bool IsBytes(uint tag) => WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited;
 }

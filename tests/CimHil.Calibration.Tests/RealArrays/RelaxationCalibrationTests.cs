@@ -16,7 +16,10 @@ public sealed class RelaxationCalibrationTests
         // A program-and-verify file first (the model needs its levels), then the retention reads into the same store.
         var array = new TruthArray(31, [new TruthLevel(20e-6, 1e-6, 6e-6), new TruthLevel(60e-6, 1e-6, 6e-6)], 200);
         await File.WriteAllTextAsync(Path.Combine(dir, "pv.csv"), array.CsvMicrosiemens());
-        await MeasurementImporter.ImportAsync([Path.Combine(dir, "pv.csv")], ImportMapping.Parse(TruthArray.CsvMicrosiemensMap), db, new ImportOptions(), CancellationToken.None);
+        // The first import declares the whole array: the retention file reaches cells the program-and-verify file has not,
+        // and an import into an existing store must lie inside the store's array.
+        var pvMap = TruthArray.CsvMicrosiemensMap.Replace("\"fields\"", $"\"geometry\": {{ \"rows\": {TruthArray.Rows}, \"columns\": {TruthArray.Columns} }},\n  \"fields\"", StringComparison.Ordinal);
+        await MeasurementImporter.ImportAsync([Path.Combine(dir, "pv.csv")], ImportMapping.Parse(pvMap), db, new ImportOptions(), CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(dir, "bake.txt"), new TruthRetention(32).Text);
         await MeasurementImporter.ImportAsync([Path.Combine(dir, "bake.txt")], ImportMapping.Parse(TruthRetention.Map), db, new ImportOptions(), CancellationToken.None);
 

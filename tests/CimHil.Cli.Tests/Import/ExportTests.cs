@@ -126,6 +126,25 @@ public class ExportTests
         Assert.Single(File.ReadAllLines(Path.Combine(outDir, "imports.csv")));
     }
 
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("hdf5")]
+    public async Task Export_LeavesTheStoreAsOneFile_ThatOpensReadOnlyElsewhereWithAllRows(string format)
+    {
+        var (dir, db) = await ImportedStoreAsync();
+        var before = Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList();
+
+        var (code, output, error) = await CliHarness.RunAsync("export", db, "--format", format, "--out", Path.Combine(dir, "out", "x." + format));
+
+        // A read-only opening of a WAL store creates -wal and -shm and cannot remove them; export must not leave them.
+        Assert.True(code == ExitCodes.Success, error + output);
+        Assert.Equal(before, Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList());
+        var elsewhere = Path.Combine(ImportFiles.TempDir(), "copy.db");
+        File.Copy(db, elsewhere);
+        using var store = MeasurementStore.Open(elsewhere, DateTimeOffset.UtcNow, readOnly: true);
+        Assert.Equal(8 * GeneratedArray.Reads, store.Measurements(includeUnfinished: true).Count());
+    }
+
     private static async Task<(string Dir, string Db)> ImportedStoreAsync()
     {
         var dir = ImportFiles.TempDir();

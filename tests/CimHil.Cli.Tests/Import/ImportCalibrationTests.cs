@@ -87,7 +87,7 @@ public class ImportCalibrationTests
     {
         var dir = ImportFiles.TempDir();
         var db = Path.Combine(dir, "drift.db");
-        await MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "pv.csv", new GeneratedArray(seed: 14).CsvMicrosiemens())], ImportMapping.Parse(Mappings.CsvMicrosiemens), db, new ImportOptions(), CancellationToken.None);
+        await MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "pv.csv", new GeneratedArray(seed: 14).CsvMicrosiemens())], ImportMapping.Parse(Mappings.CsvMicrosiemensOn32x32), db, new ImportOptions(), CancellationToken.None);
         var retention = new GeneratedRetention(seed: 15);
         var summary = await MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "bake.txt", retention.Text)], ImportMapping.Parse(Mappings.Retention), db, new ImportOptions(), CancellationToken.None);
 

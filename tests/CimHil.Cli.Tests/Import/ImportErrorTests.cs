@@ -78,6 +78,27 @@ public class ImportErrorTests
         Assert.Equal(0.15, System.Text.Json.Nodes.JsonNode.Parse(store.Run.PlanJson)!["readVoltageV"]!.GetValue<double>(), 12);
     }
 
+    [Fact]
+    public async Task TimestampsAsSmallNumbers_AreSecondsSinceTheEpoch_NotMonthAndDay()
+    {
+        const string map = """
+            {
+              "kind": "programVerify",
+              "fields": { "row": { "column": "row" }, "column": { "column": "col" }, "value": { "column": "G_uS", "unit": "uS" }, "timestamp": { "column": "t" } },
+              "constants": { "readVoltageV": 0.2, "targetS": 30e-6 }
+            }
+            """;
+        var dir = ImportFiles.TempDir();
+        var data = ImportFiles.Write(dir, "t.csv", "row,col,G_uS,t\n0,0,30,1.5\n0,1,30,12.5\n0,2,30,2026-03-04T05:06:07Z\n");
+        var db = Path.Combine(dir, "x.db");
+
+        await MeasurementImporter.ImportAsync([data], ImportMapping.Parse(map), db, new ImportOptions(), CancellationToken.None);
+
+        using var store = MeasurementStore.Open(db, DateTimeOffset.UtcNow, readOnly: true);
+        var times = store.Measurements(ProcedureNames.Multilevel, MeasurementRoles.Final).OrderBy(m => m.Key.Column).Select(m => m.Timestamp.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(["1970-01-01T00:00:01.5000000Z", "1970-01-01T00:00:12.5000000Z", "2026-03-04T05:06:07.0000000Z"], times);
+    }
+
     [Theory]
     [InlineData("0,1,6,0", "4: readVoltage (V_mV): '0': a read voltage must be greater than 0")]
     [InlineData("0,1,6,-50", "4: readVoltage (V_mV): '-50': a read voltage must be greater than 0")]
@@ -163,7 +184,7 @@ public class ImportErrorTests
     {
         var dir = ImportFiles.TempDir();
         var db = Path.Combine(dir, "x.db");
-        await MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "pv.csv", new GeneratedArray(4, cells: 40).CsvMicrosiemens())], ImportMapping.Parse(Mappings.CsvMicrosiemens), db, new ImportOptions(), CancellationToken.None);
+        await MeasurementImporter.ImportAsync([ImportFiles.Write(dir, "pv.csv", new GeneratedArray(4, cells: 40).CsvMicrosiemens())], ImportMapping.Parse(Mappings.CsvMicrosiemensOn32x32), db, new ImportOptions(), CancellationToken.None);
         var before = Snapshot(db);
 
         // The records are already inserted when the provenance rows report progress: cancelling there rolls everything back.

@@ -22,6 +22,10 @@ internal static class Mappings
         }
         """;
 
+    /// <summary>The CSV layout declaring the 32 × 32 array, for a store the retention layout (which declares it) is added to.</summary>
+    public static readonly string CsvMicrosiemensOn32x32 =
+        CsvMicrosiemens.Replace("\"fields\"", "\"geometry\": { \"rows\": 32, \"columns\": 32 },\n  \"fields\"", StringComparison.Ordinal);
+
     public const string Retention = """
         {
           "kind": "retention",
