@@ -22,9 +22,9 @@ public sealed class BreakerOnFakeClockTests
         var operationTimeout = TimeSpan.FromSeconds((2 * d.TimeoutSeconds) + d.ConnectTimeoutSeconds);
 
         // 8 × (9 s operation timeout + 1 s longest back-off), not the configured 10 s that held two.
-        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentPipelines.BreakerSampling(d, operationTimeout));
-        Assert.Equal(TimeSpan.FromSeconds(600), InstrumentPipelines.BreakerSampling(d with { BreakerSamplingSeconds = 600 }, operationTimeout));
-        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentPipelines.Build(d, "X", BoardFixture.Logger).BreakerSamplingDuration);
+        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentResilience.BreakerSampling(d, operationTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(600), InstrumentResilience.BreakerSampling(d with { BreakerSamplingSeconds = 600 }, operationTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentResilience.Build(d, "X", BoardFixture.Logger).BreakerSamplingDuration);
     }
 
     [Fact]
