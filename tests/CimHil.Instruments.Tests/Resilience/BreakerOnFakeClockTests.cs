@@ -77,6 +77,33 @@ public sealed class BreakerOnFakeClockTests
         await RunClockUntilDoneAsync(trial, clock);
     }
 
+    [Fact]
+    public async Task Session_AfterATimedOutQuery_TimesTheNextExchangesOutAtTheFullLimitAgain()
+    {
+        var (session, peer, clock) = HungInstrument(TransportConfig.Default with { Retries = 0 });
+        var operationTimeout = TimeSpan.FromSeconds(9);
+
+        var hung = session.QueryAsync("*IDN?", CancellationToken.None);
+        Assert.Equal("*IDN?", await ReadMessageAsync(peer));
+        clock.Advance(operationTimeout);
+        await Assert.ThrowsAsync<InstrumentTimeoutException>(() => hung.WaitAsync(RealGuard));
+
+        // The link was re-opened (the loopback forgets unread input); the next query is answered.
+        var answered = session.QueryAsync("*OPC?", CancellationToken.None);
+        Assert.Equal("*OPC?", await ReadMessageAsync(peer));
+        await peer.WriteAsync("1\n"u8.ToArray(), CancellationToken.None);
+        Assert.Equal("1", await answered.WaitAsync(RealGuard));
+
+        // And the one after that gets the whole limit again, not what was left of a spent deadline.
+        var again = session.QueryAsync("*IDN?", CancellationToken.None);
+        Assert.Equal("*IDN?", await ReadMessageAsync(peer));
+        clock.Advance(operationTimeout - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        Assert.False(again.IsCompleted, "timed out before the full operation timeout");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Assert.ThrowsAsync<InstrumentTimeoutException>(() => again.WaitAsync(RealGuard));
+    }
+
     private static (ScpiSession Session, LoopbackTransport Peer, ManualTimeProvider Clock) HungInstrument(TransportConfig config)
     {
         var clock = new ManualTimeProvider();

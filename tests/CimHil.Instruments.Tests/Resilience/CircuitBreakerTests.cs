@@ -71,9 +71,7 @@ public sealed class CircuitBreakerTests
     [Fact]
     public void AfterTheBreak_OneTrialGoesThrough_AndItsSuccessClosesItAfresh()
     {
-        var (breaker, clock) = Breaker();
-        Fail(breaker, 8);
-        clock.Advance(Break);
+        var (breaker, _) = OpenedAndWaitedOut();
 
         Assert.True(breaker.TryEnter(out _, out _));
         Assert.Equal(CircuitState.HalfOpen, breaker.State);
@@ -89,9 +87,7 @@ public sealed class CircuitBreakerTests
     [Fact]
     public void AFailedTrial_OpensItAgainForAWholeBreak()
     {
-        var (breaker, clock) = Breaker();
-        Fail(breaker, 8);
-        clock.Advance(Break);
+        var (breaker, clock) = OpenedAndWaitedOut();
         Assert.True(breaker.TryEnter(out _, out _));
         clock.Advance(TimeSpan.FromSeconds(1));
 
@@ -106,9 +102,7 @@ public sealed class CircuitBreakerTests
     public void ATrialThatEndsAsNeither_DoesNotShutTheInstrumentOutForEver()
     {
         // The trial was a command the instrument rejected (or the caller cancelled): no verdict on the link.
-        var (breaker, clock) = Breaker();
-        Fail(breaker, 8);
-        clock.Advance(Break);
+        var (breaker, clock) = OpenedAndWaitedOut();
         Assert.True(breaker.TryEnter(out _, out _));
 
         clock.Advance(Break);
@@ -120,6 +114,15 @@ public sealed class CircuitBreakerTests
     {
         var clock = new ManualTimeProvider();
         return (new CircuitBreaker(0.8, 8, Window, Break, clock, "X", BoardFixture.Logger), clock);
+    }
+
+    /// <summary>A breaker opened by eight failures, with its break just elapsed on the clock.</summary>
+    private static (CircuitBreaker Breaker, ManualTimeProvider Clock) OpenedAndWaitedOut()
+    {
+        var (breaker, clock) = Breaker();
+        Fail(breaker, 8);
+        clock.Advance(Break);
+        return (breaker, clock);
     }
 
     private static void Fail(CircuitBreaker breaker, int times)
