@@ -113,7 +113,7 @@ internal static class TransportsBench
     }
 
     /// <summary>
-    /// The session over the socket without its exchange deadline (the one timer it re-arms per query), against the bare
+    /// The session over the socket without its exchange deadline (a timestamp per query and a lazy timer), against the bare
     /// round trip in alternating blocks: the deadline's share of the session's on-wire overhead. Retry and breaker cost
     /// no await on the success path (a lock and two counters), so they have no variant of their own.
     /// </summary>
