@@ -4,7 +4,7 @@ namespace CimHil.Bench.RoundTrips;
 
 /// <summary>
 /// A transport that answers every read at once with the same line: no kernel, no peer, so a session over it costs
-/// only the session's own code (lock, pipelines, framing), which is what the socket round trip cannot isolate.
+/// only the session's own code (lock, resilience, framing), which is what the socket round trip cannot isolate.
 /// </summary>
 internal sealed class CannedReplyTransport(byte[] reply) : ITransport
 {

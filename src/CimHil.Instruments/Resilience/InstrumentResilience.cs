@@ -1,89 +1,95 @@
 using CimHil.Core.Config;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Retry;
-using Polly.Timeout;
 using Serilog;
 
 namespace CimHil.Instruments.Resilience;
 
 /// <summary>
-/// The resilience of one instrument session as one flat pipeline: retry (exponential backoff, jitter) → circuit breaker
-/// → per-operation timeout. The retry acts only on exchanges whose context carries <see cref="IdempotentKey"/> = true
-/// (queries that can be repeated without effect); for every other exchange (programming pulses) it passes the outcome
-/// through untouched, so those see breaker → timeout only. One pipeline instead of a retry pipeline wrapping a
-/// breaker/timeout pipeline: the nesting cost a composite layer per query (issue 18's benchmark), and the breaker is
-/// shared by construction rather than by reference.
+/// The resilience of one instrument session, from hil-config.json's <c>transport</c> section: a retry of idempotent
+/// exchanges (exponential back-off with jitter, <see cref="RetryBackoff"/>), a <see cref="CircuitBreaker"/> that every
+/// attempt passes, and a deadline on each attempt (<see cref="OperationTimeout"/>) — in that order, as the Polly 8
+/// pipeline (retry → breaker → timeout) they replace. <see cref="Scpi.ScpiSession"/> runs them in its own exchange
+/// frame rather than through a pipeline: each Polly strategy cost 10–20% of a loopback round trip (issue 18,
+/// docs/instruments.md "Session overhead"). Built once per session; the breaker may be shared by handing the same
+/// instance to several sessions.
 /// </summary>
-public sealed record InstrumentPipelines(ResiliencePipeline Pipeline, TimeSpan OperationTimeout)
+public sealed class InstrumentResilience
 {
-    /// <summary>Set to true on an exchange's <see cref="ResilienceContext"/> to let the retry repeat it; absent means never retried.</summary>
-    public static readonly ResiliencePropertyKey<bool> IdempotentKey = new("CimHil.Idempotent");
-
-    /// <summary>Polly's bounds on a breaker's sampling duration.</summary>
+    /// <summary>Longest sampling window (Polly's bound, kept).</summary>
     private static readonly TimeSpan MaxSamplingDuration = TimeSpan.FromDays(1);
 
-    /// <summary>The breaker's sampling window as built: the configured one, stretched to hold minimumThroughput hung exchanges.</summary>
-    public TimeSpan BreakerSamplingDuration { get; init; }
-
-    /// <summary>Builds the pipelines from hil-config.json's <c>transport</c> section (built once per session, then reused).</summary>
-    public static InstrumentPipelines Build(TransportConfig config, string resource, ILogger logger, TimeProvider? timeProvider = null)
+    public InstrumentResilience(int retries, TimeSpan retryBaseDelay, TimeSpan retryMaxDelay, CircuitBreaker breaker, TimeSpan operationTimeout, TimeProvider clock)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(retries);
+        ArgumentOutOfRangeException.ThrowIfLessThan(retryBaseDelay, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(breaker);
+        ArgumentNullException.ThrowIfNull(clock);
+        if (operationTimeout <= TimeSpan.Zero && operationTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(operationTimeout), operationTimeout, "the operation timeout must be positive (or infinite)");
+        }
+
+        Retries = retries;
+        RetryBaseDelay = retryBaseDelay;
+        RetryMaxDelay = retryMaxDelay > retryBaseDelay ? retryMaxDelay : retryBaseDelay;
+        Breaker = breaker;
+        OperationTimeout = operationTimeout;
+        Clock = clock;
+    }
+
+    /// <summary>How often an idempotent exchange is repeated after a link failure (so at most 1 + Retries attempts).</summary>
+    public int Retries { get; }
+
+    public TimeSpan RetryBaseDelay { get; }
+
+    /// <summary>The cap on one back-off (never below the base delay).</summary>
+    public TimeSpan RetryMaxDelay { get; }
+
+    public CircuitBreaker Breaker { get; }
+
+    /// <summary>The bound on one attempt: 2 × timeoutSeconds + connectTimeoutSeconds from the configuration.</summary>
+    public TimeSpan OperationTimeout { get; }
+
+    /// <summary>The clock of the deadline, the back-off and the breaker (the transport's own per-read bound is real time).</summary>
+    public TimeProvider Clock { get; }
+
+    /// <summary>Draws the back-off jitter, uniform in [0, 1); tests fix it.</summary>
+    public Func<double> Jitter { get; init; } = Random.Shared.NextDouble;
+
+    /// <summary>Builds a session's resilience from hil-config.json's <c>transport</c> section.</summary>
+    public static InstrumentResilience Build(TransportConfig config, string resource, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var clock = timeProvider ?? TimeProvider.System;
+
         // One exchange = a reply read (bounded by the transport at TimeoutSeconds) plus, when a query is answered by
         // silence, a reconnect and an error-queue read: so the whole exchange gets 2 × timeout + connect timeout.
         var operationTimeout = TimeSpan.FromSeconds((2 * config.TimeoutSeconds) + config.ConnectTimeoutSeconds);
-        var sampling = BreakerSampling(config, operationTimeout);
-        var builder = new ResiliencePipelineBuilder
-        {
-            Name = resource,
-            TimeProvider = timeProvider,
-        };
-        if (config.Retries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = config.Retries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromSeconds(config.RetryBaseDelaySeconds),
-                MaxDelay = TimeSpan.FromSeconds(Math.Max(config.RetryMaxDelaySeconds, config.RetryBaseDelaySeconds)),
-                ShouldHandle = static args => ValueTask.FromResult(
-                    args.Context.Properties.GetValue(IdempotentKey, false) && IsTransient(args.Outcome.Exception)),
-                OnRetry = args =>
-                {
-                    logger.Debug("Retrying {Resource} (attempt {Attempt}) in {DelayMs} ms after {Error}", resource, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        var pipeline = builder
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                FailureRatio = config.BreakerFailureRatio,
-                MinimumThroughput = config.BreakerMinimumThroughput,
-                SamplingDuration = sampling,
-                BreakDuration = TimeSpan.FromSeconds(config.BreakerBreakSeconds),
-                ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
-                OnOpened = args =>
-                {
-                    logger.Warning("Circuit breaker opened for {Resource} for {BreakSeconds} s after {Error}", resource, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    logger.Information("Circuit breaker closed for {Resource}", resource);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = operationTimeout })
-            .Build();
-
-        return new InstrumentPipelines(pipeline, operationTimeout) { BreakerSamplingDuration = sampling };
+        var breaker = new CircuitBreaker(
+            config.BreakerFailureRatio,
+            config.BreakerMinimumThroughput,
+            BreakerSampling(config, operationTimeout),
+            TimeSpan.FromSeconds(config.BreakerBreakSeconds),
+            clock,
+            resource,
+            logger);
+        return new InstrumentResilience(
+            config.Retries,
+            TimeSpan.FromSeconds(config.RetryBaseDelaySeconds),
+            TimeSpan.FromSeconds(config.RetryMaxDelaySeconds),
+            breaker,
+            operationTimeout,
+            clock);
     }
 
-    /// <summary>Failures worth retrying (idempotent exchanges) and counting against the breaker: the link, not the instrument's answer.</summary>
-    public static bool IsTransient(Exception? exception) => exception is InstrumentIOException or TimeoutRejectedException;
+    /// <summary>The breaker's sampling window as built: the configured one, stretched to hold minimumThroughput hung exchanges.</summary>
+    public TimeSpan BreakerSamplingDuration => Breaker.SamplingDuration;
+
+    /// <summary>
+    /// Failures worth retrying (idempotent exchanges) and counting against the breaker: the link's — dropped, garbled,
+    /// timed out (the transport's read bound and the exchange deadline both end as <see cref="InstrumentTimeoutException"/>)
+    /// — never the instrument's answer (<see cref="Scpi.ScpiErrorException"/>) or a caller's cancellation.
+    /// </summary>
+    public static bool IsTransient(Exception? exception) => exception is InstrumentIOException;
 
     /// <summary>
     /// The breaker opens when failureRatio of at least minimumThroughput calls in the sampling window fail. A hung
@@ -100,4 +106,8 @@ public sealed record InstrumentPipelines(ResiliencePipeline Pipeline, TimeSpan O
         var configured = TimeSpan.FromSeconds(config.BreakerSamplingSeconds);
         return TimeSpan.FromTicks(Math.Min(Math.Max(configured.Ticks, hung.Ticks), MaxSamplingDuration.Ticks));
     }
+
+    /// <summary>The pause before retry <paramref name="attempt"/> + 1; <paramref name="previous"/> is the exchange's back-off state (start at 0).</summary>
+    public TimeSpan RetryDelay(int attempt, ref double previous) =>
+        RetryBackoff.Delay(attempt, RetryBaseDelay, RetryMaxDelay, ref previous, Jitter());
 }

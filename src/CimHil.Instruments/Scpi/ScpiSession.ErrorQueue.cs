@@ -31,7 +31,12 @@ public sealed partial class ScpiSession
         }
     }
 
-    private async Task ThrowIfProbeFindsErrorAsync(InstrumentTimeoutException timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a query was answered by silence: reads the error queue on a fresh link. Returns the error that explains the
+    /// silence, or null when the queue is empty or the probe fails too (the instrument is slow or gone, not complaining:
+    /// the caller reports the original timeout).
+    /// </summary>
+    private async Task<ScpiError?> ProbeErrorQueueAsync(InstrumentTimeoutException timeout, CancellationToken cancellationToken)
     {
         ScpiError error;
         try
@@ -42,16 +47,17 @@ public sealed partial class ScpiSession
         }
         catch (Exception ex) when (ex is InstrumentException or OperationCanceledException)
         {
-            // The probe failed too: the instrument is slow or gone, not complaining; report the original timeout.
             _logger.Debug("Error-queue probe on {Resource} after a silent query failed: {Error}", Resource, ex.Message);
-            return;
+            return null;
         }
 
-        if (error.IsError)
+        if (!error.IsError)
         {
-            _logger.Debug("Silent query on {Resource} explained by {Code} {Message} (after {Timeout})", Resource, error.Code, error.Message, timeout.Message);
-            throw new PendingErrorsException(error);
+            return null;
         }
+
+        _logger.Debug("Silent query on {Resource} explained by {Code} {Message} (after {Timeout})", Resource, error.Code, error.Message, timeout.Message);
+        return error;
     }
 
     private ScpiError ParseError(string reply)
@@ -69,10 +75,4 @@ public sealed partial class ScpiSession
     private bool IsErrorQuery(string query) =>
         query.StartsWith(_options.ErrorQuery, StringComparison.OrdinalIgnoreCase)
         || query.StartsWith("SYST:ERR", StringComparison.OrdinalIgnoreCase) || query.StartsWith("SYSTEM:ERROR", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Carries the first queued error out of the pipeline (not retried, not counted by the breaker).</summary>
-    private sealed class PendingErrorsException(ScpiError first) : Exception($"instrument reported {first}")
-    {
-        public ScpiError First { get; } = first;
-    }
 }

@@ -1,91 +1,212 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using CimHil.Instruments.Resilience;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace CimHil.Instruments.Scpi;
 
-/// <summary>The exchanges on the wire: the lock, the pipelines, reconnects, and how a failure becomes an exception the caller can act on.</summary>
+/// <summary>The exchanges on the wire: the lock, retries, the breaker, the deadline, reconnects, and how a failure becomes an exception the caller can act on.</summary>
 public sealed partial class ScpiSession
 {
     /// <summary>
-    /// One exchange under the session lock and through a pipeline. <paramref name="exchange"/> is a static delegate given
-    /// the session, the command and <paramref name="arg"/>, and the pipeline gets them as its state: a closure here cost
-    /// a closure and a delegate allocation per query (issue 18's benchmark: the session's share of a loopback round trip).
+    /// One exchange under the session lock, with its resilience — retry (idempotent exchanges only) → circuit breaker →
+    /// deadline on each attempt — in this one async frame, which awaits the transport's calls directly. Issue 18's
+    /// benchmark: through Polly every strategy and the attempt were frames of their own, boxed and resumed on every
+    /// loopback query because the reply is never there when the read is issued (docs/instruments.md "Session overhead").
+    /// <paramref name="result"/> is a static delegate that turns the reply into the caller's value inside the attempt,
+    /// so a reply that does not parse is a failed attempt (retried when idempotent).
     /// </summary>
-    private async Task<T> RunAsync<T, TArg>(
+    private async Task<T> ExchangeAsync<T, TArg>(
+        ExchangeKind kind,
         string command,
         TArg arg,
         bool idempotent,
-        Func<ScpiSession, string, TArg, CancellationToken, Task<(T Value, int BytesOut, int BytesIn)>> exchange,
+        Func<ScpiSession, string, TArg, ExchangeReply, T> result,
+        bool lockHeld,
         CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        _mayHaveSent = false;
-        List<ScpiError>? errors = null;
-        try
+        if (!lockHeld)
         {
-            // The pipeline gets the session, command and exchange as its state and a pooled context that says whether
-            // the retry may repeat it; AttemptAsync returns failures as outcomes, so Polly needs no bridging frame.
-            var context = ResilienceContextPool.Shared.Get(cancellationToken);
-            context.Properties.Set(InstrumentPipelines.IdempotentKey, idempotent);
-            Outcome<T> outcome;
-            try
-            {
-                outcome = await _pipelines.Pipeline.ExecuteOutcomeAsync(
-                    static (attempt, state) => state.Session.AttemptAsync(state.Command, state.Arg, state.Exchange, attempt.CancellationToken),
-                    context,
-                    (Session: this, Command: command, Arg: arg, Exchange: exchange)).ConfigureAwait(false);
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
-            }
-
-            outcome.ThrowIfException();
-            return outcome.Result!;
-        }
-        catch (PendingErrorsException pending)
-        {
-            errors = [pending.First];
-        }
-        catch (InstrumentTimeoutException ex)
-        {
-            // Name the command, not just the transport read that ran out of time.
-            var timeout = new InstrumentTimeoutException(Resource, $"'{command}' ({ex.Operation})", ex.Timeout, ex);
-            throw idempotent || !_mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
-        }
-        catch (TimeoutRejectedException ex)
-        {
-            var timeout = new InstrumentTimeoutException(Resource, $"'{command}'", _pipelines.OperationTimeout, ex);
-            throw idempotent || !_mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
-        }
-        catch (BrokenCircuitException ex)
-        {
-            throw new InstrumentUnavailableException(Resource, ex.RetryAfter, ex);
-        }
-        catch (InstrumentIOException ex) when (!idempotent && _mayHaveSent)
-        {
-            throw new UncertainOutcomeException(Resource, command, ex);
-        }
-        finally
-        {
-            if (errors is null)
-            {
-                _lock.Release();
-            }
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The command was rejected (certain: the instrument reported it); drain the rest of the queue, then raise.
         try
         {
+            _mayHaveSent = false;
+            ScpiError? rejected = null;
+            var backoff = 0.0;
+            for (var attempt = 0; ; attempt++)
+            {
+                if (!_resilience.Breaker.TryEnter(out var retryAfter, out var cause))
+                {
+                    throw new InstrumentUnavailableException(Resource, retryAfter, cause ?? new InstrumentIOException(Resource, $"{Resource}: the circuit breaker is open"));
+                }
+
+                var start = Stopwatch.GetTimestamp();
+                var token = _deadline.Start(cancellationToken);
+                var awaitingReply = false;
+                Exception failure;
+                try
+                {
+                    if (_needsReopen || !_transport.IsOpen)
+                    {
+                        // A dropped or desynchronised link: reconnect so no stale reply is taken for this one.
+                        await _transport.OpenAsync(token).ConfigureAwait(false);
+                        _needsReopen = false;
+                    }
+
+                    _mayHaveSent = true;
+                    var message = EncodeMessage(kind, command);
+                    await _transport.WriteAsync(message, token).ConfigureAwait(false);
+                    ExchangeReply reply = default;
+                    var bytesIn = 0;
+                    switch (kind)
+                    {
+                        case ExchangeKind.Line:
+                        {
+                            awaitingReply = true;
+                            var line = await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, token).ConfigureAwait(false);
+                            awaitingReply = false;
+                            reply = new ExchangeReply(DecodeLine(line), null);
+                            bytesIn = line.Length + 1;
+                            break;
+                        }
+
+                        case ExchangeKind.Block:
+                        {
+                            awaitingReply = true;
+                            var head = await _transport.ReadExactAsync(2, token).ConfigureAwait(false);
+                            awaitingReply = false;
+                            if (head[0] != (byte)'#')
+                            {
+                                throw new BinaryBlockFormatException($"reply to {command} is not a block: starts with 0x{head[0]:X2}");
+                            }
+
+                            var digits = BinaryBlock.DigitCount(head[1]);
+                            var length = BinaryBlock.Length(await _transport.ReadExactAsync(digits, token).ConfigureAwait(false));
+                            var payload = await _transport.ReadExactAsync(length, token).ConfigureAwait(false);
+                            var rest = await _transport.ReadUntilAsync(_options.Terminator, 2, token).ConfigureAwait(false);
+                            if (rest.Length > 0 && !(rest.Length == 1 && rest[0] == (byte)'\r'))
+                            {
+                                throw new BinaryBlockFormatException($"{rest.Length} unexpected bytes follow the {length}-byte block");
+                            }
+
+                            reply = new ExchangeReply(null, payload);
+                            bytesIn = 2 + digits + length + rest.Length + 1;
+                            break;
+                        }
+
+                        case ExchangeKind.CommandWithCompletion:
+                        {
+                            var opc = DecodeLine(await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, token).ConfigureAwait(false));
+                            if (opc.Trim() != "1")
+                            {
+                                throw new InstrumentProtocolException(Resource, $"{Resource}: *OPC? after '{command}' answered '{opc}', expected 1");
+                            }
+
+                            var errorReply = DecodeLine(await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, token).ConfigureAwait(false));
+                            var error = ParseError(errorReply);
+                            if (error.IsError)
+                            {
+                                // The instrument answered (with an error): the link is in step; neither a success nor
+                                // a failure of the link for the breaker, and never retried.
+                                rejected = error;
+                            }
+
+                            bytesIn = opc.Length + errorReply.Length + 2;
+                            break;
+                        }
+                    }
+
+                    if (rejected is null)
+                    {
+                        var value = result(this, command, arg, reply);
+                        _deadline.Stop();
+                        _resilience.Breaker.OnSuccess();
+                        Interlocked.Increment(ref _exchanges);
+                        if (_logger.IsEnabled(Serilog.Events.LogEventLevel.Verbose))
+                        {
+                            // Guarded: five properties take Serilog's params overload, an array and four boxes per query even when disabled.
+                            _logger.Verbose(
+                                "SCPI {Command} on {Resource}: {BytesOut} B out, {BytesIn} B in, {ElapsedMs} ms",
+                                command, Resource, message.Length, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                        }
+
+                        return value;
+                    }
+
+                    _deadline.Stop();
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+
+                // The failure path, outside the catch block so that it can await (the error-queue probe, the back-off).
+                var deadlineExpired = false;
+                try
+                {
+                    if (failure is OperationCanceledException && _deadline.HasExpired(cancellationToken))
+                    {
+                        deadlineExpired = true;
+                        failure = new InstrumentTimeoutException(Resource, $"'{command}'", _resilience.OperationTimeout, failure);
+                    }
+                    else if (failure is BinaryBlockFormatException malformed)
+                    {
+                        failure = new InstrumentProtocolException(Resource, $"{Resource}: malformed block in reply to '{command}': {malformed.Message}", malformed);
+                    }
+                    else if (awaitingReply && failure is InstrumentTimeoutException silent && ShouldProbeErrorQueue(kind, command))
+                    {
+                        // A SCPI instrument stays silent after an erroneous query: an error in the queue explains it.
+                        rejected = await ProbeErrorQueueAsync(silent, token).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _deadline.Stop();
+                }
+
+                if (rejected is not null)
+                {
+                    break;
+                }
+
+                _needsReopen = true;
+                _logger.Debug(
+                    "SCPI {Command} on {Resource} failed after {ElapsedMs} ms: {Error}",
+                    command, Resource, Stopwatch.GetElapsedTime(start).TotalMilliseconds, failure.Message);
+                var transient = InstrumentResilience.IsTransient(failure);
+                if (transient)
+                {
+                    _resilience.Breaker.OnFailure(failure);
+                }
+
+                if (!transient || !idempotent || attempt >= _resilience.Retries || cancellationToken.IsCancellationRequested)
+                {
+                    var final = ForCaller(failure, command, idempotent, deadlineExpired);
+                    if (ReferenceEquals(final, failure))
+                    {
+                        ExceptionDispatchInfo.Throw(failure);
+                    }
+
+                    throw final;
+                }
+
+                var delay = _resilience.RetryDelay(attempt, ref backoff);
+                _logger.Debug("Retrying {Resource} (attempt {Attempt}) in {DelayMs} ms after {Error}", Resource, attempt + 1, delay.TotalMilliseconds, failure.Message);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _resilience.Clock, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            // The command was rejected (certain: the instrument reported it); drain the rest of the queue, then raise.
+            List<ScpiError> errors = [rejected!];
             for (var i = 1; i < _options.MaxErrorsDrained; i++)
             {
-                var next = ParseError(await ExchangeUnlockedAsync(_options.ErrorQuery, cancellationToken).ConfigureAwait(false));
+                var next = ParseError(await ExchangeAsync(ExchangeKind.Line, _options.ErrorQuery, 0, idempotent: true, LineOf, lockHeld: true, cancellationToken).ConfigureAwait(false));
                 if (!next.IsError)
                 {
                     break;
@@ -93,175 +214,69 @@ public sealed partial class ScpiSession
 
                 errors.Add(next);
             }
+
+            throw new ScpiErrorException(Resource, command, errors[0], errors);
         }
         finally
         {
-            _lock.Release();
+            if (!lockHeld)
+            {
+                _lock.Release();
+            }
         }
-
-        throw new ScpiErrorException(Resource, command, errors[0], errors);
     }
+
+    /// <summary>The reply line, as the caller's value.</summary>
+    private static string LineOf(ScpiSession session, string command, int unused, ExchangeReply reply) => reply.Line!;
 
     /// <summary>
-    /// One attempt inside the pipeline: re-opens a dropped link first, counts and logs the exchange, marks the link for
-    /// re-opening on failure. Every failure comes back as an outcome, never thrown: Polly's
-    /// <c>ExecuteOutcomeAsync</c> requires it, and it spares the wrapping frame <c>ExecuteAsync</c> adds to catch them.
+    /// What the caller sees of a failure that is not retried: a timeout names the command; a non-idempotent command that
+    /// may have left gets <see cref="UncertainOutcomeException"/> (read back, never re-send blind); anything else as it was.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Outcome<T>> AttemptAsync<T, TArg>(
-        string command,
-        TArg arg,
-        Func<ScpiSession, string, TArg, CancellationToken, Task<(T Value, int BytesOut, int BytesIn)>> exchange,
-        CancellationToken cancellationToken)
+    private Exception ForCaller(Exception failure, string command, bool idempotent, bool deadlineExpired)
     {
-        var start = Stopwatch.GetTimestamp();
-        try
+        switch (failure)
         {
-            if (_needsReopen || !_transport.IsOpen)
-            {
-                // A dropped or desynchronised link: reconnect so no stale reply is taken for this one.
-                await _transport.OpenAsync(cancellationToken).ConfigureAwait(false);
-                _needsReopen = false;
-            }
-
-            _mayHaveSent = true;
-            var (value, bytesOut, bytesIn) = await exchange(this, command, arg, cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _exchanges);
-            if (_logger.IsEnabled(Serilog.Events.LogEventLevel.Verbose))
-            {
-                // Guarded: five properties take Serilog's params overload, an array and four boxes per query even when disabled.
-                _logger.Verbose(
-                    "SCPI {Command} on {Resource}: {BytesOut} B out, {BytesIn} B in, {ElapsedMs} ms",
-                    command, Resource, bytesOut, bytesIn, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
-
-            return Outcome.FromResult(value);
-        }
-        catch (PendingErrorsException pending)
-        {
-            // The instrument answered (with an error): the link is in step, nothing to re-open.
-            return Outcome.FromException<T>(pending);
-        }
-        catch (Exception ex)
-        {
-            _needsReopen = true;
-            _logger.Debug(
-                "SCPI {Command} on {Resource} failed after {ElapsedMs} ms: {Error}",
-                command, Resource, Stopwatch.GetElapsedTime(start).TotalMilliseconds, ex.Message);
-            return Outcome.FromException<T>(ex);
+            case InstrumentTimeoutException timedOut:
+                // Name the command, not just the transport read that ran out of time (the deadline's already does).
+                var timeout = deadlineExpired ? timedOut : new InstrumentTimeoutException(Resource, $"'{command}' ({timedOut.Operation})", timedOut.Timeout, timedOut);
+                return idempotent || !_mayHaveSent ? timeout : new UncertainOutcomeException(Resource, command, timeout);
+            case InstrumentIOException io when !idempotent && _mayHaveSent:
+                return new UncertainOutcomeException(Resource, command, io);
+            default:
+                return failure;
         }
     }
 
-    private async Task<string> ExchangeUnlockedAsync(string query, CancellationToken cancellationToken)
+    private bool ShouldProbeErrorQueue(ExchangeKind kind, string command) =>
+        _options.ProbeErrorsOnSilentQuery && (kind == ExchangeKind.Block || !IsErrorQuery(command));
+
+    /// <summary>
+    /// The message of an exchange in ASCII with its terminator, in the session's send buffer (reused: the lock serialises
+    /// exchanges, and a transport is done with the bytes when its write completes). A command with completion is sent
+    /// with <c>*OPC?</c> and the error query in the same message, one round trip.
+    /// </summary>
+    private ReadOnlyMemory<byte> EncodeMessage(ExchangeKind kind, string command)
     {
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(InstrumentPipelines.IdempotentKey, true);
-        try
+        var t = _options.WriteTerminator ?? _options.Terminator;
+        var completion = kind == ExchangeKind.CommandWithCompletion;
+        var length = command.Length + 1 + (completion ? OperationCompleteQuery.Length + _options.ErrorQuery.Length + 2 : 0);
+        if (_sendBuffer.Length < length)
         {
-            return await _pipelines.Pipeline.ExecuteAsync(
-                async attempt =>
-                {
-                    var t = attempt.CancellationToken;
-                    if (_needsReopen || !_transport.IsOpen)
-                    {
-                        await _transport.OpenAsync(t).ConfigureAwait(false);
-                        _needsReopen = false;
-                    }
-
-                    try
-                    {
-                        return (await QueryCoreAsync(query, t).ConfigureAwait(false)).Value;
-                    }
-                    catch
-                    {
-                        _needsReopen = true;
-                        throw;
-                    }
-                },
-                context).ConfigureAwait(false);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
-
-    private async Task<(string Value, int BytesOut, int BytesIn)> QueryCoreAsync(string query, CancellationToken cancellationToken)
-    {
-        // Encoded and read inline rather than through SendAsync/ReadLineAsync: two fewer async frames to box when the
-        // reply is not there yet, which on a loopback query is every time.
-        var message = Encode(query);
-        await _transport.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var line = await _transport.ReadUntilAsync(_options.Terminator, _options.MaxReplyBytes, cancellationToken).ConfigureAwait(false);
-            return (DecodeLine(line), message.Length, line.Length + 1);
-        }
-        catch (InstrumentTimeoutException timeout) when (_options.ProbeErrorsOnSilentQuery && !IsErrorQuery(query))
-        {
-            await ThrowIfProbeFindsErrorAsync(timeout, cancellationToken).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task<(byte[] Value, int BytesOut, int BytesIn)> QueryBlockCoreAsync(string query, CancellationToken cancellationToken)
-    {
-        var sent = await SendAsync(query, cancellationToken).ConfigureAwait(false);
-        byte[] head;
-        try
-        {
-            head = await _transport.ReadExactAsync(2, cancellationToken).ConfigureAwait(false);
-        }
-        catch (InstrumentTimeoutException timeout) when (_options.ProbeErrorsOnSilentQuery)
-        {
-            await ThrowIfProbeFindsErrorAsync(timeout, cancellationToken).ConfigureAwait(false);
-            throw;
+            _sendBuffer = new byte[Math.Max(length, 2 * _sendBuffer.Length)];
         }
 
-        try
+        var n = Encoding.ASCII.GetBytes(command, _sendBuffer);
+        _sendBuffer[n++] = t;
+        if (completion)
         {
-            if (head[0] != (byte)'#')
-            {
-                throw new BinaryBlockFormatException($"reply to {query} is not a block: starts with 0x{head[0]:X2}");
-            }
-
-            var digits = BinaryBlock.DigitCount(head[1]);
-            var lengthField = await _transport.ReadExactAsync(digits, cancellationToken).ConfigureAwait(false);
-            var length = BinaryBlock.Length(lengthField);
-            var payload = await _transport.ReadExactAsync(length, cancellationToken).ConfigureAwait(false);
-            var rest = await _transport.ReadUntilAsync(_options.Terminator, 2, cancellationToken).ConfigureAwait(false);
-            if (rest.Length > 0 && !(rest.Length == 1 && rest[0] == (byte)'\r'))
-            {
-                throw new BinaryBlockFormatException($"{rest.Length} unexpected bytes follow the {length}-byte block");
-            }
-
-            return (payload, sent, 2 + digits + length + rest.Length + 1);
-        }
-        catch (BinaryBlockFormatException ex)
-        {
-            throw new InstrumentProtocolException(Resource, $"{Resource}: malformed block in reply to '{query}': {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>Command, *OPC? and SYST:ERR? as one message sequence; a non-zero error aborts with the queue's first entry.</summary>
-    private async Task<(int Value, int BytesOut, int BytesIn)> CommandWithCompletionAsync(string command, CancellationToken cancellationToken)
-    {
-        var t = (char)(_options.WriteTerminator ?? _options.Terminator);
-        var sent = await SendAsync($"{command}{t}*OPC?{t}{_options.ErrorQuery}", cancellationToken).ConfigureAwait(false);
-        var opc = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-        if (opc.Trim() != "1")
-        {
-            throw new InstrumentProtocolException(Resource, $"{Resource}: *OPC? after '{command}' answered '{opc}', expected 1");
+            n += Encoding.ASCII.GetBytes(OperationCompleteQuery, _sendBuffer.AsSpan(n));
+            _sendBuffer[n++] = t;
+            n += Encoding.ASCII.GetBytes(_options.ErrorQuery, _sendBuffer.AsSpan(n));
+            _sendBuffer[n++] = t;
         }
 
-        var errorReply = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-        var error = ParseError(errorReply);
-        if (error.IsError)
-        {
-            throw new PendingErrorsException(error);
-        }
-
-        return (0, sent, opc.Length + errorReply.Length + 2);
+        return _sendBuffer.AsMemory(0, n);
     }
 
     private async Task<int> SendAsync(string message, CancellationToken cancellationToken)
@@ -288,6 +303,19 @@ public sealed partial class ScpiSession
     {
         var length = line.Length > 0 && line[^1] == (byte)'\r' ? line.Length - 1 : line.Length;
         return Encoding.ASCII.GetString(line, 0, length);
+    }
+
+    /// <summary>A reply parsed by the caller's parser; a reply it refuses is a garbled reply (a failed attempt).</summary>
+    private T ParseReply<T>(string query, Func<string, T> parse, string reply)
+    {
+        try
+        {
+            return parse(reply);
+        }
+        catch (FormatException ex)
+        {
+            throw new InstrumentProtocolException(Resource, $"{Resource}: reply '{reply}' to '{query}' does not parse: {ex.Message}", ex);
+        }
     }
 
     private double ParseDouble(string reply, string query)

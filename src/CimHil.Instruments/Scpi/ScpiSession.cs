@@ -8,13 +8,15 @@ namespace CimHil.Instruments.Scpi;
 
 /// <summary>
 /// A SCPI / IEEE 488.2 conversation with one instrument over any <see cref="ITransport"/>. One lock per session, so
-/// concurrent callers never interleave a query and its reply; every exchange goes through the session's Polly pipelines
-/// (idempotent queries retried with backoff after a reconnect, non-idempotent commands never).
+/// concurrent callers never interleave a query and its reply; every exchange runs under the session's
+/// <see cref="InstrumentResilience"/> (idempotent queries retried with back-off after a reconnect, non-idempotent
+/// commands never; a circuit breaker; a deadline on each attempt).
 /// </summary>
 public sealed partial class ScpiSession : IAsyncDisposable
 {
     private readonly ITransport _transport;
-    private readonly InstrumentPipelines _pipelines;
+    private readonly InstrumentResilience _resilience;
+    private readonly ExchangeDeadline _deadline;
     private readonly ScpiSessionOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -24,19 +26,27 @@ public sealed partial class ScpiSession : IAsyncDisposable
     private bool _mayHaveSent;
     private long _exchanges;
 
-    /// <summary>A session over an existing transport (opened on first use); <paramref name="timeProvider"/> clocks the pipelines, not the transport.</summary>
+    /// <summary>The message under way, encoded (reused across exchanges, under <see cref="_lock"/>).</summary>
+    private byte[] _sendBuffer = new byte[256];
+
+    /// <summary>What a command with completion sends after the command (IEEE 488.2 section 10.19).</summary>
+    private const string OperationCompleteQuery = "*OPC?";
+
+    /// <summary>A session over an existing transport (opened on first use); <paramref name="timeProvider"/> clocks the resilience, not the transport.</summary>
     public ScpiSession(ITransport transport, TransportConfig config, ILogger logger, ScpiSessionOptions? options = null, TimeProvider? timeProvider = null)
-        : this(transport, InstrumentPipelines.Build(config, transport.Resource, logger, timeProvider), logger, options)
+        : this(transport, InstrumentResilience.Build(config, transport.Resource, logger, timeProvider), logger, options)
     {
-        // The transport bounds each read/write by the configured timeout; the pipeline bounds a whole exchange.
+        // The transport bounds each read/write by the configured timeout; the session's deadline bounds a whole attempt.
         transport.Timeout = TimeSpan.FromSeconds(config.TimeoutSeconds);
     }
 
-    /// <summary>A session with pipelines built elsewhere (tests, shared breakers).</summary>
-    public ScpiSession(ITransport transport, InstrumentPipelines pipelines, ILogger logger, ScpiSessionOptions? options = null)
+    /// <summary>A session with its resilience built elsewhere (tests, a breaker shared by several sessions).</summary>
+    public ScpiSession(ITransport transport, InstrumentResilience resilience, ILogger logger, ScpiSessionOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(resilience);
         _transport = transport;
-        _pipelines = pipelines;
+        _resilience = resilience;
+        _deadline = new ExchangeDeadline(resilience.OperationTimeout, resilience.Clock);
         _logger = logger;
         _options = options ?? ScpiSessionOptions.Default;
     }
@@ -77,62 +87,42 @@ public sealed partial class ScpiSession : IAsyncDisposable
     /// for state-changing commands prefer <see cref="ExecuteNonIdempotentAsync"/>, which also confirms completion and errors.
     /// </summary>
     public Task WriteAsync(string command, CancellationToken cancellationToken) =>
-        RunAsync(command, 0, idempotent: false, static async (session, c, _, t) => (0, await session.SendAsync(c, t).ConfigureAwait(false), 0), cancellationToken);
+        ExchangeAsync(ExchangeKind.Write, command, 0, idempotent: false, static (_, _, _, _) => 0, lockHeld: false, cancellationToken);
 
     /// <summary>An idempotent query (reads, identity, settings): retried after a reconnect on I/O failures and timeouts.</summary>
     public Task<string> QueryAsync(string query, CancellationToken cancellationToken) =>
-        RunAsync(query, 0, idempotent: true, static (session, q, _, t) => session.QueryCoreAsync(q, t), cancellationToken);
+        ExchangeAsync(ExchangeKind.Line, query, 0, idempotent: true, LineOf, lockHeld: false, cancellationToken);
 
     /// <summary>An idempotent query whose reply is a definite-length block; returns the payload.</summary>
     public Task<byte[]> QueryBlockAsync(string query, CancellationToken cancellationToken) =>
-        RunAsync(query, 0, idempotent: true, static (session, q, _, t) => session.QueryBlockCoreAsync(q, t), cancellationToken);
+        ExchangeAsync(ExchangeKind.Block, query, 0, idempotent: true, static (_, _, _, reply) => reply.Block!, lockHeld: false, cancellationToken);
 
     /// <summary>An idempotent query with a single numeric reply.</summary>
     public Task<double> QueryDoubleAsync(string query, CancellationToken cancellationToken) =>
-        QueryParsedAsync(query, reply => ParseDouble(reply, query), cancellationToken);
+        ExchangeAsync(ExchangeKind.Line, query, 0, idempotent: true, static (session, q, _, reply) => session.ParseDouble(reply.Line!, q), lockHeld: false, cancellationToken);
 
     /// <summary>An idempotent query whose reply is parsed inside the retry scope: a garbled reply counts as a failed attempt.</summary>
     public Task<T> QueryParsedAsync<T>(string query, Func<string, T> parse, CancellationToken cancellationToken) =>
-        RunAsync(
-            query,
-            parse,
-            idempotent: true,
-            static async (session, q, p, t) =>
-            {
-                var (reply, bytesOut, bytesIn) = await session.QueryCoreAsync(q, t).ConfigureAwait(false);
-                try
-                {
-                    return (p(reply), bytesOut, bytesIn);
-                }
-                catch (FormatException ex)
-                {
-                    throw new InstrumentProtocolException(session.Resource, $"{session.Resource}: reply '{reply}' to '{q}' does not parse: {ex.Message}", ex);
-                }
-            },
-            cancellationToken);
+        ExchangeAsync(ExchangeKind.Line, query, parse, idempotent: true, static (session, q, p, reply) => session.ParseReply(q, p, reply.Line!), lockHeld: false, cancellationToken);
 
     /// <summary>
     /// A command that is safe to repeat (a setting): sends it with <c>*OPC?</c> and <c>SYST:ERR?</c> in one round trip,
     /// retried on I/O failures; throws <see cref="ScpiErrorException"/> if the instrument rejected it.
     /// </summary>
-    public async Task ExecuteAsync(string command, CancellationToken cancellationToken)
-    {
-        await RunAsync(command, 0, idempotent: true, static (session, c, _, t) => session.CommandWithCompletionAsync(c, t), cancellationToken).ConfigureAwait(false);
-    }
+    public Task ExecuteAsync(string command, CancellationToken cancellationToken) =>
+        ExchangeAsync(ExchangeKind.CommandWithCompletion, command, 0, idempotent: true, static (_, _, _, _) => 0, lockHeld: false, cancellationToken);
 
     /// <summary>
     /// A command that must never be applied twice (a programming pulse): command, <c>*OPC?</c> and <c>SYST:ERR?</c> in one
     /// round trip, never retried. If the link fails after the command may have left, throws <see cref="UncertainOutcomeException"/>:
     /// read the cell back and decide. Failures before anything was sent are raised as they are (nothing was applied).
     /// </summary>
-    public async Task ExecuteNonIdempotentAsync(string command, CancellationToken cancellationToken)
-    {
-        await RunAsync(command, 0, idempotent: false, static (session, c, _, t) => session.CommandWithCompletionAsync(c, t), cancellationToken).ConfigureAwait(false);
-    }
+    public Task ExecuteNonIdempotentAsync(string command, CancellationToken cancellationToken) =>
+        ExchangeAsync(ExchangeKind.CommandWithCompletion, command, 0, idempotent: false, static (_, _, _, _) => 0, lockHeld: false, cancellationToken);
 
     /// <summary>A query with a side effect (e.g. <c>CELL:FORM?</c> forms a cell and returns the current): never retried.</summary>
     public Task<string> QueryNonIdempotentAsync(string query, CancellationToken cancellationToken) =>
-        RunAsync(query, 0, idempotent: false, static (session, q, _, t) => session.QueryCoreAsync(q, t), cancellationToken);
+        ExchangeAsync(ExchangeKind.Line, query, 0, idempotent: false, LineOf, lockHeld: false, cancellationToken);
 
     /// <summary>Sets a declared control (validated before anything is sent) as a setting: with *OPC? and the error query, retried.</summary>
     public Task SetAsync<T>(ScpiControl<T> control, T value, CancellationToken cancellationToken)
@@ -161,6 +151,7 @@ public sealed partial class ScpiSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _deadline.Dispose();
         _lock.Dispose();
     }
 }

@@ -22,9 +22,9 @@ public sealed class BreakerOnFakeClockTests
         var operationTimeout = TimeSpan.FromSeconds((2 * d.TimeoutSeconds) + d.ConnectTimeoutSeconds);
 
         // 8 × (9 s operation timeout + 1 s longest back-off), not the configured 10 s that held two.
-        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentPipelines.BreakerSampling(d, operationTimeout));
-        Assert.Equal(TimeSpan.FromSeconds(600), InstrumentPipelines.BreakerSampling(d with { BreakerSamplingSeconds = 600 }, operationTimeout));
-        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentPipelines.Build(d, "X", BoardFixture.Logger).BreakerSamplingDuration);
+        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentResilience.BreakerSampling(d, operationTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(600), InstrumentResilience.BreakerSampling(d with { BreakerSamplingSeconds = 600 }, operationTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(80), InstrumentResilience.Build(d, "X", BoardFixture.Logger).BreakerSamplingDuration);
     }
 
     [Fact]
@@ -75,6 +75,33 @@ public sealed class BreakerOnFakeClockTests
         var trial = session.QueryAsync("*IDN?", CancellationToken.None);
         Assert.Equal("*IDN?", await ReadMessageAsync(peer));
         await RunClockUntilDoneAsync(trial, clock);
+    }
+
+    [Fact]
+    public async Task Session_AfterATimedOutQuery_TimesTheNextExchangesOutAtTheFullLimitAgain()
+    {
+        var (session, peer, clock) = HungInstrument(TransportConfig.Default with { Retries = 0 });
+        var operationTimeout = TimeSpan.FromSeconds(9);
+
+        var hung = session.QueryAsync("*IDN?", CancellationToken.None);
+        Assert.Equal("*IDN?", await ReadMessageAsync(peer));
+        clock.Advance(operationTimeout);
+        await Assert.ThrowsAsync<InstrumentTimeoutException>(() => hung.WaitAsync(RealGuard));
+
+        // The link was re-opened (the loopback forgets unread input); the next query is answered.
+        var answered = session.QueryAsync("*OPC?", CancellationToken.None);
+        Assert.Equal("*OPC?", await ReadMessageAsync(peer));
+        await peer.WriteAsync("1\n"u8.ToArray(), CancellationToken.None);
+        Assert.Equal("1", await answered.WaitAsync(RealGuard));
+
+        // And the one after that gets the whole limit again, not what was left of a spent deadline.
+        var again = session.QueryAsync("*IDN?", CancellationToken.None);
+        Assert.Equal("*IDN?", await ReadMessageAsync(peer));
+        clock.Advance(operationTimeout - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        Assert.False(again.IsCompleted, "timed out before the full operation timeout");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Assert.ThrowsAsync<InstrumentTimeoutException>(() => again.WaitAsync(RealGuard));
     }
 
     private static (ScpiSession Session, LoopbackTransport Peer, ManualTimeProvider Clock) HungInstrument(TransportConfig config)
