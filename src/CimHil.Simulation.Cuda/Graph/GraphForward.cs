@@ -19,6 +19,7 @@ internal sealed unsafe class GraphForward : IBatchedForward
     private readonly DeviceBuffer[] _weights;
     private readonly Dictionary<int, DeviceBuffer> _biases = [];
     private readonly Dictionary<int, DeviceBuffer> _affines = [];
+    private readonly Dictionary<int, DeviceBuffer> _tables = [];
     private readonly DeviceBuffer[] _buffers;
     private readonly DeviceBuffer? _cols;
     private readonly DeviceBuffer? _sharedCols;
@@ -41,6 +42,16 @@ internal sealed unsafe class GraphForward : IBatchedForward
             if (plan.Ops[i].Affine is { } a)
             {
                 _affines[i] = Upload(a.Packed);
+            }
+
+            // A Map's broadcast constant or a Gather's source indices: one per-image table, shared by all chips and images.
+            if (plan.Ops[i].Map?.Constant is { } constant)
+            {
+                _tables[i] = Upload(constant);
+            }
+            else if (plan.Ops[i].Sources is { } sources)
+            {
+                _tables[i] = Upload(sources);
             }
         }
 
@@ -106,7 +117,18 @@ internal sealed unsafe class GraphForward : IBatchedForward
                     Epilogue(i, op, Pointer(op.Inputs[0]), yp, y.C, (long)n * y.Plane, groups);
                     break;
                 case GraphOpKind.Add:
-                    k.Launch("graph_add", y.PerImage * n, groups, Pointer(op.Inputs[0]), Pointer(op.Inputs[1]), yp, y.PerImage * n, op.Relu ? 1 : 0);
+                    k.Launch("graph_add", y.PerImage * n, groups, Pointer(op.Inputs[0]), Pointer(op.Inputs[1]), yp, y.PerImage * n, op.Relu ? 1 : 0, (int)op.Arithmetic);
+                    break;
+                case GraphOpKind.Map:
+                    {
+                        var map = op.Map!;
+                        k.Launch("graph_map", y.PerImage * n, groups, Pointer(op.Inputs[0]), yp, y.C, n, y.Plane, (int)map.Function,
+                            BitConverter.SingleToInt32Bits(map.A), BitConverter.SingleToInt32Bits(map.B), _tables.TryGetValue(i, out var c) ? c.Pointer : 0UL);
+                        break;
+                    }
+
+                case GraphOpKind.Gather:
+                    k.Launch("graph_gather", y.PerImage * n, groups, Pointer(op.Inputs[0]), yp, x.C, x.Plane, y.C, y.Plane, n, _tables[i].Pointer);
                     break;
                 case GraphOpKind.MaxPool:
                     k.Launch("pool_bias_relu", (long)y.C * n * y.Plane, groups, Pointer(op.Inputs[0]), yp, 0UL, x.C, n, x.H, x.W, op.KernelH, op.Geometry.StrideH, y.H, y.W, 0);
@@ -150,7 +172,7 @@ internal sealed unsafe class GraphForward : IBatchedForward
 
     public void Dispose()
     {
-        foreach (var b in _weights.Concat(_biases.Values).Concat(_affines.Values).Concat(_buffers))
+        foreach (var b in _weights.Concat(_biases.Values).Concat(_affines.Values).Concat(_tables.Values).Concat(_buffers))
         {
             b.Dispose();
         }
@@ -160,10 +182,11 @@ internal sealed unsafe class GraphForward : IBatchedForward
         Correct.Dispose();
     }
 
-    private static DeviceBuffer Upload(float[] data)
+    private static DeviceBuffer Upload<T>(T[] data)
+        where T : unmanaged
     {
         var buffer = new DeviceBuffer(data.Length);
-        buffer.Upload<float>(data);
+        buffer.Upload<T>(data);
         return buffer;
     }
 
