@@ -52,48 +52,19 @@ public sealed record ElementwiseMap(MapFunction Function, float A = 0, float B =
         _ => $"{Function.ToString().ToLowerInvariant()}(constant)",
     };
 
-    // NumPy broadcasting of the constant to [1, dims] (the batch axis of size 1), as Ops.ApplyConstant does for [N, dims]:
-    // trailing axes aligned, a constant axis of size 1 stretched; a constant batch axis must be 1.
+    // The constant broadcast to [1, dims] by the CPU's own rule (Ops.BroadcastIndex, NumPy's): a constant batch axis must be 1.
     private static float[] Broadcast(IReadOnlyList<float> constant, IReadOnlyList<int> constantShape, IReadOnlyList<int> dims)
     {
-        var shape = new[] { 1 }.Concat(dims).ToArray();
-        var rank = shape.Length;
-        if (constantShape.Count > rank)
+        int[] index;
+        try
         {
-            throw new CudaException($"a constant of shape [{string.Join(", ", constantShape)}] has more dimensions than the value [N, {string.Join(", ", dims)}]");
+            index = Ops.BroadcastIndex([1, .. dims], constantShape);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CudaException(e.Message);
         }
 
-        var strides = new int[rank];
-        var stride = 1;
-        for (var i = constantShape.Count - 1; i >= 0; i--)
-        {
-            var axis = rank - constantShape.Count + i;
-            var cd = constantShape[i];
-            if (cd != 1 && cd != shape[axis])
-            {
-                throw new CudaException($"a constant of shape [{string.Join(", ", constantShape)}] does not broadcast to [N, {string.Join(", ", dims)}] (axis {axis}: {cd} vs {shape[axis]})");
-            }
-
-            strides[axis] = cd == 1 ? 0 : stride;
-            stride *= cd;
-        }
-
-        var count = shape.Aggregate(1, (a, b) => a * b);
-        var expanded = new float[count];
-        for (var q = 0; q < count; q++)
-        {
-            // Row-major position of element q in [1, dims] → offset in the constant.
-            var rest = q;
-            var offset = 0;
-            for (var axis = rank - 1; axis >= 0; axis--)
-            {
-                offset += rest % shape[axis] * strides[axis];
-                rest /= shape[axis];
-            }
-
-            expanded[q] = constant[offset];
-        }
-
-        return expanded;
+        return index.Select(i => constant[i]).ToArray();
     }
 }

@@ -193,7 +193,7 @@ public class GraphPlanTests
         };
         var why = GraphPlan.Unsupported(Map(new Network("test", new OnnxGraph("x", "y", steps), [2, 2, 2], 10)));
 
-        Assert.Equal("node 'add' (Add): a constant of shape [2, 1] does not broadcast to [N, 8] (axis 0: 2 vs 1)", why);
+        Assert.Equal("node 'add' (Add): A constant of shape [2, 1] does not broadcast to [1, 8] (axis 0: 2 vs 1).", why);
     }
 
     [Fact]
