@@ -16,8 +16,6 @@ internal sealed class GraphLowering
     public const string Supported =
         "Conv, Gemm/MatMul (Linear), BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, Add/Sub/Mul/Div with a constant, Add/Sub/Mul of two tensors, MaxPool, AveragePool, GlobalAveragePool, Concat on channels, Flatten, Reshape, Transpose, Pad";
 
-    // The probe of Gather holds 1, 2, 3, … as floats: exact up to 2^24 elements per image.
-    private const int MaxGatherElements = 1 << 24;
 
     private readonly MappedNetwork _mapped;
     private readonly List<GraphOp> _ops = [];
@@ -238,32 +236,26 @@ internal sealed class GraphLowering
         return _values.Count - 1;
     }
 
-    // Reshape, Transpose and Pad move data only: run the CPU module on one image holding 1, 2, 3, … and read, for every output
-    // element, which input element it holds (0: padding). A map that keeps the order is a flatten or an alias; any other is a
-    // Gather op.
+    // Reshape, Transpose and Pad move data only (GatherTable). A table that keeps the order is a flatten or an alias; any other
+    // is a Gather op.
     private int Gather(Module module, string where, int x)
     {
-        var dims = _dims[x];
-        var count = (int)_values[x].PerImage;
-        if (count >= MaxGatherElements)
+        int[] outDims, sources;
+        try
         {
-            throw Refuse(where, module, $"{count} elements per image exceed the {MaxGatherElements} of the gather probe");
+            (outDims, sources) = GatherTable.Of(module, _dims[x]);
+        }
+        catch (CudaException e)
+        {
+            throw Refuse(where, module, e.Message);
         }
 
-        var probe = new float[count];
-        for (var i = 0; i < count; i++)
-        {
-            probe[i] = i + 1;
-        }
-
-        var y = module.Forward(Tensor.FromArray(probe, [1, .. dims]), ForwardContext.Inference);
-        var outDims = y.ShapeArray()[1..];
         if (outDims.Length == 0)
         {
             throw Refuse(where, module, "its output has no dimension besides the batch");
         }
 
-        var sources = y.Data.Select(v => (int)v - 1).ToArray();
+        var count = _values[x].PerImage;
         var ordered = sources.Length == count && sources.Select((v, i) => v == i).All(b => b);
         if (ordered && ValueOf(outDims).C == _values[x].C)
         {
