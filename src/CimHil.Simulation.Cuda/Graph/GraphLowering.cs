@@ -16,7 +16,6 @@ internal sealed class GraphLowering
     public const string Supported =
         "Conv, Gemm/MatMul (Linear), BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, Add/Sub/Mul/Div with a constant, Add/Sub/Mul of two tensors, MaxPool, AveragePool, GlobalAveragePool, Concat on channels, Flatten, Reshape, Transpose, Pad";
 
-
     private readonly MappedNetwork _mapped;
     private readonly List<GraphOp> _ops = [];
     private readonly List<GraphValue> _values = [];
