@@ -10,6 +10,8 @@ need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 [ -e /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# g++: GraphKernelHostTests build the GPU graph kernels (graph.cu) for the host.
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/lib/python3/dist-packages/pyvisa_py/__init__.py ] || need+=(python3-pyvisa-py)
 # h5py and xarray for Debian's python3 (/usr/bin/python3, which the export tests run, whatever python3 is first on PATH).

@@ -95,10 +95,11 @@ internal abstract unsafe class ChipBatchForward : IBatchedForward
     /// <summary>Layer <paramref name="layer"/>'s weights, chip slot 0 (slots follow contiguously).</summary>
     private protected ulong WeightsOf(int layer) => _weights[layer].Pointer;
 
-    private protected static DeviceBuffer Upload(float[] data)
+    private protected static DeviceBuffer Upload<T>(T[] data)
+        where T : unmanaged
     {
         var buffer = new DeviceBuffer(data.Length);
-        buffer.Upload<float>(data);
+        buffer.Upload<T>(data);
         return buffer;
     }
 

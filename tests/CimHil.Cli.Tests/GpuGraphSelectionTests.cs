@@ -5,7 +5,8 @@ namespace CimHil.Cli.Tests;
 /// <summary>
 /// <c>evaluate --device</c> on imported ONNX graphs (docs/gpu.md, "Imported graphs"), on a machine without a GPU: a graph the
 /// GPU plan lowers gets as far as looking for the GPU (the stand-in driver of <see cref="GpuDeviceSelectionTests"/> sees
-/// none); an operator the GPU lacks is refused naming the ONNX node under cuda, and falls back in one line under auto.
+/// none); an operator the GPU lacks (a Concat on the width axis, fixture concat-width) is refused naming the ONNX node under
+/// cuda, and falls back in one line under auto.
 /// </summary>
 public class GpuGraphSelectionTests
 {
@@ -15,10 +16,13 @@ public class GpuGraphSelectionTests
         ["evaluate", "--model", Path.Combine(Fixtures, fixture + ".onnx"), "--data", $"{Path.Combine(Fixtures, "test-x.npy")},{Path.Combine(Fixtures, "test-y.npy")}",
             "--device-model", "gaussian:0.1", "--chips", "2", "--images", "32", "--json", "--device", device];
 
-    [Fact]
-    public async Task DeviceCuda_ResidualFixture_PassesTheGraphCheck_AndStopsOnlyAtTheMissingGpu()
+    [Theory]
+    [InlineData("residual-cnn")]
+    [InlineData("depthwise-separable")]
+    [InlineData("mlp")]
+    public async Task DeviceCuda_ImportedFixture_PassesTheGraphCheck_AndStopsOnlyAtTheMissingGpu(string fixture)
     {
-        var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), Evaluate("residual-cnn", "cuda"));
+        var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), Evaluate(fixture, "cuda"));
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal(string.Empty, output);
@@ -28,23 +32,23 @@ public class GpuGraphSelectionTests
     [Fact]
     public async Task DeviceCuda_GraphWithAnOperatorTheGpuLacks_NamesTheNode_BeforeLookingForAGpu()
     {
-        var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), Evaluate("depthwise-separable", "cuda"));
+        var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), Evaluate("concat-width", "cuda"));
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal(string.Empty, output);
-        Assert.Contains("--device cuda: node '/Clip' (Clip): Clip(0, 6) does not run on the GPU yet (supported: Conv, ", error, StringComparison.Ordinal);
+        Assert.Contains("--device cuda: node '/Concat' (Concat): Concat(axis 3) does not run on the GPU yet (supported: Conv, ", error, StringComparison.Ordinal);
         Assert.DoesNotContain("cuInit", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task DeviceAuto_GraphWithAnOperatorTheGpuLacks_RunsOnTheCpu_AndNamesTheNodeInOneLine()
     {
-        var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), Evaluate("depthwise-separable", "auto"));
+        var (code, output, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), Evaluate("concat-width", "auto"));
 
         Assert.True(code == ExitCodes.Success, error);
         Assert.Equal("cpu", CliHarness.Json(output).GetProperty("device").GetString());
         var lines = error.Split('\n').Where(l => l.Contains("device auto", StringComparison.Ordinal)).ToArray();
         Assert.Single(lines);
-        Assert.Contains("device auto: running on the CPU: node '/Clip' (Clip): Clip(0, 6) does not run on the GPU yet", lines[0], StringComparison.Ordinal);
+        Assert.Contains("device auto: running on the CPU: node '/Concat' (Concat): Concat(axis 3) does not run on the GPU yet", lines[0], StringComparison.Ordinal);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class GraphForward : ChipBatchForward
     private readonly GraphPlan _plan;
     private readonly Dictionary<int, DeviceBuffer> _biases = [];
     private readonly Dictionary<int, DeviceBuffer> _affines = [];
+    private readonly Dictionary<int, DeviceBuffer> _tables = [];
     private readonly DeviceBuffer[] _buffers;
 
     public GraphForward(CudaDevice device, MappedNetwork mapped, GraphPlan plan, int groups, int chunk)
@@ -31,6 +32,16 @@ internal sealed class GraphForward : ChipBatchForward
             if (plan.Ops[i].Affine is { } a)
             {
                 _affines[i] = Upload(a.Packed);
+            }
+
+            // A Map's broadcast constant or a Gather's source indices: one per-image table, shared by all chips and images.
+            if (plan.Ops[i].Map?.Constant is { } constant)
+            {
+                _tables[i] = Upload(constant);
+            }
+            else if (plan.Ops[i].Sources is { } sources)
+            {
+                _tables[i] = Upload(sources);
             }
         }
 
@@ -76,7 +87,18 @@ internal sealed class GraphForward : ChipBatchForward
                     Epilogue(i, op, Pointer(op.Inputs[0]), yp, y.C, (long)n * y.Plane, groups);
                     break;
                 case GraphOpKind.Add:
-                    k.Launch("graph_add", y.PerImage * n, groups, Pointer(op.Inputs[0]), Pointer(op.Inputs[1]), yp, y.PerImage * n, op.Relu ? 1 : 0);
+                    k.Launch("graph_add", y.PerImage * n, groups, Pointer(op.Inputs[0]), Pointer(op.Inputs[1]), yp, y.PerImage * n, op.Relu ? 1 : 0, (int)op.Arithmetic);
+                    break;
+                case GraphOpKind.Map:
+                    {
+                        var map = op.Map!;
+                        k.Launch("graph_map", y.PerImage * n, groups, Pointer(op.Inputs[0]), yp, y.C, n, y.Plane, (int)map.Function,
+                            BitConverter.SingleToInt32Bits(map.A), BitConverter.SingleToInt32Bits(map.B), _tables.TryGetValue(i, out var c) ? c.Pointer : 0UL);
+                        break;
+                    }
+
+                case GraphOpKind.Gather:
+                    k.Launch("graph_gather", y.PerImage * n, groups, Pointer(op.Inputs[0]), yp, x.C, x.Plane, y.C, y.Plane, n, _tables[i].Pointer);
                     break;
                 case GraphOpKind.MaxPool:
                     k.Launch("pool_bias_relu", (long)y.C * n * y.Plane, groups, Pointer(op.Inputs[0]), yp, 0UL, x.C, n, x.H, x.W, op.KernelH, op.Geometry.StrideH, y.H, y.W, 0);
@@ -120,7 +142,7 @@ internal sealed class GraphForward : ChipBatchForward
 
     private protected override void DisposeBuffers()
     {
-        foreach (var b in _biases.Values.Concat(_affines.Values).Concat(_buffers))
+        foreach (var b in _biases.Values.Concat(_affines.Values).Concat(_tables.Values).Concat(_buffers))
         {
             b.Dispose();
         }

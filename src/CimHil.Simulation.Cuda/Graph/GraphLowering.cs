@@ -14,11 +14,18 @@ internal sealed class GraphLowering
 {
     /// <summary>What the GPU graph forward supports, for the refusal message.</summary>
     public const string Supported =
-        "Conv, Gemm/MatMul (Linear), BatchNormalization, Relu, MaxPool, AveragePool, GlobalAveragePool, Add of two tensors, Concat on channels, Flatten and a flattening Reshape";
+        "Conv, Gemm/MatMul (Linear), BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, Add/Sub/Mul/Div with a constant, Add/Sub/Mul of two tensors, MaxPool, AveragePool, GlobalAveragePool, Concat on channels, Flatten, Reshape, Transpose, Pad";
 
     private readonly MappedNetwork _mapped;
     private readonly List<GraphOp> _ops = [];
     private readonly List<GraphValue> _values = [];
+
+    // Per-image dimensions of each value as the CPU's tensor has them ([C, H, W], [F], [H, W, C] after a Transpose, …): the
+    // rank decides how a constant broadcasts and what a Reshape or Transpose does; GraphValue keeps only the GPU layout.
+    private readonly List<int[]> _dims = [];
+
+    // A value that is another value's data under other dimensions (a Reshape that moves nothing): ops read the original.
+    private readonly Dictionary<int, int> _aliasOf = [];
 
     private GraphLowering(MappedNetwork mapped) => _mapped = mapped;
 
@@ -36,7 +43,8 @@ internal sealed class GraphLowering
         };
         var lowering = new GraphLowering(mapped);
         lowering._values.Add(input);
-        var output = lowering.Module(network.Body, "", 0);
+        lowering._dims.Add([.. shape]);
+        var output = lowering.Resolve(lowering.Module(network.Body, "", 0));
         var last = lowering._values[output];
         if (last.PerImage != network.ClassCount)
         {
@@ -48,14 +56,32 @@ internal sealed class GraphLowering
             output = lowering.Emit(GraphOpKind.Flatten, "output", [output], new GraphValue((int)last.PerImage, 1, 1));
         }
 
-        return (lowering._ops, lowering._values, output);
+        var ops = lowering._ops.Select(o => o with { Inputs = o.Inputs.Select(lowering.Resolve).ToArray() }).ToList();
+        return (ops, lowering._values, output);
     }
+
+    // What a flat value's or a reshaped value's dimensions are on the GPU: [C][n][rest] planes, C the first dimension.
+    private static GraphValue ValueOf(IReadOnlyList<int> dims) => dims.Count switch
+    {
+        1 => new GraphValue(dims[0], 1, 1),
+        2 => new GraphValue(dims[0], dims[1], 1),
+        _ => new GraphValue(dims[0], dims.Skip(1).SkipLast(1).Aggregate(1, (a, b) => a * b), dims[^1]),
+    };
+
+    private int Resolve(int value) => _aliasOf.TryGetValue(value, out var original) ? original : value;
 
     private static string Path(string parent, string name) => parent.Length == 0 ? name : $"{parent}.{name}";
 
-    private int Emit(GraphOpKind kind, string where, IReadOnlyList<int> inputs, GraphValue shape, Func<GraphOp, GraphOp>? set = null)
+    private int Emit(GraphOpKind kind, string where, IReadOnlyList<int> inputs, GraphValue shape, Func<GraphOp, GraphOp>? set = null, int[]? dims = null)
     {
         _values.Add(shape);
+        _dims.Add(dims ?? kind switch
+        {
+            GraphOpKind.Linear or GraphOpKind.Flatten => [shape.C],
+            GraphOpKind.Epilogue or GraphOpKind.Add or GraphOpKind.Map => _dims[inputs[0]],
+            GraphOpKind.Concat => [shape.C, .. _dims[inputs[0]].Skip(1)],
+            _ => [shape.C, shape.H, shape.W],
+        });
         var op = new GraphOp { Kind = kind, Inputs = inputs, Output = _values.Count - 1, Where = where };
         _ops.Add(set is null ? op : set(op));
         return _values.Count - 1;
@@ -141,32 +167,34 @@ internal sealed class GraphLowering
                 return Flat(where, x);
             case Identity:
                 return x;
-            case ShapeNode shape:
+            case Activation activation:
+                return Emit(GraphOpKind.Map, where, [x], s, o => o with { Map = ElementwiseMap.Of(activation) });
+            case ConstantArithmetic arithmetic:
                 {
-                    // Only the shape matters: run the CPU module on one zero image and see whether it flattens or keeps the shape.
-                    var y = shape.Forward(Tensor.Zeros(1, s.C, s.H, s.W), ForwardContext.Inference);
-                    if (y.Rank == 2 && y.Dim(1) == s.PerImage && !shape.Describe().StartsWith("Transpose", StringComparison.Ordinal))
+                    ElementwiseMap map;
+                    try
                     {
-                        return Flat(where, x);
+                        map = ElementwiseMap.Of(arithmetic, _dims[x]);
+                    }
+                    catch (CudaException e)
+                    {
+                        throw new CudaException($"{where}: {e.Message}");
                     }
 
-                    if (y.Rank == 4 && y.Dim(1) == s.C && y.Dim(2) == s.H && y.Dim(3) == s.W && s.Plane == 1)
-                    {
-                        return x;
-                    }
-
-                    throw Refuse(where, module, "only a Reshape that flattens [N, C, H, W] to [N, C·H·W] runs on the GPU");
+                    return Emit(GraphOpKind.Map, where, [x], s, o => o with { Map = map });
                 }
 
-            case TensorSum { Op: ElementwiseOp.Add }:
+            case ShapeNode or ZeroPad:
+                return Gather(module, where, x);
+            case TensorSum { Op: ElementwiseOp.Add or ElementwiseOp.Subtract or ElementwiseOp.Multiply } sum:
                 {
                     var b = _values[inputs[1]];
-                    if (b != s)
+                    if (b != s || !_dims[inputs[1]].SequenceEqual(_dims[x]))
                     {
-                        throw new CudaException($"{where}: Add of {s} and {b}");
+                        throw new CudaException($"{where}: {sum.Op} of {s} and {b}");
                     }
 
-                    return Emit(GraphOpKind.Add, where, inputs, s, o => o with { Relu = relu });
+                    return Emit(GraphOpKind.Add, where, inputs, s, o => o with { Arithmetic = sum.Op, Relu = relu });
                 }
 
             case ConcatNode { Axis: 1 }:
@@ -191,7 +219,54 @@ internal sealed class GraphLowering
     private int Flat(string where, int x)
     {
         var s = _values[x];
-        return s.Plane == 1 ? x : Emit(GraphOpKind.Flatten, where, [x], new GraphValue((int)s.PerImage, 1, 1));
+        return s.Plane == 1 ? Alias(x, [s.C]) : Emit(GraphOpKind.Flatten, where, [x], new GraphValue((int)s.PerImage, 1, 1));
+    }
+
+    private int Alias(int x, int[] dims)
+    {
+        if (_dims[x].SequenceEqual(dims))
+        {
+            return x;
+        }
+
+        _values.Add(ValueOf(dims));
+        _dims.Add(dims);
+        _aliasOf[_values.Count - 1] = Resolve(x);
+        return _values.Count - 1;
+    }
+
+    // Reshape, Transpose and Pad move data only (GatherTable). A table that keeps the order is a flatten or an alias; any other
+    // is a Gather op.
+    private int Gather(Module module, string where, int x)
+    {
+        int[] outDims, sources;
+        try
+        {
+            (outDims, sources) = GatherTable.Of(module, _dims[x]);
+        }
+        catch (CudaException e)
+        {
+            throw Refuse(where, module, e.Message);
+        }
+
+        if (outDims.Length == 0)
+        {
+            throw Refuse(where, module, "its output has no dimension besides the batch");
+        }
+
+        var count = _values[x].PerImage;
+        var ordered = sources.Length == count && sources.Select((v, i) => v == i).All(b => b);
+        if (ordered && ValueOf(outDims).C == _values[x].C)
+        {
+            return Alias(x, outDims);
+        }
+
+        if (ordered && outDims.Length == 1)
+        {
+            return Flat(where, x);
+        }
+
+        return Emit(GraphOpKind.Gather, where, [x], ValueOf(outDims), o => o with { Sources = sources }, outDims);
     }
 
     private int Pool(GraphOpKind kind, string where, int x, int kernel, int stride)

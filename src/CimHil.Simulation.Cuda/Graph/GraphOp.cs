@@ -44,10 +44,23 @@ public sealed record GraphOp
     /// <summary>ReLU at the end (fused from the following Relu node or a residual block).</summary>
     public bool Relu { get; init; }
 
+    /// <summary>The operation of an Add op on two values: Add, Subtract or Multiply (ONNX Add/Sub/Mul of two tensors).</summary>
+    public ElementwiseOp Arithmetic { get; init; } = ElementwiseOp.Add;
+
+    /// <summary>The function of a Map op.</summary>
+    public ElementwiseMap? Map { get; init; }
+
+    /// <summary>
+    /// Gather: for each element of one output image (row-major over its shape), the row-major index of the input element it
+    /// copies, or −1 for a zero (padding). Found by running the CPU module on one image of 1, 2, 3, …, so it is the CPU's
+    /// data movement exactly.
+    /// </summary>
+    public int[]? Sources { get; init; }
+
     /// <summary>What the op does, for the plan's description.</summary>
     public string Describe()
     {
-        var extra = (Bias is null ? "" : " +bias") + (Affine is null ? "" : " +bn") + (Relu ? " +relu" : "") + (Pool > 1 ? $" +maxpool{Pool}" : "");
+        var extra = (Arithmetic == ElementwiseOp.Add ? "" : $" {Arithmetic}") + (Map is null ? "" : $" {Map.Describe()}") + (Bias is null ? "" : " +bias") + (Affine is null ? "" : " +bn") + (Relu ? " +relu" : "") + (Pool > 1 ? $" +maxpool{Pool}" : "");
         return $"{Kind}({string.Join(", ", Inputs.Select(i => $"v{i}"))}) → v{Output}{extra}  [{Where}]";
     }
 }

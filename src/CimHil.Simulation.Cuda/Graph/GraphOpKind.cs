@@ -12,8 +12,14 @@ public enum GraphOpKind
     /// <summary>Per-channel epilogue alone (a BatchNorm or ReLU that could not be fused into its producer).</summary>
     Epilogue,
 
-    /// <summary>Elementwise sum of two values (residual connection), optionally followed by ReLU.</summary>
+    /// <summary>Elementwise sum (or difference, product: <see cref="GraphOp.Arithmetic"/>) of two values (residual connection), optionally followed by ReLU.</summary>
     Add,
+
+    /// <summary>A unary elementwise function (<see cref="GraphOp.Map"/>): an activation or arithmetic with a constant.</summary>
+    Map,
+
+    /// <summary>Each output element copied from one input element or zero (<see cref="GraphOp.Sources"/>): Transpose, Reshape, Pad.</summary>
+    Gather,
 
     /// <summary>Max pooling, no padding.</summary>
     MaxPool,

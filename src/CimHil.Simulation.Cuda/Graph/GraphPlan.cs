@@ -158,7 +158,7 @@ public sealed class GraphPlan
     private static bool NonDecreasing(GraphOp conv) =>
         conv.Affine is null || conv.Affine.Packed.AsSpan(2 * conv.Affine.Channels, conv.Affine.Channels).ToArray().All(g => g >= 0);
 
-    // Values to buffers by liveness: an elementwise op (Epilogue, Add) may write over an input read for the last time (it reads
+    // Values to buffers by liveness: an elementwise op (Epilogue, Add, Map) may write over an input read for the last time (it reads
     // each element before writing it); any other op gets a buffer none of its inputs uses.
     private static (int[] BufferOf, long[] Sizes) Place(IReadOnlyList<GraphOp> ops, IReadOnlyList<GraphValue> values, int output, bool broadcast)
     {
@@ -221,7 +221,7 @@ public sealed class GraphPlan
                 continue;
             }
 
-            var elementwise = op.Kind is GraphOpKind.Epilogue or GraphOpKind.Add;
+            var elementwise = op.Kind is GraphOpKind.Epilogue or GraphOpKind.Add or GraphOpKind.Map;
             if (elementwise)
             {
                 Release(op, i);

@@ -63,14 +63,93 @@ extern "C" __global__ void graph_epilogue(const float* x, float* y, int C, long 
     }
 }
 
-// y = relu?(a + b), elementwise over [total] per chip (the residual add); y may be a or b.
-extern "C" __global__ void graph_add(const float* a, const float* b, float* y, long long total, int relu)
+// y = relu?(a ∘ b), elementwise over [total] per chip (the residual add; ∘: 0 add, 1 subtract, 2 multiply as ONNX Add/Sub/Mul
+// of two tensors, TensorPrimitives on the CPU); y may be a or b.
+extern "C" __global__ void graph_add(const float* a, const float* b, float* y, long long total, int relu, int op)
 {
     const long long off = blockIdx.y * total;
     GRID_STRIDE(idx, total)
     {
-        float v = __fadd_rn(a[off + idx], b[off + idx]);
+        const float u = a[off + idx], w = b[off + idx];
+        float v = op == 0 ? __fadd_rn(u, w) : op == 1 ? __fsub_rn(u, w) : __fmul_rn(u, w);
         y[off + idx] = relu != 0 ? fmaxf(v, 0.f) : v;
+    }
+}
+
+// .NET's Math.Max / Math.Min (float): IEEE 754-2019 maximum/minimum, NaN propagates and +0 > −0 (the CPU's Activation.Clip).
+__device__ __forceinline__ float net_max(float a, float b)
+{
+    if (a != b)
+    {
+        return isnan(a) ? a : (b < a ? a : b);
+    }
+    return signbit(b) ? a : b;
+}
+
+__device__ __forceinline__ float net_min(float a, float b)
+{
+    if (a != b)
+    {
+        return isnan(a) ? a : (a < b ? a : b);
+    }
+    return signbit(a) ? a : b;
+}
+
+// y = f(x) elementwise over [C][n][P] per chip (MapFunction codes; Activation and Ops.ApplyConstant on the CPU). The constant
+// holds one float per element of one image (row-major [C][P]), broadcast at plan time. Sigmoid and tanh: the CPU calls glibc's
+// expf/tanhf (MathF); here exp and tanh run in double and are rounded once to float, which is the correctly rounded result
+// but for about one input in 2^29, as glibc's are for nearly all inputs (docs/gpu.md, "Imported graphs"). Sigmoid keeps the
+// CPU's three roundings: e = exp(−x), 1 + e, 1 / that. x and y may be the same buffer.
+extern "C" __global__ void graph_map(const float* x, float* y, int C, int n, int P, int code, int aBits, int bBits,
+                                     const float* __restrict__ constant)
+{
+    const long long total = (long long)C * n * P;
+    const float* xg = x + blockIdx.y * total;
+    float* yg = y + blockIdx.y * total;
+    const float a = __int_as_float(aBits), b = __int_as_float(bBits);
+    GRID_STRIDE(idx, total)
+    {
+        const float v = xg[idx];
+        float c = 0.f;
+        if (constant != nullptr)
+        {
+            const long long plane = (long long)n * P;
+            c = constant[(idx / plane) * P + idx % P];
+        }
+        float r;
+        switch (code)
+        {
+            case 0: r = v >= 0.f ? v : __fmul_rn(a, v); break;
+            case 1: r = net_min(net_max(v, a), b); break;
+            case 2: r = __fdiv_rn(1.f, __fadd_rn(1.f, (float)exp((double)(-v)))); break;
+            case 3: r = (float)tanh((double)v); break;
+            case 4: r = __fadd_rn(v, c); break;
+            case 5: r = __fsub_rn(v, c); break;
+            case 6: r = __fsub_rn(c, v); break;
+            case 7: r = __fmul_rn(v, c); break;
+            case 8: r = __fdiv_rn(v, c); break;
+            default: r = __fdiv_rn(c, v); break;
+        }
+        yg[idx] = r;
+    }
+}
+
+// y[c][img][p] = x at the per-image source index of output element c·Po + p (row-major over the input image, −1: zero), for
+// [Co][n][Po] from [Ci][n][Pi] per chip: Transpose, Reshape and Pad, whose maps GraphLowering reads off the CPU's modules.
+extern "C" __global__ void graph_gather(const float* __restrict__ x, float* __restrict__ y, int Ci, int Pi, int Co, int Po, int n,
+                                        const int* __restrict__ sources)
+{
+    const long long total = (long long)Co * n * Po;
+    const float* xg = x + blockIdx.y * (long long)Ci * n * Pi;
+    float* yg = y + blockIdx.y * total;
+    const long long plane = (long long)n * Po;
+    GRID_STRIDE(idx, total)
+    {
+        const long long c = idx / plane;
+        const long long r = idx - c * plane;
+        const long long img = r / Po;
+        const int s = sources[c * Po + (r - img * Po)];
+        yg[idx] = s < 0 ? 0.f : xg[((long long)(s / Pi) * n + img) * Pi + s % Pi];
     }
 }
 

@@ -76,7 +76,7 @@ public static partial class Ops
     }
 
     /// <summary>Index into a constant of shape <paramref name="constantShape"/> for every element of a tensor of shape <paramref name="shape"/>.</summary>
-    internal static int[] BroadcastIndex(IReadOnlyList<int> shape, IReadOnlyList<int> constantShape)
+    public static int[] BroadcastIndex(IReadOnlyList<int> shape, IReadOnlyList<int> constantShape)
     {
         var rank = shape.Count;
         if (constantShape.Count > rank)

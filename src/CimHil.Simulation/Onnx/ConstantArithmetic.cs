@@ -12,6 +12,12 @@ public sealed class ConstantArithmetic(ElementwiseOp op, float[] constant, int[]
     /// <summary>The constant's values.</summary>
     public IReadOnlyList<float> Constant => constant;
 
+    /// <summary>The constant's shape (broadcast to the input by NumPy rules).</summary>
+    public IReadOnlyList<int> ConstantShape => constantShape;
+
+    /// <summary>True for c ∘ x (the constant is the first operand of Sub or Div).</summary>
+    public bool ConstantFirst => constantFirst;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input, ForwardContext context) => Ops.ApplyConstant(input, Op, constant, constantShape, constantFirst);
 

@@ -42,7 +42,9 @@ internal static class GraphPlanInterpreter
                 GraphOpKind.Conv => Conv(op, src, a, y, n, weights[op.WeightIndex]),
                 GraphOpKind.Linear => Linear(op, src, a, y, n, weights[op.WeightIndex]),
                 GraphOpKind.Epilogue => Epilogue(op, src[..(int)(y.PerImage * n)], y.C, n * y.Plane),
-                GraphOpKind.Add => Epilogue(op, src.Zip(Read(op.Inputs[1])).Take((int)(y.PerImage * n)).Select(p => p.First + p.Second).ToArray(), 1, (int)(y.PerImage * n)),
+                GraphOpKind.Add => Epilogue(op, src.Zip(Read(op.Inputs[1])).Take((int)(y.PerImage * n)).Select(p => Arithmetic(op.Arithmetic, p.First, p.Second)).ToArray(), 1, (int)(y.PerImage * n)),
+                GraphOpKind.Map => Map(op.Map!, src, y, n),
+                GraphOpKind.Gather => Gather(op.Sources!, src, a, y, n),
                 GraphOpKind.MaxPool or GraphOpKind.AvgPool => Pool(op, src, a, y, n),
                 GraphOpKind.GlobalAvgPool => Enumerable.Range(0, a.C * n).Select(p => (float)(src.Skip(p * a.Plane).Take(a.Plane).Sum(v => (double)v) / a.Plane)).ToArray(),
                 GraphOpKind.Flatten => Flatten(src, a, n),
@@ -108,6 +110,52 @@ internal static class GraphPlanInterpreter
 
         result = Epilogue(op, result, y.C, n * y.Plane);
         return op.Pool == 1 ? result : Pool(op with { Kind = GraphOpKind.MaxPool, KernelH = op.Pool, Geometry = new ConvolutionGeometry { StrideH = op.Pool } }, result, full, pooled, n);
+    }
+
+    private static float Arithmetic(ElementwiseOp op, float a, float b) => op switch
+    {
+        ElementwiseOp.Add => a + b,
+        ElementwiseOp.Subtract => a - b,
+        _ => a * b,
+    };
+
+    // The CPU's formulas (Activation, Ops.ApplyConstant) on the GPU's [C][n][P] layout, the constant indexed per image as graph_map does.
+    private static float[] Map(ElementwiseMap map, float[] x, GraphValue y, int n)
+    {
+        var result = new float[y.PerImage * n];
+        for (var idx = 0; idx < result.Length; idx++)
+        {
+            var v = x[idx];
+            var c = map.Constant is { } k ? k[(idx / (n * y.Plane) * y.Plane) + (idx % y.Plane)] : 0f;
+            result[idx] = map.Function switch
+            {
+                MapFunction.LeakyRelu => v >= 0 ? v : map.A * v,
+                MapFunction.Clip => Math.Min(Math.Max(v, map.A), map.B),
+                MapFunction.Sigmoid => 1f / (1f + MathF.Exp(-v)),
+                MapFunction.Tanh => MathF.Tanh(v),
+                MapFunction.Add => v + c,
+                MapFunction.Subtract => v - c,
+                MapFunction.SubtractFrom => c - v,
+                MapFunction.Multiply => v * c,
+                MapFunction.Divide => v / c,
+                _ => c / v,
+            };
+        }
+
+        return result;
+    }
+
+    private static float[] Gather(int[] sources, float[] x, GraphValue a, GraphValue y, int n)
+    {
+        var result = new float[y.PerImage * n];
+        for (var idx = 0; idx < result.Length; idx++)
+        {
+            int c = idx / (n * y.Plane), img = idx / y.Plane % n, p = idx % y.Plane;
+            var s = sources[(c * y.Plane) + p];
+            result[idx] = s < 0 ? 0f : x[((s / a.Plane * n) + img) * a.Plane + (s % a.Plane)];
+        }
+
+        return result;
     }
 
     private static float[] Linear(GraphOp op, float[] x, GraphValue a, GraphValue y, int n, float[] w)

@@ -59,6 +59,9 @@ public class GraphPlanTests
     [InlineData("residual-cnn", false)]
     [InlineData("residual-cnn", true)]
     [InlineData("lenet5", false)]
+    [InlineData("depthwise-separable", false)]
+    [InlineData("depthwise-separable", true)]
+    [InlineData("mlp", false)]
     public async Task Plan_RunWithTheGpuLayout_GivesTheLogitsOfNetworkForward(string fixture, bool fold)
     {
         var network = await Fixture(fixture, fold);
@@ -112,22 +115,94 @@ public class GraphPlanTests
     }
 
     [Fact]
-    public async Task Unsupported_DepthwiseFixture_NamesTheClipNode()
+    public async Task Build_DepthwiseFixture_RunsReluSixAsClipMapsAndTheTransposeAsAGather()
     {
-        var why = GraphPlan.Unsupported(Map(await Fixture("depthwise-separable")));
+        var plan = GraphPlan.Build(Map(await Fixture("depthwise-separable")));
 
-        Assert.NotNull(why);
-        Assert.Matches(@"^node '/Clip' \(Clip\): Clip\(0, 6\) does not run on the GPU yet \(supported: ", why);
+        Assert.Equal(3, plan.Ops.Count(o => o is { Kind: GraphOpKind.Map, Map: { Function: MapFunction.Clip, A: 0f, B: 6f } }));
+        var gather = Assert.Single(plan.Ops, o => o.Kind == GraphOpKind.Gather);
+        // [24, 7, 7] → [7, 7, 24] (NHWC): output element (y, x, c) holds input element (c, y, x).
+        Assert.Equal(new GraphValue(7, 7, 24), plan.Values[gather.Output]);
+        Assert.Equal((5 * 49) + (2 * 7) + 3, gather.Sources![(((2 * 7) + 3) * 24) + 5]);
+        Assert.Contains(plan.Ops, o => o.Kind == GraphOpKind.Concat);
     }
 
     [Fact]
-    public async Task Unsupported_MlpFixture_NamesTheFirstConstantArithmeticLayer()
+    public async Task Build_MlpFixture_RunsEveryConstantArithmeticAndActivationAsAMap()
     {
-        var why = GraphPlan.Unsupported(Map(await Fixture("mlp")));
+        var plan = GraphPlan.Build(Map(await Fixture("mlp")));
+
+        Assert.Equal(
+            [MapFunction.Subtract, MapFunction.Divide, MapFunction.LeakyRelu, MapFunction.Add, MapFunction.Tanh, MapFunction.Sigmoid, MapFunction.Multiply],
+            plan.Ops.Where(o => o.Kind == GraphOpKind.Map).Select(o => o.Map!.Function).ToArray());
+        Assert.Equal(0.1f, plan.Ops.Single(o => o.Map?.Function == MapFunction.LeakyRelu).Map!.A);
+        Assert.All(plan.Ops.Single(o => o.Map?.Function == MapFunction.Subtract).Map!.Constant!, c => Assert.Equal(0.2860f, c));
+        Assert.Equal(64, plan.Ops.Single(o => o.Map?.Function == MapFunction.Add).Map!.Constant!.Length);
+    }
+
+    [Fact]
+    public void Plan_PadTransposeChannelConstantsAndTensorArithmetic_GivesTheLogitsOfNetworkForward()
+    {
+        var rng = new Random(21);
+        var conv = new Conv2d(2, 3, 3, rng, padding: 1);
+        var fc = new Linear(3 * 7 * 6, 10, rng);
+        float[] perChannel = [0.5f, -2f, 3f];
+        var steps = new List<OnnxStep>
+        {
+            new("pad", new ZeroPad(new ConvolutionGeometry { PadTop = 1, PadLeft = 0, PadBottom = 2, PadRight = 1 }), ["x"], "p", "node 'pad' (Pad)"),
+            new("conv", conv, ["p"], "c", "node 'conv' (Conv)"),
+            new("scale", new ConstantArithmetic(ElementwiseOp.Multiply, perChannel, [3, 1, 1], false), ["c"], "s", "node 'scale' (Mul)"),
+            new("inv", new ConstantArithmetic(ElementwiseOp.Divide, [1.5f], [], true), ["s"], "i", "node 'inv' (Div)"),
+            new("sig", Activation.Sigmoid(), ["c"], "g", "node 'sig' (Sigmoid)"),
+            new("tanh", Activation.Tanh(), ["s"], "t", "node 'tanh' (Tanh)"),
+            new("leaky", Activation.LeakyRelu(0.2f), ["i"], "l", "node 'leaky' (LeakyRelu)"),
+            new("sub", new TensorSum(ElementwiseOp.Subtract), ["g", "t"], "d", "node 'sub' (Sub)"),
+            new("mul", new TensorSum(ElementwiseOp.Multiply), ["d", "l"], "m", "node 'mul' (Mul)"),
+            new("clip", Activation.Clip(-0.25f, 0.75f), ["m"], "k", "node 'clip' (Clip)"),
+            new("nhwc", ShapeNode.Transpose([0, 2, 3, 1]), ["k"], "h", "node 'nhwc' (Transpose)"),
+            new("flat", ShapeNode.Reshape([-1, 3 * 7 * 6]), ["h"], "f", "node 'flat' (Reshape)"),
+            new("fc", fc, ["f"], "y", "node 'fc' (Gemm)"),
+        };
+        var network = new Network("test", new OnnxGraph("x", "y", steps), [2, 4, 5], 10);
+        var plan = GraphPlan.Build(Map(network));
+
+        Assert.Equal(2, plan.Ops.Count(o => o.Kind == GraphOpKind.Gather)); // the padding and the transpose; the reshape flattens
+        Assert.Equal([ElementwiseOp.Subtract, ElementwiseOp.Multiply], plan.Ops.Where(o => o.Kind == GraphOpKind.Add).Select(o => o.Arithmetic).ToArray());
+        AssertLogitsOfNetworkForward(plan, CimTestModels.RandomInput(22, 5, 2, 4, 5), 23);
+    }
+
+    [Fact]
+    public void ElementwiseMapOf_PerChannelConstant_BroadcastsOverEachPlaneAndAScalarOverAll()
+    {
+        var perChannel = ElementwiseMap.Of(new ConstantArithmetic(ElementwiseOp.Subtract, [1f, 2f], [2, 1, 1], true), [2, 1, 3]);
+        var perFeature = ElementwiseMap.Of(new ConstantArithmetic(ElementwiseOp.Add, [1f, 2f, 3f], [1, 3], false), [3]);
+
+        Assert.Equal(MapFunction.SubtractFrom, perChannel.Function);
+        Assert.Equal([1f, 1f, 1f, 2f, 2f, 2f], perChannel.Constant!);
+        Assert.Equal([1f, 2f, 3f], perFeature.Constant!);
+    }
+
+    [Fact]
+    public void Unsupported_ConstantThatDoesNotBroadcast_NamesTheNodeAndTheAxis()
+    {
+        var steps = new List<OnnxStep>
+        {
+            new("flat", new Flatten(), ["x"], "f", "node 'flat' (Flatten)"),
+            new("add", new ConstantArithmetic(ElementwiseOp.Add, [1f, 2f], [2, 1], false), ["f"], "a", "node 'add' (Add)"),
+            new("fc", new Linear(8, 10, new Random(1)), ["a"], "y", "node 'fc' (Gemm)"),
+        };
+        var why = GraphPlan.Unsupported(Map(new Network("test", new OnnxGraph("x", "y", steps), [2, 2, 2], 10)));
+
+        Assert.Equal("node 'add' (Add): A constant of shape [2, 1] does not broadcast to [1, 8] (axis 0: 2 vs 1).", why);
+    }
+
+    [Fact]
+    public async Task Unsupported_ConcatWidthFixture_NamesTheConcatNode()
+    {
+        var why = GraphPlan.Unsupported(Map(await Fixture("concat-width")));
 
         Assert.NotNull(why);
-        // A plain chain is imported as a Sequential, so the refusal names the layer by its path (the ONNX node's name).
-        Assert.Matches(@"^module 'Sub' \(Subtract\(constant \[\]\)\): .* does not run on the GPU yet \(supported: Conv, ", why);
+        Assert.Matches(@"^node '/Concat' \(Concat\): Concat\(axis 3\) does not run on the GPU yet \(supported: Conv, ", why);
     }
 
     [Fact]
