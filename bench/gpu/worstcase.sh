@@ -36,6 +36,12 @@ if [ "$WC" != cpu ]; then
   for k in 0.5 1 2 3; do
     echo "== verify k=$k (the GPU search's Δ, re-applied on the CPU)"; timeout 60 $C worst-case --model $R/$MODEL --data $R/$DATA --device-model $BOUNDS --images $IMAGES --verify /tmp/wc-cuda/worst-case-k$k.safetensors
   done
+  # The same sweep with the search loop on the host and only the passes on the GPU (the first build): the resident loop
+  # repeats its arithmetic, so every Δ file must be the same bytes.
+  CIMHIL_CUDA_WORST_CASE_LOOP=host sweep 240 "sweep, --device cuda, host loop" --k 0,0.5,1,2,3 --method default --mc-chips 0 --out /tmp/wc-cuda-host --device cuda
+  for k in 0.5 1 2 3; do
+    if cmp -s /tmp/wc-cuda/worst-case-k$k.safetensors /tmp/wc-cuda-host/worst-case-k$k.safetensors; then echo "== k=$k: resident loop's Δ = host loop's, byte for byte"; else echo "== k=$k: resident loop's Δ DIFFERS from the host loop's"; fi
+  done
 fi
 if [ "$WC" != gpu ]; then
   sweep 450 "sweep, --device cpu ($(nproc) cores)" --k 0,0.5,1,2,3 --method default --mc-chips $CHIPS --out /tmp/wc-cpu --device cpu

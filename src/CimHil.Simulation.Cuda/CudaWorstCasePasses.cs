@@ -115,6 +115,27 @@ public sealed unsafe class CudaWorstCasePasses : IWorstCasePasses, IDisposable
     /// <summary>Logits [Count, classes] of the last pass (row-major, as the CPU's forward returns them).</summary>
     internal float[] Logits { get; }
 
+    /// <summary>Images per chunk of a pass.</summary>
+    internal int ChunkImages => _chunk;
+
+    /// <summary>Classes of the network (rows of the logits).</summary>
+    internal int Classes => _classes;
+
+    /// <summary>The test set's labels in order.</summary>
+    internal ReadOnlySpan<int> Labels => _labels;
+
+    /// <summary>Where <see cref="Backward"/> reads its seed ([classes][n] of the chunk).</summary>
+    internal DeviceBuffer Seed => _d0;
+
+    /// <summary>The device the passes run on.</summary>
+    internal CudaDevice Device => _device;
+
+    /// <summary>The weight buffer of mapped layer <paramref name="mappedLayer"/> ([OutputCount·FanIn] floats).</summary>
+    internal DeviceBuffer Weights(int mappedLayer) => _weights[_weightOfMapped[mappedLayer]];
+
+    /// <summary>The ∂L/∂W buffer of mapped layer <paramref name="mappedLayer"/>, summed over a pass's chunks.</summary>
+    internal DeviceBuffer WeightGradient(int mappedLayer) => _gradients[_weightOfMapped[mappedLayer]];
+
     /// <summary>
     /// Why <paramref name="mapped"/>'s search cannot run on the GPU (converters, a layer the plan does not compile, a network
     /// that does not start with a convolution, a max-pool of stride other than its size), or null when it can.
@@ -256,6 +277,7 @@ public sealed unsafe class CudaWorstCasePasses : IWorstCasePasses, IDisposable
                     }
                 }
 
+                _d0.Upload<float>(_hostSeed.AsSpan(0, _classes * n));
                 Backward(n);
             }
         }
@@ -275,7 +297,7 @@ public sealed unsafe class CudaWorstCasePasses : IWorstCasePasses, IDisposable
     }
 
     // Forward of images [start, start + n), keeping each step's input and output pointers for the backward; returns the logits.
-    private DeviceBuffer Forward(int start, int n)
+    internal DeviceBuffer Forward(int start, int n)
     {
         var k = _device.Kernels;
         var cur = 0UL;
@@ -331,13 +353,12 @@ public sealed unsafe class CudaWorstCasePasses : IWorstCasePasses, IDisposable
         return _outputs[^1]!;
     }
 
-    // Backward of the chunk Forward just ran, seeded with _hostSeed ([classes][n]): adds ∂L/∂W into the gradient buffers.
-    private void Backward(int n)
+    // Backward of the chunk Forward just ran, seeded with the seed in Seed ([classes][n]): adds ∂L/∂W into the gradient buffers.
+    internal void Backward(int n)
     {
         var k = _device.Kernels;
         var d = _d0;
         var other = _d1;
-        d.Upload<float>(_hostSeed.AsSpan(0, _classes * n));
         for (var i = _steps.Count - 1; i >= 0; i--)
         {
             var s = _steps[i];

@@ -89,6 +89,25 @@ public class GpuWorstCaseSearchTests
         }
     }
 
+    [GpuFact]
+    [Trait("Category", "Gpu")]
+    public async Task WorstCase_TheResidentLoop_KeepsTheHostLoopsDelta_ByteForByte()
+    {
+        var folder = CliProcess.EmptyFolder();
+        string[] sweep = ["worst-case", "--model", Model, "--device-model", "gaussian:0.1", "--k", "1", "--images", "500", "--steps", "8", "--restarts", "2", "--mc-chips", "0", "--device", "cuda"];
+
+        var (resident, _, residentError) = await CliProcess.RunAsync(folder, [.. sweep, "--out", Path.Combine(folder, "resident")]);
+        var (host, _, hostError) = await CliProcess.RunAsync(folder, new Dictionary<string, string?> { ["CIMHIL_CUDA_WORST_CASE_LOOP"] = "host" }, [.. sweep, "--out", Path.Combine(folder, "host")]);
+
+        Assert.True(resident == ExitCodes.Success, residentError);
+        Assert.True(host == ExitCodes.Success, hostError);
+        Assert.Contains("Worst-case search loop on the GPU", residentError, StringComparison.Ordinal);
+        Assert.Contains("Worst-case search loop on the CPU", hostError, StringComparison.Ordinal);
+
+        // Same passes, same IEEE arithmetic in the step, the same exact focus select: the same Δ (docs/gpu.md).
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(folder, "host", "worst-case-k1.safetensors")), await File.ReadAllBytesAsync(Path.Combine(folder, "resident", "worst-case-k1.safetensors")));
+    }
+
     private static double[] Curve(string json) =>
         [.. CliHarness.Json(json).GetProperty("points").EnumerateArray().Select(p => p.GetProperty("accuracy").GetDouble())];
 }

@@ -87,7 +87,14 @@ internal sealed class ChipBackendChoice : IDisposable
         }
 
         _logger.Information("Worst-case search passes on the GPU: {Device}", _gpu.Describe());
-        return CudaWorstCasePasses.Create(_gpu, forward);
+        if (!CudaWorstCaseDescent.Enabled)
+        {
+            _logger.Information("Worst-case search loop on the CPU ({Variable}=host)", CudaWorstCaseDescent.LoopVariable);
+            return CudaWorstCasePasses.Create(_gpu, forward);
+        }
+
+        _logger.Information("Worst-case search loop on the GPU: Δ, box and Adam moments resident, scalars back per step");
+        return CudaWorstCaseDescent.Create(_gpu, forward);
     }
 
     public void Dispose() => _gpu?.Dispose();

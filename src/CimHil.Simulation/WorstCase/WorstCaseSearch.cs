@@ -35,6 +35,7 @@ public sealed class WorstCaseSearch
         ArgumentNullException.ThrowIfNull(logger);
         Forward = forward;
         Passes = forward.HasConverters ? forward : passes ?? forward;
+        Descent = !forward.HasConverters && passes is IWorstCaseDescent resident ? resident : new HostDescent(forward, Passes);
         Bounds = bounds;
         Options = options.Validate();
         _logger = logger.ForContext<WorstCaseSearch>();
@@ -51,6 +52,12 @@ public sealed class WorstCaseSearch
 
     /// <summary>What computes the search's passes (<see cref="Forward"/> unless another device was given).</summary>
     public IWorstCasePasses Passes { get; }
+
+    /// <summary>
+    /// What runs each start's steps: the pass object itself when it keeps the search state on its device
+    /// (<see cref="IWorstCaseDescent"/>), else the CPU's loop over <see cref="Passes"/>.
+    /// </summary>
+    public IWorstCaseDescent Descent { get; }
 
     /// <summary>Where the per-device σ_i come from.</summary>
     public DeviceBoundModel Bounds { get; }
@@ -109,51 +116,34 @@ public sealed class WorstCaseSearch
             }
 
             box.Project(current);
-            var upper = double.PositiveInfinity;
-            var startCorrect = int.MaxValue;
-            var startLoss = double.PositiveInfinity;
+            var trackedCorrect = int.MaxValue;
             var startSeconds = 0.0;
-            var adam = Options.StepRule == WorstCaseStepRule.Adam ? new AdamState(mapped) : null;
-            for (var step = 0; step <= Options.Steps; step++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var conductances = current.ApplyTo(mapped);
-                var outcome = Passes.Gradient(conductances, Kappa, upper);
-                gradientPasses++;
-                var correct = outcome.Correct;
-                var loss = outcome.Loss;
-                if (Forward.HasConverters)
+            var s0 = start;
+            var descent = Descent.Descend(
+                new DescentRequest
                 {
-                    var exact = Forward.Evaluate(conductances, Kappa, upper);
-                    forwardPasses++;
-                    correct = exact.Correct;
-                    loss = exact.Loss;
-                }
-
-                trace.Add(new WorstCaseTracePoint(start, step, (double)correct / outcome.Total, loss, sw.Elapsed.TotalSeconds));
-                onStep?.Invoke(start, step, (double)correct / outcome.Total);
-                if (correct < startCorrect || (correct == startCorrect && loss < startLoss))
-                {
-                    if (correct < startCorrect)
+                    Box = box,
+                    Start = current,
+                    Best = startBest,
+                    StartIndex = start,
+                    Kappa = Kappa,
+                    Options = Options,
+                    OnStep = (step, correct, loss) =>
                     {
-                        startSeconds = sw.Elapsed.TotalSeconds;
-                    }
-
-                    startCorrect = correct;
-                    startLoss = loss;
-                    current.CopyTo(startBest);
-                }
-
-                if (step == Options.Steps)
-                {
-                    break;
-                }
-
-                var eta = Options.CosineSchedule ? Options.StepSize * 0.5 * (1 + Math.Cos(Math.PI * step / Options.Steps)) : Options.StepSize;
-                Update(box, current, outcome.WeightGradients!, eta, adam, step + 1);
-                box.Project(current);
-                upper = FocusClip(outcome.Margins, start);
-            }
+                        trace.Add(new WorstCaseTracePoint(s0, step, (double)correct / Forward.Data.Count, loss, sw.Elapsed.TotalSeconds));
+                        onStep?.Invoke(s0, step, (double)correct / Forward.Data.Count);
+                        if (correct < trackedCorrect)
+                        {
+                            trackedCorrect = correct;
+                            startSeconds = sw.Elapsed.TotalSeconds;
+                        }
+                    },
+                },
+                cancellationToken);
+            gradientPasses += descent.GradientPasses;
+            forwardPasses += descent.ForwardPasses;
+            var startCorrect = descent.Correct;
+            var upper = descent.Upper;
 
             beforePolishCorrect = Math.Min(beforePolishCorrect, startCorrect);
             if (Options.PolishEvaluations > 0 && k > 0)
@@ -274,71 +264,5 @@ public sealed class WorstCaseSearch
     {
         ArgumentNullException.ThrowIfNull(delta);
         return Forward.Accuracy(delta.ApplyTo(Forward.Mapped));
-    }
-
-    private double FocusClip(float[] margins, int start)
-    {
-        // Each restart halves the focus: later starts aim at fewer, easier samples, which matters when only a handful of
-        // samples can be flipped at all (the mean direction of many margins then misses the count-optimal corner).
-        var focus = Options.FocusFraction / (1 << Math.Min(start, 20));
-        if (focus >= 1)
-        {
-            return double.PositiveInfinity;
-        }
-
-        var positive = margins.Where(m => m > 0).ToArray();
-        if (positive.Length == 0)
-        {
-            return double.PositiveInfinity;
-        }
-
-        Array.Sort(positive);
-        var idx = Math.Clamp((int)Math.Ceiling(focus * positive.Length) - 1, 0, positive.Length - 1);
-        return positive[idx];
-    }
-
-    private void Update(PerturbationBox box, ConductancePerturbation delta, float[][] weightGradients, double eta, AdamState? adam, int t)
-    {
-        var mapped = Forward.Mapped;
-        for (var l = 0; l < mapped.Layers.Count; l++)
-        {
-            var layer = mapped.Layers[l];
-            var gw = weightGradients[l];
-            for (var s = 0; s < layer.SliceCount; s++)
-            {
-                var c = layer.Coefficients[s];
-                Move(delta.Layers[l].Plus[s], box.Upper[l].Plus[s], c, gw, 1, adam?.M[l].Plus[s], adam?.V[l].Plus[s]);
-                Move(delta.Layers[l].Minus[s], box.Upper[l].Minus[s], c, gw, -1, adam?.M[l].Minus[s], adam?.V[l].Minus[s]);
-            }
-        }
-
-        void Move(double[] d, double[] half, double[] c, float[] gw, int sign, double[]? m, double[]? v)
-        {
-            for (var i = 0; i < d.Length; i++)
-            {
-                var h = half[i];
-                if (h <= 0)
-                {
-                    continue;
-                }
-
-                // Chain rule through the decode W = Σ c·(G⁺ − G⁻): ∂L/∂Δg = ±c·∂L/∂W.
-                var g = sign * c[i] * gw[i];
-                if (adam is null)
-                {
-                    d[i] -= eta * h * Math.Sign(g);
-                }
-                else
-                {
-                    // Adam on u = Δ/h, so the learning rate is in units of the box half-width (Kingma & Ba, Algorithm 1).
-                    var gu = g * h;
-                    m![i] = (AdamState.Beta1 * m[i]) + ((1 - AdamState.Beta1) * gu);
-                    v![i] = (AdamState.Beta2 * v[i]) + ((1 - AdamState.Beta2) * gu * gu);
-                    var mh = m[i] / (1 - Math.Pow(AdamState.Beta1, t));
-                    var vh = v[i] / (1 - Math.Pow(AdamState.Beta2, t));
-                    d[i] -= eta * h * mh / (Math.Sqrt(vh) + AdamState.Epsilon);
-                }
-            }
-        }
     }
 }
