@@ -83,6 +83,13 @@ public sealed class AdversarialRcnTraining : ITrainingMethod
     public string Name => "atrice";
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The warm-up is noise-injection training; its weights score higher on clean validation than the adversarially
+    /// trained ones, so selecting among them would return the warm-up network (the default study's seeds 1 and 3 did).
+    /// </remarks>
+    public int FirstSelectableEpoch => WarmupEpochs + 1;
+
+    /// <inheritdoc />
     public StepOutcome Step(TrainingBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -44,7 +44,9 @@ public sealed class Trainer
     /// Trains <paramref name="network"/> in place on the calling thread. With <see cref="TrainerOptions.ValidationSamples"/>
     /// the training set is split (<see cref="ValidationSplit.Carve"/>), each epoch is judged on the validation part, training
     /// stops after <see cref="TrainerOptions.Patience"/> epochs without improvement, and the best epoch's weights are
-    /// restored. The test set is only reported, never used for a decision.
+    /// restored. Only epochs from <see cref="ITrainingMethod.FirstSelectableEpoch"/> on are candidates and count toward
+    /// patience (a warm-up is never kept); when the budget ends before that epoch, the last epoch's weights stand.
+    /// The test set is only reported, never used for a decision.
     /// </summary>
     public TrainingResult Train(Network network, Dataset train, Dataset? test, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -67,6 +69,7 @@ public sealed class Trainer
         _logger.Information(
             "Training {Architecture} ({Parameters} parameters) with {Method}: up to {Epochs} epochs (patience {Patience}), batch {BatchSize}, {Optimizer} lr {LearningRate} ({Schedule}), {Samples} samples, {Validation} validation samples",
             network.Architecture, network.ParameterCount, _method.Name, _options.Epochs, _options.Patience, _options.BatchSize, _options.Optimizer, _options.LearningRate, _options.Schedule, train.Count, validation?.Count ?? 0);
+        var firstSelectable = Math.Max(1, _method.FirstSelectableEpoch);
         var bestEpoch = 0;
         var bestValidation = double.NegativeInfinity;
         float[][]? bestState = null;
@@ -111,7 +114,7 @@ public sealed class Trainer
             if (validation is not null)
             {
                 validationAcc = Evaluator.Accuracy(network, validation, _options.EvaluationBatchSize);
-                if (validationAcc > bestValidation)
+                if (epoch >= firstSelectable && validationAcc > bestValidation)
                 {
                     (bestValidation, bestEpoch) = (validationAcc.Value, epoch);
                     bestState = Snapshot(network, bestState);
@@ -124,7 +127,7 @@ public sealed class Trainer
                 "Epoch {Epoch}/{Epochs}: train loss {TrainLoss:F4}, train accuracy {TrainAccuracy:P2}, validation accuracy {ValidationAccuracy:P2}, test accuracy {TestAccuracy:P2}, lr {LearningRate}, {EpochSeconds:F1} s",
                 epoch, _options.Epochs, result.TrainLoss, result.TrainAccuracy, validationAcc, testAcc, optimizer.LearningRate, trainSeconds);
             progress?.Report(new TrainingProgress(epoch, _options.Epochs, steps, steps, result.TrainLoss, result));
-            if (_options.Patience > 0 && epoch - bestEpoch >= _options.Patience)
+            if (_options.Patience > 0 && epoch - Math.Max(bestEpoch, firstSelectable - 1) >= _options.Patience)
             {
                 _logger.Information("Early stopping after epoch {Epoch}: no better validation accuracy than epoch {BestEpoch}'s {Best:P2} for {Patience} epochs", epoch, bestEpoch, bestValidation, _options.Patience);
                 break;

@@ -32,6 +32,13 @@ public interface ITrainingMethod
     void AfterUpdate(Network network)
     {
     }
+
+    /// <summary>
+    /// The first epoch whose weights are this method's result (1-based). A method that starts with a warm-up of another
+    /// objective (A-TRICE's noise-only epochs) returns the epoch after it, so early stopping never keeps warm-up weights
+    /// merely because their clean validation accuracy is higher — that is the warm-up's objective, not the method's.
+    /// </summary>
+    int FirstSelectableEpoch => 1;
 }
 
 /// <summary>Plain cross-entropy training with nominal weights.</summary>

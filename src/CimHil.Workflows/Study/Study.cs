@@ -154,6 +154,12 @@ public sealed class Study : Workflow<StudySettings>
             text.Append(CultureInfo.InvariantCulture, $";mapping={mapping}");
         }
 
+        // A-TRICE models cached before early stopping skipped the warm-up could hold warm-up weights: a new key retrains them.
+        if (method == RobustnessMethods.Atrice)
+        {
+            text.Append(";select=after-warmup");
+        }
+
         if (method == RobustnessMethods.Rcn && settings.Parameters.RcnSearch)
         {
             var g = settings.RcnSearch;

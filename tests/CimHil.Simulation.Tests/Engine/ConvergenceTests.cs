@@ -94,6 +94,35 @@ public class ConvergenceTests
     }
 
     [Fact]
+    public void EarlyStopping_MethodWithWarmup_NeverKeepsAWarmupEpoch()
+    {
+        // The same honest-then-shifted run, but the honest epochs are the method's warm-up (as A-TRICE's noise-only
+        // epochs are): their higher validation accuracy must not win. Before the fix the trainer returned epoch 3.
+        var train = TrainingTests.SmallSynthetic(400, seed: 1);
+        var test = TrainingTests.SmallSynthetic(100, seed: 2);
+        var net = PyTorchFixtureTests.TinyNet();
+        var options = new TrainerOptions { Epochs = 10, BatchSize = 20, Seed = 1, LearningRate = 1e-2f, ValidationSamples = 100, Patience = 2 };
+        var result = new Trainer(options, Logger.None, new SabotagedAfter(3, firstSelectable: 4)).Train(net, train, test);
+
+        Assert.True(result.Epochs[2].ValidationAccuracy > 0.8, $"epoch 3 validation accuracy {result.Epochs[2].ValidationAccuracy}");
+        Assert.InRange(result.ReturnedEpoch, 4, result.EpochsRun);
+        Assert.True(result.EpochsRun >= 6, $"patience counts from the first selectable epoch (4), so at least 6 epochs run; ran {result.EpochsRun}");
+        var selectable = result.Epochs.Skip(3).Select(e => e.ValidationAccuracy!.Value).ToList();
+        Assert.Equal(selectable.Max(), result.BestValidationAccuracy);
+        Assert.Equal(result.FinalTestAccuracy!.Value, Evaluator.Accuracy(net, test), 12);
+    }
+
+    [Fact]
+    public void EarlyStopping_BudgetEndsInsideTheWarmup_ReturnsTheLastEpoch()
+    {
+        var options = new TrainerOptions { Epochs = 2, BatchSize = 20, Seed = 1, LearningRate = 1e-2f, ValidationSamples = 100, Patience = 1 };
+        var result = new Trainer(options, Logger.None, new SabotagedAfter(3, firstSelectable: 4))
+            .Train(PyTorchFixtureTests.TinyNet(), TrainingTests.SmallSynthetic(400, seed: 1), null);
+        Assert.Equal(2, result.EpochsRun);
+        Assert.Equal(2, result.ReturnedEpoch);
+    }
+
+    [Fact]
     public void LearningRateAt_Cosine_IsHalfCosineOverTheEpochBudget()
     {
         var cosine = new TrainerOptions { Epochs = 4, LearningRate = 1e-3f, Schedule = LearningRateSchedule.Cosine };
@@ -172,9 +201,11 @@ public class ConvergenceTests
     }
 
     /// <summary>Standard training up to <paramref name="honestEpochs"/>, then every label shifted by one class.</summary>
-    private sealed class SabotagedAfter(int honestEpochs) : ITrainingMethod
+    private sealed class SabotagedAfter(int honestEpochs, int firstSelectable = 1) : ITrainingMethod
     {
         public string Name => "sabotaged";
+
+        public int FirstSelectableEpoch => firstSelectable;
 
         public StepOutcome Step(TrainingBatch batch) =>
             batch.Epoch <= honestEpochs
