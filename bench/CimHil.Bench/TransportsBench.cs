@@ -73,6 +73,21 @@ internal static class TransportsBench
             Console.WriteLine(
                 $"  (alternating blocks) process CPU per query: bare {bareAgain.CpuSecondsPerCall * 1e6:F1} µs, transport {direct.CpuSecondsPerCall * 1e6:F1} µs; " +
                 $"allocated per query: bare {bareAgain.BytesPerCall:F0} B, transport {direct.BytesPerCall:F0} B");
+
+            // The same again with no per-call bound (Timeout infinite): no watchdog, and the socket gets a token that
+            // cannot cancel, so it registers nothing. The rest over the bare client is buffering and the async frames.
+            var bounded = transport.Timeout;
+            transport.Timeout = Timeout.InfiniteTimeSpan;
+            var (bareThird, unbounded) = await InterleavedComparison.RunAsync(
+                bareClient.RoundTripAsync,
+                async () =>
+                {
+                    await transport.WriteAsync(query, ct);
+                    await transport.ReadUntilAsync((byte)'\n', 4096, ct);
+                },
+                iterations);
+            transport.Timeout = bounded;
+            Report($"transport, no per-call bound (bare {Median(bareThird.SortedSeconds) * 1e6:F1} µs)", unbounded.SortedSeconds, bareThird.SortedSeconds);
         }
 
         await ResilienceShareAsync(tcp.ResourceString, options, logger, bareClient, iterations, ct);
