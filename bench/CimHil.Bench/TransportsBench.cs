@@ -60,13 +60,15 @@ internal static class TransportsBench
             // into the transport's share (deadline, cancellation, buffering) and the session's own (lock, resilience, framing).
             var transport = socketSession.Transport;
             var query = "*OPC?\n"u8.ToArray();
+            async Task DirectQueryAsync()
+            {
+                await transport.WriteAsync(query, ct);
+                await transport.ReadUntilAsync((byte)'\n', 4096, ct);
+            }
+
             var (bareAgain, direct) = await InterleavedComparison.RunAsync(
                 bareClient.RoundTripAsync,
-                async () =>
-                {
-                    await transport.WriteAsync(query, ct);
-                    await transport.ReadUntilAsync((byte)'\n', 4096, ct);
-                },
+                DirectQueryAsync,
                 iterations);
             Report("bare loopback socket (again)", bareAgain.SortedSeconds);
             Report("TcpSocketTransport alone", direct.SortedSeconds, bareAgain.SortedSeconds);
@@ -80,11 +82,7 @@ internal static class TransportsBench
             transport.Timeout = Timeout.InfiniteTimeSpan;
             var (bareThird, unbounded) = await InterleavedComparison.RunAsync(
                 bareClient.RoundTripAsync,
-                async () =>
-                {
-                    await transport.WriteAsync(query, ct);
-                    await transport.ReadUntilAsync((byte)'\n', 4096, ct);
-                },
+                DirectQueryAsync,
                 iterations);
             transport.Timeout = bounded;
             Report($"transport, no per-call bound (bare {Median(bareThird.SortedSeconds) * 1e6:F1} µs)", unbounded.SortedSeconds, bareThird.SortedSeconds);

@@ -96,6 +96,10 @@ public abstract class BufferedTransport : ITransport
         {
             throw new InstrumentTimeoutException(Resource, $"reading a reply ({scanned} bytes received, no terminator)", timeout, ex);
         }
+        catch (Exception ex) when (IsReceiveFailure(ex))
+        {
+            throw OnReceiveFailure(ex);
+        }
         finally
         {
             _watchdog.Stop();
@@ -146,6 +150,10 @@ public abstract class BufferedTransport : ITransport
         {
             throw new InstrumentTimeoutException(Resource, $"reading {count} bytes ({copied} received)", timeout, ex);
         }
+        catch (Exception ex) when (IsReceiveFailure(ex))
+        {
+            throw OnReceiveFailure(ex);
+        }
         finally
         {
             _watchdog.Stop();
@@ -179,8 +187,19 @@ public abstract class BufferedTransport : ITransport
         await OpenCoreAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads at least one byte; returns 0 when the peer closed the link.</summary>
+    /// <summary>
+    /// Reads at least one byte; returns 0 when the peer closed the link. A transport may return its link's own call here
+    /// without an async frame of its own (the socket's: one resumption fewer per reply) and leave its failures to
+    /// <see cref="IsReceiveFailure"/> and <see cref="OnReceiveFailure"/>.
+    /// </summary>
     protected abstract ValueTask<int> ReadSomeCoreAsync(Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="failure"/>, let through by <see cref="ReadSomeCoreAsync"/>, is the link's failure to translate.</summary>
+    protected virtual bool IsReceiveFailure(Exception failure) => false;
+
+    /// <summary>The exception the caller gets for a receive failure (<see cref="IsReceiveFailure"/>); marks the link dropped if it is.</summary>
+    protected virtual InstrumentIOException OnReceiveFailure(Exception failure) =>
+        new(Resource, $"{Resource}: receive failed: {failure.Message}", failure);
 
     protected abstract ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 

@@ -67,6 +67,14 @@ internal sealed class RawSocketPeer : IDisposable
     /// <summary>Sends <paramref name="bytes"/> at once (blocking).</summary>
     public void Send(ReadOnlySpan<byte> bytes) => _socket!.Send(bytes, SocketFlags.None);
 
+    /// <summary>Aborts the connection with a TCP reset (linger 0), as a crashed instrument or a pulled cable through a switch may.</summary>
+    public void Reset()
+    {
+        _socket!.LingerState = new LingerOption(true, 0);
+        _socket.Close();
+        _socket = null;
+    }
+
     public void Dispose()
     {
         _socket?.Dispose();

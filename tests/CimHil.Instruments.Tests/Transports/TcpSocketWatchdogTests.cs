@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CimHil.Instruments.Tests.Support;
+using CimHil.Instruments.Transports;
 
 namespace CimHil.Instruments.Tests.Transports;
 
@@ -21,8 +22,7 @@ public sealed class TcpSocketWatchdogTests
         Assert.Equal("*IDN?\n", peer.Receive(6));
         peer.Send("CIM"u8); // part of a reply, then silence
 
-        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(
-            async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var ex = await ReadTimingOutAsync(transport);
 
         Assert.Equal(Timeout, ex.Timeout);
         Assert.Equal("reading a reply (3 bytes received, no terminator)", ex.Operation);
@@ -42,8 +42,7 @@ public sealed class TcpSocketWatchdogTests
 
         // This read starts half a Timeout later: the timer's first firing must not end it, only its own limit.
         var started = Stopwatch.GetTimestamp();
-        await Assert.ThrowsAsync<InstrumentTimeoutException>(
-            async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await ReadTimingOutAsync(transport);
 
         Assert.True(Stopwatch.GetElapsedTime(started) >= Timeout, $"timed out after {Stopwatch.GetElapsedTime(started).TotalMilliseconds} ms, before its {Timeout.TotalMilliseconds} ms");
     }
@@ -53,8 +52,7 @@ public sealed class TcpSocketWatchdogTests
     {
         using var peer = new RawSocketPeer();
         await using var transport = await peer.ConnectAsync(Timeout);
-        await Assert.ThrowsAsync<InstrumentTimeoutException>(
-            async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await ReadTimingOutAsync(transport);
 
         // The late reply is still there for whoever reads next (the session re-opens the link so it never takes it).
         peer.Send("late\n"u8);
@@ -71,8 +69,7 @@ public sealed class TcpSocketWatchdogTests
     {
         using var peer = new RawSocketPeer();
         await using var transport = await peer.ConnectAsync(Timeout);
-        await Assert.ThrowsAsync<InstrumentTimeoutException>(
-            async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await ReadTimingOutAsync(transport);
 
         await peer.AcceptAsync(transport.OpenAsync(CancellationToken.None));
         await transport.WriteAsync("*IDN?\n"u8.ToArray(), CancellationToken.None);
@@ -94,4 +91,9 @@ public sealed class TcpSocketWatchdogTests
         peer.Send("1\n"u8);
         Assert.Equal("1"u8.ToArray(), await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
     }
+
+    /// <summary>A read that the watchdog must end (a 30 s guard in case it never does).</summary>
+    private static Task<InstrumentTimeoutException> ReadTimingOutAsync(TcpSocketTransport transport) =>
+        Assert.ThrowsAsync<InstrumentTimeoutException>(
+            async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
 }
