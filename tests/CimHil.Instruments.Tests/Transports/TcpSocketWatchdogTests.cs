@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using CimHil.Instruments.Tests.Support;
 using CimHil.Instruments.Transports;
 
@@ -58,10 +59,7 @@ public sealed class TcpSocketWatchdogTests
         peer.Send("late\n"u8);
         Assert.Equal("late"u8.ToArray(), await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
 
-        await transport.WriteAsync("*OPC?\n"u8.ToArray(), CancellationToken.None);
-        Assert.Equal("*OPC?\n", peer.Receive(6));
-        peer.Send("1\n"u8);
-        Assert.Equal("1"u8.ToArray(), await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
+        await AssertExchangeAsync(transport, peer, "*OPC?", "1");
     }
 
     [Fact]
@@ -72,10 +70,7 @@ public sealed class TcpSocketWatchdogTests
         await ReadTimingOutAsync(transport);
 
         await peer.AcceptAsync(transport.OpenAsync(CancellationToken.None));
-        await transport.WriteAsync("*IDN?\n"u8.ToArray(), CancellationToken.None);
-        Assert.Equal("*IDN?\n", peer.Receive(6));
-        peer.Send("CimHil,board,0,1\n"u8);
-        Assert.Equal("CimHil,board,0,1"u8.ToArray(), await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
+        await AssertExchangeAsync(transport, peer, "*IDN?", "CimHil,board,0,1");
     }
 
     [Fact]
@@ -96,4 +91,13 @@ public sealed class TcpSocketWatchdogTests
     private static Task<InstrumentTimeoutException> ReadTimingOutAsync(TcpSocketTransport transport) =>
         Assert.ThrowsAsync<InstrumentTimeoutException>(
             async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+
+    /// <summary>One query through the transport: the exact bytes on the wire, and the peer's reply read back.</summary>
+    private static async Task AssertExchangeAsync(TcpSocketTransport transport, RawSocketPeer peer, string command, string reply)
+    {
+        await transport.WriteAsync(Encoding.ASCII.GetBytes(command + "\n"), CancellationToken.None);
+        Assert.Equal(command + "\n", peer.Receive(command.Length + 1));
+        peer.Send(Encoding.ASCII.GetBytes(reply + "\n"));
+        Assert.Equal(reply, Encoding.ASCII.GetString(await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None)));
+    }
 }
