@@ -60,19 +60,32 @@ internal static class TransportsBench
             // into the transport's share (deadline, cancellation, buffering) and the session's own (lock, resilience, framing).
             var transport = socketSession.Transport;
             var query = "*OPC?\n"u8.ToArray();
+            async Task DirectQueryAsync()
+            {
+                await transport.WriteAsync(query, ct);
+                await transport.ReadUntilAsync((byte)'\n', 4096, ct);
+            }
+
             var (bareAgain, direct) = await InterleavedComparison.RunAsync(
                 bareClient.RoundTripAsync,
-                async () =>
-                {
-                    await transport.WriteAsync(query, ct);
-                    await transport.ReadUntilAsync((byte)'\n', 4096, ct);
-                },
+                DirectQueryAsync,
                 iterations);
             Report("bare loopback socket (again)", bareAgain.SortedSeconds);
             Report("TcpSocketTransport alone", direct.SortedSeconds, bareAgain.SortedSeconds);
             Console.WriteLine(
                 $"  (alternating blocks) process CPU per query: bare {bareAgain.CpuSecondsPerCall * 1e6:F1} µs, transport {direct.CpuSecondsPerCall * 1e6:F1} µs; " +
                 $"allocated per query: bare {bareAgain.BytesPerCall:F0} B, transport {direct.BytesPerCall:F0} B");
+
+            // The same again with no per-call bound (Timeout infinite): no watchdog, and the socket gets a token that
+            // cannot cancel, so it registers nothing. The rest over the bare client is buffering and the async frames.
+            var bounded = transport.Timeout;
+            transport.Timeout = Timeout.InfiniteTimeSpan;
+            var (bareThird, unbounded) = await InterleavedComparison.RunAsync(
+                bareClient.RoundTripAsync,
+                DirectQueryAsync,
+                iterations);
+            transport.Timeout = bounded;
+            Report($"transport, no per-call bound (bare {Median(bareThird.SortedSeconds) * 1e6:F1} µs)", unbounded.SortedSeconds, bareThird.SortedSeconds);
         }
 
         await ResilienceShareAsync(tcp.ResourceString, options, logger, bareClient, iterations, ct);

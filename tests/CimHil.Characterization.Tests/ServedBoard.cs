@@ -103,25 +103,25 @@ public sealed class ServedBoard : IAsyncDisposable
             set => inner.Timeout = value;
         }
 
-        public Task OpenAsync(CancellationToken cancellationToken)
+        public ValueTask OpenAsync(CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref owner._reconnects);
             return inner.OpenAsync(cancellationToken);
         }
 
-        public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             owner.BeforeWrite?.Invoke(Interlocked.Increment(ref owner._writes), System.Text.Encoding.ASCII.GetString(data.Span));
             return inner.WriteAsync(data, cancellationToken);
         }
 
-        public Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) => inner.ReadUntilAsync(terminator, maxBytes, cancellationToken);
+        public ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) => inner.ReadUntilAsync(terminator, maxBytes, cancellationToken);
 
-        public Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) => inner.ReadExactAsync(count, cancellationToken);
+        public ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) => inner.ReadExactAsync(count, cancellationToken);
 
-        public Task ClearAsync(CancellationToken cancellationToken) => inner.ClearAsync(cancellationToken);
+        public ValueTask ClearAsync(CancellationToken cancellationToken) => inner.ClearAsync(cancellationToken);
 
-        public Task CloseAsync() => inner.CloseAsync();
+        public ValueTask CloseAsync() => inner.CloseAsync();
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

@@ -14,17 +14,17 @@ internal sealed class CannedReplyTransport(byte[] reply) : ITransport
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    public Task OpenAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public ValueTask OpenAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => Task.CompletedTask;
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) => Task.FromResult(reply);
+    public ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) => ValueTask.FromResult(reply);
 
-    public Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) => Task.FromResult(reply[..count]);
+    public ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) => ValueTask.FromResult(reply[..count]);
 
-    public Task ClearAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public ValueTask ClearAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public Task CloseAsync() => Task.CompletedTask;
+    public ValueTask CloseAsync() => ValueTask.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -14,8 +14,8 @@ public sealed partial class Keithley4200AEmulator
     /// <summary><c>:PMU:RPM:CONFIGURE</c> mode of the RPM's path to the PMU.</summary>
     public const int RpmToPmu = 0;
 
-    /// <summary><c>:PMU:RPM:CONFIGURE</c> mode of the RPM's path to the SMU (the state after reset).</summary>
-    public const int RpmToSmu = 1;
+    /// <summary><c>:PMU:RPM:CONFIGURE</c> mode of the RPM's path to the SMU (the state after reset); 1 and 3 are the CVU's (KXCI manual 4200A-KXCI-907-01D, pp. 7-22–7-23).</summary>
+    public const int RpmToSmu = 2;
 
     /// <summary>Measure mode of spot-mean readings, one per pulse (<c>:PMU:MEASURE:MODE 1</c>); 0 acquires nothing.</summary>
     public const int SpotMeanDiscrete = 1;
@@ -78,7 +78,7 @@ public sealed partial class Keithley4200AEmulator
             var mode = Number(args[1], text);
             if (mode is not (RpmToPmu or RpmToSmu))
             {
-                throw new KxciException($"{text}: RPM mode {args[1]} is neither 0 (PMU) nor 1 (SMU)");
+                throw new KxciException($"{text}: RPM mode {args[1]} is neither 0 (PMU) nor 2 (SMU); 1 and 3 route the CVU, which this emulator has not");
             }
 
             lock (_gate)

@@ -46,8 +46,12 @@ public sealed partial class Keithley4200A(ScpiSession session) : ScpiInstrument(
     /// <summary>RPM path to the PMU (<c>:PMU:RPM:CONFIGURE</c> mode 0).</summary>
     public const int RpmToPmu = 0;
 
-    /// <summary>RPM path to the SMU (<c>:PMU:RPM:CONFIGURE</c> mode 1).</summary>
-    public const int RpmToSmu = 1;
+    /// <summary>
+    /// RPM path to the SMU (<c>:PMU:RPM:CONFIGURE</c> mode 2). The KXCI manual (4200A-KXCI-907-01D, printed pages
+    /// 7-22 and 7-23, as cited by public lab notes; the <c>RP</c> command on 7-67) numbers the modes 0 PMU, 1 CV 2-wire,
+    /// 2 SMU, 3 CV 4-wire: mode 1 routed the CVU, not the SMU.
+    /// </summary>
+    public const int RpmToSmu = 2;
 
     /// <summary>Edge time of every PMU pulse: 100 ns, inside the 10 V range's 20 ns – 33 ms (4225-PMU datasheet, "Transition time").</summary>
     public const double PulseEdgeSeconds = 100e-9;
@@ -103,7 +107,7 @@ public sealed partial class Keithley4200A(ScpiSession session) : ScpiInstrument(
         RequirePmu(pmuChannel);
         return mode is RpmToPmu or RpmToSmu
             ? $":PMU:RPM:CONFIGURE PMU1-{pmuChannel}, {mode}"
-            : throw new ArgumentOutOfRangeException(nameof(mode), mode, "RPM mode: 0 (PMU) or 1 (SMU)");
+            : throw new ArgumentOutOfRangeException(nameof(mode), mode, "RPM mode: 0 (PMU) or 2 (SMU)");
     }
 
     /// <summary><c>:PMU:OUTPUT:STATE ch, 0|1</c>.</summary>

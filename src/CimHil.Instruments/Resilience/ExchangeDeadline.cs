@@ -1,67 +1,93 @@
 namespace CimHil.Instruments.Resilience;
 
 /// <summary>
-/// The bound on one whole exchange (a reply read, plus a reconnect and an error-queue read when a query is answered by
-/// silence), on the session's clock. One cancellation source and one timer per session instead of a source and a
-/// timer per exchange: the per-exchange timer was part of what each query cost on a loopback link (issue 18,
-/// docs/instruments.md "Session overhead"). The timer is lazy: <see cref="Start"/> only notes the start time and arms
-/// the timer if it is idle, <see cref="Stop"/> only notes the end; when the timer fires it cancels the source if the
-/// exchange under way is past its limit, re-arms itself for the rest if a later exchange is under way, and goes idle
-/// otherwise. So back-to-back exchanges cost a timestamp each and the timer fires about once per limit, while every
-/// exchange still ends exactly at its start + limit. A source that was cancelled is replaced before the next exchange.
+/// A watchdog on one call at a time: the bound on a whole exchange for <see cref="Scpi.ScpiSession"/> (a reply read,
+/// plus a reconnect and an error-queue read when a query is answered by silence, on the session's clock), and the bound
+/// on each single read or write for <see cref="Transports.BufferedTransport"/> (its <c>Timeout</c>, on real time). One
+/// cancellation source and one timer per owner instead of a source and a timer per call: the per-call timer was part of
+/// what each query cost on a loopback link (issue 18, docs/instruments.md "Session overhead", rounds four and five).
+/// The timer is lazy: <see cref="Start(CancellationToken)"/> only notes the start time and arms the timer if it is idle,
+/// <see cref="Stop"/> only notes the end; when the timer fires it cancels the source if the call under way is past its
+/// limit, re-arms itself for the rest if a later call is under way, and goes idle otherwise. So back-to-back calls cost
+/// a timestamp each and the timer fires about once per limit, while every call still ends exactly at its start + limit.
+/// A source that was cancelled is replaced before the next call.
 /// <see cref="CancellationTokenSource.TryReset"/> is no help here: on a timer of any clock but the system's it cannot
 /// tell whether the timer fired and answers false (seen on .NET 10 with the tests' fake clock). Start and Stop are
-/// called under the session's lock; the timer's callback takes <see cref="_gate"/> against them.
+/// called by one caller at a time (the session's lock, the transport's single-caller contract); the timer's callback
+/// takes <see cref="_gate"/> against them.
 /// </summary>
 internal sealed class ExchangeDeadline : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _clock;
-    private readonly ITimer? _timer;
-    private readonly long _limitTicks;
+    private ITimer? _timer;
     private CancellationTokenSource _source = new();
     private CancellationTokenRegistration _callerLink;
     private long _startedAt;
+    private long _limitTicks;
     private bool _running;
     private bool _armed;
 
-    /// <summary>Set when the timer decided to cancel <see cref="_source"/>: the next exchange must not get it.</summary>
+    /// <summary>When the armed timer fires (a timestamp of the clock); a call with a shorter limit re-arms it earlier.</summary>
+    private long _timerDueAt;
+
+    /// <summary>Whether the call under way has a bound (an unbounded one never "expires").</summary>
+    private bool _bounded;
+
+    /// <summary>Set when the timer decided to cancel <see cref="_source"/>: the next call must not get it.</summary>
     private bool _doomed;
 
     public ExchangeDeadline(TimeSpan limit, TimeProvider clock)
     {
         Limit = limit;
         _clock = clock;
-        if (limit != Timeout.InfiniteTimeSpan)
-        {
-            _limitTicks = FailureRatioWindow.ToTimestamp(limit, clock);
-            _timer = clock.CreateTimer(static state => ((ExchangeDeadline)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
     }
 
-    /// <summary>How long one exchange may take; <see cref="Timeout.InfiniteTimeSpan"/> for no bound.</summary>
+    /// <summary>How long one call may take unless <see cref="Start(TimeSpan, CancellationToken)"/> says otherwise; <see cref="Timeout.InfiniteTimeSpan"/> for no bound.</summary>
     public TimeSpan Limit { get; }
 
-    /// <summary>Arms the deadline for one exchange; the token fires when it passes or when <paramref name="caller"/> is cancelled.</summary>
-    public CancellationToken Start(CancellationToken caller)
+    /// <summary>Arms the deadline for one call of <see cref="Limit"/>; the token fires when it passes or when <paramref name="caller"/> is cancelled.</summary>
+    public CancellationToken Start(CancellationToken caller) => Start(Limit, caller);
+
+    /// <summary>
+    /// Arms the deadline for one call of <paramref name="limit"/> (zero, negative or infinite: no bound, and then the
+    /// caller's own token is returned as it is — nothing to link, nothing for a socket to register on when it cannot cancel).
+    /// </summary>
+    public CancellationToken Start(TimeSpan limit, CancellationToken caller)
     {
+        if (limit <= TimeSpan.Zero || limit == Timeout.InfiniteTimeSpan)
+        {
+            lock (_gate)
+            {
+                _running = false;
+                _bounded = false;
+            }
+
+            return caller;
+        }
+
         lock (_gate)
         {
             if (_doomed || _source.IsCancellationRequested)
             {
-                // The last exchange ran out of time or was cancelled by its caller. The old source is dropped, not
+                // The last call ran out of time or was cancelled by its caller. The old source is dropped, not
                 // disposed: the timer's callback may be cancelling it right now, and a source without a timer or a
                 // wait handle holds nothing that needs disposing.
                 _source = new CancellationTokenSource();
                 _doomed = false;
             }
 
+            _limitTicks = FailureRatioWindow.ToTimestamp(limit, _clock);
             _startedAt = _clock.GetTimestamp();
             _running = true;
-            if (_timer is not null && !_armed)
+            _bounded = true;
+            if (!_armed || _startedAt + _limitTicks < _timerDueAt)
             {
+                // Idle, or armed for a longer limit than this call's (a transport whose Timeout was shortened).
                 _armed = true;
-                _timer.Change(Limit, Timeout.InfiniteTimeSpan);
+                _timerDueAt = _startedAt + _limitTicks;
+                _timer ??= _clock.CreateTimer(static state => ((ExchangeDeadline)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _timer.Change(limit, Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -71,10 +97,10 @@ internal sealed class ExchangeDeadline : IDisposable
         return _source.Token;
     }
 
-    /// <summary>Whether the exchange under way ran out of time (rather than being cancelled by its caller).</summary>
-    public bool HasExpired(CancellationToken caller) => _source.IsCancellationRequested && !caller.IsCancellationRequested;
+    /// <summary>Whether the call under way ran out of time (rather than being cancelled by its caller).</summary>
+    public bool HasExpired(CancellationToken caller) => _bounded && _source.IsCancellationRequested && !caller.IsCancellationRequested;
 
-    /// <summary>Ends the exchange: unlinks the caller; the timer, if armed, goes idle when it next fires.</summary>
+    /// <summary>Ends the call: unlinks the caller; the timer, if armed, goes idle when it next fires.</summary>
     public void Stop()
     {
         _callerLink.Dispose();
@@ -88,7 +114,11 @@ internal sealed class ExchangeDeadline : IDisposable
     public void Dispose()
     {
         _callerLink.Dispose();
-        _timer?.Dispose();
+        lock (_gate)
+        {
+            _timer?.Dispose();
+        }
+
         _source.Dispose();
     }
 
@@ -106,7 +136,8 @@ internal sealed class ExchangeDeadline : IDisposable
             var left = _limitTicks - (_clock.GetTimestamp() - _startedAt);
             if (left > 0)
             {
-                // A later exchange than the one the timer was armed for: wait for the rest of its limit.
+                // A later call than the one the timer was armed for: wait for the rest of its limit.
+                _timerDueAt = _clock.GetTimestamp() + left;
                 _timer!.Change(_clock.GetElapsedTime(0, left), Timeout.InfiniteTimeSpan);
                 return;
             }
@@ -117,7 +148,7 @@ internal sealed class ExchangeDeadline : IDisposable
         }
 
         // Outside the lock: cancelling runs the token's callbacks (the transport's, the socket's), which may resume the
-        // exchange inline, and that calls Stop.
+        // call inline, and that calls Stop.
         expired.Cancel();
     }
 }

@@ -1,9 +1,13 @@
+using System.Runtime.CompilerServices;
+using CimHil.Instruments.Resilience;
+
 namespace CimHil.Instruments.Transports;
 
 /// <summary>
 /// Shared read buffering for byte-stream links (socket, tty, loopback): subclasses supply "read some" and "write all";
 /// this class assembles terminated messages and exact counts, and turns the per-call timeout into
-/// <see cref="InstrumentTimeoutException"/>.
+/// <see cref="InstrumentTimeoutException"/>. The public calls return pooled <see cref="ValueTask"/>s: a loopback reply
+/// is never there when the read is issued, so a <see cref="Task"/> per call was a boxed frame per query (issue 18).
 /// </summary>
 public abstract class BufferedTransport : ITransport
 {
@@ -15,10 +19,11 @@ public abstract class BufferedTransport : ITransport
     private int _end;
 
     /// <summary>
-    /// The per-call deadline, reused across calls (reset with <see cref="CancellationTokenSource.TryReset"/>): a linked
-    /// source per call cost an allocation, a registration and a timer each time, a measurable share of a loopback query.
+    /// The watchdog on each read and write, one per transport: a lazy timer on real time that fires about once per
+    /// <see cref="Timeout"/> while calls run back to back, instead of a timer re-armed (and before that a linked source
+    /// allocated) for every call — a measurable share of a loopback query (docs/instruments.md "Session overhead").
     /// </summary>
-    private CancellationTokenSource? _deadline;
+    private readonly ExchangeDeadline _watchdog = new(System.Threading.Timeout.InfiniteTimeSpan, TimeProvider.System);
 
     protected BufferedTransport(string resource, TimeSpan timeout)
     {
@@ -32,30 +37,38 @@ public abstract class BufferedTransport : ITransport
 
     public TimeSpan Timeout { get; set; }
 
-    public async Task OpenAsync(CancellationToken cancellationToken)
+    public async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         _start = _end = 0;
         await ReopenCoreAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        using var timeout = Deadline(cancellationToken);
+        var timeout = Timeout;
+        var token = _watchdog.Start(timeout, cancellationToken);
         try
         {
-            await WriteCoreAsync(data, timeout.Token).ConfigureAwait(false);
+            await WriteCoreAsync(data, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new InstrumentTimeoutException(Resource, $"writing {data.Length} bytes", Timeout, ex);
+            throw new InstrumentTimeoutException(Resource, $"writing {data.Length} bytes", timeout, ex);
+        }
+        finally
+        {
+            _watchdog.Stop();
         }
     }
 
-    public async Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        using var timeout = Deadline(cancellationToken);
+        var timeout = Timeout;
+        var token = _watchdog.Start(timeout, cancellationToken);
         var scanned = 0;
         try
         {
@@ -76,20 +89,30 @@ public abstract class BufferedTransport : ITransport
                 }
 
                 // FillAsync inlined: one async frame fewer to box per reply that has not arrived yet (every loopback query).
-                CompleteFill(await ReadSomeCoreAsync(PrepareFill(), timeout.Token).ConfigureAwait(false));
+                CompleteFill(await ReadSomeCoreAsync(PrepareFill(), token).ConfigureAwait(false));
             }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new InstrumentTimeoutException(Resource, $"reading a reply ({scanned} bytes received, no terminator)", Timeout, ex);
+            throw new InstrumentTimeoutException(Resource, $"reading a reply ({scanned} bytes received, no terminator)", timeout, ex);
+        }
+        catch (Exception ex) when (IsReceiveFailure(ex))
+        {
+            throw OnReceiveFailure(ex);
+        }
+        finally
+        {
+            _watchdog.Stop();
         }
     }
 
-    public async Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         EnsureOpen();
-        using var timeout = Deadline(cancellationToken);
+        var timeout = Timeout;
+        var token = _watchdog.Start(timeout, cancellationToken);
         var result = new byte[count];
         var copied = 0;
         try
@@ -99,7 +122,7 @@ public abstract class BufferedTransport : ITransport
                 if (_end == _start && count - copied >= DirectReadBytes)
                 {
                     // Bulk payloads go straight into the result: no copy through the line buffer.
-                    var direct = await ReadSomeCoreAsync(result.AsMemory(copied), timeout.Token).ConfigureAwait(false);
+                    var direct = await ReadSomeCoreAsync(result.AsMemory(copied), token).ConfigureAwait(false);
                     if (direct == 0)
                     {
                         MarkDropped();
@@ -112,7 +135,7 @@ public abstract class BufferedTransport : ITransport
 
                 if (_end == _start)
                 {
-                    await FillAsync(timeout.Token).ConfigureAwait(false);
+                    CompleteFill(await ReadSomeCoreAsync(PrepareFill(), token).ConfigureAwait(false));
                 }
 
                 var n = Math.Min(count - copied, _end - _start);
@@ -125,11 +148,19 @@ public abstract class BufferedTransport : ITransport
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new InstrumentTimeoutException(Resource, $"reading {count} bytes ({copied} received)", Timeout, ex);
+            throw new InstrumentTimeoutException(Resource, $"reading {count} bytes ({copied} received)", timeout, ex);
+        }
+        catch (Exception ex) when (IsReceiveFailure(ex))
+        {
+            throw OnReceiveFailure(ex);
+        }
+        finally
+        {
+            _watchdog.Stop();
         }
     }
 
-    public async Task ClearAsync(CancellationToken cancellationToken)
+    public async ValueTask ClearAsync(CancellationToken cancellationToken)
     {
         _start = _end = 0;
         if (IsOpen)
@@ -138,12 +169,12 @@ public abstract class BufferedTransport : ITransport
         }
     }
 
-    public Task CloseAsync() => CloseCoreAsync();
+    public ValueTask CloseAsync() => new(CloseCoreAsync());
 
     public async ValueTask DisposeAsync()
     {
         await CloseCoreAsync().ConfigureAwait(false);
-        _deadline?.Dispose();
+        _watchdog.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -156,8 +187,19 @@ public abstract class BufferedTransport : ITransport
         await OpenCoreAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads at least one byte; returns 0 when the peer closed the link.</summary>
+    /// <summary>
+    /// Reads at least one byte; returns 0 when the peer closed the link. A transport may return its link's own call here
+    /// without an async frame of its own (the socket's: one resumption fewer per reply) and leave its failures to
+    /// <see cref="IsReceiveFailure"/> and <see cref="OnReceiveFailure"/>.
+    /// </summary>
     protected abstract ValueTask<int> ReadSomeCoreAsync(Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="failure"/>, let through by <see cref="ReadSomeCoreAsync"/>, is the link's failure to translate.</summary>
+    protected virtual bool IsReceiveFailure(Exception failure) => false;
+
+    /// <summary>The exception the caller gets for a receive failure (<see cref="IsReceiveFailure"/>); marks the link dropped if it is.</summary>
+    protected virtual InstrumentIOException OnReceiveFailure(Exception failure) =>
+        new(Resource, $"{Resource}: receive failed: {failure.Message}", failure);
 
     protected abstract ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
@@ -168,9 +210,6 @@ public abstract class BufferedTransport : ITransport
 
     /// <summary>Marks the link dropped so the session re-opens it before the next exchange.</summary>
     protected abstract void MarkDropped();
-
-    private async Task FillAsync(CancellationToken cancellationToken) =>
-        CompleteFill(await ReadSomeCoreAsync(PrepareFill(), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Makes room at the end of the buffer (compacting or growing it) and returns the free part.</summary>
     private Memory<byte> PrepareFill()
@@ -215,33 +254,5 @@ public abstract class BufferedTransport : ITransport
         {
             throw new InstrumentIOException(Resource, $"{Resource}: the link is not open");
         }
-    }
-
-    /// <summary>Arms the reusable deadline for one call; disposing the returned scope ends the caller-token link.</summary>
-    private DeadlineScope Deadline(CancellationToken cancellationToken)
-    {
-        if (_deadline is null || !_deadline.TryReset())
-        {
-            _deadline?.Dispose();
-            _deadline = new CancellationTokenSource();
-        }
-
-        if (Timeout > TimeSpan.Zero && Timeout != System.Threading.Timeout.InfiniteTimeSpan)
-        {
-            _deadline.CancelAfter(Timeout);
-        }
-
-        var link = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), _deadline)
-            : default;
-        return new DeadlineScope(_deadline, link);
-    }
-
-    /// <summary>One call's deadline: <see cref="Token"/> fires on the timeout or when the caller cancels.</summary>
-    private readonly struct DeadlineScope(CancellationTokenSource source, CancellationTokenRegistration link) : IDisposable
-    {
-        public CancellationToken Token => source.Token;
-
-        public void Dispose() => link.Dispose();
     }
 }

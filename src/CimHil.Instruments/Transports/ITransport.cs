@@ -3,6 +3,8 @@ namespace CimHil.Instruments.Transports;
 /// <summary>
 /// A message-based link to one instrument: bytes out, bytes in up to a termination character or a byte count.
 /// Knows nothing of SCPI. Not thread-safe: <see cref="Scpi.ScpiSession"/> serialises callers.
+/// The calls return <see cref="ValueTask"/>: await each result once, never twice, and never keep it (issue 18: a
+/// <see cref="Task"/> per call was a boxed frame per query on a loopback link).
 /// </summary>
 public interface ITransport : IAsyncDisposable
 {
@@ -16,18 +18,18 @@ public interface ITransport : IAsyncDisposable
     TimeSpan Timeout { get; set; }
 
     /// <summary>Opens the link, or re-opens it after a drop (discarding anything buffered).</summary>
-    Task OpenAsync(CancellationToken cancellationToken);
+    ValueTask OpenAsync(CancellationToken cancellationToken);
 
-    Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>Reads up to and including <paramref name="terminator"/>; returns the bytes without it.</summary>
-    Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken);
+    ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Reads exactly <paramref name="count"/> bytes (binary block payloads).</summary>
-    Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken);
+    ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken);
 
     /// <summary>Discards pending input (and on VISA sends a device clear, IEEE 488.2 section 5.8).</summary>
-    Task ClearAsync(CancellationToken cancellationToken);
+    ValueTask ClearAsync(CancellationToken cancellationToken);
 
-    Task CloseAsync();
+    ValueTask CloseAsync();
 }

@@ -51,22 +51,22 @@ public sealed class TcpSocketTransport : BufferedTransport
         _open = true;
     }
 
-    // Pooled state machines (.NET's PoolingAsyncValueTaskMethodBuilder): a loopback reply is never there when the read
-    // is issued, so each read's frame would otherwise be boxed afresh (issue 18's benchmark: bytes per query).
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    protected override async ValueTask<int> ReadSomeCoreAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    // The socket's own ValueTask, no async frame here: a loopback reply is never there when the read is issued, so a
+    // frame of ours would be one more resumption per query (issue 18's benchmark, fifth round). Its SocketException is
+    // translated by the base class (IsReceiveFailure, OnReceiveFailure), as this method's catch did before.
+    protected override ValueTask<int> ReadSomeCoreAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        _socket!.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+
+    protected override bool IsReceiveFailure(Exception failure) => failure is SocketException;
+
+    protected override InstrumentIOException OnReceiveFailure(Exception failure)
     {
-        try
-        {
-            return await _socket!.ReceiveAsync(destination, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            MarkDropped();
-            throw new InstrumentIOException(Resource, $"{Resource}: receive failed: {ex.SocketErrorCode}", ex);
-        }
+        MarkDropped();
+        return new InstrumentIOException(Resource, $"{Resource}: receive failed: {((SocketException)failure).SocketErrorCode}", failure);
     }
 
+    // Pooled state machine (.NET's PoolingAsyncValueTaskMethodBuilder): a send normally completes at once, but one that
+    // waits for room in the socket's buffer would otherwise box its frame afresh.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected override async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {

@@ -60,7 +60,7 @@ public sealed class Keithley4200AWireTests
 
         var read = await rig.Chip.ReadCellAsync(new CellAddress(1, 2), 0.2, CancellationToken.None);
 
-        Assert.Equal(Benches.Kxci(":PMU:RPM:CONFIGURE PMU1-1, 1", "DV1, 0, 0.2, 0.0005", "TI1", "DV1"), rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(Benches.Kxci(":PMU:RPM:CONFIGURE PMU1-1, 2", "DV1, 0, 0.2, 0.0005", "TI1", "DV1"), rig.Wire.Sent(rig.Resources[0]));
         var expectedA = rig.Backing.TrueConductanceS(new CellAddress(1, 2)) * 0.2;
         Assert.InRange(read.CurrentA, 0.95 * expectedA, 1.05 * expectedA);
         Assert.True(rig.K4200A!.Analyzer.IsSmuOff(1));
@@ -74,7 +74,7 @@ public sealed class Keithley4200AWireTests
 
         var result = await rig.Chip.FormAsync(new CellAddress(2, 1), new FormingPulse { AmplitudeV = 3.5, WidthSeconds = 1e-3, ComplianceA = 1e-4 }, CancellationToken.None);
 
-        Assert.Equal(Benches.Kxci(":PMU:RPM:CONFIGURE PMU1-1, 1", "DV1, 0, 3.5, 0.0001", "TI1", "DV1"), rig.Wire.Sent(rig.Resources[0]));
+        Assert.Equal(Benches.Kxci(":PMU:RPM:CONFIGURE PMU1-1, 2", "DV1, 0, 3.5, 0.0001", "TI1", "DV1"), rig.Wire.Sent(rig.Resources[0]));
         Assert.Equal(3.5, rig.K4200A!.Analyzer.MaxAbsVoltageV);
         Assert.True(Math.Abs(result.CurrentA) <= 1e-4);
     }

@@ -19,6 +19,10 @@ public sealed class Keithley4200AProtocolTests
         Assert.Equal("DV2", Keithley4200A.SmuOffCommand(2));
         Assert.Equal("TI3", Keithley4200A.CurrentQuery(3));
         Assert.Equal(":PMU:RPM:CONFIGURE PMU1-2, 0", Keithley4200A.RpmCommand(2, Keithley4200A.RpmToPmu));
+
+        // KXCI manual 4200A-KXCI-907-01D pp. 7-22–7-23: 0 PMU, 1 CV 2-wire, 2 SMU, 3 CV 4-wire (1 would route the CVU).
+        Assert.Equal(":PMU:RPM:CONFIGURE PMU1-1, 2", Keithley4200A.RpmCommand(1, Keithley4200A.RpmToSmu));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Keithley4200A.RpmCommand(1, 1));
         Assert.Equal(":PMU:OUTPUT:STATE 1, 1", Keithley4200A.PmuOutputCommand(1, true));
         Assert.Equal(
             [":PMU:PULSE:TIMES 2, 2.04E-05, 1E-05, 1E-07, 1E-07, 0", ":PMU:PULSE:LIMITS 2, 10, 0.001, 0.01", ":PMU:PULSE:TRAIN 2, 0, 2.5"],

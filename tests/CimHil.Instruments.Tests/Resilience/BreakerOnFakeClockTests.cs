@@ -129,7 +129,7 @@ public sealed class BreakerOnFakeClockTests
     }
 
     private static async Task<string> ReadMessageAsync(LoopbackTransport peer) =>
-        Encoding.ASCII.GetString(await peer.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).WaitAsync(RealGuard));
+        Encoding.ASCII.GetString(await peer.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None).AsTask().WaitAsync(RealGuard));
 
     /// <summary>Every message the instrument has received so far (the peer's read times out, in real time, when there are no more).</summary>
     private static async Task<List<string>> DrainAsync(LoopbackTransport peer)

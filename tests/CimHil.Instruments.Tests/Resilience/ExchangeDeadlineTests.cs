@@ -76,4 +76,35 @@ public sealed class ExchangeDeadlineTests
         second.Cancel(); // after Stop the caller's token is unlinked
         Assert.False(next.IsCancellationRequested);
     }
+
+    [Fact]
+    public void ACallWithAShorterLimit_EndsAtItsOwnLimit_NotAtTheArmedOnes()
+    {
+        // The transport's watchdog: its Timeout can be shortened between calls while the timer is armed for a longer one.
+        var clock = new ManualTimeProvider();
+        using var deadline = new ExchangeDeadline(Timeout.InfiniteTimeSpan, clock);
+        deadline.Start(Limit, CancellationToken.None);
+        deadline.Stop();
+
+        var shorter = deadline.Start(TimeSpan.FromSeconds(1), CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(1) - TimeSpan.FromTicks(1));
+        Assert.False(shorter.IsCancellationRequested);
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(shorter.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void AnUnboundedCall_GetsTheCallersTokenAsItIs_AndNeverExpires()
+    {
+        var clock = new ManualTimeProvider();
+        using var deadline = new ExchangeDeadline(Timeout.InfiniteTimeSpan, clock);
+        using var caller = new CancellationTokenSource();
+
+        Assert.Equal(caller.Token, deadline.Start(Timeout.InfiniteTimeSpan, caller.Token));
+        deadline.Stop();
+        Assert.Equal(CancellationToken.None, deadline.Start(TimeSpan.Zero, CancellationToken.None));
+        clock.Advance(TimeSpan.FromDays(1));
+        Assert.False(deadline.HasExpired(CancellationToken.None));
+        deadline.Stop();
+    }
 }

@@ -11,7 +11,7 @@ public sealed class ScpiSessionLoopbackTests
     private static async Task<string> ReadLineAsync(LoopbackTransport peer) =>
         Encoding.ASCII.GetString(await peer.ReadUntilAsync((byte)'\n', 1 << 20, CancellationToken.None));
 
-    private static Task ReplyAsync(LoopbackTransport peer, string text) =>
+    private static ValueTask ReplyAsync(LoopbackTransport peer, string text) =>
         peer.WriteAsync(Encoding.ASCII.GetBytes(text), CancellationToken.None);
 
     private static (ScpiSession Session, LoopbackTransport Peer) Pair(bool shortTimeout = false)

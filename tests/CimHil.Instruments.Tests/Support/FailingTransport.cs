@@ -20,32 +20,32 @@ internal sealed class FailingTransport(Func<Exception> failure) : ITransport
     /// <summary>Times the session re-opened the link.</summary>
     public int Opens { get; private set; }
 
-    public Task OpenAsync(CancellationToken cancellationToken)
+    public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         Opens++;
         IsOpen = true;
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         Writes++;
         IsOpen = false;
-        return Task.FromException(failure());
+        return ValueTask.FromException(failure());
     }
 
-    public Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) =>
+    public ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("a failed write is never followed by a read");
 
-    public Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) =>
+    public ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("a failed write is never followed by a read");
 
-    public Task ClearAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public ValueTask ClearAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public Task CloseAsync()
+    public ValueTask CloseAsync()
     {
         IsOpen = false;
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

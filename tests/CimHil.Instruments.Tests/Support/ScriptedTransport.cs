@@ -36,13 +36,13 @@ internal sealed class ScriptedTransport(IReadOnlyList<(string Write, string? Rep
     public static (string Write, string? Reply) Setting(string command, string errorQuery = "SYST:ERR?", string noError = "0,\"No error\"") =>
         ($"{command}\n*OPC?\n{errorQuery}", $"1\n{noError}");
 
-    public Task OpenAsync(CancellationToken cancellationToken)
+    public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         IsOpen = true;
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var actual = Encoding.ASCII.GetString(data.Span);
         if (_step >= script.Count)
@@ -62,10 +62,10 @@ internal sealed class ScriptedTransport(IReadOnlyList<(string Write, string? Rep
             _replies.Enqueue(b);
         }
 
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken)
     {
         var line = new List<byte>();
         while (true)
@@ -77,33 +77,33 @@ internal sealed class ScriptedTransport(IReadOnlyList<(string Write, string? Rep
 
             if (b == terminator)
             {
-                return Task.FromResult(line.ToArray());
+                return ValueTask.FromResult(line.ToArray());
             }
 
             line.Add(b);
         }
     }
 
-    public Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken)
     {
         if (_replies.Count < count)
         {
             throw new XunitException($"after step {_step} of {script.Count} the class reads {count} bytes; the script has {_replies.Count}");
         }
 
-        return Task.FromResult(Enumerable.Range(0, count).Select(_ => _replies.Dequeue()).ToArray());
+        return ValueTask.FromResult(Enumerable.Range(0, count).Select(_ => _replies.Dequeue()).ToArray());
     }
 
-    public Task ClearAsync(CancellationToken cancellationToken)
+    public ValueTask ClearAsync(CancellationToken cancellationToken)
     {
         _replies.Clear();
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public Task CloseAsync()
+    public ValueTask CloseAsync()
     {
         IsOpen = false;
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

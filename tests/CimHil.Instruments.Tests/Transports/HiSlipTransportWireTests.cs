@@ -140,7 +140,7 @@ public sealed class HiSlipTransportWireTests
         var (sync, _) = await peer.HandshakeAsync(sessionId: 1, serverMaxBytes: 1 << 20);
         await using var transport = await opening;
         await sync.SendAsync([.. "HS"u8, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, .. "bad"u8]);
-        var ex = await Assert.ThrowsAsync<InstrumentIOException>(() => transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentIOException>(async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
         Assert.Equal(
             $"TCPIP0::127.0.0.1::hislip0,{peer.Port}::INSTR: reading a reply: the HiSLIP server reported a fatal error: poorly formed message header (code 1): bad",
             ex.Message);
@@ -155,7 +155,7 @@ public sealed class HiSlipTransportWireTests
         var (sync, _) = await peer.HandshakeAsync(sessionId: 1, serverMaxBytes: 1 << 20);
         await using var transport = await opening;
         await sync.SendAsync([.. "HS"u8, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        var ex = await Assert.ThrowsAsync<InstrumentProtocolException>(() => transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentProtocolException>(async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
         Assert.EndsWith("reading a reply: the HiSLIP server reported an error: message too large (code 4)", ex.Message, StringComparison.Ordinal);
     }
 
@@ -190,7 +190,7 @@ public sealed class HiSlipTransportWireTests
         var opening = OpenAsync(peer.Port, timeout: TimeSpan.FromMilliseconds(200));
         await peer.HandshakeAsync(sessionId: 1, serverMaxBytes: 1 << 20);
         await using var transport = await opening;
-        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(() => transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(async () => await transport.ReadUntilAsync((byte)'\n', 1024, CancellationToken.None));
         Assert.Equal(TimeSpan.FromMilliseconds(200), ex.Timeout);
         Assert.False(transport.IsOpen);
     }

@@ -80,7 +80,7 @@ public sealed class SerialOverPtyTests
         pty.Start();
         await using var port = new SerialTransport($"ASRL{pty.DevicePath}::INSTR", pty.DevicePath, SerialSettings.Default, TimeSpan.FromMilliseconds(150));
         await port.OpenAsync(CancellationToken.None);
-        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(() => port.ReadUntilAsync((byte)'\n', 64, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(async () => await port.ReadUntilAsync((byte)'\n', 64, CancellationToken.None));
         Assert.Contains(pty.DevicePath, ex.Message, StringComparison.Ordinal);
     }
 
@@ -88,7 +88,7 @@ public sealed class SerialOverPtyTests
     public async Task SerialTransport_MissingDevice_FailsNamingThePath()
     {
         await using var port = new SerialTransport("ASRL/dev/does-not-exist::INSTR", "/dev/does-not-exist", SerialSettings.Default, TimeSpan.FromSeconds(1));
-        var ex = await Assert.ThrowsAsync<InstrumentIOException>(() => port.OpenAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentIOException>(async () => await port.OpenAsync(CancellationToken.None));
         Assert.Contains("/dev/does-not-exist", ex.Message, StringComparison.Ordinal);
     }
 

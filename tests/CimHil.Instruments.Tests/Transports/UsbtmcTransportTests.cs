@@ -115,7 +115,7 @@ public sealed class UsbtmcTransportTests
         sysfs.Add(0, "05e6", "2450", "S1", nodeTarget: pty.DevicePath);
         await using var transport = new UsbtmcTransport(Usb("USB::0x05E6::0x2450::S1::INSTR"), sysfs.Paths, TimeSpan.FromMilliseconds(150));
         await transport.OpenAsync(CancellationToken.None);
-        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(() => transport.ReadUntilAsync((byte)'\n', 64, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentTimeoutException>(async () => await transport.ReadUntilAsync((byte)'\n', 64, CancellationToken.None));
         Assert.Contains("USB0::0x05E6::0x2450::S1::INSTR", ex.Message, StringComparison.Ordinal);
     }
 

@@ -70,7 +70,7 @@ public sealed partial class VisaTransportTests
     {
         VisaStandIn.EnsureLoaded();
         var transport = new VisaTransport(VisaResource.Parse("GPIB0::22::INSTR"), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        var ex = await Assert.ThrowsAsync<InstrumentIOException>(() => transport.OpenAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentIOException>(async () => await transport.OpenAsync(CancellationToken.None));
         Assert.Contains("VI_ERROR_RSRC_NFOUND", ex.Message, StringComparison.Ordinal);
         Assert.Contains("GPIB0::22::INSTR", ex.Message, StringComparison.Ordinal);
     }

@@ -28,7 +28,7 @@ public sealed class Vxi11TransportTests
     {
         var resource = (TcpInstrResource)VisaResource.Parse("TCPIP::127.0.0.1::inst0::INSTR");
         await using var transport = new Vxi11Transport(resource, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), portmapperPort: FreePort());
-        var ex = await Assert.ThrowsAsync<InstrumentIOException>(() => transport.OpenAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentIOException>(async () => await transport.OpenAsync(CancellationToken.None));
         Assert.StartsWith("TCPIP0::127.0.0.1::inst0::INSTR: asking the portmapper at 127.0.0.1:", ex.Message, StringComparison.Ordinal);
     }
 
@@ -38,7 +38,7 @@ public sealed class Vxi11TransportTests
         await using var board = BoardFixture.Start();
         var resource = (TcpInstrResource)VisaResource.Parse("TCPIP::127.0.0.1::gpib0,5::INSTR");
         await using var transport = new Vxi11Transport(resource, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), board.Vxi11.PortmapperPort);
-        var ex = await Assert.ThrowsAsync<InstrumentIOException>(() => transport.OpenAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentIOException>(async () => await transport.OpenAsync(CancellationToken.None));
         Assert.Equal("TCPIP0::127.0.0.1::gpib0,5::INSTR: create_link to 'gpib0,5' failed: invalid address (VXI-11 error 21)", ex.Message);
     }
 
@@ -49,7 +49,7 @@ public sealed class Vxi11TransportTests
         await using var first = await OpenAsync(board);
         await using var second = await OpenAsync(board);
         await first.LockAsync(TimeSpan.Zero, CancellationToken.None);
-        var ex = await Assert.ThrowsAsync<InstrumentIOException>(() => second.WriteAsync("*IDN?\n"u8.ToArray(), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InstrumentIOException>(async () => await second.WriteAsync("*IDN?\n"u8.ToArray(), CancellationToken.None));
         Assert.EndsWith("device_write failed: device locked by another link (VXI-11 error 11)", ex.Message, StringComparison.Ordinal);
         await first.UnlockAsync(CancellationToken.None);
         await second.WriteAsync("*IDN?\n"u8.ToArray(), CancellationToken.None);

@@ -45,7 +45,7 @@ public sealed class VisaTransport : ITransport
         }
     }
 
-    public async Task OpenAsync(CancellationToken cancellationToken)
+    public async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         await CloseAsync().ConfigureAwait(false);
         await Task.Run(
@@ -79,16 +79,17 @@ public sealed class VisaTransport : ITransport
             cancellationToken).ConfigureAwait(false);
     }
 
-    public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    // Each VISA call blocks in the library, so it runs on the pool; the ValueTask wraps that Task (ITransport's shape).
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return Task.Run(() => WriteAll(data), cancellationToken);
+        return new(Task.Run(() => WriteAll(data), cancellationToken));
     }
 
-    public Task<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReadUntilAsync(byte terminator, int maxBytes, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return Task.Run(
+        return new(Task.Run(
             () =>
             {
                 if (terminator != _terminator)
@@ -122,13 +123,13 @@ public sealed class VisaTransport : ITransport
                     }
                 }
             },
-            cancellationToken);
+            cancellationToken));
     }
 
-    public Task<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReadExactAsync(int count, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return Task.Run(
+        return new(Task.Run(
             () =>
             {
                 // Binary payloads may contain the termination byte: read by count with termination disabled.
@@ -151,20 +152,20 @@ public sealed class VisaTransport : ITransport
                     _ = VisaInterop.SetAttribute(_session, VisaInterop.AttrTermCharEnabled, 1);
                 }
             },
-            cancellationToken);
+            cancellationToken));
     }
 
-    public Task ClearAsync(CancellationToken cancellationToken)
+    public ValueTask ClearAsync(CancellationToken cancellationToken)
     {
         if (!_open)
         {
-            return Task.CompletedTask;
+            return ValueTask.CompletedTask;
         }
 
-        return Task.Run(() => Check(VisaInterop.Clear(_session), "viClear"), cancellationToken);
+        return new(Task.Run(() => Check(VisaInterop.Clear(_session), "viClear"), cancellationToken));
     }
 
-    public Task CloseAsync()
+    public ValueTask CloseAsync()
     {
         if (_open)
         {
@@ -172,7 +173,7 @@ public sealed class VisaTransport : ITransport
             _ = VisaInterop.Close(_session);
         }
 
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
