@@ -34,7 +34,7 @@ internal sealed class ExchangeDeadline : IDisposable
         _clock = clock;
         if (limit != Timeout.InfiniteTimeSpan)
         {
-            _limitTicks = FailureRatioWindow.ToTimestamp(limit, clock);
+            _limitTicks = clock.TimestampsOf(limit);
             _timer = clock.CreateTimer(static state => ((ExchangeDeadline)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
