@@ -5,7 +5,7 @@
 #
 #   scripts/slurm-local.sh start    starts munged (if not running), slurmctld and slurmd; waits until the node is idle;
 #                                   prints `export SLURM_CONF=...` for the caller to eval
-#   scripts/slurm-local.sh stop     stops slurmd and slurmctld (and munged if this script started it)
+#   scripts/slurm-local.sh stop     stops slurmd and slurmctld (and munged if this script started it: that PID only)
 #   scripts/slurm-local.sh status   prints sinfo's view, exits 1 when the cluster is not up
 #
 # State lives in $CIMHIL_SLURM_DIR (default /tmp/cimhil-slurm). Ports: $CIMHIL_SLURM_PORT (slurmctld, default 6817) and
@@ -70,20 +70,42 @@ PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
+# munged's PID file (munged(8) --pid-file; this is its default), read back so that `stop` ends only the munged started here.
+munged_pid_file=/run/munge/munged.pid
+
 start_munge() {
   if munge -n </dev/null >/dev/null 2>&1; then return; fi
   mkdir -p /run/munge /var/log/munge /var/lib/munge
+  rm -f "$munged_pid_file"
   if [ ! -s /etc/munge/munge.key ]; then
     if command -v mungekey >/dev/null 2>&1; then mungekey --create --force; else dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 status=none; fi
   fi
   if id munge >/dev/null 2>&1; then
     chown munge:munge /etc/munge /etc/munge/munge.key /run/munge /var/log/munge /var/lib/munge
     chmod 0700 /etc/munge; chmod 0400 /etc/munge/munge.key
-    runuser -u munge -- /usr/sbin/munged
+    runuser -u munge -- /usr/sbin/munged --pid-file="$munged_pid_file"
   else
-    /usr/sbin/munged --force
+    /usr/sbin/munged --force --pid-file="$munged_pid_file"
   fi
-  touch "$dir/munged-started-here"
+  for _ in $(seq 1 20); do [ -s "$munged_pid_file" ] && break; sleep 0.25; done
+  if [ -s "$munged_pid_file" ]; then
+    cp "$munged_pid_file" "$dir/munged.pid"
+  else
+    echo "slurm-local: munged wrote no $munged_pid_file; 'stop' will leave it running" >&2
+  fi
+}
+
+# Stops the munged whose PID `start` recorded, and only while that PID is still a munged (a PID can be reused): a munged
+# this script did not start (the system's, another cluster's) is never touched.
+stop_munge() {
+  [ -f "$dir/munged.pid" ] || return 0
+  local pid
+  pid="$(cat "$dir/munged.pid")"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = munged ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$dir/munged.pid"
 }
 
 wait_idle() {
@@ -122,10 +144,7 @@ case "${1:-}" in
         rm -f "$dir/$daemon.pid"
       fi
     done
-    if [ -f "$dir/munged-started-here" ]; then
-      pkill -x munged 2>/dev/null || true
-      rm -f "$dir/munged-started-here"
-    fi
+    stop_munge
     ;;
   status)
     SLURM_CONF="$conf" sinfo

@@ -110,7 +110,7 @@ public sealed class CliServices : IDisposable
             var lc = new LoggerConfiguration()
                 .MinimumLevel.Verbose()
                 .Enrich.WithProperty("Application", "cimhil")
-                .WriteTo.Logger(c => ConsoleSink(c.MinimumLevel.Verbose().Filter.ByExcluding(e => e.Properties.ContainsKey(FileOnlyProperty)), console));
+                .WriteTo.Logger(c => ConsoleSink(c.MinimumLevel.Verbose().Filter.ByIncludingOnly(e => OnConsole(e, console)), LogEventLevel.Verbose));
             if (cfg.FilePath is { } file)
             {
                 var fileLevel = Enum.Parse<LogEventLevel>(cfg.FileLevel);
@@ -160,6 +160,17 @@ public sealed class CliServices : IDisposable
 
     /// <summary>An event carrying this property goes to the log file only (the console already has its one-line summary).</summary>
     public const string FileOnlyProperty = "FileOnly";
+
+    /// <summary>
+    /// A warning carrying this property reaches the console at any console level, --quiet included: the one line that says
+    /// a command asked for the GPU (<c>--device auto</c>) runs on the CPU, and why (docs/gpu.md). Its numbers are the CPU's
+    /// either way, but a user who asked for a GPU and gets hours of CPU must be told even when the console is quiet.
+    /// </summary>
+    public const string ShownWhenQuietProperty = "ShownWhenQuiet";
+
+    private static bool OnConsole(LogEvent e, LogEventLevel console) =>
+        !e.Properties.ContainsKey(FileOnlyProperty)
+        && (e.Level >= console || (e.Level >= LogEventLevel.Warning && e.Properties.ContainsKey(ShownWhenQuietProperty)));
 
     // No {Exception} on the console: a user sees one line per event, the stack trace goes to the log file only.
     private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}";

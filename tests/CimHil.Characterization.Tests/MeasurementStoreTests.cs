@@ -207,7 +207,7 @@ public sealed class MeasurementStoreTests
     }
 
     /// <summary>A store with <paramref name="units"/> committed units (4 reads each, one commit per unit), left open.</summary>
-    private static MeasurementStore StoreWithUnits(string path, int units)
+    internal static MeasurementStore StoreWithUnits(string path, int units)
     {
         var s = MeasurementStore.Create(path, "r", "{}", Provenance(), T0);
         s.BeginProcedure("multilevel", 1, "{}", T0);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using CimHil.Tests.Shared;
 
 namespace CimHil.Cli.Tests;
@@ -36,6 +37,22 @@ public class GpuDeviceSelectionTests
         var lines = error.Split('\n').Where(l => l.Contains("device auto", StringComparison.Ordinal)).ToArray();
         Assert.Single(lines);
         Assert.Contains("device auto: running on the CPU: no CUDA GPU found (cuInit returned 100", lines[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("evaluate")] // CudaBackendSelection's line
+    [InlineData("worst-case")] // ChipBackendChoice's line
+    public async Task DeviceAuto_UnderQuiet_StillSaysWhyInOneLine_AndOnlyThat(string command)
+    {
+        var folder = CliProcess.EmptyFolder();
+        string[] args = command == "evaluate" ? Evaluate : GpuDeviceWorkflowTests.WorstCase(Path.Combine(folder, "wc"));
+
+        var (code, output, error) = await CliProcess.RunAsync(folder, NoGpu(), [.. args, "--device", "auto", "--quiet"]);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal(JsonValueKind.Object, CliHarness.Json(output).ValueKind);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("device auto: running on the CPU: no CUDA GPU found (cuInit returned 100", line, StringComparison.Ordinal);
     }
 
     [Fact]

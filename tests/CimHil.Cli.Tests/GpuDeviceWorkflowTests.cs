@@ -12,7 +12,7 @@ public class GpuDeviceWorkflowTests
 {
     private static readonly string Model = Path.Combine(AppContext.BaseDirectory, "models", "lenet5-fmnist.safetensors");
 
-    private static string[] WorstCase(string output) =>
+    internal static string[] WorstCase(string output) =>
         ["worst-case", "--model", Model, "--device-model", "gaussian:0.1", "--k", "0,1", "--images", "40", "--steps", "2", "--restarts", "0", "--mc-chips", "3", "--out", output, "--json"];
 
     [Fact]

@@ -8,8 +8,8 @@ public sealed partial class MeasurementStore
 {
     /// <summary>
     /// Folds the write-ahead log into the database file and closes it, so that only <paramref name="path"/> remains (no -wal,
-    /// no -shm): a finished run folder is copied, archived or mailed as one file. Read-only openings (calibration, the report)
-    /// leave the log files behind because a read-only connection never checkpoints. The store is checked first exactly as
+    /// no -shm): a finished run folder is copied, archived or mailed as one file. (Read-only openings create no log files of
+    /// their own: <see cref="Open"/>.) The store is checked first exactly as
     /// <see cref="Open"/> does, so a damaged log is never folded in (that would drop its commits after the first bad frame).
     /// Call it when no other connection is open; one that is open keeps the files, and nothing is lost either way.
     /// </summary>
@@ -42,35 +42,13 @@ public sealed partial class MeasurementStore
     }
 
     /// <summary>
-    /// Reads a store read-only and leaves its folder as found: a read-only opening of a store in WAL mode creates -wal and
-    /// -shm and can never remove them (https://www.sqlite.org/wal.html, "Read-Only Databases"), so when they were not there
-    /// before they are folded away again (<see cref="CheckpointAndClose"/>). Log files that were there before belong to
-    /// another connection (a live run) and are left alone; so are they when the store cannot be written (a read-only file).
+    /// Reads a store read-only and leaves its folder and bytes as found: the opening is <see cref="Open"/>'s read-only one,
+    /// which creates no -wal or -shm, and the store is closed before this returns.
     /// </summary>
     public static T Read<T>(string path, DateTimeOffset nowUtc, Func<MeasurementStore, T> read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        var logBefore = HasLog(path);
-        T result;
-        using (var store = Open(path, nowUtc, readOnly: true))
-        {
-            result = read(store);
-        }
-
-        if (!logBefore && HasLog(path))
-        {
-            try
-            {
-                CheckpointAndClose(path);
-            }
-            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
-            {
-                // Nothing is lost: the two side files are empty, and the next writer or reader uses them.
-            }
-        }
-
-        return result;
+        using var store = Open(path, nowUtc, readOnly: true);
+        return read(store);
     }
-
-    private static bool HasLog(string path) => File.Exists(WalPath(path)) || File.Exists(path + "-shm");
 }

@@ -98,12 +98,13 @@ public sealed partial class MeasurementStore
 
     /// <summary>
     /// Opens an existing store to resume its run (a new session) or to read it. Refused when the file is not a sound
-    /// CimHil store or holds fewer commits than its journal acknowledged (see <see cref="CommitJournal"/>).
+    /// CimHil store or holds fewer commits than its journal acknowledged (see <see cref="CommitJournal"/>). A read-only
+    /// opening writes nothing beside the store when no other connection holds it (see <see cref="ConnectToRead"/>).
     /// </summary>
     public static MeasurementStore Open(string path, DateTimeOffset nowUtc, bool readOnly = false)
     {
         CheckHeader(path);
-        var db = Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite);
+        var db = readOnly ? ConnectToRead(path) : Connect(path, SqliteOpenMode.ReadWrite);
         CommitJournal? journal = null;
         try
         {
@@ -203,7 +204,47 @@ public sealed partial class MeasurementStore
         };
     }
 
-    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
+    /// <summary>
+    /// A read-only connection that creates and writes nothing. A plain read-only opening of a store in WAL mode creates
+    /// -wal and -shm beside it and can never remove them (https://www.sqlite.org/wal.html, "Read-Only Databases"), which
+    /// writes into a researcher's read-only copy or fails on a read-only share. With no log beside the store, every commit
+    /// is in the main file and no connection holds it (a WAL writer keeps its -wal while open), so the file is opened
+    /// immutable (https://www.sqlite.org/uri.html, "immutable"): no locks, no log files, nothing written. With a log beside
+    /// it, a writer may be live or a killed one left commits only in the log: then the log must be read, so the opening is
+    /// the plain read-only one and the log files stay with the connection they belong to.
+    /// </summary>
+    private static SqliteConnection ConnectToRead(string path) =>
+        File.Exists(WalPath(path)) || File.Exists(path + "-shm")
+            ? Connect(path, SqliteOpenMode.ReadOnly)
+            : Connect(ImmutableUri(path), SqliteOpenMode.ReadOnly, path);
+
+    /// <summary>An SQLite file: URI with immutable=1 for <paramref name="path"/>, each byte outside the unreserved set percent-encoded (RFC 3986 §2.3).</summary>
+    private static string ImmutableUri(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path).Replace('\\', '/');
+        var uri = new StringBuilder("file:");
+        if (!full.StartsWith('/'))
+        {
+            uri.Append('/'); // A Windows drive path: file:/C:/… (https://www.sqlite.org/uri.html §3.1).
+        }
+
+        foreach (var b in Encoding.UTF8.GetBytes(full))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '.' or '_' or '~')
+            {
+                uri.Append(c);
+            }
+            else
+            {
+                uri.Append(CultureInfo.InvariantCulture, $"%{b:X2}");
+            }
+        }
+
+        return uri.Append("?immutable=1").ToString();
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode, string? shownPath = null)
     {
         // Pooling off: the file is released on Dispose, so a test or a resume can reopen or delete it at once.
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString();
@@ -220,7 +261,7 @@ public sealed partial class MeasurementStore
         catch (SqliteException ex)
         {
             db.Dispose();
-            throw new MeasurementStoreException(path, $"cannot be opened as a CimHil measurement database: {ex.Message}", ex);
+            throw new MeasurementStoreException(shownPath ?? path, $"cannot be opened as a CimHil measurement database: {ex.Message}", ex);
         }
     }
 

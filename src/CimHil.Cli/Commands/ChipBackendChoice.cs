@@ -11,7 +11,8 @@ namespace CimHil.Cli.Commands;
 /// <summary>
 /// The device of one command that runs several Monte-Carlo evaluations and worst-case searches (<c>worst-case</c>, <c>run</c>,
 /// <c>study</c>; docs/gpu.md): the GPU is opened once, when the command starts, so a missing one is reported before any work (cuda: the
-/// same usage or configuration error as <c>evaluate</c>; auto: the same one log line, once) and every evaluation shares it.
+/// same usage or configuration error as <c>evaluate</c>; auto: the same one log line, once, shown under --quiet too) and
+/// every evaluation shares it.
 /// </summary>
 internal sealed class ChipBackendChoice : IDisposable
 {
@@ -80,7 +81,7 @@ internal sealed class ChipBackendChoice : IDisposable
         {
             if (_searchFallbacksLogged.Add(unsupported))
             {
-                _logger.Warning("device {Device}: the worst-case search runs on the CPU: {Reason}", _device.ToString().ToLowerInvariant(), unsupported);
+                _logger.ForContext(CliServices.ShownWhenQuietProperty, true).Warning("device {Device}: the worst-case search runs on the CPU: {Reason}", _device.ToString().ToLowerInvariant(), unsupported);
             }
 
             return null;
@@ -126,7 +127,7 @@ internal sealed class ChipBackendChoice : IDisposable
         // The same line as evaluate's (CudaBackendSelection), once per reason however many evaluations the command runs.
         if (_fallbacksLogged.Add(reason))
         {
-            _logger.Warning("device auto: running on the CPU: {Reason}", reason);
+            _logger.ForContext(CliServices.ShownWhenQuietProperty, true).Warning("device auto: running on the CPU: {Reason}", reason);
         }
     }
 }

@@ -68,7 +68,8 @@ internal sealed class SimulationDeviceOptions
         var mode = MathMode(parse);
         try
         {
-            return CudaBackendSelection.Select(device, mode, mapped, variation, options, logger);
+            // Its one fallback line is a warning that --quiet does not hide (CliServices.ShownWhenQuietProperty).
+            return CudaBackendSelection.Select(device, mode, mapped, variation, options, logger.ForContext(CliServices.ShownWhenQuietProperty, true));
         }
         catch (CudaException ex)
         {

@@ -82,7 +82,7 @@ public sealed class CircuitBreaker
                 // Also from half-open: a trial that ended as neither success nor failure (the instrument rejected the
                 // command, the caller cancelled) must not leave the breaker refusing for ever; Polly's left it half-open.
                 _state = CircuitState.HalfOpen;
-                _blockedUntil = now + FailureRatioWindow.ToTimestamp(BreakDuration, _clock);
+                _blockedUntil = now + _clock.TimestampsOf(BreakDuration);
                 return true;
             }
 
@@ -136,7 +136,7 @@ public sealed class CircuitBreaker
             if (opened)
             {
                 _state = CircuitState.Open;
-                _blockedUntil = _clock.GetTimestamp() + FailureRatioWindow.ToTimestamp(BreakDuration, _clock);
+                _blockedUntil = _clock.GetTimestamp() + _clock.TimestampsOf(BreakDuration);
                 _breakingFailure = failure;
             }
         }

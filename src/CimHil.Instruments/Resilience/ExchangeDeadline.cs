@@ -77,7 +77,7 @@ internal sealed class ExchangeDeadline : IDisposable
                 _doomed = false;
             }
 
-            _limitTicks = FailureRatioWindow.ToTimestamp(limit, _clock);
+            _limitTicks = _clock.TimestampsOf(limit);
             _startedAt = _clock.GetTimestamp();
             _running = true;
             _bounded = true;

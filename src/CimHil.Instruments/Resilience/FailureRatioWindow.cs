@@ -32,7 +32,7 @@ internal sealed class FailureRatioWindow
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         _clock = clock;
-        _windowTicks = ToTimestamp(window, clock);
+        _windowTicks = clock.TimestampsOf(window);
         var single = window < Resolution * BucketsPerWindow;
         _bucketTicks = single ? _windowTicks : Math.Max(1, _windowTicks / BucketsPerWindow);
         _ring = new Bucket[single ? 1 : BucketsPerWindow + 1];
@@ -78,10 +78,6 @@ internal sealed class FailureRatioWindow
         _successes = 0;
         _failures = 0;
     }
-
-    /// <summary>A duration in the clock's timestamp units (the fake clock of the tests counts in ticks, the system one in its own).</summary>
-    internal static long ToTimestamp(TimeSpan duration, TimeProvider clock) =>
-        (long)Math.Min(duration.Ticks * ((double)clock.TimestampFrequency / TimeSpan.TicksPerSecond), long.MaxValue / 4);
 
     /// <summary>The slot of the bucket this moment's outcome goes into, starting one if the current bucket is a tenth old.</summary>
     private int Current()

@@ -12,11 +12,9 @@ internal static class BatchNormLowering
     /// <summary>Marks each BatchNormalization whose input is a Conv output read by nothing else, with constant parameters.</summary>
     public static void MarkFoldable(OnnxLowering lowering)
     {
-        var model = lowering.Model;
-        var producers = model.Nodes.SelectMany(n => n.Outputs.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n, StringComparer.Ordinal);
-        foreach (var bn in model.Nodes.Where(n => n.OpType == "BatchNormalization"))
+        foreach (var bn in lowering.Model.Nodes.Where(n => n.OpType == "BatchNormalization"))
         {
-            if (producers.TryGetValue(bn.Inputs[0], out var conv) && conv.OpType == "Conv" && lowering.Consumers.GetValueOrDefault(bn.Inputs[0]) == 1
+            if (lowering.Producers.TryGetValue(bn.Inputs[0], out var conv) && conv.OpType == "Conv" && lowering.Consumers.GetValueOrDefault(bn.Inputs[0]) == 1
                 && bn.Inputs.Skip(1).All(lowering.Constants.ContainsKey) && lowering.Constants.ContainsKey(conv.Inputs[1]))
             {
                 lowering.FoldedBatchNorms.Add(bn);

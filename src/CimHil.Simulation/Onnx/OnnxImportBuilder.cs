@@ -50,6 +50,7 @@ internal sealed class OnnxImportBuilder(OnnxModel model, OnnxImportOptions optio
         }
 
         var sampleShape = input.Dims.Skip(1).Select(d => (int)d!.Value).ToArray();
+        CollectProducers();
         var consumers = _lowering.Consumers;
         foreach (var n in model.Nodes)
         {
@@ -91,6 +92,31 @@ internal sealed class OnnxImportBuilder(OnnxModel model, OnnxImportOptions optio
         var body = IsChain(input.Name, finalOutput) ? new Sequential([.. steps.Select(s => (s.Name, s.Module))]) : (Module)graph;
         var network = new Network("onnx", body, sampleShape, classCount);
         return new OnnxImport(network, _lowering.OutputActivation, model.Opset, model.Producer, _lowering.FoldedBatchNorms.Count) { Layers = _lowering.Layers };
+    }
+
+    /// <summary>
+    /// Records which node writes each value, refusing a value written twice: ONNX graphs are in single static assignment
+    /// form (onnx/IR.md, "Names Within a Graph"), and a second writer would silently replace the first one's tensor.
+    /// </summary>
+    private void CollectProducers()
+    {
+        var producers = _lowering.Producers;
+        foreach (var node in model.Nodes)
+        {
+            foreach (var o in node.Outputs.Where(o => o.Length > 0))
+            {
+                var earlier = producers.TryGetValue(o, out var first) ? $"the output of {first.Where}"
+                    : model.Initializers.ContainsKey(o) ? "an initializer"
+                    : model.Inputs.Any(i => i.Name == o) ? "the graph's input"
+                    : null;
+                if (earlier is not null)
+                {
+                    throw _lowering.Fail(node, $"output '{o}' is already {earlier}; each value must be written by one node only (ONNX graphs are in single static assignment form). Re-export the model.");
+                }
+
+                producers[o] = node;
+            }
+        }
     }
 
     private int Validate(OnnxGraph graph, int[] sampleShape)

@@ -22,6 +22,9 @@ internal sealed class OnnxLowering(OnnxModel model, string source)
     /// <summary>Values that are another value under a new name (resolved transitively by <see cref="Resolve"/>).</summary>
     public Dictionary<string, string> Aliases { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The node that writes each value (omitted optional outputs, named "", are not values).</summary>
+    public Dictionary<string, OnnxNode> Producers { get; } = new(StringComparer.Ordinal);
+
     /// <summary>How many nodes (and the graph output) read each value.</summary>
     public Dictionary<string, int> Consumers { get; } = new(StringComparer.Ordinal);
 

@@ -44,24 +44,22 @@ public static class OnnxReader
         long? opset = null;
         string producer = string.Empty, producerVersion = string.Empty;
         byte[]? graph = null;
-        var input = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        ProtoInput.ForEachField(bytes, (field, tag, input) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1 when ProtoInput.IsVarint(tag):
                     ir = input.ReadInt64();
-                    break;
+                    return true;
                 case 2 when ProtoInput.IsBytes(tag):
                     producer = input.ReadString();
-                    break;
+                    return true;
                 case 3 when ProtoInput.IsBytes(tag):
                     producerVersion = input.ReadString();
-                    break;
+                    return true;
                 case 7 when ProtoInput.IsBytes(tag):
                     graph = input.ReadBytes().ToByteArray();
-                    break;
+                    return true;
                 case 8 when ProtoInput.IsBytes(tag):
                     var (domain, version) = ReadOpset(input.ReadBytes().ToByteArray());
                     if (domain is "" or "ai.onnx")
@@ -69,12 +67,11 @@ public static class OnnxReader
                         opset = version;
                     }
 
-                    break;
+                    return true;
                 default:
-                    input.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         if (graph is null)
         {
@@ -92,31 +89,29 @@ public static class OnnxReader
         var outputs = new List<OnnxValueInfo>();
 
         // GraphProto: node = 1, initializer = 5, input = 11, output = 12, sparse_initializer = 15.
-        var g = new CodedInputStream(graph);
-        while ((tag = g.ReadTag()) != 0)
+        ProtoInput.ForEachField(graph, (field, tag, g) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1 when ProtoInput.IsBytes(tag):
                     nodes.Add(ReadNode(g.ReadBytes().ToByteArray(), nodes.Count));
-                    break;
+                    return true;
                 case 5 when ProtoInput.IsBytes(tag):
                     var t = OnnxTensorReader.Read(g.ReadBytes().ToByteArray(), source);
                     initializers[t.Name] = t;
-                    break;
+                    return true;
                 case 11 when ProtoInput.IsBytes(tag):
                     inputs.Add(OnnxValueInfoReader.Read(g.ReadBytes().ToByteArray()));
-                    break;
+                    return true;
                 case 12 when ProtoInput.IsBytes(tag):
                     outputs.Add(OnnxValueInfoReader.Read(g.ReadBytes().ToByteArray()));
-                    break;
+                    return true;
                 case 15:
                     throw new OnnxFormatException($"{source}: sparse initializers are not supported; export with dense weights.");
                 default:
-                    g.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         var prod = producerVersion.Length == 0 ? producer : $"{producer} {producerVersion}";
         return new OnnxModel(ir, opset.Value, prod, nodes, initializers, inputs, outputs);
@@ -127,23 +122,20 @@ public static class OnnxReader
         // OperatorSetIdProto: domain = 1, version = 2.
         string domain = string.Empty;
         long version = 0;
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        ProtoInput.ForEachField(bytes, (field, tag, s) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1 when ProtoInput.IsBytes(tag):
                     domain = s.ReadString();
-                    break;
+                    return true;
                 case 2 when ProtoInput.IsVarint(tag):
                     version = s.ReadInt64();
-                    break;
+                    return true;
                 default:
-                    s.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         return (domain, version);
     }
@@ -155,36 +147,33 @@ public static class OnnxReader
         var outputs = new List<string>();
         var attributes = new Dictionary<string, OnnxAttribute>(StringComparer.Ordinal);
         string name = string.Empty, op = string.Empty, domain = string.Empty;
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        ProtoInput.ForEachField(bytes, (field, tag, s) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1 when ProtoInput.IsBytes(tag):
                     inputs.Add(s.ReadString());
-                    break;
+                    return true;
                 case 2 when ProtoInput.IsBytes(tag):
                     outputs.Add(s.ReadString());
-                    break;
+                    return true;
                 case 3 when ProtoInput.IsBytes(tag):
                     name = s.ReadString();
-                    break;
+                    return true;
                 case 4 when ProtoInput.IsBytes(tag):
                     op = s.ReadString();
-                    break;
+                    return true;
                 case 5 when ProtoInput.IsBytes(tag):
                     var a = ReadAttribute(s.ReadBytes().ToByteArray());
                     attributes[a.Name] = a;
-                    break;
+                    return true;
                 case 7 when ProtoInput.IsBytes(tag):
                     domain = s.ReadString();
-                    break;
+                    return true;
                 default:
-                    s.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         return new OnnxNode(name.Length == 0 ? $"{op}_{index}" : name, op, domain, inputs, outputs, attributes);
     }
@@ -200,41 +189,38 @@ public static class OnnxReader
         OnnxTensor? tensor = null;
         var floats = new List<float>();
         var ints = new List<long>();
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        ProtoInput.ForEachField(bytes, (field, tag, s) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1 when ProtoInput.IsBytes(tag):
                     name = s.ReadString();
-                    break;
+                    return true;
                 case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.Fixed32:
                     f = s.ReadFloat();
-                    break;
+                    return true;
                 case 3 when ProtoInput.IsVarint(tag):
                     i = s.ReadInt64();
-                    break;
+                    return true;
                 case 4 when ProtoInput.IsBytes(tag):
                     str = s.ReadBytes().ToStringUtf8();
-                    break;
+                    return true;
                 case 5 when ProtoInput.IsBytes(tag):
                     tensor = OnnxTensorReader.Read(s.ReadBytes().ToByteArray(), $"attribute '{name}'");
-                    break;
+                    return true;
                 case 7:
                     ProtoInput.ReadFloats(s, tag, floats);
-                    break;
+                    return true;
                 case 8:
                     ProtoInput.ReadInt64s(s, tag, ints);
-                    break;
+                    return true;
                 case 20 when ProtoInput.IsVarint(tag):
                     type = s.ReadInt32();
-                    break;
+                    return true;
                 default:
-                    s.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         return new OnnxAttribute(name, type, f, i, str, tensor, [.. floats], [.. ints]);
     }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Google.Protobuf;
 
 namespace CimHil.Simulation.Onnx;
 
@@ -21,42 +20,39 @@ internal static class OnnxTensorReader
         string name = string.Empty;
         byte[]? raw = null;
         var external = false;
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        ProtoInput.ForEachField(bytes, (field, tag, s) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1:
                     ProtoInput.ReadInt64s(s, tag, dims);
-                    break;
+                    return true;
                 case 2 when ProtoInput.IsVarint(tag):
                     type = s.ReadInt32();
-                    break;
+                    return true;
                 case 4:
                     ProtoInput.ReadFloats(s, tag, floats);
-                    break;
+                    return true;
                 case 5:
                 case 7:
                     ProtoInput.ReadInt64s(s, tag, ints);
-                    break;
+                    return true;
                 case 8 when ProtoInput.IsBytes(tag):
                     name = s.ReadString();
-                    break;
+                    return true;
                 case 9 when ProtoInput.IsBytes(tag):
                     raw = s.ReadBytes().ToByteArray();
-                    break;
+                    return true;
                 case 10:
                     ProtoInput.ReadDoubles(s, tag, doubles);
-                    break;
+                    return true;
                 case 14 when ProtoInput.IsVarint(tag):
                     external = s.ReadInt32() == 1;
-                    break;
+                    return true;
                 default:
-                    s.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         var tensorName = name.Length == 0 ? source : $"tensor '{name}'";
         if (external)

@@ -1,5 +1,3 @@
-using Google.Protobuf;
-
 namespace CimHil.Simulation.Onnx;
 
 /// <summary>Reads a ValueInfoProto (a graph input or output): its name, element type and shape with named dynamic dimensions.</summary>
@@ -9,97 +7,70 @@ internal static class OnnxValueInfoReader
     {
         // ValueInfoProto: name = 1, type = 2 → TypeProto: tensor_type = 1 → Tensor: elem_type = 1, shape = 2 →
         // TensorShapeProto: dim = 1 → Dimension: dim_value = 1, dim_param = 2.
-        string name = string.Empty;
-        int elem = 0;
+        var name = string.Empty;
+        var elem = 0;
         var dims = new List<long?>();
         var dimNames = new List<string>();
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        ProtoInput.ForEachField(bytes, (field, tag, s) =>
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            switch (field)
             {
                 case 1 when ProtoInput.IsBytes(tag):
                     name = s.ReadString();
-                    break;
+                    return true;
                 case 2 when ProtoInput.IsBytes(tag):
-                    ReadType(s.ReadBytes().ToByteArray(), ref elem, dims, dimNames);
-                    break;
+                    ProtoInput.ForEachMessage(s.ReadBytes().ToByteArray(), 1, tensor => elem = ReadTensorType(tensor, dims, dimNames));
+                    return true;
                 default:
-                    s.SkipLastField();
-                    break;
+                    return false;
             }
-        }
+        });
 
         return new OnnxValueInfo(name, elem, [.. dims], [.. dimNames]);
     }
 
-    private static void ReadType(byte[] bytes, ref int elem, List<long?> dims, List<string> dimNames)
+    /// <summary>TypeProto.Tensor: the element type; its shape's dimensions are added to <paramref name="dims"/> and <paramref name="dimNames"/>.</summary>
+    private static int ReadTensorType(byte[] bytes, List<long?> dims, List<string> dimNames)
     {
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        var elem = 0;
+        ProtoInput.ForEachField(bytes, (field, tag, t) =>
         {
-            if (WireFormat.GetTagFieldNumber(tag) != 1 || !ProtoInput.IsBytes(tag))
+            switch (field)
             {
-                s.SkipLastField();
-                continue;
+                case 1 when ProtoInput.IsVarint(tag):
+                    elem = t.ReadInt32();
+                    return true;
+                case 2 when ProtoInput.IsBytes(tag):
+                    ProtoInput.ForEachMessage(t.ReadBytes().ToByteArray(), 1, d => ReadDimension(d, dims, dimNames));
+                    return true;
+                default:
+                    return false;
             }
+        });
 
-            var t = new CodedInputStream(s.ReadBytes().ToByteArray());
-            uint tt;
-            while ((tt = t.ReadTag()) != 0)
-            {
-                switch (WireFormat.GetTagFieldNumber(tt))
-                {
-                    case 1 when ProtoInput.IsVarint(tt):
-                        elem = t.ReadInt32();
-                        break;
-                    case 2 when ProtoInput.IsBytes(tt):
-                        ReadShape(t.ReadBytes().ToByteArray(), dims, dimNames);
-                        break;
-                    default:
-                        t.SkipLastField();
-                        break;
-                }
-            }
-        }
+        return elem;
     }
 
-    private static void ReadShape(byte[] bytes, List<long?> dims, List<string> dimNames)
+    private static void ReadDimension(byte[] bytes, List<long?> dims, List<string> dimNames)
     {
-        var s = new CodedInputStream(bytes);
-        uint tag;
-        while ((tag = s.ReadTag()) != 0)
+        long? value = null;
+        var param = string.Empty;
+        ProtoInput.ForEachField(bytes, (field, tag, d) =>
         {
-            if (WireFormat.GetTagFieldNumber(tag) != 1 || !ProtoInput.IsBytes(tag))
+            switch (field)
             {
-                s.SkipLastField();
-                continue;
+                case 1 when ProtoInput.IsVarint(tag):
+                    value = d.ReadInt64();
+                    return true;
+                case 2 when ProtoInput.IsBytes(tag):
+                    param = d.ReadString();
+                    return true;
+                default:
+                    return false;
             }
+        });
 
-            long? value = null;
-            var param = string.Empty;
-            var d = new CodedInputStream(s.ReadBytes().ToByteArray());
-            uint dt;
-            while ((dt = d.ReadTag()) != 0)
-            {
-                switch (WireFormat.GetTagFieldNumber(dt))
-                {
-                    case 1 when ProtoInput.IsVarint(dt):
-                        value = d.ReadInt64();
-                        break;
-                    case 2 when ProtoInput.IsBytes(dt):
-                        param = d.ReadString();
-                        break;
-                    default:
-                        d.SkipLastField();
-                        break;
-                }
-            }
-
-            dims.Add(value);
-            dimNames.Add(param);
-        }
+        dims.Add(value);
+        dimNames.Add(param);
     }
 }

@@ -8,6 +8,43 @@ namespace CimHil.Simulation.Onnx;
 /// </summary>
 internal static class ProtoInput
 {
+    /// <summary>
+    /// Reads one field of a message and returns true, or returns false to have it skipped: an unknown field, or a known
+    /// number with another wire type, is skipped as protobuf requires (protobuf encoding guide, "Unknown Fields").
+    /// </summary>
+    public delegate bool FieldReader(int field, uint tag, CodedInputStream input);
+
+    /// <summary>Reads every field of <paramref name="message"/>, in file order, through <paramref name="read"/>.</summary>
+    public static void ForEachField(byte[] message, FieldReader read)
+    {
+        var input = new CodedInputStream(message);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (!read(WireFormat.GetTagFieldNumber(tag), tag, input))
+            {
+                input.SkipLastField();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="read"/> with the bytes of each length-delimited field <paramref name="field"/> of
+    /// <paramref name="message"/> (each element of a repeated sub-message, or the one of a singular one), in file order;
+    /// every other field is skipped.
+    /// </summary>
+    public static void ForEachMessage(byte[] message, int field, Action<byte[]> read) =>
+        ForEachField(message, (number, tag, input) =>
+        {
+            if (number != field || !IsBytes(tag))
+            {
+                return false;
+            }
+
+            read(input.ReadBytes().ToByteArray());
+            return true;
+        });
+
     public static void ReadInt64s(CodedInputStream s, uint tag, List<long> into) =>
         ReadRepeated(s, tag, into, WireFormat.WireType.Varint, c => c.ReadInt64());
 

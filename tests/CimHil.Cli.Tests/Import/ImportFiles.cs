@@ -7,6 +7,16 @@ internal static class ImportFiles
 {
     public static string TempDir() => Directory.CreateTempSubdirectory("cimhil-import-").FullName;
 
+    /// <summary>
+    /// What "only read" means for a store: the files that start with its name (no -wal or -shm appeared beside it) and the
+    /// SHA-256 of its bytes.
+    /// </summary>
+    public static string StoreState(string db)
+    {
+        var files = Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(db))!, Path.GetFileName(db) + "*").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal);
+        return $"{string.Join(", ", files)} sha256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(db)))}";
+    }
+
     public static string Write(string dir, string name, string text)
     {
         var path = Path.Combine(dir, name);

@@ -139,10 +139,14 @@ public class RunFromStoreTests
         var dir = ImportFiles.TempDir();
         var (db, _, _) = await ImportedStoreAsync(dir);
         var (config, _) = UnreachableBench(fromStore: db);
+        var storeBefore = ImportFiles.StoreState(db);
 
         var (code, output, error) = await CliHarness.RunAsync("run", "--json", "--config", config);
 
         Assert.True(code == ExitCodes.Success, error + output);
+
+        // Its calibrate and report stages only read the store: no -wal or -shm beside it, its bytes as they were.
+        Assert.Equal(storeBefore, ImportFiles.StoreState(db));
         var folder = CliHarness.Json(output).GetProperty("folder").GetString()!;
         Assert.Equal(Sha256(db), CliHarness.Json(output).GetProperty("source").GetProperty("sha256").GetString());
 
