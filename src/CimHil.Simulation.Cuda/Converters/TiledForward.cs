@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using CimHil.Simulation.MonteCarlo;
-using CimHil.Simulation.Nn;
 using StepKind = CimHil.Simulation.MonteCarlo.InferencePlan.StepKind;
 
 namespace CimHil.Simulation.Cuda.Converters;
@@ -13,30 +12,22 @@ namespace CimHil.Simulation.Cuda.Converters;
 /// inner, as the CPU), times the chip's output factor; then bias, ReLU and a following max-pool as <see cref="BatchedForward"/>.
 /// The direct convolution kernels are not used: the quantised, unfolded input is the product's operand.
 /// </summary>
-internal sealed class TiledForward : ChipBatchForward
+internal sealed class TiledForward : BatchedForward
 {
-    private readonly IReadOnlyList<InferencePlan.Step> _steps;
     private readonly ConverterTiling _tiling;
-    private readonly DeviceBuffer?[] _biases;
-    private readonly DeviceBuffer _a;
-    private readonly DeviceBuffer _b;
     private readonly DeviceBuffer _part;
     private readonly DeviceBuffer _factors;
     private readonly DeviceBuffer _adc;
 
     public TiledForward(CudaDevice device, InferencePlan plan, ConverterTiling tiling, int groups, int chunk)
-        : this(device, plan, tiling, groups, chunk, PerImage(plan))
+        : this(device, plan, tiling, groups, chunk, TiledPerImage(plan))
     {
     }
 
     private TiledForward(CudaDevice device, InferencePlan plan, ConverterTiling tiling, int groups, int chunk, (long Activation, long Columns, long Shared, long Part) perImage)
-        : base(device, tiling.Layers.Select(l => (long)l.Slices * l.Outputs * l.FanIn), groups, chunk, perImage.Columns, perImage.Shared, plan.Network.ClassCount)
+        : base(device, plan, tiling.Layers.Select(l => (long)l.Slices * l.Outputs * l.FanIn), groups, chunk, (perImage.Activation, perImage.Columns, perImage.Shared))
     {
-        _steps = plan.Steps;
         _tiling = tiling;
-        _biases = plan.Network.WeightedLayers.Select(l => l.Bias is { } b ? Upload(b.Data) : null).ToArray();
-        _a = new DeviceBuffer((long)groups * chunk * perImage.Activation);
-        _b = new DeviceBuffer((long)groups * chunk * perImage.Activation);
         _part = new DeviceBuffer((long)groups * chunk * perImage.Part);
         _factors = new DeviceBuffer((long)tiling.Layers.Count * groups);
         double[] adc = [.. tiling.AdcTable, 0, 0];
@@ -45,107 +36,26 @@ internal sealed class TiledForward : ChipBatchForward
     }
 
     /// <summary>Bytes of device memory per chip and image (two activation buffers, the unfolded columns, the partial-sum scratch).</summary>
-    public static long BytesPerChipImage(InferencePlan plan)
+    public static new long BytesPerChipImage(InferencePlan plan)
     {
-        var (activation, columns, _, part) = PerImage(plan);
+        var (activation, columns, _, part) = TiledPerImage(plan);
         return 4L * ((2 * activation) + columns + part);
     }
 
     /// <summary>Uploads layer <paramref name="layer"/>'s output factor of each chip (float; 1 where the chip has none).</summary>
     public void UploadFactors(int layer, ReadOnlySpan<float> factors) => _factors.Upload(factors, (long)layer * Groups);
 
-    private protected override ulong Forward(ResidentTestSet data, ulong input, int n, int groups, PhaseProfile? profile)
-    {
-        var k = Device.Kernels;
-        ulong cur = 0;
-        var shared = true;
-        var flat = false;
-        if (_steps[0].Kind != StepKind.Conv)
-        {
-            k.Launch("broadcast_input", (long)data.Channels * n * data.PlaneSize, groups, input, data.ChannelStride, _a.Pointer, data.Channels, n, data.PlaneSize);
-            cur = _a.Pointer;
-            shared = false;
-        }
+    private protected override string StepLabel => " (tiled)";
 
-        for (var i = 0; i < _steps.Count; i++)
-        {
-            var stepStart = profile is null ? 0 : Synchronized();
-            var first = i;
-            var s = _steps[i];
-            var other = cur == _a.Pointer ? _b.Pointer : _a.Pointer;
-            switch (s.Kind)
-            {
-                case StepKind.Conv:
-                    {
-                        var conv = (Conv2d)s.Layer!;
-                        var kk = s.InC * conv.Kernel * conv.Kernel;
-                        var m = n * s.OutH * s.OutW;
-                        var (cols, colStride, colGroups) = shared ? (SharedColumns!.Pointer, 0L, 1) : (Columns!.Pointer, (long)kk * m, groups);
-                        k.Launch("im2col", (long)kk * m, colGroups, shared ? input : cur, shared ? 0L : (long)s.InC * n * s.InH * s.InW, shared ? data.ChannelStride : (long)n * s.InH * s.InW, cols, s.InC, n, s.InH, s.InW, conv.Kernel, conv.Stride, conv.Padding, s.OutH, s.OutW);
-                        var y = shared ? _a.Pointer : other;
-                        Crossbar(s.WeightIndex, cols, colStride, colGroups, m, y, groups);
-                        var bias = _biases[s.WeightIndex]?.Pointer ?? 0UL;
-                        if (i + 1 < _steps.Count && _steps[i + 1].Kind == StepKind.MaxPool)
-                        {
-                            var p = _steps[++i];
-                            var pooled = y == _a.Pointer ? _b.Pointer : _a.Pointer;
-                            k.Launch("pool_bias_relu", (long)s.OutC * n * p.OutH * p.OutW, groups, y, pooled, bias, s.OutC, n, s.OutH, s.OutW, p.PoolKernel, p.PoolStride, p.OutH, p.OutW, s.Relu ? 1 : 0);
-                            cur = pooled;
-                        }
-                        else
-                        {
-                            BiasRelu(y, bias, s.OutC, m, s.Relu, groups);
-                            cur = y;
-                        }
+    // The direct kernels cannot be used: the quantised, unfolded input is the product's operand.
+    private protected override int DirectPool(InferencePlan.Step conv, InferencePlan.Step? next) => 0;
 
-                        shared = false;
-                        break;
-                    }
-
-                case StepKind.MaxPool:
-                    k.Launch("pool_bias_relu", (long)s.InC * n * s.OutH * s.OutW, groups, cur, other, 0UL, s.InC, n, s.InH, s.InW, s.PoolKernel, s.PoolStride, s.OutH, s.OutW, 0);
-                    cur = other;
-                    break;
-                case StepKind.Relu:
-                    BiasRelu(cur, 0UL, 1, s.InC * s.InH * s.InW * n, true, groups);
-                    break;
-                case StepKind.Linear:
-                    {
-                        if (!flat)
-                        {
-                            var f = s.FlattenedFrom ?? (s.InC, 1, 1);
-                            k.Launch("flatten", (long)f.C * n * f.H * f.W, groups, cur, other, f.C, n, f.H * f.W);
-                            (cur, other) = (other, cur);
-                            flat = true;
-                        }
-
-                        // Feature-major Xᵀ[in, n] per chip: row tile t is rows k0 … k0 + kt − 1, contiguous as the columns are.
-                        Crossbar(s.WeightIndex, cur, (long)s.InC * n, groups, n, other, groups);
-                        BiasRelu(other, _biases[s.WeightIndex]?.Pointer ?? 0UL, s.OutC, n, s.Relu, groups);
-                        cur = other;
-                        break;
-                    }
-            }
-
-            if (profile is not null)
-            {
-                Device.Synchronize();
-                profile.Add($"gpu: step {first} {s.Kind} {s.InC}→{s.OutC}{(i > first ? " + pool" : "")} (tiled)", stepStart);
-            }
-        }
-
-        return cur;
-    }
+    private protected override void Product(InferencePlan.Step s, ulong x, long xStride, int xGroups, int m, ulong y, int groups) =>
+        Crossbar(s.WeightIndex, x, xStride, xGroups, m, y, groups);
 
     private protected override void DisposeBuffers()
     {
-        foreach (var b in _biases)
-        {
-            b?.Dispose();
-        }
-
-        _a.Dispose();
-        _b.Dispose();
+        base.DisposeBuffers();
         _part.Dispose();
         _factors.Dispose();
         _adc.Dispose();
@@ -192,50 +102,11 @@ internal sealed class TiledForward : ChipBatchForward
         }
     }
 
-    private long Synchronized()
+    // Floats per image: the chain's buffers with every convolution unfolded, and the largest layer output (the scratch).
+    private static (long Activation, long Columns, long Shared, long Part) TiledPerImage(InferencePlan plan)
     {
-        Device.Synchronize();
-        return System.Diagnostics.Stopwatch.GetTimestamp();
-    }
-
-    // Floats per image: the largest activation, the largest unfolded input of the convolutions after the first (per chip), the
-    // first one's (shared by all chips) and the largest layer output (the partial-sum scratch). Every convolution unfolds here.
-    private static (long Activation, long Columns, long Shared, long Part) PerImage(InferencePlan plan)
-    {
-        long activation = 0, columns = 0, shared = 0, part = 0;
-        var steps = plan.Steps;
-        for (var i = 0; i < steps.Count; i++)
-        {
-            var s = steps[i];
-            activation = Math.Max(activation, Math.Max((long)s.InC * s.InH * s.InW, (long)s.OutC * s.OutH * s.OutW));
-            if (s.Kind is StepKind.Conv or StepKind.Linear)
-            {
-                part = Math.Max(part, (long)s.OutC * s.OutH * s.OutW);
-            }
-
-            if (s.Kind == StepKind.Conv)
-            {
-                var conv = (Conv2d)s.Layer!;
-                var c = (long)s.InC * conv.Kernel * conv.Kernel * s.OutH * s.OutW;
-                if (i == 0)
-                {
-                    shared = c;
-                }
-                else
-                {
-                    columns = Math.Max(columns, c);
-                }
-            }
-        }
-
+        var (activation, columns, shared) = BatchedForward.PerImage(plan, directConvolutions: false);
+        var part = plan.Steps.Where(s => s.Kind is StepKind.Conv or StepKind.Linear).Max(s => (long)s.OutC * s.OutH * s.OutW);
         return (activation, columns, shared, part);
-    }
-
-    private void BiasRelu(ulong y, ulong bias, int channels, int m, bool relu, int groups)
-    {
-        if (bias != 0 || relu)
-        {
-            Device.Kernels.Launch("bias_relu", (long)channels * m, groups, y, bias, channels, m, relu ? 1 : 0);
-        }
     }
 }
