@@ -11,8 +11,9 @@ namespace CimHil.Simulation.Cuda;
 /// adds each chip's correct top-1 count on the device. Per chip the activations are CNHW channel planes, as on the CPU; a
 /// convolution is im2col + one cuBLAS strided-batched GEMM over the chips (the first layer's columns are unfolded once and
 /// shared: stride 0), a linear layer one strided-batched GEMM; bias, ReLU and a following max-pool are one kernel.
+/// <see cref="Converters.TiledForward"/> walks the same chain with its own products (the tiled forward with converters).
 /// </summary>
-internal sealed class BatchedForward : ChipBatchForward
+internal class BatchedForward : ChipBatchForward
 {
     private readonly IReadOnlyList<Step> _steps;
     private readonly DeviceBuffer?[] _biases;
@@ -20,12 +21,18 @@ internal sealed class BatchedForward : ChipBatchForward
     private readonly DeviceBuffer _b;
 
     public BatchedForward(CudaDevice device, InferencePlan plan, int groups, int chunk)
-        : this(device, plan, groups, chunk, PerImage(plan))
+        : this(device, plan, plan.Network.WeightedLayers.Select(l => (long)l.Weight.Length), groups, chunk, PerImage(plan))
     {
     }
 
-    private BatchedForward(CudaDevice device, InferencePlan plan, int groups, int chunk, (long Activation, long Columns, long Shared) perImage)
-        : base(device, plan.Network.WeightedLayers.Select(l => (long)l.Weight.Length), groups, chunk, perImage.Columns, perImage.Shared, plan.Network.ClassCount)
+    /// <param name="device">The GPU.</param>
+    /// <param name="plan">The chain.</param>
+    /// <param name="weightsPerChip">Floats of each weighted layer of one chip.</param>
+    /// <param name="groups">Chips per launch.</param>
+    /// <param name="chunk">Images per chunk.</param>
+    /// <param name="perImage">Floats per image: the largest activation, the per-chip and the shared unfolded columns.</param>
+    private protected BatchedForward(CudaDevice device, InferencePlan plan, IEnumerable<long> weightsPerChip, int groups, int chunk, (long Activation, long Columns, long Shared) perImage)
+        : base(device, weightsPerChip, groups, chunk, perImage.Columns, perImage.Shared, plan.Network.ClassCount)
     {
         _steps = plan.Steps;
         _biases = plan.Network.WeightedLayers.Select(l => l.Bias is { } b ? Upload(b.Data) : null).ToArray();
@@ -66,7 +73,7 @@ internal sealed class BatchedForward : ChipBatchForward
             var first = i;
             var s = _steps[i];
             var other = cur == _a.Pointer ? _b.Pointer : _a.Pointer;
-            var pool = s.Kind == StepKind.Conv ? Direct(s, i + 1 < _steps.Count ? _steps[i + 1] : null) : 0;
+            var pool = s.Kind == StepKind.Conv ? DirectPool(s, i + 1 < _steps.Count ? _steps[i + 1] : null) : 0;
             switch (s.Kind)
             {
                 case StepKind.Conv when pool > 0:
@@ -123,9 +130,8 @@ internal sealed class BatchedForward : ChipBatchForward
                             k.Launch("im2col", (long)kk * m, groups, cur, (long)s.InC * n * s.InH * s.InW, (long)n * s.InH * s.InW, cols, s.InC, n, s.InH, s.InW, conv.Kernel, conv.Stride, conv.Padding, s.OutH, s.OutW);
                         }
 
-                        // Row-major Y[O, m] = W[O, kk]·cols[kk, m] is column-major Yᵀ = colsᵀ·Wᵀ: cuBLAS sees (m × kk)·(kk × O).
                         var y = shared ? _a.Pointer : other;
-                        Gemm(m, s.OutC, kk, cols, m, colStride, WeightsOf(s.WeightIndex), kk, (long)s.OutC * kk, y, m, (long)s.OutC * m, groups);
+                        Product(s, cols, colStride, shared ? 1 : groups, m, y, groups);
                         var bias = _biases[s.WeightIndex]?.Pointer ?? 0UL;
                         if (i + 1 < _steps.Count && _steps[i + 1].Kind == StepKind.MaxPool)
                         {
@@ -161,8 +167,8 @@ internal sealed class BatchedForward : ChipBatchForward
                             flat = true;
                         }
 
-                        // Row-major Yᵀ[out, n] = W[out, in]·Xᵀ[in, n] is column-major Y = X·Wᵀ: (n × in)·(in × out).
-                        Gemm(n, s.OutC, s.InC, cur, n, (long)s.InC * n, WeightsOf(s.WeightIndex), s.InC, (long)s.OutC * s.InC, other, n, (long)s.OutC * n, groups);
+                        // Feature-major Xᵀ[in, n] per chip: the same [K][m] operand as a convolution's columns, with m = n.
+                        Product(s, cur, (long)s.InC * n, groups, n, other, groups);
                         BiasRelu(other, _biases[s.WeightIndex]?.Pointer ?? 0UL, s.OutC, n, s.Relu, groups);
                         cur = other;
                         break;
@@ -172,11 +178,31 @@ internal sealed class BatchedForward : ChipBatchForward
             if (profile is not null)
             {
                 Device.Synchronize();
-                profile.Add($"gpu: step {first} {s.Kind} {s.InC}→{s.OutC}{(i > first ? " + pool" : "")}", stepStart);
+                profile.Add($"gpu: step {first} {s.Kind} {s.InC}→{s.OutC}{(i > first ? " + pool" : "")}{StepLabel}", stepStart);
             }
         }
 
         return cur;
+    }
+
+    /// <summary>Appended to each step's profile label.</summary>
+    private protected virtual string StepLabel => string.Empty;
+
+    /// <summary>
+    /// The direct kernel's pool size for convolution <paramref name="conv"/> (2: the following 2×2/2 max-pool fused; 1: none
+    /// follows), or 0 when it runs as im2col + <see cref="Product"/>.
+    /// </summary>
+    private protected virtual int DirectPool(Step conv, Step? next) => Direct(conv, next);
+
+    /// <summary>
+    /// Weighted layer <paramref name="s"/>'s product without bias: y[g][O][m] from x[g][K][m] (<paramref name="xGroups"/> of
+    /// them at stride <paramref name="xStride"/>; 1 at stride 0: the network input's columns, read by every chip).
+    /// </summary>
+    private protected virtual void Product(Step s, ulong x, long xStride, int xGroups, int m, ulong y, int groups)
+    {
+        // Row-major Y[O, m] = W[O, K]·X[K, m] is column-major Yᵀ = Xᵀ·Wᵀ: cuBLAS sees (m × K)·(K × O).
+        var fanIn = (int)(s.Layer!.Weight.Length / s.OutC);
+        Gemm(m, s.OutC, fanIn, x, m, xStride, WeightsOf(s.WeightIndex), fanIn, (long)s.OutC * fanIn, y, m, (long)s.OutC * m, groups);
     }
 
     private protected override void DisposeBuffers()
@@ -191,8 +217,9 @@ internal sealed class BatchedForward : ChipBatchForward
     }
 
     // Floats per image: the largest activation (input or output of any step), the largest unfolded convolution input of the
-    // GEMM-path convolutions after the first, and the first one's (shared by all chips); direct convolutions unfold nothing.
-    private static (long Activation, long Columns, long Shared) PerImage(InferencePlan plan)
+    // GEMM-path convolutions after the first, and the first one's (shared by all chips); direct convolutions unfold nothing
+    // (none is direct for the tiled forward: directConvolutions false).
+    private protected static (long Activation, long Columns, long Shared) PerImage(InferencePlan plan, bool directConvolutions = true)
     {
         long activation = 0, columns = 0, shared = 0;
         var steps = plan.Steps;
@@ -200,7 +227,7 @@ internal sealed class BatchedForward : ChipBatchForward
         {
             var s = steps[i];
             activation = Math.Max(activation, Math.Max((long)s.InC * s.InH * s.InW, (long)s.OutC * s.OutH * s.OutW));
-            if (s.Kind == StepKind.Conv && Direct(s, i + 1 < steps.Count ? steps[i + 1] : null) == 0)
+            if (s.Kind == StepKind.Conv && (!directConvolutions || Direct(s, i + 1 < steps.Count ? steps[i + 1] : null) == 0))
             {
                 var conv = (Conv2d)s.Layer!;
                 var c = (long)s.InC * conv.Kernel * conv.Kernel * s.OutH * s.OutW;

@@ -7,7 +7,7 @@ namespace CimHil.Simulation.Cuda;
 /// The effective weights of a run of consecutive chips, laid out per layer as [chip][O·K] for one strided-batched upload;
 /// each chip programmed and drawn exactly as the CPU path does (<see cref="SimulatedChip.Program"/>, <see cref="SimulatedChip.EffectiveWeights"/>).
 /// </summary>
-internal sealed class ChipWeights
+internal sealed class ChipWeights : ILaunchWeights
 {
     private readonly SimulatedChip[] _chips;
     private readonly float[][] _layers;
@@ -47,4 +47,13 @@ internal sealed class ChipWeights
 
     /// <summary>Layer <paramref name="layer"/>'s weights of all chips, [chip][O·K].</summary>
     public ReadOnlySpan<float> Layer(int layer) => _layers[layer];
+
+    /// <inheritdoc/>
+    public void Upload(IBatchedForward forward)
+    {
+        for (var l = 0; l < _layers.Length; l++)
+        {
+            forward.UploadWeights(l, _layers[l], 0);
+        }
+    }
 }

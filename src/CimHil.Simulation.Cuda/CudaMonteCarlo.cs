@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CimHil.Simulation.Cuda.Converters;
 using CimHil.Simulation.Cuda.Graph;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.MonteCarlo;
@@ -11,7 +12,8 @@ namespace CimHil.Simulation.Cuda;
 /// the same streams as <see cref="MonteCarloEvaluator"/>'s CPU path (chip c from (seed, c), read noise from (seed, c, batch)),
 /// uploaded a launch's worth at a time, and evaluated many per launch over the resident test set; the next launch's weights are
 /// drawn while the GPU runs the current one. Networks InferencePlan compiles run on <see cref="BatchedForward"/>, every other
-/// network (BatchNorm, residual blocks, imported ONNX graphs) on <see cref="GraphForward"/>; without DAC/ADC converters.
+/// network (BatchNorm, residual blocks, imported ONNX graphs) on <see cref="GraphForward"/>; InferencePlan chains with DAC/ADC
+/// converters on <see cref="TiledForward"/> (the tiled crossbar forward, per-slice weights).
 /// </summary>
 public sealed class CudaMonteCarlo : IChipBatchBackend
 {
@@ -25,13 +27,15 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     private readonly CudaDevice _device;
     private readonly InferencePlan? _plan;
     private readonly GraphPlan? _graph;
+    private readonly ConverterTiling? _tiling;
     private ResidentTestSet? _data;
     private IBatchedForward? _forward;
 
     private readonly bool _ownsDevice;
 
-    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan? plan, GraphPlan? graph)
+    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan? plan, GraphPlan? graph, ConverterTiling? tiling)
     {
+        _tiling = tiling;
         _device = device;
         _ownsDevice = ownsDevice;
         Mapped = mapped;
@@ -62,7 +66,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         ArgumentNullException.ThrowIfNull(mapped);
         if (mapped.Options.NeedsTiledForward)
         {
-            return "DAC/ADC converters (the tiled crossbar forward) do not run on the GPU yet";
+            return ConverterTiling.Unsupported(mapped);
         }
 
         return InferencePlan.TryCompile(mapped.Network) is null ? GraphPlan.Unsupported(mapped) : null;
@@ -84,7 +88,8 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         }
 
         var plan = InferencePlan.TryCompile(mapped.Network);
-        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, plan, plan is null ? GraphPlan.Build(mapped) : null);
+        var tiling = mapped.Options.NeedsTiledForward ? ConverterTiling.Of(mapped) : null;
+        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, plan, plan is null ? GraphPlan.Build(mapped) : null, tiling);
     }
 
     /// <inheritdoc/>
@@ -106,16 +111,17 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         var forward = _forward!;
         var groups = forward.Groups;
         var counts = new int[groups];
-        var layers = Mapped.Layers.Count;
         var done = 0;
         var profile = PhaseProfile.Enabled ? new PhaseProfile() : null;
 
         // Double-buffered host weights: the next launch's chips are drawn while the GPU runs this one.
-        Task<ChipWeights> Draw(int first, int size) => Task.Run(
+        Task<ILaunchWeights> Draw(int first, int size) => Task.Run(
             () =>
             {
                 var t = Stopwatch.GetTimestamp();
-                var w = ChipWeights.Program(Mapped, Variation, Options.Seed, first, size);
+                ILaunchWeights w = _tiling is not null
+                    ? ChipSliceWeights.Program(Mapped, Variation, Options.Seed, first, size)
+                    : ChipWeights.Program(Mapped, Variation, Options.Seed, first, size);
                 profile?.Add("host: program chips (overlapped)", t);
                 if (!perBatch)
                 {
@@ -145,7 +151,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             if (!perBatch)
             {
                 var t = Stopwatch.GetTimestamp();
-                Upload(forward, chips, layers);
+                chips.Upload(forward);
                 profile?.Add("upload weights", t);
                 for (var start = 0; start < data.Count; start += forward.Chunk)
                 {
@@ -162,7 +168,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                     chips.Draw(b);
                     profile?.Add("host: read-noise weights (not overlapped)", t);
                     t = Stopwatch.GetTimestamp();
-                    Upload(forward, chips, layers);
+                    chips.Upload(forward);
                     profile?.Add("upload weights", t);
                     var n = data.Batches[b].Dim(0);
                     forward.Run(_data!, start, n, chips.Count, profile);
@@ -202,14 +208,6 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         }
     }
 
-    private static void Upload(IBatchedForward forward, ChipWeights chips, int layers)
-    {
-        for (var l = 0; l < layers; l++)
-        {
-            forward.UploadWeights(l, chips.Layer(l), 0);
-        }
-    }
-
     private void Prepare(TestSet data, bool perBatch, int count)
     {
         if (_data is null || !ReferenceEquals(_data.Source, data))
@@ -219,7 +217,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         }
 
         var chunk = perBatch ? data.Batches.Max(b => b.Dim(0)) : Math.Min(DefaultChunkImages, data.Count);
-        var perChip = (_plan is not null ? BatchedForward.BytesPerChipImage(_plan) : _graph!.BytesPerChipImage) * chunk;
+        var perChip = (_tiling is not null ? TiledForward.BytesPerChipImage(_plan!) : _plan is not null ? BatchedForward.BytesPerChipImage(_plan) : _graph!.BytesPerChipImage) * chunk;
         var free = _device.Memory().Free;
         var budget = Math.Min(MaxWorkspaceBytes, free / 2);
         var groups = (int)Math.Clamp(budget / Math.Max(1, perChip), 1, 4096);
@@ -232,7 +230,9 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         if (_forward is null || _forward.Groups < groups || _forward.Chunk < chunk)
         {
             _forward?.Dispose();
-            _forward = _plan is not null ? new BatchedForward(_device, _plan, groups, chunk) : new GraphForward(_device, Mapped, _graph!, groups, chunk);
+            _forward = _tiling is not null ? new TiledForward(_device, _plan!, _tiling, groups, chunk)
+                : _plan is not null ? new BatchedForward(_device, _plan, groups, chunk)
+                : new GraphForward(_device, Mapped, _graph!, groups, chunk);
         }
     }
 }

@@ -143,6 +143,13 @@ public sealed unsafe class CudaWorstCasePasses : IWorstCasePasses, IDisposable
     public static string? Unsupported(MappedNetwork mapped)
     {
         ArgumentNullException.ThrowIfNull(mapped);
+        if (mapped.Options.NeedsTiledForward)
+        {
+            // WorstCaseSearch ignores other passes with converters: its gradient is the straight-through estimate of the tiled
+            // forward, on the CPU (the Monte-Carlo chips with converters do run on the GPU: Converters/TiledForward).
+            return "DAC/ADC converters: the search's gradient is the CPU's straight-through estimate of the tiled crossbar forward";
+        }
+
         var why = CudaMonteCarlo.Unsupported(mapped);
         if (why is not null)
         {

@@ -105,15 +105,6 @@ public class GpuDeviceSelectionTests
     }
 
     [Fact]
-    public async Task DeviceCuda_WithConverters_SaysTheTiledForwardDoesNotRunOnTheGpu_BeforeLookingForOne()
-    {
-        var (code, _, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), NoGpu(), [.. Evaluate, "--adc-bits", "8", "--device", "cuda"]);
-
-        Assert.Equal(ExitCodes.Usage, code);
-        Assert.Contains("--device cuda: DAC/ADC converters (the tiled crossbar forward) do not run on the GPU yet", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task SimulationDeviceCudaInTheConfig_WithoutAGpu_IsAConfigError_NamingTheJsonPath()
     {
         var config = CliHarness.ConfigVariant(t => t.Replace("\"simulation\": {", "\"simulation\": {\n    \"device\": \"cuda\",", StringComparison.Ordinal));

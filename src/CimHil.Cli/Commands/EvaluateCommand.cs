@@ -32,10 +32,7 @@ public static class EvaluateCommand
         var images = new Option<int>("--images") { Description = "Test images used (first N of the test split)", DefaultValueFactory = _ => 10000 }.Within(1, CliLimits.MaxTestImages);
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST folder (default: ${FashionMnist.DirectoryVariable}, else {FashionMnist.DefaultDirectory}) or a NumPy pair x.npy,y.npy (float32 inputs, normalised; int64 labels)" };
         var foldBatchNorm = new Option<bool>("--fold-batchnorm") { Description = "ONNX models: fold each BatchNorm into the preceding convolution's weights (what the crossbar stores); default: BatchNorm stays digital" };
-        var bits = new Option<int?>("--bits") { Description = "Bits per device (default: simulation.mapping.bitsPerDevice of the config, else 4)" };
-        var slices = new Option<int?>("--slices") { Description = "Device slices per weight (default: config, else 1)" };
-        var adcBits = new Option<int?>("--adc-bits") { Description = "ADC bits per tile partial sum (default: config, else ideal)" };
-        var dacBits = new Option<int?>("--dac-bits") { Description = "Input DAC bits (default: config, else ideal)" };
+        var mappingFlags = new MappingFlags();
         var time = new Option<double?>("--time") { Description = "Inference time after programming in seconds (drift; device models with drift only)" }.Within(0, CliLimits.MaxInferenceTimeSeconds);
         var compensate = new Option<bool>("--drift-compensation") { Description = "Global drift compensation (scale outputs by the measured mean drift)" };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
@@ -46,7 +43,7 @@ public static class EvaluateCommand
         var device = new SimulationDeviceOptions();
         var command = new Command("evaluate", "Monte-Carlo accuracy over simulated chips: mean, standard deviation, minimum and k-th percentile with bootstrap confidence intervals")
         {
-            model, deviceModel, chips, k, seed, images, data, foldBatchNorm, bits, slices, adcBits, dacBits, time, compensate, batch, exportOnnx, exportChip, json,
+            model, deviceModel, chips, k, seed, images, data, foldBatchNorm, mappingFlags.Bits, mappingFlags.Slices, mappingFlags.AdcBits, mappingFlags.DacBits, time, compensate, batch, exportOnnx, exportChip, json,
         };
         sharding.AddOptions(command);
         device.AddTo(command);
@@ -59,14 +56,7 @@ public static class EvaluateCommand
                 InferenceTimeSeconds = parse.GetValue(time),
                 DriftCompensation = parse.GetValue(compensate),
             };
-            var configured = CimMappingOptions.FromJson(config.Section("simulation").SectionOrEmpty("mapping"));
-            var mapping = configured with
-            {
-                BitsPerDevice = parse.GetValue(bits) ?? configured.BitsPerDevice,
-                SliceCount = parse.GetValue(slices) ?? configured.SliceCount,
-                AdcBits = parse.GetValue(adcBits) ?? configured.AdcBits,
-                DacBits = parse.GetValue(dacBits) ?? configured.DacBits,
-            };
+            var mapping = mappingFlags.Mapping(parse, config);
             var options = new MonteCarloOptions
             {
                 Chips = parse.GetValue(chips),
@@ -105,13 +95,7 @@ public static class EvaluateCommand
             var test = (await TestData.LoadAsync(parse.GetValue(data), "t10k", network, ct)).Take(n);
             var testSet = TestSet.FromDataset(test, options.BatchSize);
             var mapped = MappedNetwork.Map(network, mapping, variation.Window);
-            if (mapping.NeedsTiledForward)
-            {
-                // Converter ranges come from training images, not from the test set they are evaluated on.
-                // With a NumPy pair there is no training split: the ranges come from its first 1000 inputs.
-                var calibration = (await TestData.LoadAsync(parse.GetValue(data), "train", network, ct)).Take(1000);
-                mapped.CalibratePeriphery(calibration.Batch(Enumerable.Range(0, calibration.Count).ToArray()).Input);
-            }
+            await MappingFlags.CalibrateAsync(mapped, parse.GetValue(data), network, ct);
 
             logger.Information(
                 "Monte-Carlo {Architecture}: {Chips} chips × {Images} images, variation {Variation}, {Bits} bits × {Slices} slices, {Devices} devices",

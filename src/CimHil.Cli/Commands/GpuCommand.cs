@@ -58,21 +58,37 @@ public static class GpuCommand
         var data = new Option<string?>("--data") { Description = "Fashion-MNIST folder or a NumPy pair x.npy,y.npy, as for evaluate" };
         var json = CliServices.JsonOption();
         var device = new SimulationDeviceOptions();
+        var mappingFlags = new MappingFlags();
         var check = new Command("check", "Evaluates the same chips on the CPU and on the GPU and reports how many chips' accuracies differ, and by how many images")
         {
             model, deviceModel, chips, images, seed, batch, data, json, device.Math,
         };
+        foreach (var option in mappingFlags.All)
+        {
+            check.Options.Add(option);
+        }
+
         check.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var config = services.SimulationConfig(parse);
             var logger = services.Logger(parse);
             var variation = VariationSpec.Parse(parse.GetValue(deviceModel)!);
-            var mapping = CimMappingOptions.FromJson(config.Section("simulation").SectionOrEmpty("mapping")).Validate();
+            CimMappingOptions mapping;
+            try
+            {
+                mapping = mappingFlags.Mapping(parse, config).Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
             var options = new MonteCarloOptions { Chips = parse.GetValue(chips), Seed = parse.GetValue(seed), BatchSize = parse.GetValue(batch) }.Validate();
             var network = await ModelFile.LoadAsync(parse.GetValue(model)!, false, ct);
             var test = (await TestData.LoadAsync(parse.GetValue(data), "t10k", network, ct)).Take(parse.GetValue(images));
             var testSet = TestSet.FromDataset(test, options.BatchSize);
             var mapped = MappedNetwork.Map(network, mapping, variation.Window);
+            await MappingFlags.CalibrateAsync(mapped, parse.GetValue(data), network, ct);
             CudaMonteCarlo gpu;
             try
             {
@@ -100,6 +116,7 @@ public static class GpuCommand
                     device = gpu.Description,
                     network.Architecture,
                     variation = variation.Describe(),
+                    converters = mapping.NeedsTiledForward ? $"dac {mapping.DacBits?.ToString() ?? "ideal"}, adc {mapping.AdcBits?.ToString() ?? "ideal"}, tiles {mapping.TileRows}×{mapping.TileColumns}, {mapping.BitsPerDevice} bits × {mapping.SliceCount} slices" : "none",
                     chips = n,
                     images = testSet.Count,
                     chipsPerLaunch = gpu.ChipsPerLaunch,
@@ -119,7 +136,7 @@ public static class GpuCommand
                 }
 
                 var w = services.Output;
-                w.WriteLine($"gpu check: {summary.Architecture}, {n} chips × {testSet.Count} images, {summary.variation}, on {summary.device} ({summary.chipsPerLaunch} chips per launch)");
+                w.WriteLine($"gpu check: {summary.Architecture}, {n} chips × {testSet.Count} images, {summary.variation}, converters {summary.converters}, on {summary.device} ({summary.chipsPerLaunch} chips per launch)");
                 w.WriteLine($"  chips whose accuracy differs from the CPU: {differing} of {n}; at most {summary.maxImagesDifferent} images, {summary.imagesDifferentInTotal} in total");
                 w.WriteLine($"  mean accuracy: cpu {summary.meanCpu:P4}, gpu {summary.meanGpu:P4}");
                 w.WriteLine($"  images×chips/s: gpu {summary.gpuImageChipsPerSecond:F0}, cpu {summary.cpuImageChipsPerSecond:F0} ({Environment.ProcessorCount} cores)");

@@ -19,7 +19,7 @@ internal sealed unsafe class KernelModule : IDisposable
     {
         // One module, one NVRTC run, one load: the Monte-Carlo forward, the graph forward (graph.cu) and the worst-case
         // search's backward kernels (worstcase.cu, which shares im2col, bias and ReLU with the forward).
-        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu") + "\n" + Embedded("worstcase.cu") + "\n" + Embedded("searchstate.cu");
+        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu") + "\n" + Embedded("worstcase.cu") + "\n" + Embedded("searchstate.cu") + "\n" + Embedded("converters.cu");
 
         var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
         fixed (byte* image = ptx)
@@ -28,7 +28,7 @@ internal sealed unsafe class KernelModule : IDisposable
         }
 
         foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "relu_backward", "pool_argmax", "pool_backward", "col2im", "unflatten" }.Concat(
-                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}").Concat(GraphFunctions).Concat(SearchStateFunctions))
+                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}").Concat(GraphFunctions).Concat(SearchStateFunctions).Concat(ConverterFunctions))
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");
             fixed (byte* p = bytes)
@@ -45,6 +45,9 @@ internal sealed unsafe class KernelModule : IDisposable
     /// <summary>The kernels of graph.cu (Graph/GraphForward.cs).</summary>
     public static IReadOnlyList<string> GraphFunctions { get; } =
         ["graph_im2col", "graph_epilogue", "graph_add", "graph_map", "graph_gather", "graph_avg_pool", "graph_global_avg_pool", "graph_copy"];
+
+    /// <summary>The kernels of converters.cu (Converters/TiledForward.cs).</summary>
+    public static IReadOnlyList<string> ConverterFunctions { get; } = ["dac_quantize", "adc_accumulate"];
 
     /// <summary>The kernels of searchstate.cu (CudaSearchState.cs).</summary>
     public static IReadOnlyList<string> SearchStateFunctions { get; } =
