@@ -4,21 +4,18 @@
 # cuda` with the host sampler and the device sampler side by side with the PyTorch peer, unprofiled and profiled.
 # Usage (repository root of the GPU machine): BUNDLE=.gpu bash .gpu/bench/sampler.sh [check chips]
 set -u
-CHECK=${1:-500}
+CHECK=${1:-200}
 source "$(dirname "$0")/env.sh"
 echo "== gpu info"; timeout 120 $C gpu info
 echo "== gpu check --gpu-sampler device ($CHECK chips, 10k images)"
 timeout 300 $C gpu check --model $R/$MODEL --data $R/$DATA --chips $CHECK --images 10000 --gpu-sampler device
-echo "== gpu check --gpu-sampler device, seed 7, gaussian:0.2 (100 chips)"
-timeout 200 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 100 --images 10000 --seed 7 --device-model gaussian:0.2 --gpu-sampler device
+echo "== gpu check --gpu-sampler device, seed 7, gaussian:0.2 (64 chips)"
+timeout 100 $C gpu check --model $R/$MODEL --data $R/$DATA --chips 64 --images 10000 --seed 7 --device-model gaussian:0.2 --gpu-sampler device
 echo "== pytorch peer (1)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $R/$MODEL $R/$DATA 300 0.1
-for n in 2000 4000; do
+for n in 2000 2000; do
   evaluate "host sampler, $n chips" X=1 -- --chips $n
   evaluate "device sampler, $n chips" CIMHIL_CUDA_SAMPLER=device -- --chips $n
 done
-evaluate "host sampler, 2000 chips (again)" X=1 -- --chips 2000
-evaluate "device sampler, 2000 chips (again)" CIMHIL_CUDA_SAMPLER=device -- --chips 2000
 evaluate "host sampler, 2000 chips, profiled" CIMHIL_CUDA_PROFILE=1 -- --chips 2000
 evaluate "device sampler, 2000 chips, profiled" CIMHIL_CUDA_PROFILE=1 CIMHIL_CUDA_SAMPLER=device -- --chips 2000
-echo "== pytorch peer (2)"; timeout 120 python3 $R/$BUNDLE/bench/pytorch_peer.py $R/$MODEL $R/$DATA 300 0.1
 echo "== end $(date -u +%FT%TZ)"

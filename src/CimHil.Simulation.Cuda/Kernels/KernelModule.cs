@@ -44,7 +44,7 @@ internal sealed unsafe class KernelModule : IDisposable
 
     /// <summary>The kernels of graph.cu (Graph/GraphForward.cs).</summary>
     public static IReadOnlyList<string> GraphFunctions { get; } =
-        ["graph_im2col", "graph_epilogue", "graph_add", "graph_map", "graph_gather", "graph_avg_pool", "graph_global_avg_pool", "graph_copy"];
+        ["graph_im2col", "graph_epilogue", "graph_add", "graph_map", "graph_gather", "graph_scatter", "graph_avg_pool", "graph_global_avg_pool", "graph_copy"];
 
     /// <summary>The kernels of searchstate.cu (CudaSearchState.cs).</summary>
     public static IReadOnlyList<string> SearchStateFunctions { get; } =
