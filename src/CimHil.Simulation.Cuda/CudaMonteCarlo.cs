@@ -37,7 +37,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         if (sampler == CudaSampler.Device)
         {
             _sampler = DeviceSampler.TryCreate(device, mapped, variation);
-            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(variation)})" : "device";
+            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(variation)})" : "device (experimental: its first GPU run did not match the CPU, docs/gpu.md)";
         }
 
         _ownsDevice = ownsDevice;

@@ -31,14 +31,13 @@ internal sealed class DeviceSampler : IDisposable
         _device = device;
         _layers = mapped.Layers.Count;
 
-        // With the weight-domain model a chip's conductances are its targets (GaussianNoiseModel.Program leaves them), so
-        // every chip decodes the same noise-free weights: decoded once here with the CPU's own MappedLayer.Decode.
-        _base = mapped.Layers.Select(l => Upload<float>(l.Decode(l.Targets))).ToArray();
+        var tables = SamplerTables.Of(mapped, gaussian);
+        _base = tables.Base.Select(b => Upload(b)).ToArray();
         _basePointers = Upload(_base.Select(b => b.Pointer).ToArray());
-        _sizes = Upload(mapped.Layers.Select(l => (long)l.OutputCount * l.FanIn).ToArray());
-        _sigma = Upload(mapped.Layers.Select(gaussian.WeightSigma).ToArray());
-        _edges = Upload(SimulationRng.ZigguratEdges.ToArray());
-        _densities = Upload(SimulationRng.ZigguratDensities.ToArray());
+        _sizes = Upload(tables.Sizes);
+        _sigma = Upload(tables.Sigma);
+        _edges = Upload(tables.Edges);
+        _densities = Upload(tables.Densities);
     }
 
     /// <summary>The sampler asked for by <see cref="Variable"/> (host when unset).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CimHil.Simulation.Cuda;
 using CimHil.Simulation.Mapping;
 using CimHil.Simulation.Models;
 using CimHil.Simulation.Tests.Cim;
@@ -53,18 +54,21 @@ public sealed unsafe class DeviceSamplerHostTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1L, 0, 3)]
-    [InlineData(42L, 1000, 5)]
-    public void SampleGaussianWeights_EqualsTheCpuChipsWeightsBitForBit(long seed, int firstChip, int chips)
+    [InlineData(1L, 0, 3, false)]
+    [InlineData(42L, 1000, 5, false)]
+    [InlineData(1L, 270, 4, true)]
+    public void SampleGaussianWeights_EqualsTheCpuChipsWeightsBitForBit(long seed, int firstChip, int chips, bool cliDefaults)
     {
+        // cliDefaults: the mapping and window `gpu check` and `evaluate` use without a config (CimMappingOptions' defaults,
+        // VariationSpec.Parse's window), else a 4-bit mapping into the test window.
         var network = ModelZoo.CreateLeNet5(3);
-        var mapped = MappedNetwork.Map(network, new CimMappingOptions { BitsPerDevice = 4 }, CimTestModels.Window);
-        var gaussian = new GaussianNoiseModel(0.1);
-        var spec = new VariationSpec { Noise = gaussian };
+        var spec = VariationSpec.Parse("gaussian:0.1");
+        var mapped = cliDefaults
+            ? MappedNetwork.Map(network, new CimMappingOptions().Validate(), spec.Window)
+            : MappedNetwork.Map(network, new CimMappingOptions { BitsPerDevice = 4 }, CimTestModels.Window);
+        var tables = SamplerTables.Of(mapped, spec.Gaussian!);
         var layers = mapped.Layers.Count;
-        var sizes = mapped.Layers.Select(l => (long)l.OutputCount * l.FanIn).ToArray();
-        var bases = mapped.Layers.Select(l => l.Decode(l.Targets)).ToArray();
-        var sigma = mapped.Layers.Select(gaussian.WeightSigma).ToArray();
+        var (sizes, bases, sigma) = (tables.Sizes, tables.Base, tables.Sigma);
         var outs = sizes.Select(s => new float[s * chips]).ToArray();
         var handles = bases.Concat(outs).Select(a => GCHandle.Alloc(a, GCHandleType.Pinned)).ToArray();
         try
