@@ -3,34 +3,10 @@
 // every element), the _rn intrinsics as plain IEEE float operations (x86-64 without -mfma has no fused multiply–add to
 // contract into), and run_* loops blockIdx.y over the chips as the GPU's grid does. GraphKernelHostTests compares the
 // results bit for bit with the CPU engine's modules. Built by the tests with g++ (tests/Shared/NativeStandIn.cs).
-#include <cmath>
-#include <cstring>
+#include "cuda_host.h"
 
 using std::isnan;
 using std::signbit;
-
-struct HostIndex
-{
-    unsigned x, y, z;
-};
-
-static HostIndex blockIdx, blockDim = {1, 1, 1}, threadIdx, gridDim = {1, 1, 1};
-
-#define __global__
-#define __device__
-#define __forceinline__ inline
-#define __restrict__ __restrict
-
-static inline float __fadd_rn(float a, float b) { return a + b; }
-static inline float __fsub_rn(float a, float b) { return a - b; }
-static inline float __fmul_rn(float a, float b) { return a * b; }
-static inline float __fdiv_rn(float a, float b) { return a / b; }
-static inline float __int_as_float(int bits)
-{
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-}
 
 #include "graph.cu"
 

@@ -3,26 +3,7 @@
 // double and float operations (x86-64 without -mfma has no fused multiply–add to contract into), log and exp glibc's — the
 // functions .NET's Math.Log and Math.Exp call on Linux. DeviceSamplerHostTests compares the draws with SimulationRng and the
 // weights with SimulatedChip bit for bit. Built by the tests with g++ (tests/Shared/NativeStandIn.cs).
-#include <cmath>
-
-struct HostIndex
-{
-    unsigned x, y, z;
-};
-
-static HostIndex blockIdx, blockDim = {1, 1, 1}, threadIdx, gridDim = {1, 1, 1};
-
-#define __global__
-#define __device__
-#define __forceinline__ inline
-#define __restrict__ __restrict
-
-static inline double __dadd_rn(double a, double b) { return a + b; }
-static inline double __dsub_rn(double a, double b) { return a - b; }
-static inline double __dmul_rn(double a, double b) { return a * b; }
-static inline double __ddiv_rn(double a, double b) { return a / b; }
-static inline float __fadd_rn(float a, float b) { return a + b; }
-static inline float __double2float_rn(double a) { return (float)a; }
+#include "cuda_host.h"
 
 #include "sampler.cu"
 

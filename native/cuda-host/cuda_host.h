@@ -1,0 +1,34 @@
+// The CUDA built-ins the backend's kernels use, for building them on the host in CI (no GPU): one host thread per block
+// (blockDim = gridDim = 1, so a grid-stride loop visits every element and blockIdx says which block runs), and the _rn
+// intrinsics as plain IEEE operations (x86-64 without -mfma has no fused multiply–add to contract into). Included by
+// graph_host.cpp and sampler_host.cpp.
+#include <cmath>
+#include <cstring>
+
+struct HostIndex
+{
+    unsigned x, y, z;
+};
+
+[[maybe_unused]] static HostIndex blockIdx, blockDim = {1, 1, 1}, threadIdx, gridDim = {1, 1, 1};
+
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __restrict__ __restrict
+
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float __fsub_rn(float a, float b) { return a - b; }
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fdiv_rn(float a, float b) { return a / b; }
+static inline double __dadd_rn(double a, double b) { return a + b; }
+static inline double __dsub_rn(double a, double b) { return a - b; }
+static inline double __dmul_rn(double a, double b) { return a * b; }
+static inline double __ddiv_rn(double a, double b) { return a / b; }
+static inline float __double2float_rn(double a) { return (float)a; }
+static inline float __int_as_float(int bits)
+{
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
