@@ -240,6 +240,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         Prepare(data, false, count);
         var forward = _forward!;
         long weights = 0, differing = 0, maxUlps = 0;
+        string? firstDifference = null;
         for (var first = firstChip; first < firstChip + count; first += forward.Groups)
         {
             var size = Math.Min(forward.Groups, firstChip + count - first);
@@ -254,6 +255,12 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                 for (var i = 0; i < actual.Length; i++)
                 {
                     var ulps = Math.Abs((long)BitConverter.SingleToInt32Bits(actual[i]) - BitConverter.SingleToInt32Bits(expected[i]));
+                    if (ulps != 0 && firstDifference is null)
+                    {
+                        var (chip, index) = Math.DivRem(i, actual.Length / size);
+                        firstDifference = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"chip {first + chip}, layer {l}, weight {index}: device {actual[i]:R}, host {expected[i]:R}");
+                    }
+
                     differing += ulps != 0 ? 1 : 0;
                     maxUlps = Math.Max(maxUlps, ulps);
                 }
@@ -262,7 +269,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             }
         }
 
-        return new SamplerAgreement(count, weights, differing, maxUlps);
+        return new SamplerAgreement(count, weights, differing, maxUlps, firstDifference);
     }
 
     /// <inheritdoc/>

@@ -122,6 +122,7 @@ public static class GpuCommand
                     samplerWeights = weights?.Weights,
                     samplerWeightsDiffering = weights?.Differing,
                     samplerMaxUlps = weights?.MaxUlps,
+                    samplerFirstDifference = weights?.FirstDifference,
                     differences,
                 };
                 if (parse.GetValue(json))
@@ -136,7 +137,7 @@ public static class GpuCommand
                 w.WriteLine($"  mean accuracy: cpu {summary.meanCpu:P4}, gpu {summary.meanGpu:P4}");
                 if (weights is not null)
                 {
-                    w.WriteLine($"  device sampler: {weights.Differing} of {weights.Weights} weights differ from the host's, at most {weights.MaxUlps} ulps");
+                    w.WriteLine($"  device sampler: {weights.Differing} of {weights.Weights} weights differ from the host's, at most {weights.MaxUlps} ulps{(weights.FirstDifference is { } d ? $"; first: {d}" : "")}");
                 }
 
                 w.WriteLine($"  images×chips/s: gpu {summary.gpuImageChipsPerSecond:F0}, cpu {summary.cpuImageChipsPerSecond:F0} ({Environment.ProcessorCount} cores)");
