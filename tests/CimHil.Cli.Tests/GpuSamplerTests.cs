@@ -11,25 +11,16 @@ public class GpuSamplerTests
 {
     private static readonly string Model = Path.Combine(AppContext.BaseDirectory, "models", "lenet5-fmnist.safetensors");
 
-    [Fact]
-    public async Task GpuCheck_UnknownSampler_IsAUsageError_NamingTheAcceptedValues()
+    [Theory]
+    [InlineData("gpu", "Argument 'gpu' not recognized")]
+    [InlineData("device", "cuda: no CUDA GPU found (cuInit returned 100")]
+    public async Task GpuCheck_WithoutAGpu_RefusesAnUnknownSampler_AndStopsTheDeviceSamplerAtTheMissingGpu(string sampler, string message)
     {
-        var (code, stdout, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), "gpu", "check", "--model", Model, "--images", "20", "--gpu-sampler", "gpu");
+        var (code, stdout, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), "gpu", "check", "--model", Model, "--images", "20", "--gpu-sampler", sampler);
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal(string.Empty, stdout);
-        Assert.Contains("'gpu'", error, StringComparison.Ordinal);
-        Assert.Contains("device", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task GpuCheck_DeviceSamplerWithoutAGpu_StopsAtTheMissingGpu()
-    {
-        var (code, stdout, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), "gpu", "check", "--model", Model, "--images", "20", "--gpu-sampler", "device");
-
-        Assert.Equal(ExitCodes.Usage, code);
-        Assert.Equal(string.Empty, stdout);
-        Assert.Contains("cuda: no CUDA GPU found (cuInit returned 100", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
     [GpuFact]
