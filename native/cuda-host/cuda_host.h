@@ -1,5 +1,5 @@
 // The CUDA built-ins the backend's kernels use, for a host build of them in CI, which has no GPU (graph_host.cpp,
-// converters_host.cpp): one host thread per grid (blockDim = gridDim = 1, so each grid-stride loop visits every element),
+// converters_host.cpp, sampler_host.cpp): one host thread per grid (blockDim = gridDim = 1, so each grid-stride loop visits every element),
 // blockIdx set by the run_* loops, which visit the chips as the GPU's grid does, and the _rn intrinsics as plain IEEE
 // operations (x86-64 without -mfma has no fused multiply–add to contract into).
 #pragma once
@@ -15,7 +15,7 @@ struct HostIndex
     unsigned x, y, z;
 };
 
-static HostIndex blockIdx, blockDim = {1, 1, 1}, threadIdx, gridDim = {1, 1, 1};
+[[maybe_unused]] static HostIndex blockIdx, blockDim = {1, 1, 1}, threadIdx, gridDim = {1, 1, 1};
 
 #define __global__
 #define __device__
@@ -26,7 +26,11 @@ static inline float __fadd_rn(float a, float b) { return a + b; }
 static inline float __fsub_rn(float a, float b) { return a - b; }
 static inline float __fmul_rn(float a, float b) { return a * b; }
 static inline float __fdiv_rn(float a, float b) { return a / b; }
+static inline double __dadd_rn(double a, double b) { return a + b; }
+static inline double __dsub_rn(double a, double b) { return a - b; }
 static inline double __dmul_rn(double a, double b) { return a * b; }
+static inline double __ddiv_rn(double a, double b) { return a / b; }
+static inline float __double2float_rn(double a) { return (float)a; }
 static inline float __int_as_float(int bits)
 {
     float f;

@@ -22,6 +22,15 @@ extern "C" void run_graph_add(int chips, const float* a, const float* b, float* 
     }
 }
 
+extern "C" void run_graph_scatter(int chips, const float* x, float* y, int Ci, int Pi, int Co, int Po, int n, const int* dest)
+{
+    for (int g = 0; g < chips; g++)
+    {
+        blockIdx = {0, (unsigned)g, 0};
+        graph_scatter(x, y, Ci, Pi, Co, Po, n, dest);
+    }
+}
+
 extern "C" void run_graph_gather(int chips, const float* x, float* y, int Ci, int Pi, int Co, int Po, int n, const int* sources)
 {
     for (int g = 0; g < chips; g++)

@@ -54,6 +54,9 @@ internal abstract unsafe class ChipBatchForward : IBatchedForward
     public void UploadWeights(int layer, ReadOnlySpan<float> weights, int group) =>
         _weights[layer].Upload(weights, (long)group * (_weights[layer].Elements / Groups));
 
+    /// <inheritdoc/>
+    public DeviceBuffer Weights(int layer) => _weights[layer];
+
     /// <summary>Zeroes the counts.</summary>
     public void ResetCounts() => Correct.Fill(0, Groups);
 

@@ -32,11 +32,23 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     private IBatchedForward? _forward;
 
     private readonly bool _ownsDevice;
+    private readonly DeviceSampler? _sampler;
 
-    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan? plan, GraphPlan? graph, ConverterTiling? tiling)
+    private CudaMonteCarlo(CudaDevice device, bool ownsDevice, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, InferencePlan? plan, GraphPlan? graph, ConverterTiling? tiling, CudaSampler sampler)
     {
         _tiling = tiling;
         _device = device;
+        if (sampler == CudaSampler.Device && tiling is not null)
+        {
+            // The converters' forward reads per-slice weights (ChipSliceWeights), which the device sampler does not draw.
+            SamplerNote = "host (the device sampler does not draw the per-slice weights of DAC/ADC converters)";
+        }
+        else if (sampler == CudaSampler.Device)
+        {
+            _sampler = DeviceSampler.TryCreate(device, mapped, variation);
+            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(variation)})" : "device (experimental: its first GPU run did not match the CPU, docs/gpu.md)";
+        }
+
         _ownsDevice = ownsDevice;
         Mapped = mapped;
         Variation = variation;
@@ -46,7 +58,10 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     }
 
     /// <inheritdoc/>
-    public string Description => $"cuda ({_device.Name}, {_device.MathMode.ToString().ToLowerInvariant()})";
+    public string Description => $"cuda ({_device.Name}, {_device.MathMode.ToString().ToLowerInvariant()}, sampler {SamplerNote})";
+
+    /// <summary>Where the chips' weights are drawn: "host", "device", or "host (why the device cannot)".</summary>
+    public string SamplerNote { get; } = "host";
 
     /// <summary>The mapped network.</summary>
     public MappedNetwork Mapped { get; }
@@ -76,7 +91,8 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     /// The GPU backend for <paramref name="mapped"/>; throws <see cref="CudaException"/> naming why it cannot run there. It
     /// disposes <paramref name="device"/> with itself when <paramref name="ownsDevice"/>.
     /// </summary>
-    public static CudaMonteCarlo Create(CudaDevice device, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, bool ownsDevice = false)
+    /// <param name="sampler">Where the chips' weights are drawn; null: <see cref="DeviceSampler.Variable"/>, else the host.</param>
+    public static CudaMonteCarlo Create(CudaDevice device, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, bool ownsDevice = false, CudaSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(variation);
@@ -89,7 +105,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
 
         var plan = InferencePlan.TryCompile(mapped.Network);
         var tiling = mapped.Options.NeedsTiledForward ? ConverterTiling.Of(mapped) : null;
-        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, plan, plan is null ? GraphPlan.Build(mapped) : null, tiling);
+        return new CudaMonteCarlo(device, ownsDevice, mapped, variation, options, plan, plan is null ? GraphPlan.Build(mapped) : null, tiling, sampler ?? DeviceSampler.Requested());
     }
 
     /// <inheritdoc/>
@@ -134,16 +150,24 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             },
             cancellationToken);
         var end = firstChip + count;
-        var next = Draw(firstChip, Math.Min(count, groups));
+
+        // The device sampler (no read noise by construction) draws each launch's chips on the GPU: no host work to overlap.
+        var next = _sampler is null ? Draw(firstChip, Math.Min(count, groups)) : null;
         for (var first = firstChip; first < end;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var waited = Stopwatch.GetTimestamp();
-            var chips = next.GetAwaiter().GetResult();
-            profile?.Add("wait for the host's weights", waited);
-            if (first + chips.Count < end)
+            ILaunchWeights? chips = null;
+            var size = Math.Min(groups, end - first);
+            if (next is not null)
             {
-                next = Draw(first + chips.Count, Math.Min(groups, end - first - chips.Count));
+                var waited = Stopwatch.GetTimestamp();
+                chips = next.GetAwaiter().GetResult();
+                profile?.Add("wait for the host's weights", waited);
+                size = chips.Count;
+                if (first + size < end)
+                {
+                    next = Draw(first + size, Math.Min(groups, end - first - size));
+                }
             }
 
             _device.MakeCurrent();
@@ -151,11 +175,24 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             if (!perBatch)
             {
                 var t = Stopwatch.GetTimestamp();
-                chips.Upload(forward);
-                profile?.Add("upload weights", t);
+                if (chips is null)
+                {
+                    _sampler!.Sample(forward, Options.Seed, first, size);
+                    if (profile is not null)
+                    {
+                        _device.Synchronize();
+                        profile.Add("gpu: sample the chips' weights", t);
+                    }
+                }
+                else
+                {
+                    chips.Upload(forward);
+                    profile?.Add("upload weights", t);
+                }
+
                 for (var start = 0; start < data.Count; start += forward.Chunk)
                 {
-                    forward.Run(_data!, start, Math.Min(forward.Chunk, data.Count - start), chips.Count, profile);
+                    forward.Run(_data!, start, Math.Min(forward.Chunk, data.Count - start), size, profile);
                 }
             }
             else
@@ -165,13 +202,13 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                 for (var b = 0; b < data.Batches.Count; b++)
                 {
                     var t = Stopwatch.GetTimestamp();
-                    chips.Draw(b);
+                    chips!.Draw(b);
                     profile?.Add("host: read-noise weights (not overlapped)", t);
                     t = Stopwatch.GetTimestamp();
                     chips.Upload(forward);
                     profile?.Add("upload weights", t);
                     var n = data.Batches[b].Dim(0);
-                    forward.Run(_data!, start, n, chips.Count, profile);
+                    forward.Run(_data!, start, n, size, profile);
                     start += n;
                 }
             }
@@ -179,14 +216,14 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
             var downloaded = Stopwatch.GetTimestamp();
             forward.Correct.Download<int>(counts);
             profile?.Add("gpu: rest + download counts", downloaded);
-            for (var i = 0; i < chips.Count; i++)
+            for (var i = 0; i < size; i++)
             {
                 var index = first - firstChip + i;
                 accuracies[index] = (double)counts[i] / data.Count;
                 progress?.Report(new MonteCarloProgress(++done, count, first + i, accuracies[index], sw.Elapsed.TotalSeconds));
             }
 
-            first += chips.Count;
+            first += size;
         }
 
         if (profile is not null)
@@ -197,9 +234,59 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         return accuracies;
     }
 
+    /// <summary>
+    /// Draws chips <paramref name="firstChip"/> … + <paramref name="count"/> − 1 with the device sampler, downloads them and
+    /// compares them with the host's (<see cref="SimulatedChip.Program"/>, <see cref="SimulatedChip.EffectiveWeights"/>) float
+    /// by float: how many weights differ and by at most how many ulps (`gpu check`). Null when the device sampler is not in use.
+    /// </summary>
+    public SamplerAgreement? CompareSampler(TestSet data, int firstChip, int count)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (_sampler is null)
+        {
+            return null;
+        }
+
+        _device.MakeCurrent();
+        Prepare(data, false, count);
+        var forward = _forward!;
+        long weights = 0, differing = 0, maxUlps = 0;
+        string? firstDifference = null;
+        for (var first = firstChip; first < firstChip + count; first += forward.Groups)
+        {
+            var size = Math.Min(forward.Groups, firstChip + count - first);
+            _sampler.Sample(forward, Options.Seed, first, size);
+            var host = ChipWeights.Program(Mapped, Variation, Options.Seed, first, size);
+            host.Draw(0);
+            for (var l = 0; l < Mapped.Layers.Count; l++)
+            {
+                var expected = host.Layer(l);
+                var actual = new float[expected.Length];
+                forward.Weights(l).Download<float>(actual);
+                for (var i = 0; i < actual.Length; i++)
+                {
+                    var ulps = Math.Abs((long)BitConverter.SingleToInt32Bits(actual[i]) - BitConverter.SingleToInt32Bits(expected[i]));
+                    if (ulps != 0 && firstDifference is null)
+                    {
+                        var (chip, index) = Math.DivRem(i, actual.Length / size);
+                        firstDifference = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"chip {first + chip}, layer {l}, weight {index}: device {actual[i]:R}, host {expected[i]:R}");
+                    }
+
+                    differing += ulps != 0 ? 1 : 0;
+                    maxUlps = Math.Max(maxUlps, ulps);
+                }
+
+                weights += actual.Length;
+            }
+        }
+
+        return new SamplerAgreement(count, weights, differing, maxUlps, firstDifference);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        _sampler?.Dispose();
         _forward?.Dispose();
         _data?.Dispose();
         if (_ownsDevice)

@@ -18,6 +18,9 @@ internal interface IBatchedForward : IDisposable
     /// <summary>Uploads layer <paramref name="layer"/>'s weights of chip slot <paramref name="group"/> onward.</summary>
     void UploadWeights(int layer, ReadOnlySpan<float> weights, int group);
 
+    /// <summary>Layer <paramref name="layer"/>'s weight slots, [chip][O·K]: where the device sampler writes each chip's weights.</summary>
+    DeviceBuffer Weights(int layer);
+
     /// <summary>Zeroes the counts.</summary>
     void ResetCounts();
 

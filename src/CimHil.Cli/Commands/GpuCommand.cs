@@ -57,11 +57,17 @@ public static class GpuCommand
         var batch = new Option<int>("--batch") { Description = "Images per inference batch (read noise is drawn per batch)", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
         var data = new Option<string?>("--data") { Description = "Fashion-MNIST folder or a NumPy pair x.npy,y.npy, as for evaluate" };
         var json = CliServices.JsonOption();
+        var sampler = new Option<string>("--gpu-sampler")
+        {
+            Description = "Where the GPU's chips are drawn: host (SimulatedChip on the CPU, uploaded) or device (Kernels/sampler.cu; the Gaussian weight model); device also compares every chip's weights with the host's, float by float (docs/gpu.md)",
+            DefaultValueFactory = _ => "host",
+        };
+        sampler.AcceptOnlyFromAmong("host", "device");
         var device = new SimulationDeviceOptions();
         var mappingFlags = new MappingFlags();
         var check = new Command("check", "Evaluates the same chips on the CPU and on the GPU and reports how many chips' accuracies differ, and by how many images")
         {
-            model, deviceModel, chips, images, seed, batch, data, json, device.Math,
+            model, deviceModel, chips, images, seed, batch, data, json, device.Math, sampler,
         };
         foreach (var option in mappingFlags.All)
         {
@@ -92,7 +98,8 @@ public static class GpuCommand
             CudaMonteCarlo gpu;
             try
             {
-                gpu = CudaMonteCarlo.Create(CudaDevice.Open(device.MathMode(parse)), mapped, variation, options, ownsDevice: true);
+                var where = parse.GetValue(sampler) == "device" ? CudaSampler.Device : CudaSampler.Host;
+                gpu = CudaMonteCarlo.Create(CudaDevice.Open(device.MathMode(parse)), mapped, variation, options, ownsDevice: true, where);
             }
             catch (CudaException ex)
             {
@@ -111,6 +118,7 @@ public static class GpuCommand
                 var cpuSeconds = sw.Elapsed.TotalSeconds;
                 var differences = onCpu.Zip(onGpu, (c, g) => (int)Math.Round((g - c) * testSet.Count)).ToArray();
                 var differing = differences.Count(d => d != 0);
+                var weights = gpu.CompareSampler(testSet, 0, n);
                 var summary = new
                 {
                     device = gpu.Description,
@@ -127,6 +135,11 @@ public static class GpuCommand
                     meanGpu = onGpu.Average(),
                     gpuImageChipsPerSecond = n * (double)testSet.Count / gpuSeconds,
                     cpuImageChipsPerSecond = n * (double)testSet.Count / cpuSeconds,
+                    sampler = gpu.SamplerNote,
+                    samplerWeights = weights?.Weights,
+                    samplerWeightsDiffering = weights?.Differing,
+                    samplerMaxUlps = weights?.MaxUlps,
+                    samplerFirstDifference = weights?.FirstDifference,
                     differences,
                 };
                 if (parse.GetValue(json))
@@ -139,6 +152,11 @@ public static class GpuCommand
                 w.WriteLine($"gpu check: {summary.Architecture}, {n} chips × {testSet.Count} images, {summary.variation}, converters {summary.converters}, on {summary.device} ({summary.chipsPerLaunch} chips per launch)");
                 w.WriteLine($"  chips whose accuracy differs from the CPU: {differing} of {n}; at most {summary.maxImagesDifferent} images, {summary.imagesDifferentInTotal} in total");
                 w.WriteLine($"  mean accuracy: cpu {summary.meanCpu:P4}, gpu {summary.meanGpu:P4}");
+                if (weights is not null)
+                {
+                    w.WriteLine($"  device sampler: {weights.Differing} of {weights.Weights} weights differ from the host's, at most {weights.MaxUlps} ulps{(weights.FirstDifference is { } d ? $"; first: {d}" : "")}");
+                }
+
                 w.WriteLine($"  images×chips/s: gpu {summary.gpuImageChipsPerSecond:F0}, cpu {summary.cpuImageChipsPerSecond:F0} ({Environment.ProcessorCount} cores)");
                 return ExitCodes.Success;
             }

@@ -39,7 +39,7 @@ internal sealed class GraphForward : ChipBatchForward
             {
                 _tables[i] = Upload(constant);
             }
-            else if (plan.Ops[i].Sources is { } sources)
+            else if ((plan.Ops[i].Sources ?? plan.Ops[i].Destinations) is { } sources)
             {
                 _tables[i] = Upload(sources);
             }
@@ -113,6 +113,20 @@ internal sealed class GraphForward : ChipBatchForward
                 case GraphOpKind.Flatten:
                     k.Launch("flatten", x.PerImage * n, groups, Pointer(op.Inputs[0]), yp, x.C, n, x.Plane);
                     break;
+                case GraphOpKind.Scatter:
+                    {
+                        // One launch per input, each writing its own elements of the output (the table is a bijection).
+                        long offset = 0;
+                        foreach (var v in op.Inputs)
+                        {
+                            var a = _plan.Values[v];
+                            k.Launch("graph_scatter", a.PerImage * n, groups, Pointer(v), yp, a.C, a.Plane, y.C, y.Plane, n, _tables[i].At(offset));
+                            offset += a.PerImage;
+                        }
+
+                        break;
+                    }
+
                 case GraphOpKind.Concat:
                     {
                         long offset = 0;

@@ -14,7 +14,7 @@ internal sealed class GraphLowering
 {
     /// <summary>What the GPU graph forward supports, for the refusal message.</summary>
     public const string Supported =
-        "Conv, Gemm/MatMul (Linear), BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, Add/Sub/Mul/Div with a constant, Add/Sub/Mul of two tensors, MaxPool, AveragePool, GlobalAveragePool, Concat on channels, Flatten, Reshape, Transpose, Pad";
+        "Conv, Gemm/MatMul (Linear), BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh, Add/Sub/Mul/Div with a constant, Add/Sub/Mul of two tensors, MaxPool, AveragePool, GlobalAveragePool, Concat (channels by copies, other axes but the batch by a scatter), Flatten, Reshape, Transpose, Pad";
 
     private readonly MappedNetwork _mapped;
     private readonly List<GraphOp> _ops = [];
@@ -208,6 +208,9 @@ internal sealed class GraphLowering
                     return Emit(GraphOpKind.Concat, where, inputs, new GraphValue(shapes.Sum(v => v.C), s.H, s.W));
                 }
 
+            case ConcatNode concat:
+                return Scatter(concat, where, inputs);
+
             default:
                 throw Refuse(where, module, null);
         }
@@ -267,6 +270,30 @@ internal sealed class GraphLowering
         }
 
         return Emit(GraphOpKind.Gather, where, [x], ValueOf(outDims), o => o with { Sources = sources }, outDims);
+    }
+
+    // Concat on an axis other than the channels: data movement only, probed from the CPU's node (GatherTable.Scatter). The
+    // batch axis would mix images, which the per-image table cannot say: refused.
+    private int Scatter(ConcatNode concat, string where, IReadOnlyList<int> inputs)
+    {
+        var rank = _dims[inputs[0]].Length + 1;
+        var axis = concat.Axis < 0 ? concat.Axis + rank : concat.Axis;
+        if (axis <= 0 || axis >= rank)
+        {
+            throw Refuse(where, concat, axis == 0 ? "the batch axis" : $"axis {concat.Axis} of {rank}");
+        }
+
+        int[] outDims, destinations;
+        try
+        {
+            (outDims, destinations) = GatherTable.Scatter(concat, inputs.Select(i => (IReadOnlyList<int>)_dims[i]).ToArray());
+        }
+        catch (Exception e) when (e is CudaException or ArgumentException)
+        {
+            throw Refuse(where, concat, e.Message);
+        }
+
+        return Emit(GraphOpKind.Scatter, where, inputs, ValueOf(outDims), o => o with { Destinations = destinations }, outDims);
     }
 
     private int Pool(GraphOpKind kind, string where, int x, int kernel, int stride)

@@ -57,6 +57,12 @@ public sealed record GraphOp
     /// </summary>
     public int[]? Sources { get; init; }
 
+    /// <summary>
+    /// Scatter: for each element of each input image in turn (row-major over the input's shape, the inputs one after
+    /// another), the row-major index of the output element it becomes. Probed from the CPU's Concat as <see cref="Sources"/>.
+    /// </summary>
+    public int[]? Destinations { get; init; }
+
     /// <summary>What the op does, for the plan's description.</summary>
     public string Describe()
     {

@@ -35,4 +35,10 @@ public enum GraphOpKind
 
     /// <summary>Concatenation on the channel axis.</summary>
     Concat,
+
+    /// <summary>
+    /// Concatenation on another axis (height, width, a feature axis): each input's elements written where the CPU's Concat puts
+    /// them, by one per-image destination table per input (<see cref="GatherTable.Scatter"/>).
+    /// </summary>
+    Scatter,
 }

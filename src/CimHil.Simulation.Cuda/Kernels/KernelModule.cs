@@ -19,7 +19,7 @@ internal sealed unsafe class KernelModule : IDisposable
     {
         // One module, one NVRTC run, one load: the Monte-Carlo forward, the graph forward (graph.cu) and the worst-case
         // search's backward kernels (worstcase.cu, which shares im2col, bias and ReLU with the forward).
-        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu") + "\n" + Embedded("worstcase.cu") + "\n" + Embedded("searchstate.cu") + "\n" + Embedded("converters.cu");
+        var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu") + "\n" + Embedded("worstcase.cu") + "\n" + Embedded("searchstate.cu") + "\n" + Embedded("converters.cu") + "\n" + Embedded("sampler.cu");
 
         var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
         fixed (byte* image = ptx)
@@ -28,7 +28,7 @@ internal sealed unsafe class KernelModule : IDisposable
         }
 
         foreach (var name in new[] { "im2col", "bias_relu", "pool_bias_relu", "flatten", "broadcast_input", "count_correct", "relu_backward", "pool_argmax", "pool_backward", "col2im", "unflatten" }.Concat(
-                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}").Concat(GraphFunctions).Concat(SearchStateFunctions).Concat(ConverterFunctions))
+                     from k in new[] { 5, 3 } from pool in new[] { 2, 1 } from ob in ChannelsPerThread select $"conv_k{k}_p{pool}_o{ob}").Concat(GraphFunctions).Concat(SearchStateFunctions).Concat(ConverterFunctions).Append("sample_gaussian_weights"))
         {
             var bytes = Encoding.ASCII.GetBytes(name + "\0");
             fixed (byte* p = bytes)
@@ -44,7 +44,7 @@ internal sealed unsafe class KernelModule : IDisposable
 
     /// <summary>The kernels of graph.cu (Graph/GraphForward.cs).</summary>
     public static IReadOnlyList<string> GraphFunctions { get; } =
-        ["graph_im2col", "graph_epilogue", "graph_add", "graph_map", "graph_gather", "graph_avg_pool", "graph_global_avg_pool", "graph_copy"];
+        ["graph_im2col", "graph_epilogue", "graph_add", "graph_map", "graph_gather", "graph_scatter", "graph_avg_pool", "graph_global_avg_pool", "graph_copy"];
 
     /// <summary>The kernels of converters.cu (Converters/TiledForward.cs).</summary>
     public static IReadOnlyList<string> ConverterFunctions { get; } = ["dac_quantize", "adc_accumulate"];
@@ -74,7 +74,11 @@ internal sealed unsafe class KernelModule : IDisposable
     public void LaunchGrid(string name, uint blocksX, uint groups, params object[] arguments) => LaunchGrid3D(name, blocksX, groups, 1, arguments);
 
     /// <summary>Launches with exactly <paramref name="blocksX"/> × <paramref name="groups"/> × <paramref name="blocksZ"/> blocks of 256 threads.</summary>
-    public void LaunchGrid3D(string name, uint blocksX, uint groups, uint blocksZ, params object[] arguments)
+    public void LaunchGrid3D(string name, uint blocksX, uint groups, uint blocksZ, params object[] arguments) =>
+        LaunchBlocks(name, blocksX, groups, blocksZ, Threads, arguments);
+
+    /// <summary>Launches <paramref name="blocksX"/> × <paramref name="groups"/> × <paramref name="blocksZ"/> blocks of <paramref name="threads"/> threads.</summary>
+    public void LaunchBlocks(string name, uint blocksX, uint groups, uint blocksZ, uint threads, params object[] arguments)
     {
         // Each kernel parameter is passed as a pointer to its value (cuLaunchKernel's kernelParams).
         var storage = stackalloc long[arguments.Length];
@@ -102,7 +106,7 @@ internal sealed unsafe class KernelModule : IDisposable
             pointers[i] = storage + i;
         }
 
-        CudaDriver.Check(CudaDriver.cuLaunchKernel(_functions[name], blocksX, groups, blocksZ, Threads, 1, 1, 0, IntPtr.Zero, pointers, null), $"cuLaunchKernel({name})");
+        CudaDriver.Check(CudaDriver.cuLaunchKernel(_functions[name], blocksX, groups, blocksZ, threads, 1, 1, 0, IntPtr.Zero, pointers, null), $"cuLaunchKernel({name})");
     }
 
     public void Dispose()

@@ -153,6 +153,25 @@ extern "C" __global__ void graph_gather(const float* __restrict__ x, float* __re
     }
 }
 
+// The inverse of graph_gather for one input of a Concat on a non-channel axis: element (c, img, p) of x ([Ci][n][Pi] per chip)
+// goes to per-image output index dest[c·Pi + p] of y ([Co][n][Po] per chip). The inputs' tables cover the output once.
+extern "C" __global__ void graph_scatter(const float* __restrict__ x, float* __restrict__ y, int Ci, int Pi, int Co, int Po, int n,
+                                         const int* __restrict__ dest)
+{
+    const long long total = (long long)Ci * n * Pi;
+    const float* xg = x + blockIdx.y * total;
+    float* yg = y + blockIdx.y * (long long)Co * n * Po;
+    const long long plane = (long long)n * Pi;
+    GRID_STRIDE(idx, total)
+    {
+        const long long c = idx / plane;
+        const long long r = idx - c * plane;
+        const long long img = r / Pi;
+        const int d = dest[c * Pi + (r - img * Pi)];
+        yg[((long long)(d / Po) * n + img) * Po + d % Po] = xg[idx];
+    }
+}
+
 // Average over k×k windows (no padding), summed in row order then scaled by 1/(k·k) as Ops.AvgPool2d (invBits: that float's bits).
 extern "C" __global__ void graph_avg_pool(const float* __restrict__ x, float* __restrict__ y, int planes, int H, int W, int k,
                                           int stride, int OH, int OW, int invBits)

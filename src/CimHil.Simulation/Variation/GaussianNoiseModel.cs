@@ -47,7 +47,7 @@ public sealed record GaussianNoiseModel(double SigmaRelative, GaussianDomain Dom
             return ProgrammedLayer.Exact;
         }
 
-        var sd = SigmaRelative * Norms.MaxAbs(layer.Layer.Weight.Data);
+        var sd = WeightSigma(layer);
         var dw = new float[layer.Layer.Weight.Data.Length];
         for (var i = 0; i < dw.Length; i++)
         {
@@ -55,6 +55,13 @@ public sealed record GaussianNoiseModel(double SigmaRelative, GaussianDomain Dom
         }
 
         return new ProgrammedLayer(dw, 1.0);
+    }
+
+    /// <summary>σ of the weight-domain offsets of <paramref name="layer"/>: σ_rel·max|W| (the draws of <see cref="Program"/>).</summary>
+    public double WeightSigma(MappedLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return SigmaRelative * Norms.MaxAbs(layer.Layer.Weight.Data);
     }
 
     /// <inheritdoc/>

@@ -100,6 +100,12 @@ public sealed class SimulationRng
         }
     }
 
+    /// <summary>The ziggurat's layer edges X[0..128] (X[1] = r), for a device-side copy of <see cref="NextGaussian"/> (the GPU sampler).</summary>
+    public static IReadOnlyList<double> ZigguratEdges => Ziggurat.X;
+
+    /// <summary>The ziggurat's densities F[i] = exp(−X[i]²/2), for a device-side copy of <see cref="NextGaussian"/>.</summary>
+    public static IReadOnlyList<double> ZigguratDensities => Ziggurat.F;
+
     /// <summary>Zero-mean, unit-variance sample of <paramref name="family"/>.</summary>
     public double Next(ErrorDistribution family)
     {

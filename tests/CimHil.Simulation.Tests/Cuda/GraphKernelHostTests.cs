@@ -114,6 +114,30 @@ public sealed unsafe class GraphKernelHostTests : IDisposable
         AssertBitwise(expected, y);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void GraphScatter_ConcatOnANonChannelAxis_PutsEveryElementWhereOpsConcatDoes(int axis)
+    {
+        // Two [C, 1, P] images per chip concatenated on the width (3, −1) or the height (2): one scatter launch per input
+        // with the CPU-probed destination table, into one output.
+        float[] a = Inputs(71), b = Inputs(72);
+        var (dims, destinations) = GatherTable.Scatter(new ConcatNode(axis), [[C, 1, P], [C, 1, P]]);
+        var plane = dims[1] * dims[2];
+        var y = new float[Chips * C * N * plane];
+        var run = (delegate* unmanaged<int, float*, float*, int, int, int, int, int, int*, void>)NativeLibrary.GetExport(_handle, "run_graph_scatter");
+        fixed (float* pa = a, pb = b, py = y)
+        fixed (int* pd = destinations)
+        {
+            run(Chips, pa, py, C, P, C, plane, N, pd);
+            run(Chips, pb, py, C, P, C, plane, N, pd + (C * P));
+        }
+
+        Assert.Equal(C, dims[0]);
+        AssertBitwise(PerChip([a, b], t => Ops.Concat(t, axis), C), y);
+    }
+
     [Fact]
     public void GraphMap_SigmoidAndTanh_DifferFromGlibcInFewInputs_ByAtMostTwoUlps()
     {
@@ -144,21 +168,16 @@ public sealed unsafe class GraphKernelHostTests : IDisposable
     }
 
     // The tensor of chip g's [C][n][P] planes as the CPU holds it, [n, C, 1, P]; f applied; back to the GPU's layout.
-    private static float[] PerChip(float[] x, Func<Tensor, Tensor> f, int outChannels = C)
+    private static float[] PerChip(float[] x, Func<Tensor, Tensor> f, int outChannels = C) => PerChip([x], t => f(t[0]), outChannels);
+
+    // As above with several inputs of one shape.
+    private static float[] PerChip(float[][] xs, Func<Tensor[], Tensor> f, int outChannels = C)
     {
         var result = new List<float>();
         for (var g = 0; g < Chips; g++)
         {
-            var t = new float[C * N * P];
-            for (var c = 0; c < C; c++)
-            {
-                for (var i = 0; i < N; i++)
-                {
-                    Array.Copy(x, (((g * C) + c) * N * P) + (i * P), t, ((i * C) + c) * P, P);
-                }
-            }
-
-            var y = f(Tensor.FromArray(t, [N, C, 1, P])).Data;
+            var chip = g;
+            var y = f(xs.Select(x => CpuTensor(x, chip)).ToArray()).Data;
             var per = y.Length / N;
             var plane = per / outChannels;
             for (var c = 0; c < outChannels; c++)
@@ -171,6 +190,20 @@ public sealed unsafe class GraphKernelHostTests : IDisposable
         }
 
         return [.. result];
+    }
+
+    private static Tensor CpuTensor(float[] x, int g)
+    {
+        var t = new float[C * N * P];
+        for (var c = 0; c < C; c++)
+        {
+            for (var i = 0; i < N; i++)
+            {
+                Array.Copy(x, (((g * C) + c) * N * P) + (i * P), t, ((i * C) + c) * P, P);
+            }
+        }
+
+        return Tensor.FromArray(t, [N, C, 1, P]);
     }
 
     private float[] Map(ElementwiseMap map, float[] x)

@@ -48,6 +48,7 @@ internal static class GraphPlanInterpreter
                 GraphOpKind.MaxPool or GraphOpKind.AvgPool => Pool(op, src, a, y, n),
                 GraphOpKind.GlobalAvgPool => Enumerable.Range(0, a.C * n).Select(p => (float)(src.Skip(p * a.Plane).Take(a.Plane).Sum(v => (double)v) / a.Plane)).ToArray(),
                 GraphOpKind.Flatten => Flatten(src, a, n),
+                GraphOpKind.Scatter => Scatter(op, plan, Read, y, n),
                 GraphOpKind.Concat => op.Inputs.SelectMany(v => Read(v).Take((int)(plan.Values[v].PerImage * n))).ToArray(),
                 _ => throw new InvalidOperationException(op.Kind.ToString()),
             };
@@ -153,6 +154,27 @@ internal static class GraphPlanInterpreter
             int c = idx / (n * y.Plane), img = idx / y.Plane % n, p = idx % y.Plane;
             var s = sources[(c * y.Plane) + p];
             result[idx] = s < 0 ? 0f : x[((s / a.Plane * n) + img) * a.Plane + (s % a.Plane)];
+        }
+
+        return result;
+    }
+
+    private static float[] Scatter(GraphOp op, GraphPlan plan, Func<int, float[]> read, GraphValue y, int n)
+    {
+        var result = new float[y.PerImage * n];
+        var offset = 0;
+        foreach (var v in op.Inputs)
+        {
+            var a = plan.Values[v];
+            var x = read(v);
+            for (var idx = 0; idx < a.PerImage * n; idx++)
+            {
+                int c = (int)(idx / ((long)n * a.Plane)), img = idx / a.Plane % n, p = idx % a.Plane;
+                var d = op.Destinations![offset + (c * a.Plane) + p];
+                result[((d / y.Plane * n) + img) * y.Plane + (d % y.Plane)] = x[idx];
+            }
+
+            offset += (int)a.PerImage;
         }
 
         return result;
