@@ -29,4 +29,7 @@ for name, per in (("train-images-idx3-ubyte.gz", 784), ("train-labels-idx1-ubyte
     gzip.open(sys.argv[1] + "/" + name, "wb").write(bytes(header) + raw[4 + 4 * rank:4 + 4 * rank + 2000 * per])
 PY
 cp "$ROOT"/bench/gpu/*.py "$ROOT"/bench/gpu/*.sh "$DEST/bench/"
+# The device sampler's probe (sampler_probe.sh): built on the GPU machine with nvcc and g++ from these sources.
+mkdir -p "$DEST/probe"
+cp "$ROOT"/bench/gpu/sampler_probe.cu "$ROOT"/src/CimHil.Simulation.Cuda/Kernels/*.cu "$ROOT"/native/cuda-host/cuda_host.h "$ROOT"/native/cuda-host/sampler_host.cpp "$DEST/probe/"
 du -sh "$DEST"

@@ -13,7 +13,7 @@ check() {
   echo "== gpu check $name fp32, $chips chips x 10k images $*"
   timeout 150 $C gpu check --model $ONNX/$name.onnx --data $R/$DATA --chips $chips --images 10000 --json "$@" > $OUT/check-$name-$tag.json && summary $OUT/check-$name-$tag.json
 }
-check concat-width $CHIPS host
+check concat-width $CHIPS host --gpu-sampler host
 check concat-width $CHIPS device --gpu-sampler device
 check residual-cnn $CHIPS device --gpu-sampler device
 echo "== evaluate concat-width --device cuda, 1000 chips x 10k images, host / device sampler"

@@ -20,6 +20,8 @@ struct HostIndex
 #define __global__
 #define __device__
 #define __forceinline__ inline
+// Empty rather than GCC's noinline attribute: glibc's headers spell that attribute __noinline__ themselves.
+#define __noinline__
 #define __restrict__ __restrict
 
 static inline float __fadd_rn(float a, float b) { return a + b; }

@@ -20,8 +20,9 @@ public static class CudaBackendSelection
     /// <param name="options">The Monte-Carlo settings.</param>
     /// <param name="logger">Receives the fallback line (auto) or the device line.</param>
     /// <param name="open">Opens the device (tests replace it); default <see cref="CudaDevice.Open"/>.</param>
+    /// <param name="sampler">Where the chips are drawn; null: <see cref="DeviceSampler.Requested"/>.</param>
     public static IChipBatchBackend? Select(
-        ComputeDevice device, CudaMathMode mode, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, ILogger logger, Func<CudaMathMode, CudaDevice>? open = null)
+        ComputeDevice device, CudaMathMode mode, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, ILogger logger, Func<CudaMathMode, CudaDevice>? open = null, CudaSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(mapped);
         ArgumentNullException.ThrowIfNull(logger);
@@ -47,7 +48,7 @@ public static class CudaBackendSelection
         }
 
         logger.Information("Monte-Carlo on the GPU: {Device}; libraries {Libraries}", gpu.Describe(), gpu.Libraries);
-        return CudaMonteCarlo.Create(gpu, mapped, variation, options, ownsDevice: true);
+        return CudaMonteCarlo.Create(gpu, mapped, variation, options, ownsDevice: true, sampler);
     }
 
     private static IChipBatchBackend? Fallback(ComputeDevice device, string reason, ILogger logger)

@@ -20,6 +20,9 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     /// <summary>Overrides the chips per launch (benchmarks); otherwise chosen from free device memory.</summary>
     public const string ChipsPerLaunchVariable = "CIMHIL_CUDA_CHIPS_PER_LAUNCH";
 
+    /// <summary>The environment variable that picks the sampler when no flag does: "host", else the device (docs/gpu.md).</summary>
+    public const string SamplerVariable = DeviceSampler.Variable;
+
     /// <summary>Images per chunk when read noise does not force one chunk per inference batch.</summary>
     public const int DefaultChunkImages = 2500;
 
@@ -46,7 +49,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
         else if (sampler == CudaSampler.Device)
         {
             _sampler = DeviceSampler.TryCreate(device, mapped, variation);
-            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(variation)})" : "device (experimental: its first GPU run did not match the CPU, docs/gpu.md)";
+            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(variation)})" : "device";
         }
 
         _ownsDevice = ownsDevice;
@@ -71,6 +74,9 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
 
     /// <summary>The Monte-Carlo settings (seed, inference batch size).</summary>
     public MonteCarloOptions Options { get; }
+
+    /// <summary>The sampler <see cref="SamplerVariable"/> asks for: the device unless it says host.</summary>
+    public static CudaSampler RequestedSampler => DeviceSampler.Requested();
 
     /// <summary>Chips per launch of the last run.</summary>
     public int ChipsPerLaunch => _forward?.Groups ?? 0;

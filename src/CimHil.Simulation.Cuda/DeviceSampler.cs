@@ -12,7 +12,7 @@ namespace CimHil.Simulation.Cuda;
 /// </summary>
 internal sealed class DeviceSampler : IDisposable
 {
-    /// <summary>Set to "device" to draw on the GPU where the model allows (evaluate, run, study); "host" or unset: the CPU.</summary>
+    /// <summary>"host" draws every chip on the CPU; "device" or unset: on the GPU where the model allows (the flag --gpu-sampler wins).</summary>
     public const string Variable = "CIMHIL_CUDA_SAMPLER";
 
     // One warp per block spreads the few chip threads of a launch over the multiprocessors: each thread is a long
@@ -40,9 +40,9 @@ internal sealed class DeviceSampler : IDisposable
         _densities = Upload(tables.Densities);
     }
 
-    /// <summary>The sampler asked for by <see cref="Variable"/> (host when unset).</summary>
+    /// <summary>The sampler asked for by <see cref="Variable"/> (the device when unset).</summary>
     public static CudaSampler Requested() =>
-        string.Equals(Environment.GetEnvironmentVariable(Variable)?.Trim(), "device", StringComparison.OrdinalIgnoreCase) ? CudaSampler.Device : CudaSampler.Host;
+        string.Equals(Environment.GetEnvironmentVariable(Variable)?.Trim(), "host", StringComparison.OrdinalIgnoreCase) ? CudaSampler.Host : CudaSampler.Device;
 
     /// <summary>Why <paramref name="variation"/>'s chips cannot be drawn on the GPU, or null when they can.</summary>
     public static string? Unsupported(VariationSpec variation)

@@ -23,6 +23,22 @@ public class GpuSamplerTests
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
+    /// <summary>Every Monte-Carlo command takes the flag (the device unless it or CIMHIL_CUDA_SAMPLER says host) and refuses other values.</summary>
+    [Theory]
+    [InlineData("evaluate")]
+    [InlineData("worst-case")]
+    [InlineData("run")]
+    [InlineData("study")]
+    public async Task MonteCarloCommands_TakeTheSamplerFlag_AndRefuseAnUnknownValue(string command)
+    {
+        var (code, stdout, error) = await CliProcess.RunAsync(CliProcess.EmptyFolder(), GpuDeviceSelectionTests.NoGpu(), command, "--device", "cuda", "--gpu-sampler", "gpu");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Contains("Argument 'gpu' not recognized. Must be one of:", error, StringComparison.Ordinal);
+        Assert.Contains("'device'", error, StringComparison.Ordinal);
+    }
+
     [GpuFact]
     [Trait("Category", "Gpu")]
     public async Task GpuCheck_DeviceSampler_DrawsTheHostsWeights_AndTheCpusAccuracies()

@@ -22,10 +22,12 @@ internal sealed class ChipBackendChoice : IDisposable
     private readonly HashSet<string> _fallbacksLogged = new(StringComparer.Ordinal);
     private readonly CudaDevice? _gpu;
     private readonly HashSet<string> _searchFallbacksLogged = new(StringComparer.Ordinal);
+    private readonly CudaSampler _sampler;
 
-    private ChipBackendChoice(ComputeDevice device, Func<string, Exception> refuse, ILogger logger, Func<CudaMathMode, CudaDevice> open, CudaMathMode mode)
+    private ChipBackendChoice(ComputeDevice device, Func<string, Exception> refuse, ILogger logger, Func<CudaMathMode, CudaDevice> open, CudaMathMode mode, CudaSampler sampler)
     {
         _device = device;
+        _sampler = sampler;
         _refuse = refuse;
         _logger = logger;
         if (device == ComputeDevice.Cpu)
@@ -57,7 +59,7 @@ internal sealed class ChipBackendChoice : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logger);
         var (device, fromFlag) = options.Requested(parse, config);
-        return new ChipBackendChoice(device, SimulationDeviceOptions.Refusal(fromFlag, config), logger, open ?? (m => CudaDevice.Open(m)), options.MathMode(parse));
+        return new ChipBackendChoice(device, SimulationDeviceOptions.Refusal(fromFlag, config), logger, open ?? (m => CudaDevice.Open(m)), options.MathMode(parse), options.SamplerChoice(parse));
     }
 
     /// <summary>The factory the workflows and the worst-case reference call for each Monte-Carlo evaluation.</summary>
@@ -114,7 +116,7 @@ internal sealed class ChipBackendChoice : IDisposable
             return null;
         }
 
-        return CudaMonteCarlo.Create(_gpu, mapped, variation, options, ownsDevice: false);
+        return CudaMonteCarlo.Create(_gpu, mapped, variation, options, ownsDevice: false, _sampler);
     }
 
     private void Fallback(string reason)

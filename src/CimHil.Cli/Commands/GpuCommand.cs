@@ -57,17 +57,11 @@ public static class GpuCommand
         var batch = new Option<int>("--batch") { Description = "Images per inference batch (read noise is drawn per batch)", DefaultValueFactory = _ => 1000 }.Within(1, CliLimits.MaxBatch);
         var data = new Option<string?>("--data") { Description = "Fashion-MNIST folder or a NumPy pair x.npy,y.npy, as for evaluate" };
         var json = CliServices.JsonOption();
-        var sampler = new Option<string>("--gpu-sampler")
-        {
-            Description = "Where the GPU's chips are drawn: host (SimulatedChip on the CPU, uploaded) or device (Kernels/sampler.cu; the Gaussian weight model); device also compares every chip's weights with the host's, float by float (docs/gpu.md)",
-            DefaultValueFactory = _ => "host",
-        };
-        sampler.AcceptOnlyFromAmong("host", "device");
         var device = new SimulationDeviceOptions();
         var mappingFlags = new MappingFlags();
         var check = new Command("check", "Evaluates the same chips on the CPU and on the GPU and reports how many chips' accuracies differ, and by how many images")
         {
-            model, deviceModel, chips, images, seed, batch, data, json, device.Math, sampler,
+            model, deviceModel, chips, images, seed, batch, data, json, device.Math, device.Sampler,
         };
         foreach (var option in mappingFlags.All)
         {
@@ -98,8 +92,7 @@ public static class GpuCommand
             CudaMonteCarlo gpu;
             try
             {
-                var where = parse.GetValue(sampler) == "device" ? CudaSampler.Device : CudaSampler.Host;
-                gpu = CudaMonteCarlo.Create(CudaDevice.Open(device.MathMode(parse)), mapped, variation, options, ownsDevice: true, where);
+                gpu = CudaMonteCarlo.Create(CudaDevice.Open(device.MathMode(parse)), mapped, variation, options, ownsDevice: true, device.SamplerChoice(parse));
             }
             catch (CudaException ex)
             {

@@ -9,7 +9,7 @@ using Serilog;
 namespace CimHil.Cli.Commands;
 
 /// <summary>
-/// <c>--device cpu|cuda|auto</c> and <c>--gpu-math fp32|tf32</c> of the Monte-Carlo commands, with <c>simulation.device</c>
+/// <c>--device cpu|cuda|auto</c>, <c>--gpu-math fp32|tf32</c> and <c>--gpu-sampler device|host</c> of the Monte-Carlo commands, with <c>simulation.device</c>
 /// of hil-config.json as the default (else cpu). A flag that cannot be honoured is a usage error (exit 2), a config value a
 /// configuration error (exit 3) naming its JSON path (docs/gpu.md).
 /// </summary>
@@ -29,10 +29,31 @@ internal sealed class SimulationDeviceOptions
         DefaultValueFactory = _ => "fp32",
     };
 
+    public Option<string?> Sampler { get; } = CreateSamplerOption();
+
     public void AddTo(Command command)
     {
         command.Options.Add(Device);
         command.Options.Add(Math);
+        command.Options.Add(Sampler);
+    }
+
+    /// <summary>Where the GPU draws its chips: the flag, else CIMHIL_CUDA_SAMPLER, else the device (docs/gpu.md).</summary>
+    public CudaSampler SamplerChoice(ParseResult parse) => parse.GetValue(Sampler) switch
+    {
+        null => CudaMonteCarlo.RequestedSampler,
+        "device" => CudaSampler.Device,
+        _ => CudaSampler.Host,
+    };
+
+    private static Option<string?> CreateSamplerOption()
+    {
+        var option = new Option<string?>("--gpu-sampler")
+        {
+            Description = $"Where the GPU's chips are drawn: device (Kernels/sampler.cu, the plain Gaussian weight model; other models are drawn on the host) or host (SimulatedChip on the CPU, uploaded); default: {CudaMonteCarlo.SamplerVariable}, else device (docs/gpu.md)",
+        };
+        option.AcceptOnlyFromAmong("device", "host");
+        return option;
     }
 
     /// <summary>The device asked for, and whether it came from the flag (else the config).</summary>
@@ -69,7 +90,7 @@ internal sealed class SimulationDeviceOptions
         try
         {
             // Its one fallback line is a warning that --quiet does not hide (CliServices.ShownWhenQuietProperty).
-            return CudaBackendSelection.Select(device, mode, mapped, variation, options, logger.ForContext(CliServices.ShownWhenQuietProperty, true));
+            return CudaBackendSelection.Select(device, mode, mapped, variation, options, logger.ForContext(CliServices.ShownWhenQuietProperty, true), sampler: SamplerChoice(parse));
         }
         catch (CudaException ex)
         {

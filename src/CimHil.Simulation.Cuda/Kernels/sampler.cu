@@ -71,7 +71,11 @@ __device__ __forceinline__ double smp_open_double(SmpRng* r)
 
 // SimulationRng.NextGaussian (Marsaglia & Tsang 2000), operation by operation; zx[0..128] and zf[0..128] are the CPU's
 // Ziggurat.X and Ziggurat.F, zx[1] = r.
-__device__ double smp_gaussian(SmpRng* r, const double* __restrict__ zx, const double* __restrict__ zf)
+// __noinline__ is load-bearing. Inlined into a kernel whose 32 threads run 32 streams, the optimised code (CUDA 13.0,
+// NVRTC and nvcc alike, sm_90) gave wrong draws — a thread's stream went off at its first draw after another thread of
+// its warp took the wedge, some draws NaN — while each thread alone (one thread per block), this function out of line,
+// or ptxas at -O0 gave every draw bit for bit (bench/gpu/sampler_probe.cu, docs/gpu.md "The sampler on the GPU").
+__device__ __noinline__ double smp_gaussian(SmpRng* r, const double* __restrict__ zx, const double* __restrict__ zf)
 {
     while (true)
     {

@@ -104,4 +104,18 @@ public sealed unsafe class DeviceSamplerHostTests : IDisposable
         // Not the noise-free weights: the draws moved them.
         Assert.NotEqual(bases[0].Select(BitConverter.SingleToInt32Bits), outs[0].AsSpan(0, (int)sizes[0]).ToArray().Select(BitConverter.SingleToInt32Bits));
     }
+
+    /// <summary>
+    /// The GPU build of the ziggurat gave wrong draws when inlined into the 32-thread kernel (2026-12-04, H200, CUDA 13.0;
+    /// bench/gpu/sampler_probe.cu), right ones out of line: CI has no GPU, so it holds the source NVRTC compiles to that.
+    /// </summary>
+    [Fact]
+    public void EmbeddedSampler_KeepsTheZigguratOutOfLine()
+    {
+        using var stream = typeof(CudaMonteCarlo).Assembly.GetManifestResourceStream("CimHil.Simulation.Cuda.sampler.cu");
+        Assert.NotNull(stream);
+        var source = new StreamReader(stream).ReadToEnd();
+        Assert.Matches(@"__device__\s+__noinline__\s+double\s+smp_gaussian\(", source);
+        Assert.DoesNotMatch(@"__forceinline__\s+double\s+smp_gaussian\(", source);
+    }
 }
