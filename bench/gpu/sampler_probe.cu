@@ -171,21 +171,7 @@ int main(int argc, char** argv)
         float* o; CHECK(cudaMalloc(&o, chips * size[l] * 4)); CHECK(cudaMemset(o, 0xFF, chips * size[l] * 4)); dout[l] = (smp_u64)o;
         hostOut[l].assign(chips * size[l], 0.f); hbase[l] = (smp_u64)base[l].data(); hout[l] = (smp_u64)hostOut[l].data();
     }
-    run_sample_gaussian_weights(3, 11, chips, layers, hout.data(), hbase.data(), size.data(), sigma.data(), zx.data(), zf.data());
-    gpusmp::dev_sample_gaussian_weights<<<(chips + 31) / 32, 32>>>(3, 11, chips, layers, up(dout), up(dbase), up(size), up(sigma), dzx, dzf);
-    CHECK(cudaGetLastError()); CHECK(cudaDeviceSynchronize());
-    for (int l = 0; l < layers; l++)
-    {
-        std::vector<float> dev(chips * size[l]);
-        CHECK(cudaMemcpy(dev.data(), (void*)dout[l], dev.size() * 4, cudaMemcpyDeviceToHost));
-        long long first = -1, count = 0;
-        for (size_t i = 0; i < dev.size(); i++) if (memcmp(&dev[i], &hostOut[l][i], 4) != 0) { if (first < 0) first = i; count++; }
-        printf("sample_gaussian_weights layer %d: %zu weights, %lld differ", l, dev.size(), count);
-        if (first >= 0) { bad = 1; printf(", first at chip %lld weight %lld: device %.9g host %.9g", first / size[l], first % size[l], dev[first], hostOut[l][first]); }
-        printf("\n");
-    }
-
-    // Variants: one thread per block; the kernel without __restrict__.
+    // Every launch below is compared with the host build, weight by weight.
     auto compare = [&](const char* label) {
         for (int l = 0; l < layers; l++)
         {
@@ -198,6 +184,12 @@ int main(int argc, char** argv)
             printf("\n");
         }
     };
+    run_sample_gaussian_weights(3, 11, chips, layers, hout.data(), hbase.data(), size.data(), sigma.data(), zx.data(), zf.data());
+    gpusmp::dev_sample_gaussian_weights<<<(chips + 31) / 32, 32>>>(3, 11, chips, layers, up(dout), up(dbase), up(size), up(sigma), dzx, dzf);
+    CHECK(cudaGetLastError()); CHECK(cudaDeviceSynchronize());
+    compare("sample_gaussian_weights");
+
+    // Variants: one thread per block; the kernel without __restrict__.
     {
         smp_u64 *pout = up(dout), *pbase = up(dbase); long long* psize = up(size); double* psigma = up(sigma);
         for (int l = 0; l < layers; l++) CHECK(cudaMemset((void*)dout[l], 0xFF, chips * size[l] * 4));
@@ -214,7 +206,7 @@ int main(int argc, char** argv)
         compare("again, 32 per block");
     }
 
-    // The same kernel compiled as KernelModule compiles it: NVRTC on the five kernel files concatenated, the same options.
+    // The same kernel compiled as KernelModule compiles it: NVRTC on the kernel files concatenated in its order, its options.
     {
         std::string src;
         for (const char* file : {"montecarlo.cu", "graph.cu", "worstcase.cu", "searchstate.cu", "converters.cu", "sampler.cu"})
@@ -239,20 +231,7 @@ int main(int argc, char** argv)
         CUresult lr = cuLaunchKernel(fn, (chips + 31) / 32, 1, 1, 32, 1, 1, 0, 0, args, nullptr);
         if (lr != CUDA_SUCCESS) { printf("cuLaunchKernel: %d\n", (int)lr); return 2; }
         CHECK(cudaDeviceSynchronize());
-        for (int l = 0; l < layers; l++)
-        {
-            std::vector<float> dev(chips * size[l]);
-            CHECK(cudaMemcpy(dev.data(), (void*)dout[l], dev.size() * 4, cudaMemcpyDeviceToHost));
-            long long firstDiff = -1, count = 0;
-            for (size_t i = 0; i < dev.size(); i++) if (memcmp(&dev[i], &hostOut[l][i], 4) != 0) { if (firstDiff < 0) firstDiff = i; count++; }
-            printf("NVRTC sample_gaussian_weights layer %d: %zu weights, %lld differ", l, dev.size(), count);
-            if (firstDiff >= 0)
-            {
-                bad = 1; printf(", first at chip %lld weight %lld\n", firstDiff / size[l], firstDiff % size[l]);
-                for (long long i = firstDiff > 2 ? firstDiff - 2 : 0; i < firstDiff + 5; i++) printf("   weight %lld: device %.9g host %.9g\n", i, dev[i], hostOut[l][i]);
-            }
-            printf("\n");
-        }
+        compare("NVRTC sample_gaussian_weights");
     }
 
     printf(bad ? "PROBE: DIFFERENT\n" : "PROBE: device == host build, bit for bit\n");
