@@ -41,15 +41,10 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     {
         _tiling = tiling;
         _device = device;
-        if (sampler == CudaSampler.Device && tiling is not null)
-        {
-            // The converters' forward reads per-slice weights (ChipSliceWeights), which the device sampler does not draw.
-            SamplerNote = "host (the device sampler does not draw the per-slice weights of DAC/ADC converters)";
-        }
-        else if (sampler == CudaSampler.Device)
+        if (sampler == CudaSampler.Device)
         {
             _sampler = DeviceSampler.TryCreate(device, mapped, variation);
-            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(variation)})" : "device";
+            SamplerNote = _sampler is null ? $"host ({DeviceSampler.Unsupported(mapped, variation)})" : "device";
         }
 
         _ownsDevice = ownsDevice;
@@ -97,7 +92,7 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
     /// The GPU backend for <paramref name="mapped"/>; throws <see cref="CudaException"/> naming why it cannot run there. It
     /// disposes <paramref name="device"/> with itself when <paramref name="ownsDevice"/>.
     /// </summary>
-    /// <param name="sampler">Where the chips' weights are drawn; null: <see cref="DeviceSampler.Variable"/>, else the host.</param>
+    /// <param name="sampler">Where the chips' weights are drawn; null: <see cref="RequestedSampler"/> (the device unless <see cref="SamplerVariable"/> says host).</param>
     public static CudaMonteCarlo Create(CudaDevice device, MappedNetwork mapped, VariationSpec variation, MonteCarloOptions options, bool ownsDevice = false, CudaSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -169,7 +164,6 @@ public sealed class CudaMonteCarlo : IChipBatchBackend
                 var waited = Stopwatch.GetTimestamp();
                 chips = next.GetAwaiter().GetResult();
                 profile?.Add("wait for the host's weights", waited);
-                size = chips.Count;
                 if (first + size < end)
                 {
                     next = Draw(first + size, Math.Min(groups, end - first - size));

@@ -44,18 +44,25 @@ internal sealed class DeviceSampler : IDisposable
     public static CudaSampler Requested() =>
         string.Equals(Environment.GetEnvironmentVariable(Variable)?.Trim(), "host", StringComparison.OrdinalIgnoreCase) ? CudaSampler.Host : CudaSampler.Device;
 
-    /// <summary>Why <paramref name="variation"/>'s chips cannot be drawn on the GPU, or null when they can.</summary>
-    public static string? Unsupported(VariationSpec variation)
+    /// <summary>Why the chips of <paramref name="mapped"/> under <paramref name="variation"/> cannot be drawn on the GPU, or null when they can.</summary>
+    public static string? Unsupported(MappedNetwork mapped, VariationSpec variation)
     {
+        ArgumentNullException.ThrowIfNull(mapped);
         ArgumentNullException.ThrowIfNull(variation);
+        if (mapped.Options.NeedsTiledForward)
+        {
+            // The converters' forward reads per-slice weights (Converters/ChipSliceWeights), which this sampler does not draw.
+            return "the device sampler does not draw the per-slice weights of DAC/ADC converters";
+        }
+
         return variation.Noise is GaussianNoiseModel { Domain: GaussianDomain.Weight }
             ? null
             : $"the device sampler draws the plain Gaussian weight model only, not {variation.Describe()}";
     }
 
-    /// <summary>The sampler for <paramref name="variation"/>, or null when it cannot draw it (<see cref="Unsupported"/>).</summary>
+    /// <summary>The sampler for <paramref name="mapped"/> under <paramref name="variation"/>, or null when it cannot draw it (<see cref="Unsupported"/>).</summary>
     public static DeviceSampler? TryCreate(CudaDevice device, MappedNetwork mapped, VariationSpec variation) =>
-        Unsupported(variation) is null ? new DeviceSampler(device, mapped, (GaussianNoiseModel)variation.Noise) : null;
+        Unsupported(mapped, variation) is null ? new DeviceSampler(device, mapped, (GaussianNoiseModel)variation.Noise) : null;
 
     /// <summary>Queues the weights of chips <paramref name="firstChip"/> … + <paramref name="chips"/> − 1 into slots 0 … of <paramref name="forward"/>.</summary>
     public void Sample(IBatchedForward forward, long seed, int firstChip, int chips)

@@ -17,8 +17,9 @@ internal sealed unsafe class KernelModule : IDisposable
 
     public KernelModule(int major, int minor, int multiprocessors)
     {
-        // One module, one NVRTC run, one load: the Monte-Carlo forward, the graph forward (graph.cu) and the worst-case
-        // search's backward kernels (worstcase.cu, which shares im2col, bias and ReLU with the forward).
+        // One module, one NVRTC run, one load: the Monte-Carlo forward, the graph forward (graph.cu), the worst-case
+        // search's backward kernels (worstcase.cu, which shares im2col, bias and ReLU with the forward) and its resident
+        // state (searchstate.cu), the DAC/ADC converters (converters.cu) and the device sampler (sampler.cu).
         var source = Embedded("montecarlo.cu") + "\n" + Embedded("graph.cu") + "\n" + Embedded("worstcase.cu") + "\n" + Embedded("searchstate.cu") + "\n" + Embedded("converters.cu") + "\n" + Embedded("sampler.cu");
 
         var ptx = Compile(source, $"--gpu-architecture=compute_{major}{minor}");
