@@ -99,8 +99,12 @@ public sealed class WorkflowApiTests
     [Fact]
     public async Task SecondWriter_WhileACharacterisationRuns_Is409NamingWhatHoldsTheChip()
     {
-        await using var bench = await ServedBench.StartAsync(size: 16);
+        // Held at a commit while the second writer asks: unheld, a 16×16 run once ended first on a clean CI clone (202).
+        var hold = AtMultilevelCommits();
+        await using var bench = await ServedBench.StartAsync(size: 16, hold: hold);
         var started = await bench.StartCharacterizationAsync();
+        using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await hold.NextAsync(wait.Token);
 
         using var second = await bench.Http.PostAsJsonAsync("api/workflows/characterize", new { plan = bench.PlanPath });
         using var program = await bench.Http.PostAsJsonAsync("api/chip/program", new { row = 0, column = 0, polarity = "set", amplitudeV = 1.0 });
@@ -111,6 +115,7 @@ public sealed class WorkflowApiTests
         Assert.Equal(HttpStatusCode.Conflict, program.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, read.StatusCode);
         Assert.Contains($"characterize of run {started.GetProperty("run").GetString()} holds it", error, StringComparison.Ordinal);
+        hold.Open();
         await bench.WaitEndedAsync();
     }
 
