@@ -42,16 +42,20 @@ public sealed partial class MeasurementStore
             Exec(_db, ImportSchema, tx);
             var ordinal = ProcedureNames.InOrder.ToList().IndexOf(import.Procedure) is var i and >= 0 ? i : ProcedureNames.InOrder.Count;
             var now = import.ImportedUtc.ToString("O", CultureInfo.InvariantCulture);
-            Command(tx, "INSERT OR REPLACE INTO procedures(procedure,ordinal,parameters_json,started_utc,finished_utc) VALUES($p,$o,$j,$t,$t)",
-                ("$p", import.Procedure), ("$o", ordinal), ("$j", import.ParametersJson), ("$t", now)).ExecuteNonQuery();
-            Command(tx, "UPDATE run SET plan_json=$plan, plan_hash=$hash WHERE id=1", ("$plan", import.PlanJson), ("$hash", Hash(import.PlanJson))).ExecuteNonQuery();
-            importId = Convert.ToInt64(Command(tx, "INSERT INTO imports(imported_utc,kind,procedure,mapping_json,records,skipped_rows_json) VALUES($t,$k,$p,$m,$n,$s); SELECT last_insert_rowid();",
+            Execute(tx, "INSERT OR REPLACE INTO procedures(procedure,ordinal,parameters_json,started_utc,finished_utc) VALUES($p,$o,$j,$t,$t)",
+                ("$p", import.Procedure), ("$o", ordinal), ("$j", import.ParametersJson), ("$t", now));
+            Execute(tx, "UPDATE run SET plan_json=$plan, plan_hash=$hash WHERE id=1", ("$plan", import.PlanJson), ("$hash", Hash(import.PlanJson)));
+            using (var insert = Command(tx, "INSERT INTO imports(imported_utc,kind,procedure,mapping_json,records,skipped_rows_json) VALUES($t,$k,$p,$m,$n,$s); SELECT last_insert_rowid();",
                 ("$t", now), ("$k", import.Kind), ("$p", import.Procedure), ("$m", import.MappingJson), ("$n", import.Measurements.Count),
-                ("$s", JsonSerializer.Serialize(import.SkippedRows))).ExecuteScalar(), CultureInfo.InvariantCulture);
+                ("$s", JsonSerializer.Serialize(import.SkippedRows))))
+            {
+                importId = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+            }
+
             foreach (var f in import.Files)
             {
-                Command(tx, "INSERT INTO import_files(import_id,file,sha256,rows,skipped_rows) VALUES($i,$f,$h,$r,$s)",
-                    ("$i", importId), ("$f", f.Name), ("$h", f.Sha256), ("$r", f.Rows), ("$s", f.SkippedRows)).ExecuteNonQuery();
+                Execute(tx, "INSERT INTO import_files(import_id,file,sha256,rows,skipped_rows) VALUES($i,$f,$h,$r,$s)",
+                    ("$i", importId), ("$f", f.Name), ("$h", f.Sha256), ("$r", f.Rows), ("$s", f.SkippedRows));
             }
         }
 
@@ -159,6 +163,17 @@ public sealed partial class MeasurementStore
     }
 
     private bool HasImportTables() => Scalar(_db, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='imports'") is long n && n > 0;
+
+    /// <summary>
+    /// Runs one statement and disposes its command at once (as every command here is): an undisposed command's statement handle outlives the
+    /// connection's Dispose until the garbage collector finalises it, and until then SQLite keeps the store open, with its
+    /// -wal and -shm beside it (seen as a read-only `run --from-store` finding them after `import`).
+    /// </summary>
+    private void Execute(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(tx, sql, parameters);
+        cmd.ExecuteNonQuery();
+    }
 
     private SqliteCommand Command(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
     {
